@@ -1,0 +1,94 @@
+"""The root `bsevents` app, and the one place where errors become exit codes."""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from typing import Annotated, Any
+
+import typer
+from typer.core import TyperGroup
+
+from bsevents import __version__, ui
+from bsevents.errors import BseventsError, ExitCode, exit_code_for
+
+
+class BseventsGroup(TyperGroup):
+    """Turns a BseventsError raised by any command into its message and exit code."""
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except BseventsError as error:
+            if ui.debug_enabled():
+                traceback.print_exc(file=sys.stderr)
+            ui.error(error.message, error.hint)
+            raise typer.Exit(exit_code_for(error)) from None
+        except KeyboardInterrupt:
+            sys.stderr.write("\ninterrupted\n")
+            raise typer.Exit(ExitCode.INTERRUPTED) from None
+
+
+def _version(value: bool) -> None:
+    if value:
+        sys.stdout.write(f"bsevents {__version__}\n")
+        raise typer.Exit()
+
+
+app = typer.Typer(
+    cls=BseventsGroup,
+    name="bsevents",
+    help="Debug Blueshift's 'Get customer events' API: one customer's events, sorted, "
+    "readable, and within the 10-calls-an-hour budget.",
+    no_args_is_help=True,
+    # Tracebacks with locals could show the API key; errors are one line unless --debug.
+    pretty_exceptions_enable=False,
+    pretty_exceptions_show_locals=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+@app.callback()
+def root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", "-V", help="Show the version and exit.", callback=_version, is_eager=True
+        ),
+    ] = False,
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Log requests on stderr; show tracebacks.")
+    ] = False,
+) -> None:
+    """Debug Blueshift's 'Get customer events' API."""
+    if debug:
+        ui.state.debug = True
+
+
+def _register() -> None:
+    from bsevents.cli import events
+
+    app.command(
+        "events",
+        help="Fetch one customer's events and show them sorted by time.",
+        no_args_is_help=False,
+    )(events.events_command)
+
+
+_register()
+
+
+def run(argv: list[str] | None = None) -> None:
+    """Run the app; an unexpected exception is a bug, reported in one line."""
+    try:
+        app(args=argv, prog_name="bsevents")
+    except Exception as exc:
+        if ui.debug_enabled():
+            raise
+        frame = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
+        where = f" at {frame.filename.rsplit('/', 1)[-1]}:{frame.lineno}" if frame else ""
+        ui.error(
+            f"internal error ({type(exc).__name__}{where})",
+            "please report it; BSEVENTS_DEBUG=1 shows the traceback",
+        )
+        sys.exit(ExitCode.FAILED)

@@ -1,0 +1,198 @@
+"""The only place that talks HTTP: URLs, auth, timeouts, and typed errors.
+
+httpx is imported here and nowhere else, and this module is imported only when a live
+call is about to be made, so views of stored data never pay for it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from dataclasses import dataclass
+from html import unescape
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+import httpx
+
+from bsevents import __version__, ui
+from bsevents.errors import (
+    BseventsError,
+    KeyRejected,
+    NetworkError,
+    NotFound,
+    RateLimited,
+    RequestFailed,
+)
+from bsevents.events import Event, parse_events_json
+from bsevents.sanitize import clean, shorten
+
+SHOW_EVENTS_PATH = "/api/v1/customer_search/show_events"
+DEFAULT_TIMEOUT = 30.0
+
+
+@dataclass(frozen=True)
+class Fetched:
+    """A successful show_events answer."""
+
+    events: list[Event]
+    body: bytes
+    status: int
+    elapsed: float
+
+
+def show_events_url(base_url: str, uuid: str) -> str:
+    return f"{base_url}{SHOW_EVENTS_PATH}?uuid={quote(uuid)}"
+
+
+def request_headers() -> dict[str, str]:
+    """Headers sent with every request, except Authorization."""
+    return {"Accept": "application/json", "User-Agent": f"bsevents/{__version__}"}
+
+
+def fetch_events(
+    base_url: str,
+    api_key: str,
+    uuid: str,
+    *,
+    timeout: float = DEFAULT_TIMEOUT,
+    transport: httpx.BaseTransport | None = None,
+) -> Fetched:
+    """GET show_events for one customer. Raises a BseventsError subclass on any failure."""
+    url = show_events_url(base_url, uuid)
+    ui.debug(f"GET {url}")
+    ui.debug("Authorization: Basic ***")
+    started = time.monotonic()
+    try:
+        with httpx.Client(
+            auth=(api_key, ""),
+            headers=request_headers(),
+            timeout=httpx.Timeout(timeout),
+            follow_redirects=False,
+            transport=transport,
+            trust_env=False,
+        ) as client:
+            response = client.get(url)
+    except httpx.TimeoutException as exc:
+        reached = not isinstance(exc, (httpx.ConnectTimeout, httpx.PoolTimeout))
+        raise NetworkError(
+            f"no answer from {_host(base_url)} within {timeout:g} s",
+            "try again, or allow longer with --timeout SECONDS",
+            reached_server=reached,
+        ) from None
+    except httpx.ConnectError as exc:
+        raise NetworkError(
+            f"could not connect to {_host(base_url)}: {_reason(exc)}",
+            "check the network, and the region or base URL",
+            reached_server=False,
+        ) from None
+    except httpx.HTTPError as exc:
+        raise NetworkError(
+            f"the connection to {_host(base_url)} failed: {_reason(exc)}",
+            "try again; if it persists, run with --debug",
+            reached_server=True,
+        ) from None
+    elapsed = time.monotonic() - started
+    body = response.content
+    ui.debug(f"{response.status_code} {response.reason_phrase}, {len(body)} bytes, {elapsed:.2f} s")
+    if response.status_code != 200:
+        raise error_for_response(response.status_code, body, response.headers, uuid)
+    return Fetched(parse_events_json(body), body, response.status_code, elapsed)
+
+
+def _host(base_url: str) -> str:
+    return urlsplit(base_url).netloc or base_url
+
+
+def _reason(exc: Exception) -> str:
+    text = str(exc) or type(exc).__name__
+    return shorten(clean(text.splitlines()[0] if text else text), 120)
+
+
+def error_for_response(status: int, body: bytes, headers: Any, uuid: str) -> BseventsError:
+    """The typed error for a non-200 answer, quoting Blueshift's own message."""
+    said = describe_body(body, headers.get("content-type", ""))
+    quoted = f"{status} {said}" if said else str(status)
+    if status in (401, 403):
+        what = "rejected the API key" if status == 401 else "refused: the key lacks permission"
+        return KeyRejected(
+            f"Blueshift {what} ({quoted})",
+            "check that it is the *User* API key (Account Settings > API Keys) and that "
+            "the region (--region us|eu) matches the account",
+            status=status,
+        )
+    if status == 404:
+        return NotFound(
+            f"Blueshift found nothing for customer {uuid} ({quoted})",
+            "check the UUID and that the region matches the account",
+            status=status,
+        )
+    if status == 429:
+        return RateLimited(
+            f"Blueshift's rate limit is reached ({quoted})",
+            "show_events allows 10 calls an hour; wait before calling again",
+            status=status,
+        )
+    if 300 <= status < 400:
+        location = headers.get("location", "")
+        target = _host(location) if location else "elsewhere"
+        return RequestFailed(
+            f"the server redirected to {clean(target)} ({status}); not followed, so the "
+            "key is not sent there",
+            "check the region or base URL",
+            status=status,
+        )
+    if status >= 500:
+        return RequestFailed(
+            f"Blueshift had a server problem ({quoted})",
+            "try again in a few minutes",
+            status=status,
+        )
+    return RequestFailed(
+        f"Blueshift refused the request ({quoted})",
+        "run with --debug to see the request",
+        status=status,
+    )
+
+
+_TITLE_RE = re.compile(rb"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
+_TAG_RE = re.compile(r"<[^>]+>")
+
+
+def describe_body(body: bytes, content_type: str = "") -> str:
+    """A one-line summary of an error body: Blueshift's `message` or `errors`, the title of
+    an HTML page, or the start of the text. Empty when there is nothing to say."""
+    if not body.strip():
+        return ""
+    try:
+        data = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        data = None
+    text = ""
+    if isinstance(data, dict):
+        text = _json_error_text(data)
+    elif b"<" in body[:512] and (b"html" in body[:2048].lower() or "html" in content_type):
+        match = _TITLE_RE.search(body)
+        raw = match.group(1) if match else body[:2048]
+        page = " ".join(_TAG_RE.sub(" ", unescape(raw.decode("utf-8", "replace"))).split())
+        text = f"HTML page: {page}" if page else "an HTML page"
+    if not text:
+        text = " ".join(body[:300].decode("utf-8", "replace").split())
+    return shorten(clean(text), 200)
+
+
+def _json_error_text(data: dict[str, Any]) -> str:
+    for key in ("message", "error", "errors"):
+        value = data.get(key)
+        if isinstance(value, str) and value:
+            return value
+        if isinstance(value, dict) and value:
+            parts = []
+            for field, problems in value.items():
+                detail = ", ".join(map(str, problems)) if isinstance(problems, list) else problems
+                parts.append(f"{field}: {detail}")
+            return "; ".join(parts)
+        if isinstance(value, list) and value:
+            return "; ".join(map(str, value))
+    return ""

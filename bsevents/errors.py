@@ -1,0 +1,110 @@
+"""The exception tree and the one table that turns exceptions into exit codes.
+
+Core code raises these; only `bsevents.cli.app` catches them, prints the message on
+stderr and exits with `exit_code_for(error)`. Messages never contain the API key.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    """Process exit codes, documented in the README."""
+
+    OK = 0
+    FAILED = 1  # the request failed: network, timeout, 5xx, bad body, other 4xx
+    USAGE = 2  # bad input or usage; nothing was sent
+    AUTH = 3  # no key, key rejected (401) or not allowed (403), keyring unusable
+    NOT_FOUND = 4  # 404, or no customer matches
+    RATE_LIMITED = 5  # server 429, or the local hourly cap
+    INTERRUPTED = 130  # Ctrl-C
+
+
+class BseventsError(Exception):
+    """Base of every error the user should see as one clear message.
+
+    `message` says what went wrong; `hint` (optional) says what to do next.
+    """
+
+    def __init__(self, message: str, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+
+class UsageProblem(BseventsError):
+    """Bad input or usage, detected before anything is sent."""
+
+
+class RequestFailed(BseventsError):
+    """The request was sent (or attempted) and did not give usable events."""
+
+    def __init__(self, message: str, hint: str | None = None, *, status: int | None = None) -> None:
+        super().__init__(message, hint)
+        self.status = status
+
+
+class NetworkError(RequestFailed):
+    """No HTTP answer: DNS, refused or reset connection, TLS, timeout."""
+
+    def __init__(
+        self, message: str, hint: str | None = None, *, reached_server: bool = False
+    ) -> None:
+        super().__init__(message, hint)
+        # False when the request certainly never reached the server (DNS, refused):
+        # such a call may be given back to the hourly budget.
+        self.reached_server = reached_server
+
+
+class BadResponse(RequestFailed):
+    """An HTTP 200 whose body is not the documented JSON array of objects."""
+
+
+class AuthProblem(BseventsError):
+    """No key, a key Blueshift rejects, or a key store that cannot be used."""
+
+
+class KeyRejected(AuthProblem):
+    """401 or 403 from Blueshift."""
+
+    def __init__(self, message: str, hint: str | None = None, *, status: int) -> None:
+        super().__init__(message, hint)
+        self.status = status
+
+
+class NotFound(BseventsError):
+    """404 from Blueshift, or a lookup with no match."""
+
+    def __init__(self, message: str, hint: str | None = None, *, status: int | None = None) -> None:
+        super().__init__(message, hint)
+        self.status = status
+
+
+class RateLimited(BseventsError):
+    """A 429 from Blueshift or the local hourly cap."""
+
+    def __init__(self, message: str, hint: str | None = None, *, status: int | None = None) -> None:
+        super().__init__(message, hint)
+        self.status = status
+
+
+# The one table: the first class in an error's MRO that is listed here decides its
+# exit code. Keep the README's exit-code table in step with it.
+EXIT_CODES: dict[type[BaseException], ExitCode] = {
+    UsageProblem: ExitCode.USAGE,
+    RequestFailed: ExitCode.FAILED,
+    AuthProblem: ExitCode.AUTH,
+    NotFound: ExitCode.NOT_FOUND,
+    RateLimited: ExitCode.RATE_LIMITED,
+    KeyboardInterrupt: ExitCode.INTERRUPTED,
+    BseventsError: ExitCode.FAILED,
+}
+
+
+def exit_code_for(error: BaseException) -> ExitCode:
+    """Exit code for an exception, by the nearest class listed in EXIT_CODES."""
+    for cls in type(error).__mro__:
+        if cls in EXIT_CODES:
+            return EXIT_CODES[cls]
+    return ExitCode.FAILED

@@ -1,0 +1,199 @@
+"""Events as plain data: parsing a response body, reading event times, sorting.
+
+Pure functions over the objects exactly as Blueshift sent them; nothing here prints,
+and nothing here changes an event object.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from bsevents.errors import BadResponse
+
+Event = dict[str, Any]
+
+# The fields Blueshift documents for show_events; anything else is a custom parameter.
+STANDARD_FIELDS: tuple[str, ...] = (
+    "timestamp",
+    "event",
+    "event_uuid",
+    "user_uuid",
+    "email",
+    "session_uuid",
+    "url",
+    "referrer",
+    "site",
+    "browser_type",
+    "browser_version",
+    "browser_platform",
+    "user_agent",
+    "ip",
+    "cookie",
+    "timestamp_epoch",
+    "account_uuid",
+    "_bsft_ts",
+    "_bsft_doc_type",
+    "_bsft_type",
+    "_exp",
+    "santized_at",
+)
+_STANDARD = frozenset(STANDARD_FIELDS)
+
+_ISO_RE = re.compile(
+    r"(\d{4})-(\d{2})-(\d{2})"
+    r"(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?)?"
+    r"\s*(Z|z|[+-]\d{2}(?::?\d{2})?)?"
+)
+# Epoch values above this are taken as milliseconds: as seconds they would be
+# after the year 5000, as milliseconds they are after 1973.
+_EPOCH_MS_THRESHOLD = 1e11
+
+
+def parse_events_json(body: bytes | str) -> list[Event]:
+    """Parse a show_events body: a JSON array of objects. Raises BadResponse."""
+    try:
+        data = json.loads(body)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise BadResponse(
+            f"the response is not valid JSON ({_describe_json_error(exc)})",
+            "run again with --debug to see the request; if it persists, the API "
+            "or a proxy in front of it is misbehaving",
+        ) from None
+    return check_events(data)
+
+
+def check_events(data: Any) -> list[Event]:
+    """Accept only the documented shape: a list whose items are all objects."""
+    if not isinstance(data, list):
+        raise BadResponse(
+            f"expected a JSON array of events, got a JSON {_json_type(data)}",
+            "the endpoint documents an array; check the base URL",
+        )
+    for index, item in enumerate(data):
+        if not isinstance(item, dict):
+            raise BadResponse(
+                f"event {index} is a JSON {_json_type(item)}, not an object",
+                "the endpoint documents an array of event objects",
+            )
+    return data
+
+
+def _json_type(value: Any) -> str:
+    if isinstance(value, dict):
+        return "object"
+    if isinstance(value, list):
+        return "array"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, bool):
+        return "boolean"
+    if value is None:
+        return "null"
+    return "number"
+
+
+def _describe_json_error(exc: Exception) -> str:
+    if isinstance(exc, json.JSONDecodeError):
+        return f"{exc.msg} at line {exc.lineno} column {exc.colno}"
+    return "it is not UTF-8 text"
+
+
+def parse_iso(text: str) -> datetime | None:
+    """Parse an ISO 8601 date or date-time, with or without fractional seconds, with `Z`,
+    an offset or neither (then UTC). Returns an aware datetime, or None when the text is
+    not exactly one such value (a stray quote or comma makes it unusable)."""
+    match = _ISO_RE.fullmatch(text.strip())
+    if match is None:
+        return None
+    year, month, day, hour, minute, second, fraction, zone = match.groups()
+    micro = int((fraction or "0")[:6].ljust(6, "0"))
+    tz = timezone.utc
+    if zone and zone not in ("Z", "z"):
+        sign = -1 if zone[0] == "-" else 1
+        digits = zone[1:].replace(":", "")
+        offset = timedelta(hours=int(digits[:2]), minutes=int(digits[2:4] or 0))
+        tz = timezone(sign * offset)
+    try:
+        return datetime(
+            int(year),
+            int(month),
+            int(day),
+            int(hour or 0),
+            int(minute or 0),
+            int(second or 0),
+            micro,
+            tzinfo=tz,
+        )
+    except ValueError:
+        return None
+
+
+def _epoch_seconds(value: Any) -> float | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str):
+        try:
+            value = float(value.strip())
+        except ValueError:
+            return None
+    if not isinstance(value, (int, float)) or not math.isfinite(value):
+        return None
+    seconds = float(value)
+    if abs(seconds) > _EPOCH_MS_THRESHOLD:
+        seconds /= 1000.0
+    # Outside what datetime can represent: treat as unusable rather than crash later.
+    if not -62135596800 <= seconds <= 253402300799:
+        return None
+    return seconds
+
+
+def event_time(event: Event) -> float | None:
+    """When the event happened, in epoch seconds: `timestamp`, else `timestamp_epoch`,
+    else `_bsft_ts` (when Blueshift stored it). None when none of them is usable."""
+    stamp = event.get("timestamp")
+    if isinstance(stamp, str):
+        parsed = parse_iso(stamp)
+        if parsed is not None:
+            return parsed.timestamp()
+    epoch = _epoch_seconds(event.get("timestamp_epoch"))
+    if epoch is not None:
+        return epoch
+    stored = event.get("_bsft_ts")
+    if isinstance(stored, str):
+        parsed = parse_iso(stored)
+        if parsed is not None:
+            return parsed.timestamp()
+    return None
+
+
+def sort_events(events: Iterable[Event]) -> list[Event]:
+    """Oldest first by event time; events with no usable time keep their relative order
+    at the end. Stable, so equal times keep the order Blueshift sent them in."""
+    keyed = [(event_time(event), event) for event in events]
+    timed = [pair for pair in keyed if pair[0] is not None]
+    timed.sort(key=lambda pair: pair[0])  # type: ignore[arg-type, return-value]
+    return [event for _, event in timed] + [event for t, event in keyed if t is None]
+
+
+def count_untimed(events: Sequence[Event]) -> int:
+    """How many events have no usable time (they sort last)."""
+    return sum(1 for event in events if event_time(event) is None)
+
+
+def custom_fields(event: Event) -> dict[str, Any]:
+    """The event's custom parameters: every top-level key Blueshift does not document."""
+    return {key: value for key, value in event.items() if key not in _STANDARD}
+
+
+def event_datetime(event: Event, tz: timezone | None = None) -> datetime | None:
+    """The event time as an aware datetime in `tz` (local time when None)."""
+    seconds = event_time(event)
+    if seconds is None:
+        return None
+    moment = datetime.fromtimestamp(seconds, tz=timezone.utc)
+    return moment.astimezone(tz) if tz is not None else moment.astimezone()

@@ -1,0 +1,60 @@
+"""Messages for people, on stderr: errors, warnings and notes.
+
+Kept free of rich so that paths which only print data (JSON to a pipe) never import it.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass
+
+from bsevents.sanitize import clean
+
+
+@dataclass
+class _State:
+    quiet: bool = False  # silences notes and warnings, never errors
+    debug: bool = False
+
+
+state = _State()
+
+
+def debug_enabled() -> bool:
+    """True with --debug or BSEVENTS_DEBUG set to a non-empty value other than 0."""
+    return state.debug or os.environ.get("BSEVENTS_DEBUG", "") not in ("", "0")
+
+
+def _colour(code: str, text: str) -> str:
+    stream = sys.stderr
+    if os.environ.get("NO_COLOR") or not getattr(stream, "isatty", lambda: False)():
+        return text
+    return f"\x1b[{code}m{text}\x1b[0m"
+
+
+def _write(line: str) -> None:
+    sys.stderr.write(line + "\n")
+    sys.stderr.flush()
+
+
+def error(message: str, hint: str | None = None) -> None:
+    """One error line, and a hint line saying what to do next."""
+    _write(f"{_colour('1;31', 'error:')} {clean(message)}")
+    if hint:
+        _write(f"  {clean(hint)}")
+
+
+def warn(message: str) -> None:
+    if not state.quiet:
+        _write(f"{_colour('33', 'warning:')} {clean(message)}")
+
+
+def note(message: str) -> None:
+    if not state.quiet:
+        _write(_colour("2", clean(message)))
+
+
+def debug(message: str) -> None:
+    if debug_enabled():
+        _write(_colour("2", f"debug: {clean(message)}"))

@@ -1,0 +1,81 @@
+"""Fixtures: an isolated home for every test, the stand-in server, and a CLI runner."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from bsevents import ui
+from tests.standin import StandIn
+
+CUSTOMER = "51aceb79-2cbc-4e2b-a132-b02de69bba15"
+API_KEY = "test-key-0123456789abcdef"
+
+
+@pytest.fixture(autouse=True)
+def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Point HOME and the XDG directories at a temporary folder, clear our variables and
+    keep the user's real keyring out of reach."""
+    home = tmp_path / "home"
+    home.mkdir()
+    for name in list(os.environ):
+        if name.startswith(("BLUESHIFT_", "BSEVENTS_")) or name in ("NO_COLOR", "PAGER"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("HOME", str(home))
+    for var, sub in (
+        ("XDG_CONFIG_HOME", ".config"),
+        ("XDG_STATE_HOME", ".local/state"),
+        ("XDG_CACHE_HOME", ".cache"),
+        ("XDG_DATA_HOME", ".local/share"),
+    ):
+        monkeypatch.setenv(var, str(home / sub))
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
+    monkeypatch.setenv("COLUMNS", "120")
+    monkeypatch.setenv("TZ", "UTC")
+    monkeypatch.setattr(ui, "state", ui._State())
+    return home
+
+
+@pytest.fixture
+def standin(monkeypatch: pytest.MonkeyPatch) -> Iterator[StandIn]:
+    """A running stand-in server, with the key and base URL in the environment."""
+    server = StandIn(API_KEY).start()
+    monkeypatch.setenv("BSEVENTS_BASE_URL", server.base_url)
+    monkeypatch.setenv("BLUESHIFT_API_KEY", API_KEY)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def make_event(**fields: Any) -> dict[str, Any]:
+    """A plausible event; fields override or add."""
+    event: dict[str, Any] = {
+        "_bsft_doc_type": "events",
+        "event": "pageload",
+        "event_uuid": "3766f118-d4cd-11eb-a278-0242ac110006",
+        "user_uuid": CUSTOMER,
+        "session_uuid": None,
+        "url": "http://site.com/",
+        "timestamp": "2021-06-24T04:53:54Z",
+    }
+    event.update(fields)
+    return event
+
+
+@pytest.fixture
+def cli() -> Any:
+    """Run bsevents in-process: cli("events", "--demo") -> Result with stdout/stderr."""
+    from bsevents.cli.app import app
+
+    runner = CliRunner()
+
+    def invoke(*args: str, input: str | None = None) -> Any:
+        return runner.invoke(app, list(args), input=input, catch_exceptions=False)
+
+    return invoke

@@ -1,0 +1,202 @@
+"""A stand-in for Blueshift's API: a real HTTP server on 127.0.0.1.
+
+It checks HTTP Basic auth the way Blueshift does (the User API key as username, empty
+password), records every request, serves configured customers, enforces an hourly limit
+with Blueshift's 429 body, and can be told to answer the next requests with any status,
+body, delay or misbehaviour (slow trickle, dropped connection, redirect).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import socket
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+SHOW_EVENTS = "/api/v1/customer_search/show_events"
+SEARCH = "/api/v1/customers"
+
+# Blueshift's documented error bodies.
+DOCUMENTED_BODIES: dict[int, dict[str, Any]] = {
+    400: {"errors": {"uuid": ["can't be blank"]}},
+    401: {"message": "Not authorized"},
+    403: {"message": "Permission denied"},
+    404: {"message": "Customer not found"},
+    409: {"message": "Conflict - please retry"},
+    422: {"success": False, "error": "Validation failed"},
+    429: {"message": "Rate limit exceeded"},
+    500: {"message": "Internal Server Error - Please contact support for more information."},
+    502: {"message": "Bad Gateway - Please retry the request."},
+    503: {
+        "message": "Service Unavailable - The service is temporarily unavailable. Try again later."
+    },
+    504: {
+        "message": "Gateway Timeout - The server took too long to respond. "
+        "Retry with exponential backoff."
+    },
+}
+
+HTML_502 = (
+    b"<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway"
+    b"</h1></center><hr><center>nginx</center></body></html>"
+)
+
+
+@dataclass
+class Reply:
+    """A scripted answer for the next request."""
+
+    status: int = 200
+    body: bytes | str | Any = b""
+    headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0  # seconds before the headers are sent
+    trickle: float = 0.0  # seconds between body chunks of 16 bytes
+    drop: bool = False  # close the connection without answering (a reset)
+
+    def encoded(self) -> bytes:
+        if isinstance(self.body, bytes):
+            return self.body
+        if isinstance(self.body, str):
+            return self.body.encode()
+        return json.dumps(self.body).encode()
+
+
+@dataclass(frozen=True)
+class Recorded:
+    method: str
+    path: str
+    query: dict[str, list[str]]
+    headers: dict[str, str]
+
+    @property
+    def auth_user(self) -> str | None:
+        """The username of the Basic credentials, or None."""
+        value = self.headers.get("authorization", "")
+        if not value.startswith("Basic "):
+            return None
+        decoded = base64.b64decode(value[6:]).decode()
+        return decoded.split(":", 1)[0]
+
+
+class StandIn:
+    """The server's state; tests configure it and read `requests`."""
+
+    def __init__(self, api_key: str = "test-key-0123456789abcdef") -> None:
+        self.api_key = api_key
+        self.customers: dict[str, Any] = {}
+        self.people: dict[str, list[dict[str, Any]]] = {}  # email -> Search customer users
+        self.replies: deque[Reply] = deque()
+        self.requests: list[Recorded] = []
+        self.hourly_limit: int | None = None
+        self._answered: list[float] = []
+        self._lock = threading.Lock()
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # -- configuration -------------------------------------------------------------
+    def reply(self, *replies: Reply) -> None:
+        """Answer the next requests with these, in order, before normal behaviour."""
+        self.replies.extend(replies)
+
+    @property
+    def base_url(self) -> str:
+        assert self._server is not None
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def show_events_requests(self) -> list[Recorded]:
+        return [r for r in self.requests if r.path == SHOW_EVENTS]
+
+    # -- lifecycle -------------------------------------------------------------------
+    def start(self) -> StandIn:
+        standin = self
+
+        class Handler(_Handler):
+            state = standin
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, args=(0.05,), daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+
+    # -- behaviour ---------------------------------------------------------------------
+    def answer(self, recorded: Recorded) -> Reply:
+        with self._lock:
+            self.requests.append(recorded)
+            if self.replies:
+                return self.replies.popleft()
+        if recorded.auth_user != self.api_key:
+            return Reply(401, DOCUMENTED_BODIES[401])
+        if recorded.path == SEARCH:
+            email = (recorded.query.get("email") or [""])[0]
+            users = self.people.get(email.lower(), [])
+            return Reply(200, {"users": users, "user": users[0] if users else {}})
+        if recorded.path != SHOW_EVENTS:
+            return Reply(404, {"message": "Not found"})
+        with self._lock:
+            now = time.monotonic()
+            self._answered = [t for t in self._answered if now - t < 3600]
+            if self.hourly_limit is not None and len(self._answered) >= self.hourly_limit:
+                return Reply(429, DOCUMENTED_BODIES[429])
+            self._answered.append(now)
+        uuid = (recorded.query.get("uuid") or [""])[0]
+        if not uuid:
+            return Reply(400, DOCUMENTED_BODIES[400])
+        if uuid not in self.customers:
+            return Reply(404, DOCUMENTED_BODIES[404])
+        return Reply(200, self.customers[uuid])
+
+
+class _Handler(BaseHTTPRequestHandler):
+    state: StandIn
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: Any) -> None:  # keep test output quiet
+        return
+
+    def do_GET(self) -> None:
+        parts = urlsplit(self.path)
+        recorded = Recorded(
+            "GET",
+            parts.path,
+            parse_qs(parts.query),
+            {k.lower(): v for k, v in self.headers.items()},
+        )
+        reply = self.state.answer(recorded)
+        if reply.delay:
+            time.sleep(reply.delay)
+        if reply.drop:
+            # SO_LINGER 0 turns close() into a TCP reset, like a proxy dropping us.
+            self.connection.setsockopt(
+                socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00"
+            )
+            self.close_connection = True
+            return
+        body = reply.encoded()
+        self.send_response(reply.status)
+        headers = {"Content-Type": "application/json; charset=utf-8", **reply.headers}
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if reply.trickle:
+            for start in range(0, len(body), 16):
+                self.wfile.write(body[start : start + 16])
+                self.wfile.flush()
+                time.sleep(reply.trickle)
+        else:
+            self.wfile.write(body)
