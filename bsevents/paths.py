@@ -1,0 +1,64 @@
+"""Where bsevents keeps its files, and how it writes them: private and atomic.
+
+Settings live in the user config directory, the call ledger in the user state directory,
+stored responses in the user cache directory (platformdirs decides where each is on this
+system). Every directory is 0700 and every file 0600: they describe customers and
+accounts, and one of them may hold a key.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from pathlib import Path
+
+APP = "bsevents"
+
+
+def config_dir() -> Path:
+    import platformdirs  # imported here: it costs ~30 ms, and many paths never need it
+
+    return platformdirs.user_config_path(APP)
+
+
+def state_dir() -> Path:
+    import platformdirs
+
+    return platformdirs.user_state_path(APP)
+
+
+def cache_dir() -> Path:
+    import platformdirs
+
+    return platformdirs.user_cache_path(APP)
+
+
+def config_file() -> Path:
+    return config_dir() / "config.toml"
+
+
+def ensure_private_dir(path: Path) -> Path:
+    """Create `path` (and parents) if needed, and make it 0700."""
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    if path.stat().st_mode & 0o077:
+        path.chmod(0o700)
+    return path
+
+
+def write_private_atomic(path: Path, data: bytes) -> None:
+    """Write `data` to `path` as a 0600 file, atomically: a reader sees the old file or the
+    new one, never a half-written one, even if the process is killed mid-write."""
+    ensure_private_dir(path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            os.fchmod(handle.fileno(), 0o600)
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
