@@ -73,6 +73,8 @@ class Resolved:
     hourly_cap: int
     cache_ttl: int
     sources: Mapping[str, str]
+    # Every setting in SETTINGS by name, so a new setting needs no new field here.
+    values: Mapping[str, Any]
 
 
 def resolve(
@@ -119,4 +121,5 @@ def resolve(
         hourly_cap=values["hourly-cap"],
         cache_ttl=values["cache-ttl"],
         sources=sources,
+        values=values,
     )
