@@ -80,12 +80,14 @@ def fetch_events(
             f"no answer from {_host(base_url)} within {timeout:g} s",
             "try again, or allow longer with --timeout SECONDS",
             reached_server=reached,
+            kind="timeout",
         ) from None
     except httpx.ConnectError as exc:
         raise NetworkError(
             f"could not connect to {_host(base_url)}: {_reason(exc)}",
             "check the network, and the region or base URL",
             reached_server=False,
+            kind="connect",
         ) from None
     except httpx.HTTPError as exc:
         raise NetworkError(
@@ -133,6 +135,7 @@ def error_for_response(status: int, body: bytes, headers: Any, uuid: str) -> Bse
             f"Blueshift's rate limit is reached ({quoted})",
             "show_events allows 10 calls an hour; wait before calling again",
             status=status,
+            retry_after=_retry_after(headers.get("retry-after", "")),
         )
     if 300 <= status < 400:
         location = headers.get("location", "")
@@ -154,6 +157,22 @@ def error_for_response(status: int, body: bytes, headers: Any, uuid: str) -> Bse
         "run with --debug to see the request",
         status=status,
     )
+
+
+def _retry_after(value: str) -> float | None:
+    """Seconds from a Retry-After header (delta-seconds or an HTTP date), or None."""
+    value = value.strip()
+    if not value:
+        return None
+    if value.isdigit():
+        return float(value)
+    from email.utils import parsedate_to_datetime
+
+    try:
+        moment = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, moment.timestamp() - time.time())
 
 
 _TITLE_RE = re.compile(rb"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)

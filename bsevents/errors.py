@@ -49,12 +49,18 @@ class NetworkError(RequestFailed):
     """No HTTP answer: DNS, refused or reset connection, TLS, timeout."""
 
     def __init__(
-        self, message: str, hint: str | None = None, *, reached_server: bool = False
+        self,
+        message: str,
+        hint: str | None = None,
+        *,
+        reached_server: bool = False,
+        kind: str = "network",
     ) -> None:
         super().__init__(message, hint)
         # False when the request certainly never reached the server (DNS, refused):
         # such a call may be given back to the hourly budget.
         self.reached_server = reached_server
+        self.kind = kind  # for the ledger: "timeout", "connect", "network"
 
 
 class BadResponse(RequestFailed):
@@ -84,9 +90,17 @@ class NotFound(BseventsError):
 class RateLimited(BseventsError):
     """A 429 from Blueshift or the local hourly cap."""
 
-    def __init__(self, message: str, hint: str | None = None, *, status: int | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        hint: str | None = None,
+        *,
+        status: int | None = None,
+        retry_after: float | None = None,
+    ) -> None:
         super().__init__(message, hint)
         self.status = status
+        self.retry_after = retry_after  # seconds, when the server said so
 
 
 # The one table: the first class in an error's MRO that is listed here decides its

@@ -6,6 +6,7 @@ and nothing here changes an event object.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import re
@@ -183,6 +184,16 @@ def sort_events(events: Iterable[Event]) -> list[Event]:
 def count_untimed(events: Sequence[Event]) -> int:
     """How many events have no usable time (they sort last)."""
     return sum(1 for event in events if event_time(event) is None)
+
+
+def event_key(event: Event) -> str:
+    """What identifies an event across fetches: its `event_uuid`, or lacking one, a hash
+    of its content."""
+    uuid = event.get("event_uuid")
+    if isinstance(uuid, str) and uuid:
+        return uuid
+    canonical = json.dumps(event, sort_keys=True, ensure_ascii=False, default=str)
+    return "sha1:" + hashlib.sha1(canonical.encode(), usedforsecurity=False).hexdigest()
 
 
 def custom_fields(event: Event) -> dict[str, Any]:

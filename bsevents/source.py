@@ -1,31 +1,57 @@
-"""Where a command's events come from: the bundled demo or a live call.
+"""Where a command's events come from: the bundled demo, the store, or a live call.
 
-`get_events` is the core of `bsevents events`: it returns data and never prints.
+`get_customer_events` is the core of `bsevents events`. It returns data and never
+prints: notes meant for the user before a slow call goes out are passed to `notify`.
 """
 
 from __future__ import annotations
 
 import json
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib.resources import files
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from bsevents.credentials import resolve_api_key
+from bsevents.errors import (
+    AuthProblem,
+    BseventsError,
+    NetworkError,
+    RateLimited,
+    RequestFailed,
+    UsageProblem,
+)
 from bsevents.events import Event, check_events, sort_events
 from bsevents.settings import Resolved
+from bsevents.timefmt import ago, clock_and_wait
 
-Origin = Literal["demo", "live"]
+if TYPE_CHECKING:  # imported lazily at run time: the demo and --help need neither
+    from bsevents.cache import Cache, Stored
+    from bsevents.ledger import Budget
+
+Origin = Literal["demo", "live", "cache"]
 DEMO_UUID = "51aceb79-2cbc-4e2b-a132-b02de69bba15"
+Notify = Callable[[str], None]
 
 
 @dataclass(frozen=True)
 class EventsResult:
-    """Sorted events and what they are."""
+    """Sorted events, what they are, and which of them are new since the fetch before."""
 
     events: list[Event]
     uuid: str
     origin: Origin
     notes: list[str] = field(default_factory=list)
+    fetched_at: float | None = None
+    new_keys: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class FetchOptions:
+    timeout: float = 30.0
+    refresh: bool = False  # a live call even when a fresh stored response exists
+    offline: bool = False  # never call; show the stored response
+    force: bool = False  # call even at the hourly cap or during a hold after a 429
 
 
 def demo_events() -> list[Event]:
@@ -38,10 +64,176 @@ def get_demo() -> EventsResult:
     return EventsResult(sort_events(demo_events()), DEMO_UUID, "demo")
 
 
-def get_live(settings: Resolved, uuid: str, *, timeout: float) -> EventsResult:
-    """Fetch one customer's events from Blueshift and sort them."""
-    key = resolve_api_key(settings.profile)
-    from bsevents.client import fetch_events  # httpx only when a call is really made
+def _ignore(_: str) -> None:
+    return None
 
-    fetched = fetch_events(settings.base_url, key.value, uuid, timeout=timeout)
-    return EventsResult(sort_events(fetched.events), uuid, "live")
+
+def get_customer_events(
+    settings: Resolved,
+    uuid: str,
+    options: FetchOptions,
+    *,
+    notify: Notify = _ignore,
+    warn: Notify = _ignore,
+) -> EventsResult:
+    """One customer's events: from the store when fresh (or --offline), else live, within
+    the hourly budget. Every live call is in the ledger; every good answer is stored."""
+    from bsevents.cache import Cache, find_any
+    from bsevents.credentials import resolve_api_key
+    from bsevents.ledger import account_id
+
+    if options.offline and (options.refresh or options.force):
+        raise UsageProblem("--offline never calls; it cannot be combined with --refresh/--force")
+    now = time.time()
+    try:
+        key = resolve_api_key(settings.profile)
+    except AuthProblem:
+        if not options.offline:
+            raise
+        # Viewing what is stored needs no key: take the newest copy in this region.
+        stored = find_any(uuid, settings.region)
+        if stored is None:
+            raise _nothing_stored(uuid) from None
+        return _from_store(stored, now, "stored response", None)
+    account = account_id(settings.region, key.value)
+    cache = Cache(account, on_damage=warn)
+    stored = cache.load(uuid)
+    if options.offline:
+        if stored is None:
+            raise _nothing_stored(uuid)
+        return _from_store(stored, now, "stored response", None)
+    live = options.refresh or options.force or settings.cache_ttl <= 0
+    if stored is not None and not live and now - stored.fetched_at < settings.cache_ttl:
+        from bsevents.ledger import Ledger
+
+        ledger = Ledger.open(on_damage=warn)
+        try:
+            left = ledger.budget(account, settings.hourly_cap, now).remaining
+        finally:
+            ledger.close()
+        return _from_store(stored, now, "from cache", left)
+    return _fetch_live(settings, uuid, options, key.value, account, cache, notify, warn)
+
+
+def _nothing_stored(uuid: str) -> RequestFailed:
+    return RequestFailed(
+        f"nothing is stored for customer {uuid}",
+        "run without --offline to fetch it (one call of the hourly budget)",
+    )
+
+
+def _from_store(stored: Stored, now: float, label: str, left: int | None) -> EventsResult:
+    note = f"{label}, fetched {ago(now - stored.fetched_at)}"
+    if left is not None:
+        note += f" · --refresh for a live call ({left} left this hour)"
+    else:
+        note += " · no call made"
+    return EventsResult(
+        sort_events(stored.events),
+        stored.uuid,
+        "cache",
+        [note],
+        stored.fetched_at,
+        stored.new_keys,
+    )
+
+
+def _fetch_live(
+    settings: Resolved,
+    uuid: str,
+    options: FetchOptions,
+    key: str,
+    account: str,
+    cache: Cache,
+    notify: Notify,
+    warn: Notify,
+) -> EventsResult:
+    from bsevents.client import fetch_events
+    from bsevents.ledger import REFUSAL_HINT, Ledger
+
+    ledger = Ledger.open(on_damage=warn)
+    try:
+        reservation = ledger.reserve(
+            account=account,
+            profile=settings.profile,
+            region=settings.region,
+            uuid=uuid,
+            limit=settings.hourly_cap,
+            force=options.force,
+        )
+        budget = reservation.budget_after
+        if budget.remaining <= 3:
+            over = " (forced past the cap)" if budget.used > budget.limit else ""
+            line = f"call {budget.used} of {budget.limit} this hour{over} · {budget.remaining} left"
+            if budget.next_slot_at is not None:
+                line += f" · next frees at {clock_and_wait(budget.next_slot_at, budget.now)}"
+            notify(line)
+        started = time.monotonic()
+        try:
+            fetched = fetch_events(settings.base_url, key, uuid, timeout=options.timeout)
+        except NetworkError as error:
+            if error.reached_server:
+                ledger.finish(reservation, error.kind, duration=time.monotonic() - started)
+            else:
+                ledger.release(reservation)
+            raise
+        except RateLimited as error:
+            ledger.finish(reservation, "429", duration=time.monotonic() - started)
+            after = ledger.budget(account, settings.hourly_cap)
+            until = after.next_slot_at or after.now + 3600
+            if error.retry_after is not None:
+                until = after.now + error.retry_after
+            ledger.hold(account, until, "429")
+            raise RateLimited(
+                f"{error.message}; live calls are held until {clock_and_wait(until, after.now)}",
+                REFUSAL_HINT,
+                status=error.status,
+            ) from None
+        except BseventsError as error:
+            status = getattr(error, "status", None)
+            kind = str(status) if status is not None else "bad-response"
+            ledger.finish(reservation, kind, duration=time.monotonic() - started)
+            raise
+        except KeyboardInterrupt:
+            ledger.finish(reservation, "interrupted", duration=time.monotonic() - started)
+            raise
+        ledger.finish(reservation, "200", duration=fetched.elapsed, nbytes=len(fetched.body))
+    finally:
+        ledger.close()
+    fetched_at = time.time()
+    stored = cache.store(
+        uuid, fetched.body, fetched.events, fetched_at=fetched_at, region=settings.region
+    )
+    notes = []
+    if stored.previous_fetched_at is not None:
+        count = len(stored.new_keys)
+        notes.append(
+            f"{count} new event{'s' if count != 1 else ''} since the fetch "
+            f"{ago(fetched_at - stored.previous_fetched_at)}"
+        )
+    return EventsResult(
+        sort_events(fetched.events), uuid, "live", notes, fetched_at, stored.new_keys
+    )
+
+
+def get_budget(settings: Resolved, *, warn: Notify = _ignore) -> Budget:
+    """The hourly budget of the profile's account. Without a key at hand, the account
+    the profile used last in this region; with no record at all, an untouched budget."""
+    from bsevents.credentials import resolve_api_key
+    from bsevents.ledger import Ledger, account_id
+
+    ledger = Ledger.open(on_damage=warn)
+    try:
+        try:
+            account: str | None = account_id(
+                settings.region, resolve_api_key(settings.profile).value
+            )
+        except AuthProblem:
+            account = ledger.latest_account(settings.profile, settings.region)
+        if account is None:
+            from bsevents.ledger import Budget
+
+            return Budget(settings.hourly_cap, (), None, time.time())
+        return ledger.budget(account, settings.hourly_cap)
+    finally:
+        ledger.close()

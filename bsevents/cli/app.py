@@ -66,13 +66,14 @@ def root(
 
 
 def _register() -> None:
-    from bsevents.cli import events
+    from bsevents.cli import events, quota
 
     app.command(
         "events",
         help="Fetch one customer's events and show them sorted by time.",
         no_args_is_help=False,
     )(events.events_command)
+    app.command("quota", help="Show the hourly budget of show_events calls.")(quota.quota_command)
 
 
 _register()

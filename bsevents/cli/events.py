@@ -77,6 +77,22 @@ def events_command(
         float,
         typer.Option("--timeout", metavar="SECONDS", min=0.1, help="Give up after this long."),
     ] = 30.0,
+    refresh: Annotated[
+        bool, typer.Option("--refresh", help="Make a live call even if a fresh copy is stored.")
+    ] = False,
+    offline: Annotated[
+        bool, typer.Option("--offline", help="Never call: show the last stored response.")
+    ] = False,
+    force: Annotated[
+        bool,
+        typer.Option("--force", help="Call even at the hourly cap or after a 429 (live call)."),
+    ] = False,
+    new: Annotated[
+        bool, typer.Option("--new", help="Only the events that are new since the fetch before.")
+    ] = False,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="No notes on stderr (errors still show).")
+    ] = False,
     debug: Annotated[
         bool, typer.Option("--debug", help="Log requests on stderr; show tracebacks.")
     ] = False,
@@ -84,6 +100,8 @@ def events_command(
     """Fetch one customer's events and show them sorted by time."""
     if debug:
         ui.state.debug = True
+    if quiet:
+        ui.state.quiet = True
     from bsevents import settings as settings_module
     from bsevents import source
 
@@ -95,9 +113,25 @@ def events_command(
     else:
         who = _customer(customer, uuid)
         resolved = settings_module.resolve(region=region, base_url=base_url)
-        result = source.get_live(resolved, who.uuid, timeout=timeout)
+        options = source.FetchOptions(
+            timeout=timeout, refresh=refresh, offline=offline, force=force
+        )
+        result = source.get_customer_events(
+            resolved, who.uuid, options, notify=ui.note, warn=ui.warn
+        )
     _report(result)
+    if new:
+        result = _only_new(result)
     _render(result, chosen)
+
+
+def _only_new(result: EventsResult) -> EventsResult:
+    from dataclasses import replace
+
+    from bsevents.events import event_key
+
+    kept = [e for e in result.events if event_key(e) in result.new_keys]
+    return replace(result, events=kept)
 
 
 def _report(result: EventsResult) -> None:

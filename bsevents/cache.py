@@ -1,0 +1,219 @@
+"""Stored responses: every good answer is kept, per account and customer, so that
+re-viewing and re-filtering cost no call. Also the small index that shell completion
+reads (customers fetched before, event names seen).
+
+Files are written atomically (a reader sees the old file or the new one); errors are
+never stored, so a failed call never replaces a good response.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeGuard
+
+from bsevents.events import Event, check_events, event_key
+from bsevents.ledger import set_aside
+from bsevents.paths import cache_dir, ensure_private_dir, write_private_atomic
+from bsevents.timefmt import iso_utc
+
+FORMAT = 1
+INDEX_LIMIT = 200  # customers remembered for completion
+
+
+@dataclass(frozen=True)
+class Stored:
+    """A stored response and what was new in it when it was fetched."""
+
+    uuid: str
+    events: list[Event]  # as received, not sorted
+    fetched_at: float
+    region: str
+    new_keys: frozenset[str]  # events not in the response this one replaced
+    previous_fetched_at: float | None  # when the replaced response was fetched
+
+
+class Cache:
+    """Stored responses of one account (region plus key fingerprint)."""
+
+    def __init__(
+        self,
+        account: str,
+        root: Path | None = None,
+        on_damage: Callable[[str], None] | None = None,
+    ) -> None:
+        self.root = root or cache_dir()
+        self.account = account
+        self._on_damage = on_damage
+
+    def path(self, uuid: str) -> Path:
+        return self.root / "responses" / self.account / f"{uuid}.json"
+
+    def load(self, uuid: str) -> Stored | None:
+        """The stored response for a customer, or None. A damaged entry is moved aside."""
+        path = self.path(uuid)
+        try:
+            raw = path.read_bytes()
+        except FileNotFoundError:
+            return None
+        try:
+            return _decode(raw, uuid)
+        except (ValueError, KeyError, TypeError) as exc:
+            aside = set_aside(path)
+            if self._on_damage is not None:
+                self._on_damage(
+                    f"a stored response was unreadable ({type(exc).__name__}) and is kept "
+                    f"as {aside}"
+                )
+            return None
+
+    def store(
+        self,
+        uuid: str,
+        body: bytes,
+        events: Sequence[Event],
+        *,
+        fetched_at: float,
+        region: str,
+    ) -> Stored:
+        """Keep a good response (the body exactly as received), marking which events are
+        new since the response it replaces."""
+        previous = self.load(uuid)
+        if previous is None:
+            new_keys: frozenset[str] = frozenset()
+            previous_at = None
+        else:
+            old = {event_key(e) for e in previous.events}
+            new_keys = frozenset(k for k in map(event_key, events) if k not in old)
+            previous_at = previous.fetched_at
+        meta = {
+            "format": FORMAT,
+            "uuid": uuid,
+            "fetched_at": fetched_at,
+            "region": region,
+            "previous_fetched_at": previous_at,
+            "new": sorted(new_keys),
+        }
+        # The body goes in verbatim: it was checked to be a JSON array of objects, and
+        # keeping its bytes keeps the objects exactly as Blueshift sent them.
+        head = json.dumps(meta, ensure_ascii=False)[:-1]
+        data = head.encode() + b', "events": ' + body.strip() + b"}\n"
+        write_private_atomic(self.path(uuid), data)
+        update_index(self.root, uuid, events, fetched_at=fetched_at, region=region)
+        return Stored(uuid, list(events), fetched_at, region, new_keys, previous_at)
+
+
+def _decode(raw: bytes, uuid: str) -> Stored:
+    data = json.loads(raw)
+    if not isinstance(data, dict) or data.get("format") != FORMAT or data.get("uuid") != uuid:
+        raise ValueError("not a bsevents cache entry")
+    events = check_events(data["events"])
+    previous = data.get("previous_fetched_at")
+    return Stored(
+        uuid,
+        events,
+        float(data["fetched_at"]),
+        str(data["region"]),
+        frozenset(str(k) for k in data.get("new", [])),
+        float(previous) if previous is not None else None,
+    )
+
+
+def find_any(uuid: str, region: str, root: Path | None = None) -> Stored | None:
+    """The newest stored response for a customer in a region, under any account: for
+    `--offline` when no key is at hand."""
+    base = (root or cache_dir()) / "responses"
+    best: Stored | None = None
+    for path in base.glob(f"{region}-*/{uuid}.json"):
+        with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
+            stored = _decode(path.read_bytes(), uuid)
+            if best is None or stored.fetched_at > best.fetched_at:
+                best = stored
+    return best
+
+
+# -- the completion index -------------------------------------------------------------
+
+
+def index_path(root: Path | None = None) -> Path:
+    return (root or cache_dir()) / "index.json"
+
+
+@contextlib.contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    """An exclusive lock between bsevents processes updating the same file."""
+    ensure_private_dir(path.parent)
+    try:
+        import fcntl
+    except ImportError:  # Windows: last writer wins, the index is only a convenience
+        yield
+        return
+    fd = os.open(path.with_name(path.name + ".lock"), os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
+def read_index(root: Path | None = None) -> dict[str, Any]:
+    """The index, or an empty one when missing or unreadable."""
+    try:
+        data = json.loads(index_path(root).read_bytes())
+    except (OSError, ValueError):
+        data = None
+    if not isinstance(data, dict) or data.get("version") != 1:
+        return {"version": 1, "customers": [], "event_names": []}
+    return data
+
+
+def _plain_word(value: Any, limit: int = 64) -> TypeGuard[str]:
+    """Safe to offer as a shell completion: printable, no whitespace, not too long.
+    Event names and emails come from visitors' browsers."""
+    return (
+        isinstance(value, str)
+        and 0 < len(value) <= limit
+        and value.isprintable()
+        and not any(c.isspace() for c in value)
+    )
+
+
+def _first_email(events: Sequence[Event]) -> str | None:
+    for event in events:
+        email = event.get("email")
+        if _plain_word(email, 254) and "@" in email:
+            return email
+    return None
+
+
+def update_index(
+    root: Path,
+    uuid: str,
+    events: Sequence[Event],
+    *,
+    fetched_at: float,
+    region: str,
+    email: str | None = None,
+) -> None:
+    """Record a fetched customer (most recent first) and the event names seen."""
+    path = index_path(root)
+    with _locked(path):
+        index = read_index(root)
+        customers = [c for c in index.get("customers", []) if isinstance(c, dict)]
+        old = next((c for c in customers if c.get("uuid") == uuid), {})
+        entry = {
+            "uuid": uuid,
+            "email": email or _first_email(events) or old.get("email"),
+            "events": len(events),
+            "fetched_at": iso_utc(fetched_at),
+            "region": region,
+        }
+        customers = [entry] + [c for c in customers if c.get("uuid") != uuid]
+        names = {n for n in index.get("event_names", []) if isinstance(n, str)}
+        names.update(e["event"] for e in events if _plain_word(e.get("event")))
+        index = {"version": 1, "customers": customers[:INDEX_LIMIT], "event_names": sorted(names)}
+        write_private_atomic(path, json.dumps(index, ensure_ascii=False, indent=1).encode())

@@ -1,0 +1,43 @@
+"""Times for people: local clock times, waits and ages; ISO 8601 for machines."""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime, timezone
+
+
+def clock(at: float) -> str:
+    """Local `HH:MM`."""
+    return datetime.fromtimestamp(at).strftime("%H:%M")
+
+
+def minutes_text(seconds: float) -> str:
+    minutes = max(1, math.ceil(seconds / 60))
+    if minutes < 120:
+        return f"{minutes} min"
+    return f"{minutes // 60} h {minutes % 60} min"
+
+
+def clock_and_wait(at: float, now: float) -> str:
+    """`14:32 (in 12 min)`."""
+    return f"{clock(at)} (in {minutes_text(at - now)})"
+
+
+def ago(seconds: float) -> str:
+    """`just now`, `2 min ago`, `3 h ago`, `2 days ago`."""
+    if seconds < 60:
+        return "just now"
+    minutes = int(seconds // 60)
+    if minutes < 120:
+        return f"{minutes} min ago"
+    hours = minutes // 60
+    if hours < 48:
+        return f"{hours} h ago"
+    return f"{hours // 24} days ago"
+
+
+def iso_utc(at: float | None) -> str | None:
+    """`2026-11-28T14:32:05Z`, or None."""
+    if at is None:
+        return None
+    return datetime.fromtimestamp(at, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
