@@ -217,3 +217,37 @@ def update_index(
         names.update(e["event"] for e in events if _plain_word(e.get("event")))
         index = {"version": 1, "customers": customers[:INDEX_LIMIT], "event_names": sorted(names)}
         write_private_atomic(path, json.dumps(index, ensure_ascii=False, indent=1).encode())
+
+
+def remember_email(email: str, uuid: str, *, region: str, root: Path | None = None) -> None:
+    """Record which customer an email address resolved to (for --offline and completion)."""
+    path = index_path(root)
+    with _locked(path):
+        index = read_index(root)
+        customers = [c for c in index.get("customers", []) if isinstance(c, dict)]
+        old = next((c for c in customers if c.get("uuid") == uuid), None)
+        if old is not None:
+            old["email"] = email
+        else:
+            customers.insert(
+                0,
+                {
+                    "uuid": uuid,
+                    "email": email,
+                    "events": None,
+                    "fetched_at": None,
+                    "region": region,
+                },
+            )
+        index["customers"] = customers[:INDEX_LIMIT]
+        write_private_atomic(path, json.dumps(index, ensure_ascii=False, indent=1).encode())
+
+
+def known_email(email: str, root: Path | None = None) -> str | None:
+    """The customer UUID an email address resolved to before, if any."""
+    wanted = email.lower()
+    for customer in read_index(root).get("customers", []):
+        if isinstance(customer, dict) and str(customer.get("email", "")).lower() == wanted:
+            uuid = customer.get("uuid")
+            return uuid if isinstance(uuid, str) else None
+    return None

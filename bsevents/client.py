@@ -12,12 +12,14 @@ import time
 from dataclasses import dataclass
 from html import unescape
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 
 import httpx
 
-from bsevents import __version__, ui
+from bsevents import ui
+from bsevents.endpoints import request_headers, search_url, show_events_url
 from bsevents.errors import (
+    BadResponse,
     BseventsError,
     KeyRejected,
     NetworkError,
@@ -28,7 +30,6 @@ from bsevents.errors import (
 from bsevents.events import Event, parse_events_json
 from bsevents.sanitize import clean, shorten
 
-SHOW_EVENTS_PATH = "/api/v1/customer_search/show_events"
 DEFAULT_TIMEOUT = 30.0
 
 
@@ -42,15 +43,6 @@ class Fetched:
     elapsed: float
 
 
-def show_events_url(base_url: str, uuid: str) -> str:
-    return f"{base_url}{SHOW_EVENTS_PATH}?uuid={quote(uuid)}"
-
-
-def request_headers() -> dict[str, str]:
-    """Headers sent with every request, except Authorization."""
-    return {"Accept": "application/json", "User-Agent": f"bsevents/{__version__}"}
-
-
 def fetch_events(
     base_url: str,
     api_key: str,
@@ -60,7 +52,60 @@ def fetch_events(
     transport: httpx.BaseTransport | None = None,
 ) -> Fetched:
     """GET show_events for one customer. Raises a BseventsError subclass on any failure."""
-    url = show_events_url(base_url, uuid)
+    response, elapsed = _get(base_url, api_key, show_events_url(base_url, uuid), timeout, transport)
+    body = response.content
+    if response.status_code != 200:
+        raise error_for_response(response.status_code, body, response.headers, f"customer {uuid}")
+    return Fetched(parse_events_json(body), body, response.status_code, elapsed)
+
+
+@dataclass(frozen=True)
+class Match:
+    """What Search customer answered: the most relevant user, and every match."""
+
+    user: dict[str, Any]
+    users: list[dict[str, Any]]
+
+
+def search_customers(
+    base_url: str,
+    api_key: str,
+    email: str,
+    *,
+    timeout: float = DEFAULT_TIMEOUT,
+    transport: httpx.BaseTransport | None = None,
+) -> Match:
+    """GET Search customer by email. Raises NotFound when nothing matches."""
+    response, _ = _get(base_url, api_key, search_url(base_url, email), timeout, transport)
+    body = response.content
+    if response.status_code != 200:
+        raise error_for_response(response.status_code, body, response.headers, f"email {email}")
+    try:
+        data = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        raise BadResponse("the Search customer answer is not valid JSON") from None
+    if not isinstance(data, dict):
+        raise BadResponse("the Search customer answer is not a JSON object")
+    users = [u for u in data.get("users") or [] if isinstance(u, dict) and u.get("uuid")]
+    user = data.get("user")
+    if not isinstance(user, dict) or not user.get("uuid"):
+        user = users[0] if users else None
+    if user is None:
+        raise NotFound(
+            f"no Blueshift customer has the email {email}",
+            "check the address and the region; no events call was spent",
+        )
+    return Match(user, users or [user])
+
+
+def _get(
+    base_url: str,
+    api_key: str,
+    url: str,
+    timeout: float,
+    transport: httpx.BaseTransport | None,
+) -> tuple[httpx.Response, float]:
+    """One GET with our auth, headers and timeout; network failures become NetworkError."""
     ui.debug(f"GET {url}")
     ui.debug("Authorization: Basic ***")
     started = time.monotonic()
@@ -96,11 +141,11 @@ def fetch_events(
             reached_server=True,
         ) from None
     elapsed = time.monotonic() - started
-    body = response.content
-    ui.debug(f"{response.status_code} {response.reason_phrase}, {len(body)} bytes, {elapsed:.2f} s")
-    if response.status_code != 200:
-        raise error_for_response(response.status_code, body, response.headers, uuid)
-    return Fetched(parse_events_json(body), body, response.status_code, elapsed)
+    ui.debug(
+        f"{response.status_code} {response.reason_phrase}, {len(response.content)} bytes, "
+        f"{elapsed:.2f} s"
+    )
+    return response, elapsed
 
 
 def _host(base_url: str) -> str:
@@ -112,7 +157,7 @@ def _reason(exc: Exception) -> str:
     return shorten(clean(text.splitlines()[0] if text else text), 120)
 
 
-def error_for_response(status: int, body: bytes, headers: Any, uuid: str) -> BseventsError:
+def error_for_response(status: int, body: bytes, headers: Any, target: str) -> BseventsError:
     """The typed error for a non-200 answer, quoting Blueshift's own message."""
     said = describe_body(body, headers.get("content-type", ""))
     quoted = f"{status} {said}" if said else str(status)
@@ -126,7 +171,7 @@ def error_for_response(status: int, body: bytes, headers: Any, uuid: str) -> Bse
         )
     if status == 404:
         return NotFound(
-            f"Blueshift found nothing for customer {uuid} ({quoted})",
+            f"Blueshift found nothing for {target} ({quoted})",
             "check the UUID and that the region matches the account",
             status=status,
         )

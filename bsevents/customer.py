@@ -76,3 +76,17 @@ def _shown(value: str, limit: int = 60) -> str:
     if len(printable) > limit:
         printable = printable[: limit - 1] + "…"
     return repr(printable)
+
+
+_EMAIL_RE = re.compile(r"^[^@\s\"'<>(),;:\\\[\]]+@[^@\s\"'<>(),;:\\\[\]]+\.[A-Za-z0-9-]{2,}$")
+
+
+def check_email(text: str) -> str:
+    """The address, trimmed, or UsageProblem (exit 2) when it cannot be an email."""
+    value = text.strip(_WRAPPING)
+    if not _EMAIL_RE.match(value):
+        raise UsageProblem(
+            f"{_shown(value)} is not an email address",
+            "for example: bsevents events --email maya@example.com",
+        )
+    return value

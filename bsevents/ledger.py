@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from bsevents.errors import RateLimited
+from bsevents.errors import BseventsError, NetworkError, RateLimited
 from bsevents.paths import ensure_private_dir, state_dir
 
 WINDOW_SECONDS = 3600
@@ -244,6 +244,28 @@ class Ledger:
         """Give a call back: it certainly never reached the server."""
         with self._transaction() as db:
             db.execute("DELETE FROM calls WHERE id = ?", (reservation.row,))
+
+    @contextlib.contextmanager
+    def recording(self, reservation: Reservation) -> Iterator[None]:
+        """Run the reserved request inside this block: its outcome is recorded however
+        it ends. A success is recorded by the caller with finish() (it knows the size)."""
+        started = time.monotonic()
+        try:
+            yield
+        except NetworkError as error:
+            if error.reached_server:
+                self.finish(reservation, error.kind, duration=time.monotonic() - started)
+            else:
+                self.release(reservation)
+            raise
+        except BseventsError as error:
+            status = getattr(error, "status", None)
+            kind = str(status) if status is not None else "bad-response"
+            self.finish(reservation, kind, duration=time.monotonic() - started)
+            raise
+        except KeyboardInterrupt:
+            self.finish(reservation, "interrupted", duration=time.monotonic() - started)
+            raise
 
     def hold(self, account: str, until: float, reason: str) -> None:
         """Hold back live calls for the account until `until` (after a server 429)."""

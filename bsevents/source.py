@@ -11,16 +11,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib.resources import files
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from bsevents.errors import (
-    AuthProblem,
-    BseventsError,
-    NetworkError,
-    RateLimited,
-    RequestFailed,
-    UsageProblem,
-)
+from bsevents.errors import AuthProblem, RateLimited, RequestFailed, UsageProblem
 from bsevents.events import Event, check_events, sort_events
 from bsevents.settings import Resolved
 from bsevents.timefmt import ago, clock_and_wait
@@ -168,17 +161,10 @@ def _fetch_live(
             if budget.next_slot_at is not None:
                 line += f" · next frees at {clock_and_wait(budget.next_slot_at, budget.now)}"
             notify(line)
-        started = time.monotonic()
         try:
-            fetched = fetch_events(settings.base_url, key, uuid, timeout=options.timeout)
-        except NetworkError as error:
-            if error.reached_server:
-                ledger.finish(reservation, error.kind, duration=time.monotonic() - started)
-            else:
-                ledger.release(reservation)
-            raise
+            with ledger.recording(reservation):
+                fetched = fetch_events(settings.base_url, key, uuid, timeout=options.timeout)
         except RateLimited as error:
-            ledger.finish(reservation, "429", duration=time.monotonic() - started)
             after = ledger.budget(account, settings.hourly_cap)
             until = after.next_slot_at or after.now + 3600
             if error.retry_after is not None:
@@ -189,14 +175,6 @@ def _fetch_live(
                 REFUSAL_HINT,
                 status=error.status,
             ) from None
-        except BseventsError as error:
-            status = getattr(error, "status", None)
-            kind = str(status) if status is not None else "bad-response"
-            ledger.finish(reservation, kind, duration=time.monotonic() - started)
-            raise
-        except KeyboardInterrupt:
-            ledger.finish(reservation, "interrupted", duration=time.monotonic() - started)
-            raise
         ledger.finish(reservation, "200", duration=fetched.elapsed, nbytes=len(fetched.body))
     finally:
         ledger.close()
@@ -237,3 +215,56 @@ def get_budget(settings: Resolved, *, warn: Notify = _ignore) -> Budget:
         return ledger.budget(account, settings.hourly_cap)
     finally:
         ledger.close()
+
+
+@dataclass(frozen=True)
+class EmailMatch:
+    """Who an email address belongs to: the match Blueshift recommends, and the others."""
+
+    email: str
+    uuid: str
+    user: dict[str, Any]
+    others: list[dict[str, Any]]
+    stored: bool = False  # True when taken from the local mapping (--offline)
+
+
+def find_by_email(
+    settings: Resolved, email: str, *, timeout: float, offline: bool, warn: Notify = _ignore
+) -> EmailMatch:
+    """Resolve an email to a customer UUID with Search customer (recorded in the ledger,
+    not counted against the show_events cap), and remember the mapping locally."""
+    from bsevents.cache import known_email, remember_email
+
+    if offline:
+        uuid = known_email(email)
+        if uuid is None:
+            raise RequestFailed(
+                f"no stored lookup for {email}",
+                "run without --offline once to look the address up (it costs no events call)",
+            )
+        return EmailMatch(email, uuid, {"uuid": uuid}, [], stored=True)
+    from bsevents.client import search_customers
+    from bsevents.credentials import resolve_api_key
+    from bsevents.ledger import SEARCH, Ledger, account_id
+
+    key = resolve_api_key(settings.profile).value
+    account = account_id(settings.region, key)
+    ledger = Ledger.open(on_damage=warn)
+    try:
+        reservation = ledger.reserve(
+            account=account,
+            profile=settings.profile,
+            region=settings.region,
+            uuid=None,
+            limit=settings.hourly_cap,
+            endpoint=SEARCH,
+        )
+        with ledger.recording(reservation):
+            match = search_customers(settings.base_url, key, email, timeout=timeout)
+        ledger.finish(reservation, "200")
+    finally:
+        ledger.close()
+    uuid = str(match.user["uuid"]).lower()
+    others = [u for u in match.users if str(u.get("uuid", "")).lower() != uuid]
+    remember_email(email, uuid, region=settings.region)
+    return EmailMatch(email, uuid, match.user, others)

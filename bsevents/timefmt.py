@@ -41,3 +41,31 @@ def iso_utc(at: float | None) -> str | None:
     if at is None:
         return None
     return datetime.fromtimestamp(at, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_duration(text: str) -> float | None:
+    """`90`, `90s`, `6m`, `1h30m`, `2d` as seconds; None when it is not a duration."""
+    import re
+
+    value = text.strip().lower()
+    if value.isdigit():
+        return float(value)
+    parts = re.findall(r"(\d+(?:\.\d+)?)([smhd])", value)
+    if not parts or "".join(n + u for n, u in parts) != value:
+        return None
+    return sum(float(n) * _UNITS[u] for n, u in parts)
+
+
+def duration_text(seconds: float) -> str:
+    """`6m40s`, `12m`, `1h05m`, `45s`."""
+    total = round(seconds)
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours}h{minutes:02d}m"
+    if minutes:
+        return f"{minutes}m{secs:02d}s" if secs else f"{minutes}m"
+    return f"{secs}s"

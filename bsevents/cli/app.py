@@ -12,9 +12,38 @@ from typer.core import TyperGroup
 from bsevents import __version__, ui
 from bsevents.errors import BseventsError, ExitCode, exit_code_for
 
+# Options whose value may be left out, and what they mean then. Click (as vendored by
+# Typer) has no optional option values, so the argument list is completed before parsing.
+OPTIONAL_VALUES = {"--watch": "auto"}
+
+
+def complete_optional_values(args: list[str]) -> list[str]:
+    """Insert the implied value after an option given without one: `--watch` followed by
+    nothing, by another option, or by something that is not a duration."""
+    from bsevents.timefmt import parse_duration
+
+    out: list[str] = []
+    for index, arg in enumerate(args):
+        out.append(arg)
+        if arg == "--":
+            out.extend(args[index + 1 :])
+            break
+        if arg in OPTIONAL_VALUES:
+            following = args[index + 1] if index + 1 < len(args) else None
+            if (
+                following is None
+                or following.startswith("-")
+                or (following != OPTIONAL_VALUES[arg] and parse_duration(following) is None)
+            ):
+                out.append(OPTIONAL_VALUES[arg])
+    return out
+
 
 class BseventsGroup(TyperGroup):
     """Turns a BseventsError raised by any command into its message and exit code."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        return list(super().parse_args(ctx, complete_optional_values(args)))
 
     def invoke(self, ctx: Any) -> Any:
         try:

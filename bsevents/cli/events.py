@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import sys
 from enum import Enum
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from bsevents import ui
 from bsevents.customer import Customer, parse_customer
 from bsevents.errors import UsageProblem
-from bsevents.events import count_untimed
+from bsevents.events import Event, count_untimed
+from bsevents.settings import Resolved
 from bsevents.source import EventsResult
+
+if TYPE_CHECKING:
+    from bsevents.source import EmailMatch
 
 
 class View(str, Enum):
@@ -77,6 +81,28 @@ def events_command(
         float,
         typer.Option("--timeout", metavar="SECONDS", min=0.1, help="Give up after this long."),
     ] = 30.0,
+    email: Annotated[
+        str | None,
+        typer.Option(
+            "--email",
+            metavar="ADDRESS",
+            help="Find the customer by email (Search customer; costs no events call).",
+        ),
+    ] = None,
+    curl: Annotated[
+        bool,
+        typer.Option("--curl", help="Print the equivalent curl command and exit; no call."),
+    ] = False,
+    watch: Annotated[
+        str | None,
+        typer.Option(
+            "--watch",
+            metavar="[INTERVAL]",
+            help="Poll for new events within the hourly budget; INTERVAL like 8m "
+            "(default: paced by the calls left).",
+            show_default=False,
+        ),
+    ] = None,
     refresh: Annotated[
         bool, typer.Option("--refresh", help="Make a live call even if a fresh copy is stored.")
     ] = False,
@@ -107,22 +133,121 @@ def events_command(
 
     chosen = View.json if as_json else view
     if demo:
-        if customer is not None or uuid is not None:
+        if customer is not None or uuid is not None or email is not None:
             raise UsageProblem("--demo takes no customer", "run: bsevents events --demo")
         result = source.get_demo()
     else:
-        who = _customer(customer, uuid)
         resolved = settings_module.resolve(region=region, base_url=base_url)
+        if email is not None:
+            if customer is not None or uuid is not None:
+                raise UsageProblem("give the customer as CUSTOMER, --uuid or --email, not both")
+            from bsevents.customer import check_email
+
+            address = check_email(email)
+            if curl:
+                from bsevents.curl import email_then_events_commands
+
+                sys.stdout.write(email_then_events_commands(resolved.base_url, address) + "\n")
+                return
+            match = source.find_by_email(
+                resolved, address, timeout=timeout, offline=offline, warn=ui.warn
+            )
+            _report_match(match)
+            who_uuid = match.uuid
+        else:
+            who_uuid = _customer(customer, uuid).uuid
+            if curl:
+                from bsevents.curl import show_events_command
+
+                sys.stdout.write(show_events_command(resolved.base_url, who_uuid) + "\n")
+                return
+        if watch is not None:
+            _watch(resolved, who_uuid, watch, timeout=timeout, view=chosen)
+            return
         options = source.FetchOptions(
             timeout=timeout, refresh=refresh, offline=offline, force=force
         )
         result = source.get_customer_events(
-            resolved, who.uuid, options, notify=ui.note, warn=ui.warn
+            resolved, who_uuid, options, notify=ui.note, warn=ui.warn
         )
     _report(result)
     if new:
         result = _only_new(result)
     _render(result, chosen)
+
+
+def _report_match(match: EmailMatch) -> None:
+    if match.stored:
+        ui.note(f"{match.email} is customer {match.uuid} (stored lookup, no call made)")
+        return
+    ui.note(f"{match.email} is customer {match.uuid}{_person(match.user)}")
+    if match.others:
+        ui.note(f"{len(match.others)} other customer(s) match this email:")
+        for other in match.others:
+            ui.note(f"  {other.get('uuid')}{_person(other)}")
+
+
+def _person(user: dict[str, Any]) -> str:
+    name = " ".join(str(user[k]) for k in ("firstname", "lastname") if user.get(k))
+    parts = [name] if name else []
+    if user.get("customer_id"):
+        parts.append(f"customer_id {user['customer_id']}")
+    return f" ({', '.join(parts)})" if parts else ""
+
+
+def _watch(
+    resolved: Resolved, uuid: str, interval: str, *, timeout: float, view: View | None
+) -> None:
+    from bsevents.timefmt import parse_duration
+    from bsevents.watch import watch
+
+    requested = None if interval == "auto" else parse_duration(interval)
+    if interval != "auto" and requested is None:
+        raise UsageProblem(
+            f"--watch {interval!r} is not an interval", "for example --watch 8m, or plain --watch"
+        )
+    as_lines = sys.stdout.isatty() and view in (None, View.table)
+
+    def on_new(events: list[Event]) -> None:
+        from bsevents.events import sort_events
+
+        for event in sort_events(events):
+            sys.stdout.write(_watch_line(event) if as_lines else _ndjson_line(event))
+        sys.stdout.flush()
+
+    try:
+        reason = watch(
+            resolved,
+            uuid,
+            requested,
+            timeout=timeout,
+            on_new=on_new,
+            notify=ui.note,
+            warn=ui.warn,
+        )
+    except KeyboardInterrupt:
+        reason = "stopped"
+    ui.note(reason)
+
+
+def _ndjson_line(event: Event) -> str:
+    import json
+
+    from bsevents.sanitize import escape_json_text
+
+    return escape_json_text(json.dumps(event, ensure_ascii=False)) + "\n"
+
+
+def _watch_line(event: Event) -> str:
+    from bsevents.events import event_datetime
+    from bsevents.render.summary import summary
+    from bsevents.sanitize import clean, shorten
+
+    moment = event_datetime(event)
+    when = moment.strftime("%Y-%m-%d %H:%M:%S") if moment else "(no time)"
+    name = event.get("event")
+    text = f"{name if isinstance(name, str) else '(no event name)'}  {summary(event)}"
+    return f"{when}  {shorten(clean(text), 200)}\n"
 
 
 def _only_new(result: EventsResult) -> EventsResult:
