@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from html import unescape
 from typing import Any
@@ -50,13 +51,13 @@ def fetch_events(
     *,
     timeout: float = DEFAULT_TIMEOUT,
     transport: httpx.BaseTransport | None = None,
+    progress: Progress | None = None,
 ) -> Fetched:
     """GET show_events for one customer. Raises a BseventsError subclass on any failure."""
-    response, elapsed = _get(base_url, api_key, show_events_url(base_url, uuid), timeout, transport)
-    body = response.content
-    if response.status_code != 200:
-        raise error_for_response(response.status_code, body, response.headers, f"customer {uuid}")
-    return Fetched(parse_events_json(body), body, response.status_code, elapsed)
+    answer = _get(base_url, api_key, show_events_url(base_url, uuid), timeout, transport, progress)
+    if answer.status != 200:
+        raise error_for_response(answer.status, answer.body, answer.headers, f"customer {uuid}")
+    return Fetched(parse_events_json(answer.body), answer.body, answer.status, answer.elapsed)
 
 
 @dataclass(frozen=True)
@@ -76,10 +77,10 @@ def search_customers(
     transport: httpx.BaseTransport | None = None,
 ) -> Match:
     """GET Search customer by email. Raises NotFound when nothing matches."""
-    response, _ = _get(base_url, api_key, search_url(base_url, email), timeout, transport)
-    body = response.content
-    if response.status_code != 200:
-        raise error_for_response(response.status_code, body, response.headers, f"email {email}")
+    answer = _get(base_url, api_key, search_url(base_url, email), timeout, transport)
+    body = answer.body
+    if answer.status != 200:
+        raise error_for_response(answer.status, body, answer.headers, f"email {email}")
     try:
         data = json.loads(body)
     except (ValueError, UnicodeDecodeError):
@@ -98,31 +99,61 @@ def search_customers(
     return Match(user, users or [user])
 
 
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    headers: httpx.Headers
+    body: bytes
+    elapsed: float
+
+
+Progress = Callable[[int], None]
+
+
 def _get(
     base_url: str,
     api_key: str,
     url: str,
     timeout: float,
     transport: httpx.BaseTransport | None,
-) -> tuple[httpx.Response, float]:
-    """One GET with our auth, headers and timeout; network failures become NetworkError."""
+    progress: Progress | None = None,
+) -> Answer:
+    """One GET with our auth and headers; network failures become NetworkError.
+
+    `timeout` bounds the whole call, not each read: a server that trickles a byte at a
+    time is given up on like one that never answers. `progress` hears the bytes received.
+    """
     ui.debug(f"GET {url}")
     ui.debug("Authorization: Basic ***")
     started = time.monotonic()
+    deadline = started + timeout
     try:
-        with httpx.Client(
-            auth=(api_key, ""),
-            headers=request_headers(),
-            timeout=httpx.Timeout(timeout),
-            follow_redirects=False,
-            transport=transport,
-            trust_env=False,
-        ) as client:
-            response = client.get(url)
+        with (
+            httpx.Client(
+                auth=(api_key, ""),
+                headers=request_headers(),
+                timeout=httpx.Timeout(timeout),
+                follow_redirects=False,
+                transport=transport,
+                trust_env=False,
+            ) as client,
+            client.stream("GET", url) as response,
+        ):
+            chunks: list[bytes] = []
+            received = 0
+            for chunk in response.iter_bytes():
+                chunks.append(chunk)
+                received += len(chunk)
+                if progress is not None:
+                    progress(received)
+                if time.monotonic() > deadline:
+                    raise httpx.ReadTimeout("the answer took too long")
+            body = b"".join(chunks)
+            del chunks
     except httpx.TimeoutException as exc:
         reached = not isinstance(exc, (httpx.ConnectTimeout, httpx.PoolTimeout))
         raise NetworkError(
-            f"no answer from {_host(base_url)} within {timeout:g} s",
+            f"no complete answer from {_host(base_url)} within {timeout:g} s",
             "try again, or allow longer with --timeout SECONDS",
             reached_server=reached,
             kind="timeout",
@@ -141,11 +172,8 @@ def _get(
             reached_server=True,
         ) from None
     elapsed = time.monotonic() - started
-    ui.debug(
-        f"{response.status_code} {response.reason_phrase}, {len(response.content)} bytes, "
-        f"{elapsed:.2f} s"
-    )
-    return response, elapsed
+    ui.debug(f"{response.status_code} {response.reason_phrase}, {len(body)} bytes, {elapsed:.2f} s")
+    return Answer(response.status_code, response.headers, body, elapsed)
 
 
 def _host(base_url: str) -> str:

@@ -7,20 +7,22 @@ prints: notes meant for the user before a slow call goes out are passed to `noti
 from __future__ import annotations
 
 import json
+import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib.resources import files
 from typing import TYPE_CHECKING, Any, Literal
 
-from bsevents.errors import AuthProblem, RateLimited, RequestFailed, UsageProblem
+from bsevents.errors import AuthProblem, NetworkError, RateLimited, RequestFailed, UsageProblem
 from bsevents.events import Event, check_events, sort_events
 from bsevents.settings import Resolved
 from bsevents.timefmt import ago, clock_and_wait
 
 if TYPE_CHECKING:  # imported lazily at run time: the demo and --help need neither
     from bsevents.cache import Cache, Stored
-    from bsevents.ledger import Budget
+    from bsevents.client import Progress
+    from bsevents.ledger import Budget, Ledger
 
 Origin = Literal["demo", "live", "cache"]
 DEMO_UUID = "51aceb79-2cbc-4e2b-a132-b02de69bba15"
@@ -45,6 +47,8 @@ class FetchOptions:
     refresh: bool = False  # a live call even when a fresh stored response exists
     offline: bool = False  # never call; show the stored response
     force: bool = False  # call even at the hourly cap or during a hold after a 429
+    retries: int = 2  # for 502/503/504 and dropped connections; each one is a ledger entry
+    retry_base: float = 0.5  # seconds before the first retry; doubles, with jitter
 
 
 def demo_events() -> list[Event]:
@@ -68,6 +72,7 @@ def get_customer_events(
     *,
     notify: Notify = _ignore,
     warn: Notify = _ignore,
+    progress: Progress | None = None,
 ) -> EventsResult:
     """One customer's events: from the store when fresh (or --offline), else live, within
     the hourly budget. Every live call is in the ledger; every good answer is stored."""
@@ -105,7 +110,7 @@ def get_customer_events(
         finally:
             ledger.close()
         return _from_store(stored, now, "from cache", left)
-    return _fetch_live(settings, uuid, options, key.value, account, cache, notify, warn)
+    return _fetch_live(settings, uuid, options, key.value, account, cache, notify, warn, progress)
 
 
 def _nothing_stored(uuid: str) -> RequestFailed:
@@ -140,42 +145,51 @@ def _fetch_live(
     cache: Cache,
     notify: Notify,
     warn: Notify,
+    progress: Progress | None,
 ) -> EventsResult:
     from bsevents.client import fetch_events
-    from bsevents.ledger import REFUSAL_HINT, Ledger
+    from bsevents.ledger import Ledger
 
     ledger = Ledger.open(on_damage=warn)
     try:
-        reservation = ledger.reserve(
-            account=account,
-            profile=settings.profile,
-            region=settings.region,
-            uuid=uuid,
-            limit=settings.hourly_cap,
-            force=options.force,
-        )
-        budget = reservation.budget_after
-        if budget.remaining <= 3:
-            over = " (forced past the cap)" if budget.used > budget.limit else ""
-            line = f"call {budget.used} of {budget.limit} this hour{over} · {budget.remaining} left"
-            if budget.next_slot_at is not None:
-                line += f" · next frees at {clock_and_wait(budget.next_slot_at, budget.now)}"
-            notify(line)
-        try:
-            with ledger.recording(reservation):
-                fetched = fetch_events(settings.base_url, key, uuid, timeout=options.timeout)
-        except RateLimited as error:
-            after = ledger.budget(account, settings.hourly_cap)
-            until = after.next_slot_at or after.now + 3600
-            if error.retry_after is not None:
-                until = after.now + error.retry_after
-            ledger.hold(account, until, "429")
-            raise RateLimited(
-                f"{error.message}; live calls are held until {clock_and_wait(until, after.now)}",
-                REFUSAL_HINT,
-                status=error.status,
-            ) from None
-        ledger.finish(reservation, "200", duration=fetched.elapsed, nbytes=len(fetched.body))
+        attempt = 0
+        last_error: RequestFailed | None = None
+        while True:
+            try:
+                reservation = ledger.reserve(
+                    account=account,
+                    profile=settings.profile,
+                    region=settings.region,
+                    uuid=uuid,
+                    limit=settings.hourly_cap,
+                    force=options.force,
+                )
+            except RateLimited:
+                if last_error is None:
+                    raise
+                # A retry never crosses the cap: report the failure that needed it.
+                notify("not retrying: the hourly cap is reached")
+                raise last_error from None
+            _announce(reservation.budget_after, notify)
+            try:
+                with ledger.recording(reservation):
+                    fetched = fetch_events(
+                        settings.base_url, key, uuid, timeout=options.timeout, progress=progress
+                    )
+            except RateLimited as error:
+                raise _hold_after_429(ledger, account, settings.hourly_cap, error) from None
+            except RequestFailed as error:
+                if attempt >= options.retries or not _retryable(error):
+                    raise
+                attempt += 1
+                last_error = error
+                jitter = 1 + random.random() / 2  # noqa: S311 - spreading retries, not secrecy
+                delay = options.retry_base * 2 ** (attempt - 1) * jitter
+                notify(f"{error.message}; retry {attempt} of {options.retries} in {delay:.1f} s")
+                time.sleep(delay)
+                continue
+            ledger.finish(reservation, "200", duration=fetched.elapsed, nbytes=len(fetched.body))
+            break
     finally:
         ledger.close()
     fetched_at = time.time()
@@ -191,6 +205,43 @@ def _fetch_live(
         )
     return EventsResult(
         sort_events(fetched.events), uuid, "live", notes, fetched_at, stored.new_keys
+    )
+
+
+def _announce(budget: Budget, notify: Notify) -> None:
+    """Say where the budget stands before a live call after which 3 or fewer remain."""
+    from bsevents.ledger import WARN_AT_REMAINING
+
+    if budget.remaining > WARN_AT_REMAINING:
+        return
+    over = " (forced past the cap)" if budget.used > budget.limit else ""
+    line = f"call {budget.used} of {budget.limit} this hour{over} · {budget.remaining} left"
+    if budget.next_slot_at is not None:
+        line += f" · next frees at {clock_and_wait(budget.next_slot_at, budget.now)}"
+    notify(line)
+
+
+def _retryable(error: RequestFailed) -> bool:
+    """502, 503, 504 and dropped or refused connections; not timeouts, which already
+    waited as long as the user allowed."""
+    if isinstance(error, NetworkError):
+        return error.kind != "timeout"
+    return error.status in (502, 503, 504)
+
+
+def _hold_after_429(ledger: Ledger, account: str, limit: int, error: RateLimited) -> RateLimited:
+    """Hold back live calls until a slot frees (or Retry-After), and say so."""
+    from bsevents.ledger import REFUSAL_HINT
+
+    after = ledger.budget(account, limit)
+    until = after.next_slot_at or after.now + 3600
+    if error.retry_after is not None:
+        until = after.now + error.retry_after
+    ledger.hold(account, until, "429")
+    return RateLimited(
+        f"{error.message}; live calls are held until {clock_and_wait(until, after.now)}",
+        REFUSAL_HINT,
+        status=error.status,
     )
 
 

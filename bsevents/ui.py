@@ -58,3 +58,40 @@ def note(message: str) -> None:
 def debug(message: str) -> None:
     if debug_enabled():
         _write(_colour("2", f"debug: {clean(message)}"))
+
+
+class Spinner:
+    """`⠋ receiving 1.2 MB` on stderr while a large answer arrives: on a terminal only,
+    never with --quiet, updated at most ten times a second, erased when done."""
+
+    FRAMES = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self.enabled = not state.quiet and getattr(sys.stderr, "isatty", lambda: False)()
+        self._shown = False
+        self._last = 0.0
+        self._frame = 0
+
+    def __enter__(self) -> Spinner:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._shown:
+            sys.stderr.write("\r\x1b[K")
+            sys.stderr.flush()
+
+    def __call__(self, received: int) -> None:
+        import time
+
+        if not self.enabled:
+            return
+        now = time.monotonic()
+        if now - self._last < 0.1:
+            return
+        self._last = now
+        self._frame = (self._frame + 1) % len(self.FRAMES)
+        size = f"{received / 1e6:.1f} MB" if received >= 1e5 else f"{received // 1000} kB"
+        sys.stderr.write(f"\r{self.FRAMES[self._frame]} {self.label} {size}\x1b[K")
+        sys.stderr.flush()
+        self._shown = True

@@ -156,7 +156,7 @@ def test_status_maps_to_exit_code_and_quotes_blueshift(
 ) -> None:
     body = DOCUMENTED_BODIES.get(status, {"message": "I'm a teapot"})
     standin.reply(Reply(status, body))
-    result = cli("events", CUSTOMER)
+    result = cli("events", CUSTOMER, "--retries", "0")
     assert result.exit_code == code
     assert result.stdout == ""
     lines = result.stderr.strip().splitlines()
@@ -169,7 +169,7 @@ def test_status_maps_to_exit_code_and_quotes_blueshift(
 
 def test_html_error_page_is_summarised(standin: StandIn, cli: Any) -> None:
     standin.reply(Reply(502, HTML_502, {"Content-Type": "text/html"}))
-    result = cli("events", CUSTOMER)
+    result = cli("events", CUSTOMER, "--retries", "0")
     assert result.exit_code == 1
     assert "502 HTML page: 502 Bad Gateway" in result.stderr
     assert "<html>" not in result.stderr
@@ -197,7 +197,7 @@ def test_timeout_is_honoured(standin: StandIn, cli: Any) -> None:
     standin.reply(Reply(200, [], delay=2.0))
     result = cli("events", CUSTOMER, "--timeout", "0.3")
     assert result.exit_code == 1
-    assert "no answer from 127.0.0.1" in result.stderr
+    assert "no complete answer from 127.0.0.1" in result.stderr
     assert "within 0.3 s" in result.stderr
 
 

@@ -103,6 +103,17 @@ def events_command(
             show_default=False,
         ),
     ] = None,
+    retries: Annotated[
+        int,
+        typer.Option(
+            "--retries",
+            metavar="N",
+            min=0,
+            max=5,
+            help="Retry 502/503/504 and dropped connections up to N times (each retry is "
+            "a call of the budget; never past the cap).",
+        ),
+    ] = 2,
     refresh: Annotated[
         bool, typer.Option("--refresh", help="Make a live call even if a fresh copy is stored.")
     ] = False,
@@ -165,11 +176,12 @@ def events_command(
             _watch(resolved, who_uuid, watch, timeout=timeout, view=chosen)
             return
         options = source.FetchOptions(
-            timeout=timeout, refresh=refresh, offline=offline, force=force
+            timeout=timeout, refresh=refresh, offline=offline, force=force, retries=retries
         )
-        result = source.get_customer_events(
-            resolved, who_uuid, options, notify=ui.note, warn=ui.warn
-        )
+        with ui.Spinner("receiving") as spinner:
+            result = source.get_customer_events(
+                resolved, who_uuid, options, notify=ui.note, warn=ui.warn, progress=spinner
+            )
     _report(result)
     if new:
         result = _only_new(result)
