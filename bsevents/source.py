@@ -199,10 +199,8 @@ def _fetch_live(
     notes = []
     if stored.previous_fetched_at is not None:
         count = len(stored.new_keys)
-        notes.append(
-            f"{count} new event{'s' if count != 1 else ''} since the fetch "
-            f"{ago(fetched_at - stored.previous_fetched_at)}"
-        )
+        many = {0: "no new events", 1: "1 new event"}.get(count, f"{count} new events")
+        notes.append(f"{many} since the fetch {ago(fetched_at - stored.previous_fetched_at)}")
     return EventsResult(
         sort_events(fetched.events), uuid, "live", notes, fetched_at, stored.new_keys
     )
