@@ -41,6 +41,7 @@ def test_kill_at_any_moment_leaves_readable_state(standin: StandIn, cli: Any,
         report = cli("quota", "--json")
         assert report.exit_code == 0
         assert "unreadable" not in report.stderr
-    # Every killed run that reached the server is counted.
+    # Every run that reached the server is counted; one killed between reserving and
+    # sending is counted too (conservative), so the ledger never undercounts.
     used = json.loads(cli("quota", "--json").stdout)["used"]
-    assert used == len(standin.show_events_requests())
+    assert len(standin.show_events_requests()) <= used <= len(kills)
