@@ -39,8 +39,14 @@ def config_file() -> Path:
 
 
 def ensure_private_dir(path: Path) -> Path:
-    """Create `path` (and parents) if needed, and make it 0700."""
-    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    """Create `path` if needed, and any missing parents, each 0700; make `path` 0700."""
+    missing = []
+    current = path
+    while not current.exists():
+        missing.append(current)
+        current = current.parent
+    for directory in reversed(missing):
+        directory.mkdir(mode=0o700, exist_ok=True)
     if path.stat().st_mode & 0o077:
         path.chmod(0o700)
     return path

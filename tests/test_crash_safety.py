@@ -17,17 +17,21 @@ from tests.standin import Reply, StandIn
 SCRIPT = Path(sys.executable).with_name("bsevents")
 
 
-def test_kill_at_any_moment_leaves_readable_state(standin: StandIn, cli: Any,
-                                                   isolated: Path) -> None:
+def test_kill_at_any_moment_leaves_readable_state(
+    standin: StandIn, cli: Any, isolated: Path
+) -> None:
     # A big answer makes parsing and the atomic cache write take long enough to be hit.
     events = [make_event(event_uuid=f"e-{i}", blob="x" * 200) for i in range(20_000)]
     body = json.dumps(events).encode()
     kills = [0.08 * n for n in range(1, 11)]  # a whole run takes ~0.8 s here
     for delay in kills:
         standin.reply(Reply(200, body))
-        proc = subprocess.Popen([str(SCRIPT), "events", CUSTOMER, "--refresh", "--force"],
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                env=os.environ.copy())
+        proc = subprocess.Popen(
+            [str(SCRIPT), "events", CUSTOMER, "--refresh", "--force"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            env=os.environ.copy(),
+        )
         time.sleep(delay)
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=30)

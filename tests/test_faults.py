@@ -14,8 +14,7 @@ from tests.conftest import CUSTOMER, make_event
 from tests.standin import DOCUMENTED_BODIES, HTML_502, Reply, StandIn
 
 GOOD = [make_event(event="identify")]
-EXIT = {400: 1, 401: 3, 403: 3, 404: 4, 409: 1, 422: 1, 429: 5,
-        500: 1, 502: 1, 503: 1, 504: 1}
+EXIT = {400: 1, 401: 3, 403: 3, 404: 4, 409: 1, 422: 1, 429: 5, 500: 1, 502: 1, 503: 1, 504: 1}
 
 
 def quota(cli: Any) -> dict[str, Any]:
@@ -100,8 +99,9 @@ def elsewhere() -> Iterator[StandIn]:
         other.stop()
 
 
-def test_redirect_to_another_origin_is_not_followed(standin: StandIn, elsewhere: StandIn,
-                                                     cli: Any) -> None:
+def test_redirect_to_another_origin_is_not_followed(
+    standin: StandIn, elsewhere: StandIn, cli: Any
+) -> None:
     standin.reply(Reply(302, b"", {"Location": f"{elsewhere.base_url}/steal"}))
     result = cli("events", CUSTOMER)
     assert_one_clear_error(result, 1)

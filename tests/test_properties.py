@@ -17,7 +17,9 @@ from bsevents.events import event_time, sort_events
 from bsevents.sanitize import clean, escape_json_text
 
 UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]")
-UUID_IN_TEXT = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+UUID_IN_TEXT = re.compile(
+    r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+)
 
 
 @st.composite
@@ -32,8 +34,11 @@ def dashboard_urls(draw: st.DrawFn) -> tuple[str, str]:
     scheme = draw(st.sampled_from(["https://", "http://", ""]))
     host = draw(st.sampled_from(["app.getblueshift.com", "app.eu.getblueshift.com"]))
     hash_ = draw(st.sampled_from(["#", ""]))
-    suffix = draw(st.sampled_from(["", "/", "/show/overview", "/show/events", "?tab=1",
-                                   "/show/overview?x=y#z"]))
+    suffix = draw(
+        st.sampled_from(
+            ["", "/", "/show/overview", "/show/events", "?tab=1", "/show/overview?x=y#z"]
+        )
+    )
     wrap = draw(st.sampled_from(["", "'", '"', " ", "\n", "<"]))
     closing = {"<": ">"}.get(wrap, wrap)
     url = f"{scheme}{host}/dashboard{hash_}/app/customer/{draw(any_case(uuid))}{suffix}"
@@ -123,8 +128,9 @@ def test_no_control_character_survives_clean(text: str) -> None:
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.text(),
-    lambda children: st.lists(children, max_size=4)
-    | st.dictionaries(st.text(max_size=8), children, max_size=4),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4)
+    ),
     max_leaves=20,
 )
 

@@ -1,0 +1,70 @@
+"""The key stays secret and every file bsevents creates is private."""
+
+from __future__ import annotations
+
+import base64
+import stat
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bsevents.cli.app import run
+from tests.conftest import API_KEY, CUSTOMER, make_event
+from tests.standin import StandIn
+
+B64 = base64.b64encode(f"{API_KEY}:".encode()).decode()
+
+
+def test_debug_shows_the_request_with_the_key_masked(standin: StandIn, cli: Any) -> None:
+    standin.customers[CUSTOMER] = [make_event()]
+    result = cli("events", CUSTOMER, "--debug")
+    assert result.exit_code == 0
+    assert f"debug: GET {standin.base_url}/api/v1/customer_search/show_events?uuid={CUSTOMER}" in (
+        result.stderr
+    )
+    assert "debug: Authorization: Basic ***" in result.stderr
+    assert API_KEY not in result.stdout + result.stderr
+    assert B64 not in result.stdout + result.stderr
+
+
+def test_internal_error_is_one_line_without_the_key(
+    standin: StandIn, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bsevents import source
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        secret = API_KEY  # a local that a pretty traceback with locals would show
+        raise ValueError(f"bug near {secret[:0]}")
+
+    monkeypatch.setattr(source, "get_customer_events", broken)
+    with pytest.raises(SystemExit) as exited:
+        run(["events", CUSTOMER])
+    assert exited.value.code == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: internal error (ValueError at test_secrets.py:")
+    assert "Traceback" not in err
+    assert API_KEY not in err
+    monkeypatch.setenv("BSEVENTS_DEBUG", "1")
+    with pytest.raises(ValueError, match="bug near"):
+        run(["events", CUSTOMER])
+    assert API_KEY not in capsys.readouterr().err
+
+
+def test_every_file_and_directory_is_private(standin: StandIn, cli: Any, isolated: Path) -> None:
+    standin.customers[CUSTOMER] = [make_event()]
+    standin.people["maya@example.com"] = [{"uuid": CUSTOMER}]
+    assert cli("events", "--email", "maya@example.com").exit_code == 0
+    assert cli("events", CUSTOMER, "--refresh").exit_code == 0
+    assert cli("quota").exit_code == 0
+    ours = [p for p in isolated.rglob("*") if "bsevents" in p.relative_to(isolated).parts]
+    assert any(p.name == "ledger.sqlite3" for p in ours)
+    assert any(p.name == "index.json" for p in ours)
+    for path in ours:
+        mode = stat.S_IMODE(path.stat().st_mode)
+        assert mode == (0o700 if path.is_dir() else 0o600), f"{path}: {oct(mode)}"
+    for path in isolated.rglob("*"):
+        if path.is_file():
+            data = path.read_bytes()
+            assert API_KEY.encode() not in data, path
+            assert B64.encode() not in data, path
