@@ -74,6 +74,10 @@ def _register() -> None:
         no_args_is_help=False,
     )(events.events_command)
 
+    from bsevents.cli import config
+
+    app.add_typer(config.app, name="config")
+
 
 _register()
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from enum import Enum
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -13,6 +13,9 @@ from bsevents.customer import Customer, parse_customer
 from bsevents.errors import UsageProblem
 from bsevents.events import count_untimed
 from bsevents.source import EventsResult
+
+if TYPE_CHECKING:
+    from bsevents.settings import Resolved
 
 
 class View(str, Enum):
@@ -73,6 +76,15 @@ def events_command(
             help="Replace the API base URL, e.g. a stand-in server [env: BSEVENTS_BASE_URL].",
         ),
     ] = None,
+    profile: Annotated[
+        str | None,
+        typer.Option(
+            "--profile",
+            metavar="NAME",
+            help="Settings and key profile [env: BSEVENTS_PROFILE; default: `config use`].",
+            show_default=False,
+        ),
+    ] = None,
     timeout: Annotated[
         float,
         typer.Option("--timeout", metavar="SECONDS", min=0.1, help="Give up after this long."),
@@ -94,10 +106,26 @@ def events_command(
         result = source.get_demo()
     else:
         who = _customer(customer, uuid)
-        resolved = settings_module.resolve(region=region, base_url=base_url)
+        resolved = settings_module.resolve(profile=profile, region=region, base_url=base_url)
+        _check_region(who, resolved)
         result = source.get_live(resolved, who.uuid, timeout=timeout)
     _report(result)
     _render(result, chosen)
+
+
+def _check_region(who: Customer, resolved: Resolved) -> None:
+    """Warn, before a call is spent, when the URL comes from the other region's dashboard."""
+    if who.region_hint is None or who.region_hint == resolved.region:
+        return
+    if resolved.sources.get("base_url") != "region":
+        return  # an explicit base URL decides the host, not the region
+    from bsevents.regions import REGIONS
+
+    ui.warn(
+        f"the URL is from the {who.region_hint} dashboard ({REGIONS[who.region_hint].app_host}) "
+        f"but profile {resolved.profile!r} uses region {resolved.region}; if the call fails, "
+        f"try --region {who.region_hint} or `bsevents config set region {who.region_hint}`"
+    )
 
 
 def _report(result: EventsResult) -> None:
