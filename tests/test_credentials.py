@@ -459,3 +459,20 @@ def test_events_with_a_file_key_warns_once_per_run(cli: Any, server: StandIn) ->
 def test_api_key_value_object_keeps_the_key_out_of_its_repr() -> None:
     key = ApiKey("short", "env")
     assert (key.masked(), "short" in repr(key)) == ("••••", False)
+
+
+@pytest.mark.parametrize("args", [(KEY,), (f"-{KEY}",), (f"--key={KEY}",), ("--stdin", KEY)])
+def test_set_key_refuses_every_shape_of_argument(cli: Any, args: tuple[str, ...]) -> None:
+    result = cli("config", "set-key", *args, input=KEY)
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr.startswith("error: the key is not taken as an argument")
+    assert KEY not in result.stderr
+
+
+def test_the_key_is_not_a_setting(cli: Any) -> None:
+    result = cli("config", "set", "api_key", KEY)
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[0] == (
+        "error: the API key is not a setting: store it with `config set-key`"
+    )
+    assert KEY not in result.stderr

@@ -77,7 +77,14 @@ def test_no_command_leaks_the_key_from_the_keyring(
 ) -> None:
     ring = keyring_backend("MemoryKeyring")
     t = Transcript(cli)
-    t.run("config", "set-key", SECRET, code=2)  # refused, and must not be echoed
+    for args in (  # refused, and must not be echoed back
+        ("config", "set-key", SECRET),
+        ("config", "set-key", f"-{SECRET}"),
+        ("config", "set-key", f"--key={SECRET}"),
+        ("config", "set-key", "--stdin", "--", SECRET),
+        ("config", "set", "api-key", SECRET),
+    ):
+        t.run(*args, code=2)
     t.run("config", "set-key", "--stdin", input=f" {SECRET}\n")
     t.run("config", "set-key", "--stdin", "--profile", "wrong", input=WRONG)
     t.run("config", "set-key", "--stdin", input=f"{SECRET} {SECRET}", code=2)

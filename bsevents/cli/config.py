@@ -29,8 +29,8 @@ ProfileOption = Annotated[
     typer.Option(
         "--profile",
         metavar="NAME",
-        help="Profile to use [env: BSEVENTS_PROFILE; default: the one chosen with "
-        "`config use`, else default].",
+        help="Profile to use (env BSEVENTS_PROFILE; default: the one chosen with "
+        "`config use`, else default).",
         show_default=False,
     ),
 ]
@@ -71,12 +71,11 @@ def _read_key(use_stdin: bool, profile: str) -> str:
         raise UsageProblem("no API key given") from None
 
 
-@app.command("set-key")
+# Anything extra on the command line (a key, or a key that starts with "-") lands in
+# ctx.args instead of in a Click error message that would print it back.
+@app.command("set-key", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
 def set_key(
-    key: Annotated[
-        str | None,
-        typer.Argument(hidden=True, show_default=False, metavar=""),
-    ] = None,
+    ctx: typer.Context,
     use_stdin: Annotated[
         bool, typer.Option("--stdin", help="Read the key from standard input, not a prompt.")
     ] = False,
@@ -95,7 +94,7 @@ def set_key(
     The key is never taken as an argument: it would stay in your shell history and show
     in `ps` for every user of the machine.
     """
-    if key is not None:
+    if ctx.args:
         # Never echo the argument: it is probably a real key.
         raise UsageProblem(
             "the key is not taken as an argument: it would stay in your shell history and "
@@ -163,6 +162,10 @@ def set_setting(
     """Change a setting in the profile (creating the profile if needed)."""
     from bsevents import settings
 
+    if name.strip().lower().replace("_", "-") in ("api-key", "key", "apikey"):
+        raise UsageProblem(
+            "the API key is not a setting: store it with `config set-key`", _KEY_WAYS
+        )
     target = _profile_to_change(profile)
     setting, typed = settings.set_value(target, name, value)
     ui.note(f"profile {target!r}: {setting.name} = {typed}")
@@ -226,11 +229,11 @@ def show(
     profile: ProfileOption = None,
     region: Annotated[
         str | None,
-        typer.Option("--region", metavar="us|eu", help="As for `events` [env: BLUESHIFT_REGION]."),
+        typer.Option("--region", metavar="us|eu", help="As for `events` (env BLUESHIFT_REGION)."),
     ] = None,
     base_url: Annotated[
         str | None,
-        typer.Option("--base-url", metavar="URL", help="As for `events` [env: BSEVENTS_BASE_URL]."),
+        typer.Option("--base-url", metavar="URL", help="As for `events` (env BSEVENTS_BASE_URL)."),
     ] = None,
 ) -> None:
     """Show the effective settings, the API key (masked), and where each one comes from.

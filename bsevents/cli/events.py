@@ -66,14 +66,14 @@ def events_command(
     as_json: Annotated[bool, typer.Option("--json", help="Same as --view json.")] = False,
     region: Annotated[
         str | None,
-        typer.Option("--region", metavar="us|eu", help="Blueshift region [env: BLUESHIFT_REGION]."),
+        typer.Option("--region", metavar="us|eu", help="Blueshift region (env BLUESHIFT_REGION)."),
     ] = None,
     base_url: Annotated[
         str | None,
         typer.Option(
             "--base-url",
             metavar="URL",
-            help="Replace the API base URL, e.g. a stand-in server [env: BSEVENTS_BASE_URL].",
+            help="Replace the API base URL, e.g. a stand-in server (env BSEVENTS_BASE_URL).",
         ),
     ] = None,
     profile: Annotated[
@@ -81,7 +81,7 @@ def events_command(
         typer.Option(
             "--profile",
             metavar="NAME",
-            help="Settings and key profile [env: BSEVENTS_PROFILE; default: `config use`].",
+            help="Settings and key profile (env BSEVENTS_PROFILE; default: `config use`).",
             show_default=False,
         ),
     ] = None,
