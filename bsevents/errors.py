@@ -79,6 +79,10 @@ class KeyRejected(AuthProblem):
         self.status = status
 
 
+class KeyringUnavailable(AuthProblem):
+    """The system keyring cannot be used: no backend, locked, failing, or not answering."""
+
+
 class NotFound(BseventsError):
     """404 from Blueshift, or a lookup with no match."""
 

@@ -1,8 +1,22 @@
-"""Settings: what each one is, and the effective values for a command.
+"""Settings: what each one is, the settings file, and the effective values for a command.
 
-Precedence, highest first: command-line flag, environment, the profile's settings,
-the default. Each setting is declared once in SETTINGS, with its type, default,
-validation and help.
+Precedence, highest first: command-line flag, environment, the profile's settings in the
+settings file, the default. Each setting is declared once in SETTINGS, with its type,
+default, validation and help.
+
+The settings file (`paths.config_file()`) is TOML a person can edit:
+
+    default_profile = "staging"      # written by `bsevents config use`
+
+    [profiles.default]
+    region = "us"
+
+    [profiles.staging]
+    region = "eu"
+    hourly-cap = 5
+
+Keys bsevents does not know are kept; reading and writing the file is
+`bsevents.config_file`'s job.
 """
 
 from __future__ import annotations
@@ -10,12 +24,18 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from bsevents.config_file import DEFAULT_PROFILE, PROFILE_RE, ConfigFile, load_config, update_config
 from bsevents.errors import UsageProblem
 from bsevents.regions import DEFAULT_REGION, REGIONS, check_base_url, check_region
 
-DEFAULT_PROFILE = "default"
+if TYPE_CHECKING:
+    from tomlkit import TOMLDocument
+    from tomlkit.items import Table
+
+__all__ = ["DEFAULT_PROFILE", "SETTINGS", "ConfigFile", "Resolved", "Setting", "load_config"]
+
 ENV_PROFILE = "BSEVENTS_PROFILE"
 ENV_REGION = "BLUESHIFT_REGION"
 ENV_BASE_URL = "BSEVENTS_BASE_URL"
@@ -44,19 +64,27 @@ def _int(text: str) -> int:
 
 @dataclass(frozen=True)
 class Setting:
-    """One setting: its name in the file and on the command line, and how to read it."""
+    """One setting: its name in the file and on the command line, and how to read it.
+
+    `parse` turns text (from the command line, the environment or the file) into the typed
+    value, or raises UsageProblem; the typed value is what the file stores. `env` names the
+    environment variable that overrides the file, if any.
+    """
 
     name: str
     default: Any
     parse: Callable[[str], Any]
     help: str
     choices: tuple[str, ...] = ()
+    env: str | None = None
 
 
 SETTINGS: dict[str, Setting] = {
     s.name: s
     for s in (
-        Setting("region", DEFAULT_REGION, check_region, "Blueshift region", tuple(REGIONS)),
+        Setting(
+            "region", DEFAULT_REGION, check_region, "Blueshift region", (*REGIONS,), ENV_REGION
+        ),
         Setting("hourly-cap", 10, _positive_int, "show_events calls allowed per hour"),
         Setting("cache-ttl", 300, _non_negative_int, "seconds a fetch is re-used; 0 = off"),
     )
@@ -65,7 +93,11 @@ SETTINGS: dict[str, Setting] = {
 
 @dataclass(frozen=True)
 class Resolved:
-    """The effective settings for one command, and where each value came from."""
+    """The effective settings for one command, and where each value came from.
+
+    `sources` maps "profile", "base_url" and every setting name to one of "flag", "env",
+    "file", "default" (and "region" for a base URL derived from the region).
+    """
 
     profile: str
     region: str
@@ -77,6 +109,81 @@ class Resolved:
     values: Mapping[str, Any]
 
 
+def check_setting_name(name: str) -> Setting:
+    """The declared setting called `name`, or UsageProblem listing the known ones."""
+    setting = SETTINGS.get(name.strip().lower().replace("_", "-"))
+    if setting is None:
+        raise UsageProblem(
+            f"unknown setting {name!r}: expected one of {', '.join(SETTINGS)}",
+            "see `bsevents config show` for every setting and its value",
+        )
+    return setting
+
+
+def check_profile_name(name: str) -> str:
+    """`name` if it can name a profile, else UsageProblem."""
+    cleaned = name.strip()
+    if not PROFILE_RE.match(cleaned):
+        raise UsageProblem(
+            f"{name!r} cannot name a profile",
+            "use letters, digits, '-', '_' and '.', starting with a letter or digit "
+            "(at most 64 characters)",
+        )
+    return cleaned
+
+
+# --- the settings file -------------------------------------------------------------
+
+
+def _file_value(config: ConfigFile, profile: str, setting: Setting, raw: Any) -> Any:
+    """A setting's value from the file, checked like one from the command line."""
+    if isinstance(raw, bool) or not isinstance(raw, (str, int)):
+        problem = f"expected {'text' if isinstance(setting.default, str) else 'a number'}"
+        problem += f", got {raw!r}"
+    else:
+        try:
+            return setting.parse(str(raw))
+        except UsageProblem as error:
+            problem = error.message
+    line = config.line_of(profile, setting.name)
+    where = f"{config.path}, line {line}" if line else str(config.path)
+    raise UsageProblem(
+        f"{where}: [profiles.{profile}] {setting.name}: {problem}",
+        f"fix it with `bsevents config set --profile {profile} {setting.name} VALUE`, "
+        "or edit the file",
+    )
+
+
+def choose_profile(
+    flag: str | None, environ: Mapping[str, str], config: ConfigFile, *, must_exist: bool = True
+) -> tuple[str, str]:
+    """(profile, source): the flag, else BSEVENTS_PROFILE, else the file's default_profile,
+    else `default`. With `must_exist` (commands that read) it must exist; `default` always
+    does. Commands that store something create it instead."""
+    if flag is not None:
+        name, source = flag, "flag"
+    elif environ.get(ENV_PROFILE, "").strip():
+        name, source = environ[ENV_PROFILE], "env"
+    elif config.default_profile:
+        name, source = config.default_profile, "file"
+    else:
+        return DEFAULT_PROFILE, "default"
+    name = check_profile_name(name)
+    if must_exist and not config.has_profile(name):
+        origin = {
+            "flag": "--profile",
+            "env": ENV_PROFILE,
+            "file": f"default_profile in {config.path}",
+        }[source]
+        raise UsageProblem(
+            f"no profile {name!r} (from {origin}): known profiles are "
+            f"{', '.join(config.profiles())}",
+            f"create it with `bsevents config set --profile {name} region us|eu` "
+            f"or `bsevents config set-key --profile {name}`",
+        )
+    return name, source
+
+
 def resolve(
     *,
     profile: str | None = None,
@@ -84,36 +191,33 @@ def resolve(
     base_url: str | None = None,
     env: Mapping[str, str] | None = None,
 ) -> Resolved:
-    """Effective settings from flags (the arguments), environment and defaults."""
+    """Effective settings from flags (the arguments), environment, the profile's settings
+    in the settings file, and defaults."""
     environ = os.environ if env is None else env
-    sources: dict[str, str] = {}
-
-    def pick(name: str, flag: str | None, env_name: str | None) -> str | None:
-        if flag is not None:
-            sources[name] = "flag"
-            return flag
-        if env_name and environ.get(env_name, "").strip():
-            sources[name] = "env"
-            return environ[env_name]
-        return None
-
-    chosen_profile = pick("profile", profile, ENV_PROFILE) or DEFAULT_PROFILE
-    sources.setdefault("profile", "default")
+    config = load_config()
+    chosen_profile, profile_source = choose_profile(profile, environ, config)
+    table = config.profile_table(chosen_profile)
+    sources: dict[str, str] = {"profile": profile_source}
     values: dict[str, Any] = {}
+    flags = {"region": region}
     for setting in SETTINGS.values():
-        env_name = ENV_REGION if setting.name == "region" else None
-        raw = pick(setting.name, region if setting.name == "region" else None, env_name)
-        if raw is None:
-            values[setting.name] = setting.default
-            sources[setting.name] = "default"
+        flag = flags.get(setting.name)
+        env_value = environ.get(setting.env, "") if setting.env else ""
+        if flag is not None:
+            values[setting.name], sources[setting.name] = setting.parse(flag), "flag"
+        elif env_value.strip():
+            values[setting.name], sources[setting.name] = setting.parse(env_value), "env"
+        elif setting.name in table:
+            value = _file_value(config, chosen_profile, setting, table[setting.name])
+            values[setting.name], sources[setting.name] = value, "file"
         else:
-            values[setting.name] = setting.parse(raw)
-    raw_base = pick("base_url", base_url, ENV_BASE_URL)
-    if raw_base is None:
-        resolved_base = REGIONS[values["region"]].api_base
-        sources["base_url"] = "region"
+            values[setting.name], sources[setting.name] = setting.default, "default"
+    if base_url is not None:
+        resolved_base, sources["base_url"] = check_base_url(base_url), "flag"
+    elif environ.get(ENV_BASE_URL, "").strip():
+        resolved_base, sources["base_url"] = check_base_url(environ[ENV_BASE_URL]), "env"
     else:
-        resolved_base = check_base_url(raw_base)
+        resolved_base, sources["base_url"] = REGIONS[values["region"]].api_base, "region"
     return Resolved(
         profile=chosen_profile,
         region=values["region"],
@@ -123,3 +227,91 @@ def resolve(
         sources=sources,
         values=values,
     )
+
+
+# --- changing the settings file ------------------------------------------------------
+
+
+def _profile_table(
+    document: TOMLDocument, profile: str, *, create: Mapping[str, Any] | None = None
+) -> Table | None:
+    """The profile's table in `document`. With `create`, a missing one is added holding
+    those keys (followed by a blank line, as a person would write it)."""
+    import tomlkit
+
+    profiles = document.get("profiles")
+    if profiles is None:
+        if create is None:
+            return None
+        profiles = tomlkit.table(is_super_table=True)
+        document["profiles"] = profiles
+    table = profiles.get(profile)
+    if table is None and create is not None:
+        table = tomlkit.table()
+        for key, value in create.items():
+            table[key] = value
+        table.add(tomlkit.nl())
+        profiles[profile] = table
+    return table
+
+
+def set_value(profile: str, name: str, text: str) -> tuple[Setting, Any]:
+    """Check `text` for the setting and store it in the profile: (setting, typed value)."""
+    profile = check_profile_name(profile)
+    setting = check_setting_name(name)
+    value = setting.parse(text)
+
+    def change(document: TOMLDocument) -> None:
+        table = _profile_table(document, profile, create={setting.name: value})
+        assert table is not None
+        table[setting.name] = value
+
+    update_config(change)
+    return setting, value
+
+
+def unset_value(profile: str, name: str) -> bool:
+    """Remove the setting from the profile; False when it was not set there."""
+    profile = check_profile_name(profile)
+    setting = check_setting_name(name)
+    if setting.name not in load_config().profile_table(profile):
+        return False
+
+    def change(document: TOMLDocument) -> None:
+        table = _profile_table(document, profile)
+        if table is not None and setting.name in table:
+            del table[setting.name]
+
+    update_config(change)
+    return True
+
+
+def ensure_profile(profile: str) -> bool:
+    """Give the profile a table in the file, so that it exists and is listed; True if
+    this created it. `default` always exists and needs none."""
+    profile = check_profile_name(profile)
+    if load_config().has_profile(profile):
+        return False
+
+    def change(document: TOMLDocument) -> None:
+        _profile_table(document, profile, create={})
+
+    update_config(change)
+    return True
+
+
+def set_default_profile(profile: str) -> None:
+    """Record `profile` (which must exist) as the one commands use by default."""
+    profile = check_profile_name(profile)
+    config = load_config()
+    if not config.has_profile(profile):
+        raise UsageProblem(
+            f"no profile {profile!r}: known profiles are {', '.join(config.profiles())}",
+            f"create it first: `bsevents config set --profile {profile} region us|eu` "
+            f"or `bsevents config set-key --profile {profile}`",
+        )
+
+    def change(document: TOMLDocument) -> None:
+        document["default_profile"] = profile
+
+    update_config(change)

@@ -35,10 +35,36 @@ def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     ):
         monkeypatch.setenv(var, str(home / sub))
     monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
+    import keyring.core  # keyring keeps the backend it chose: make each test choose afresh
+
+    monkeypatch.setattr(keyring.core, "_keyring_backend", None)
     monkeypatch.setenv("COLUMNS", "120")
     monkeypatch.setenv("TZ", "UTC")
     monkeypatch.setattr(ui, "state", ui._State())
     return home
+
+
+@pytest.fixture
+def keyring_backend(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """Select a backend from tests/memory_keyring.py: keyring_backend("MemoryKeyring")
+    returns the instance keyring will use (the way a user picks one: PYTHON_KEYRING_BACKEND)."""
+    import keyring
+
+    from bsevents import keyring_access
+    from tests.memory_keyring import HangingKeyring
+
+    HangingKeyring.release.clear()
+    monkeypatch.setenv("BSEVENTS_KEYRING_TIMEOUT", "0.3")
+
+    def select(name: str) -> Any:
+        monkeypatch.setenv("PYTHON_KEYRING_BACKEND", f"tests.memory_keyring.{name}")
+        monkeypatch.setattr(keyring.core, "_keyring_backend", None)
+        return keyring.get_keyring()
+
+    yield select
+    HangingKeyring.release.set()  # let a stuck keyring thread finish before the next test
+    if keyring_access._stuck is not None:
+        keyring_access._stuck.join(10)
 
 
 @pytest.fixture

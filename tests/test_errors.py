@@ -17,6 +17,7 @@ from bsevents.errors import ExitCode, exit_code_for
         (errors.BadResponse("x"), 1),
         (errors.AuthProblem("x"), 3),
         (errors.KeyRejected("x", status=401), 3),
+        (errors.KeyringUnavailable("x"), 3),
         (errors.NotFound("x"), 4),
         (errors.RateLimited("x"), 5),
         (KeyboardInterrupt(), 130),

@@ -104,6 +104,10 @@ def _register() -> None:
     )(events.events_command)
     app.command("quota", help="Show the hourly budget of show_events calls.")(quota.quota_command)
 
+    from bsevents.cli import config
+
+    app.add_typer(config.app, name="config")
+
 
 _register()
 

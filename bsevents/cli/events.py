@@ -67,14 +67,23 @@ def events_command(
     as_json: Annotated[bool, typer.Option("--json", help="Same as --view json.")] = False,
     region: Annotated[
         str | None,
-        typer.Option("--region", metavar="us|eu", help="Blueshift region [env: BLUESHIFT_REGION]."),
+        typer.Option("--region", metavar="us|eu", help="Blueshift region (env BLUESHIFT_REGION)."),
     ] = None,
     base_url: Annotated[
         str | None,
         typer.Option(
             "--base-url",
             metavar="URL",
-            help="Replace the API base URL, e.g. a stand-in server [env: BSEVENTS_BASE_URL].",
+            help="Replace the API base URL, e.g. a stand-in server (env BSEVENTS_BASE_URL).",
+        ),
+    ] = None,
+    profile: Annotated[
+        str | None,
+        typer.Option(
+            "--profile",
+            metavar="NAME",
+            help="Settings and key profile (env BSEVENTS_PROFILE; default: `config use`).",
+            show_default=False,
         ),
     ] = None,
     timeout: Annotated[
@@ -148,7 +157,7 @@ def events_command(
             raise UsageProblem("--demo takes no customer", "run: bsevents events --demo")
         result = source.get_demo()
     else:
-        resolved = settings_module.resolve(region=region, base_url=base_url)
+        resolved = settings_module.resolve(profile=profile, region=region, base_url=base_url)
         if email is not None:
             if customer is not None or uuid is not None:
                 raise UsageProblem("give the customer as CUSTOMER, --uuid or --email, not both")
@@ -166,7 +175,9 @@ def events_command(
             _report_match(match)
             who_uuid = match.uuid
         else:
-            who_uuid = _customer(customer, uuid).uuid
+            who = _customer(customer, uuid)
+            _check_region(who, resolved)
+            who_uuid = who.uuid
             if curl:
                 from bsevents.curl import show_events_command
 
@@ -269,6 +280,21 @@ def _only_new(result: EventsResult) -> EventsResult:
 
     kept = [e for e in result.events if event_key(e) in result.new_keys]
     return replace(result, events=kept)
+
+
+def _check_region(who: Customer, resolved: Resolved) -> None:
+    """Warn, before a call is spent, when the URL comes from the other region's dashboard."""
+    if who.region_hint is None or who.region_hint == resolved.region:
+        return
+    if resolved.sources.get("base_url") != "region":
+        return  # an explicit base URL decides the host, not the region
+    from bsevents.regions import REGIONS
+
+    ui.warn(
+        f"the URL is from the {who.region_hint} dashboard ({REGIONS[who.region_hint].app_host}) "
+        f"but profile {resolved.profile!r} uses region {resolved.region}; if the call fails, "
+        f"try --region {who.region_hint} or `bsevents config set region {who.region_hint}`"
+    )
 
 
 def _report(result: EventsResult) -> None:

@@ -57,11 +57,11 @@ def quota_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print the budget as JSON.")] = False,
     profile: Annotated[
         str | None,
-        typer.Option("--profile", metavar="NAME", help="Profile [env: BSEVENTS_PROFILE]."),
+        typer.Option("--profile", metavar="NAME", help="Profile (env BSEVENTS_PROFILE)."),
     ] = None,
     region: Annotated[
         str | None,
-        typer.Option("--region", metavar="us|eu", help="Blueshift region [env: BLUESHIFT_REGION]."),
+        typer.Option("--region", metavar="us|eu", help="Blueshift region (env BLUESHIFT_REGION)."),
     ] = None,
 ) -> None:
     """Show how many show_events calls are left this hour, and the calls in the window."""
