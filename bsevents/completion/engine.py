@@ -4,8 +4,9 @@ Given the words before the cursor and the word being typed, find the command the
 then what the typed word is: an option name, an option's value, an argument, or a
 subcommand. The rules follow click's own shell completion (`click.shell_completion`,
 vendored in typer as `typer._click.shell_completion`) so that the fast path offers what
-Typer would, with three deliberate differences, each tested:
+Typer would, with four deliberate differences, each tested:
 - unknown options and malformed words do not abort the parse;
+- `-vp <TAB>` (short options run together) completes the value of `-p`;
 - `--option=partial` completes to `--option=value`, which zsh and fish need to replace
   the whole word (click offers the bare value);
 - values come from local data where Typer has none (customers, profiles, settings, event
@@ -43,7 +44,7 @@ def complete(
     """The candidates for `incomplete`, the word being typed after `args` (the words
     between the program name and it), in the order to show them."""
     args = list(args)
-    command, used, positionals = _resolve(root, args)
+    command, used, positionals, unfinished = _resolve(root, args)
     prefix = ""
     # Shells differ on `--opt=value`: bash splits it into three words and may hand us
     # the "=" alone, zsh and fish keep one word. Click's rule: split and drop the "=".
@@ -56,7 +57,8 @@ def complete(
     # "--" ends the options: after it, "-x" is a value, not an option name.
     if "--" not in args and _starts_option(incomplete):
         return _names(command, used, incomplete)
-    option = _pending_option(command, args)
+    # click's rule, and ours for run-together short options (`-vp <TAB>`: -p's value).
+    option = _pending_option(command, args) or (None if prefix else unfinished)
     if option is not None:
         values = _values(option, incomplete, command, positionals, sources, settings)
         return [(prefix + value, help) for value, help in values]
@@ -77,22 +79,27 @@ def _find(command: Command, name: str) -> Option | None:
     return None
 
 
-def _resolve(root: Command, args: list[str]) -> tuple[Command, list[Option], list[str]]:
-    """The command the words reach, the options given to it, and its positional words."""
+def _resolve(
+    root: Command, args: list[str]
+) -> tuple[Command, list[Option], list[str], Option | None]:
+    """The command the words reach, the options given to it, its positional words, and
+    the option still waiting for values when the words ran out (if any)."""
     command = root
     words = args
     while True:
-        used, positionals, rest = _parse(command, words)
+        used, positionals, rest, unfinished = _parse(command, words)
         if not rest:
-            return command, used, positionals
+            return command, used, positionals, unfinished
         sub = next((c for c in command.commands if c.name == rest[0]), None)
         if sub is None:
             # click stops at the group too; it then offers the group's subcommands.
-            return command, used, positionals
+            return command, used, positionals, None
         command, words = sub, rest[1:]
 
 
-def _parse(command: Command, words: list[str]) -> tuple[list[Option], list[str], list[str]]:
+def _parse(
+    command: Command, words: list[str]
+) -> tuple[list[Option], list[str], list[str], Option | None]:
     """Like click's parser: options (with their values) and positionals. A group stops at
     its first positional, the subcommand, and returns it with what follows as `rest`."""
     used: list[Option] = []
@@ -103,27 +110,32 @@ def _parse(command: Command, words: list[str]) -> tuple[list[Option], list[str],
         index += 1
         if word == "--":
             if command.is_group:
-                return used, positionals, words[index:]
+                return used, positionals, words[index:], None
             positionals.extend(words[index:])
             break
         if _starts_option(word) and len(word) > 1:
-            index = _consume_option(command, word, words, index, used)
+            index, waiting = _consume_option(command, word, index, used)
+            if index > len(words):
+                return used, positionals, [], waiting
         elif command.is_group:
-            return used, positionals, words[index - 1 :]
+            return used, positionals, words[index - 1 :], None
         else:
             positionals.append(word)
-    return used, positionals, []
+    return used, positionals, [], None
 
 
 def _consume_option(
-    command: Command, word: str, words: list[str], index: int, used: list[Option]
-) -> int:
-    """Record the option(s) in `word`; the index of the first word after their values."""
+    command: Command, word: str, index: int, used: list[Option]
+) -> tuple[int, Option | None]:
+    """Record the option(s) in `word`: (the index of the first word after their values,
+    the option that takes those values)."""
     name, equals, _ = word.partition("=")
     option = _find(command, name)
     if option is not None:
         used.append(option)
-        return index + option.nargs if option.takes_value and not equals else index
+        if option.takes_value and not equals:
+            return index + option.nargs, option
+        return index, None
     if word[:2] != "--":
         # Short options run together, click style: -Vu CUSTOMER, -uCUSTOMER.
         for position in range(1, len(word)):
@@ -132,9 +144,11 @@ def _consume_option(
                 break
             used.append(short)
             if short.takes_value:
-                return index if position + 1 < len(word) else index + short.nargs
+                if position + 1 < len(word):
+                    return index, None
+                return index + short.nargs, short
     # An unknown option: click gives up on the line; we read on as if it were a flag.
-    return index
+    return index, None
 
 
 def _pending_option(command: Command, args: list[str]) -> Option | None:

@@ -113,9 +113,16 @@ def _build(command: Any, ctx: Any, path: tuple[str, ...]) -> model.Command:
         raise NotImplementedError(f"{' '.join(path) or PROG}: chained groups are not supported")
     options: list[model.Option] = []
     arguments: list[model.Argument] = []
+    help_option = command.get_help_option(ctx)
     for param in command.get_params(ctx):
         if isinstance(param, TyperOption):
-            options.append(_option(path, param))
+            option = _option(path, param)
+            if param is help_option:
+                # click builds the help option's names from a set: their order changes
+                # from one process to the next. Keep the order the app declares.
+                declared = list(ctx.help_option_names)
+                option.names = tuple(sorted(option.names, key=declared.index))
+            options.append(option)
         else:
             kind, choices, case_sensitive = value_completion(path, param, len(arguments))
             arguments.append(

@@ -38,7 +38,7 @@ ROOT = Command(
             help="Show completion for the current shell, to copy it or customize the installation.",
         ),
         Option(
-            ("--help", "-h"),
+            ("-h", "--help"),
             help="Show this message and exit.",
         ),
     ),
@@ -90,7 +90,7 @@ ROOT = Command(
                     help="Log requests on stderr; show tracebacks.",
                 ),
                 Option(
-                    ("--help", "-h"),
+                    ("-h", "--help"),
                     help="Show this message and exit.",
                 ),
             ),
