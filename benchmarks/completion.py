@@ -61,14 +61,22 @@ def make_home(root: Path) -> dict[str, str]:
     return env
 
 
-def measure(command: list[str], env: dict[str, str], runs: int) -> list[float]:
-    """Wall-clock milliseconds of `runs` runs, after two unmeasured ones (warm caches)."""
-    times = []
-    for n in range(runs + 2):
-        start = time.perf_counter()
-        subprocess.run(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        if n >= 2:
-            times.append((time.perf_counter() - start) * 1000)
+def run_once(command: list[str], env: dict[str, str]) -> float:
+    """Wall-clock milliseconds of one run."""
+    start = time.perf_counter()
+    subprocess.run(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return (time.perf_counter() - start) * 1000
+
+
+def measure(cases: list[tuple[str, list[str], dict[str, str]]], runs: int) -> list[list[float]]:
+    """`runs` timings of each case, taken in turns so that a change in the machine's load
+    weighs on every case alike; two unmeasured rounds first (bytecode, disk caches)."""
+    times: list[list[float]] = [[] for _ in cases]
+    for round_ in range(runs + 2):
+        for n, (_, command, env) in enumerate(cases):
+            elapsed = run_once(command, env)
+            if round_ >= 2:
+                times[n].append(elapsed)
     return times
 
 
@@ -118,15 +126,18 @@ def main() -> None:
             ("`bsevents events --help`", [script, "events", "--help"], env),
         ]
         print(
-            f"{options.runs} runs each; milliseconds; {os.cpu_count()} CPUs; Python "
-            f"{sys.version.split()[0]}\n"
+            f"{options.runs} runs each, in turns; milliseconds; {os.cpu_count()} CPUs; "
+            f"Python {sys.version.split()[0]}\n"
         )
-        print("| command | median | p90 |")
-        print("| --- | ---: | ---: |")
-        for label, command, case_env in cases:
-            times = sorted(measure(command, case_env, options.runs))
-            p90 = times[int(len(times) * 0.9) - 1]
-            print(f"| {label} | {statistics.median(times):.1f} | {p90:.1f} |")
+        print("| command | median | 90th percentile | median over bare Python |")
+        print("| --- | ---: | ---: | ---: |")
+        results = measure(cases, options.runs)
+        bare = statistics.median(results[0])
+        for (label, _, _), times in zip(cases, results, strict=True):
+            times.sort()
+            median = statistics.median(times)
+            p90 = times[max(0, int(len(times) * 0.9) - 1)]
+            print(f"| {label} | {median:.1f} | {p90:.1f} | +{median - bare:.1f} |")
 
 
 if __name__ == "__main__":

@@ -10,6 +10,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from typer._click.shell_completion import split_arg_string
 
 from bsevents import entry
 from bsevents.completion import fast, shells, spec
@@ -263,3 +266,53 @@ def test_nothing_is_written_to_stderr_even_without_a_home(tmp_path: Path) -> Non
     done = subprocess.run([str(SCRIPT)], env=env, capture_output=True, text=True, cwd=tmp_path)
     assert (done.returncode, done.stdout, done.stderr) == (0, "_files\n", "")
     assert os.environ.get("HOME")  # the test's own environment is untouched
+
+
+@given(st.text(alphabet=st.sampled_from(list("ab -='\"\\\t\n\xa0é")), max_size=30))
+def test_words_split_as_click_splits_them(line: str) -> None:
+    assert shells.split_words(line) == split_arg_string(line)
+
+
+@pytest.mark.parametrize(
+    ("shell", "env", "expected"),
+    [
+        (
+            "bash",
+            {"COMP_WORDS": "bsevents events --view", "COMP_CWORD": "3"},
+            (["events", "--view"], ""),
+        ),
+        (
+            "bash",
+            {"COMP_WORDS": "bsevents events --view = j", "COMP_CWORD": "4"},
+            (["events", "--view"], "j"),
+        ),
+        (
+            "bash",
+            {"COMP_WORDS": "bsevents events --view =", "COMP_CWORD": "3"},
+            (["events", "--view"], "="),
+        ),
+        (
+            "bash",
+            {"COMP_WORDS": "bsevents --a = b events x", "COMP_CWORD": "5"},
+            (["--a=b", "events"], "x"),
+        ),
+        ("bash", {"COMP_WORDS": "bsevents 'a b", "COMP_CWORD": "1"}, ([], "a b")),
+        ("bash", {"COMP_WORDS": "bsevents", "COMP_CWORD": "junk"}, ([], "")),
+        ("zsh", {"_TYPER_COMPLETE_ARGS": "bsevents events --v"}, (["events"], "--v")),
+        ("zsh", {"_TYPER_COMPLETE_ARGS": "bsevents events "}, (["events"], "")),
+        ("fish", {"_TYPER_COMPLETE_ARGS": "bsevents"}, ([], "")),
+        ("fish", {}, ([], "")),
+        (
+            "powershell",
+            {
+                "_TYPER_COMPLETE_ARGS": "bsevents events --v",
+                "_TYPER_COMPLETE_WORD_TO_COMPLETE": "--v",
+            },
+            (["events"], "--v"),
+        ),
+    ],
+)
+def test_command_line_is_read_from_each_shells_variables(
+    shell: str, env: dict[str, str], expected: tuple[list[str], str]
+) -> None:
+    assert shells.command_line(shell, env) == expected

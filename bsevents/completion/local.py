@@ -226,8 +226,6 @@ def describe_customers(entries: object, now: float) -> list[Item]:
     """(uuid, description) for each well-formed entry, in index order (newest first)."""
     if not isinstance(entries, list):
         return []
-    from bsevents.sanitize import clean
-
     items: list[Item] = []
     seen: set[str] = set()
     for entry in entries:
@@ -244,7 +242,7 @@ def describe_customers(entries: object, now: float) -> list[Item]:
         email = entry.get("email")
         if isinstance(email, str) and email.strip():
             # Emails come from Blueshift, i.e. from whoever filled in a form.
-            text = clean(" ".join(email.split()))
+            text = _printable(" ".join(email.split()))
             notes.append(text if len(text) <= 60 else text[:59] + "…")
         count = entry.get("events")
         if isinstance(count, int) and not isinstance(count, bool) and count >= 0:
@@ -256,6 +254,15 @@ def describe_customers(entries: object, now: float) -> list[Item]:
         if len(items) >= MAX_CUSTOMERS:
             break
     return items
+
+
+def _printable(text: str) -> str:
+    """`text` safe to show on a terminal (a shell prints descriptions as they are)."""
+    if text.isprintable():  # the usual case, without importing the sanitiser's patterns
+        return text
+    from bsevents.sanitize import clean
+
+    return clean(text)
 
 
 def safe_event_names(names: object) -> list[str]:

@@ -108,6 +108,9 @@ def render(shell: str, prog: str) -> str:
 
 def split_words(line: str) -> list[str]:
     """Split like a POSIX shell, keeping an unfinished last word (click's split_arg_string)."""
+    if not any(char in line for char in "'\"\\"):
+        # Nothing quoted or escaped (the usual case): shlex's answer, without shlex.
+        return [word for word in re.split(r"[ \t\r\n]+", line) if word]
     import shlex
 
     lexer = shlex.shlex(line, posix=True)
