@@ -177,3 +177,24 @@ def walk(command: Any, ctx: Any, path: tuple[str, ...] = ()) -> Any:
             sub = command.get_command(ctx, name)
             sub_ctx = _click.Context(sub, parent=ctx, info_name=name, **sub.context_settings)
             yield from walk(sub, sub_ctx, (*path, name))
+
+
+def spec_command(*path: str) -> Any:
+    """The committed spec's command at `path` (() for the root)."""
+    from bsevents.completion import spec
+
+    node = spec.ROOT
+    for name in path:
+        node = next(c for c in node.commands if c.name == name)
+    return node
+
+
+def subcommands(*path: str) -> list[tuple[str, str | None]]:
+    """(name, short help) of the visible subcommands at `path`, in the spec's order; tests
+    use this rather than a fixed list, so that new commands do not break them."""
+    return [(c.name, c.help) for c in spec_command(*path).commands if not c.hidden]
+
+
+def option(path: tuple[str, ...], name: str) -> Any:
+    """The committed spec's option `name` of the command at `path`."""
+    return next(o for o in spec_command(*path).options if name in o.names)

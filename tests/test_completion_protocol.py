@@ -23,7 +23,9 @@ from tests.completion_support import (
     NULL_EMAIL,
     SCRIPT,
     install_local_data,
+    option,
     script_env,
+    subcommands,
 )
 
 FORBIDDEN = (
@@ -121,9 +123,9 @@ def test_version_imports_nothing_of_ours_beyond_the_entry_point() -> None:
 def test_bash_gets_values_one_per_line_customers_newest_first(data: Path) -> None:
     done = complete("bash", "bsevents events ")
     assert (done.returncode, done.stdout, done.stderr) == (0, f"{ANA}\n{NULL_EMAIL}\n{BO}\n", "")
-    assert complete("bash", "bsevents ").stdout == "events\n"
-    assert complete("bash", "bsevents events --view j").stdout == "json\n"
-    assert complete("bash", "bsevents events --view = t").stdout == "table\n"
+    assert complete("bash", "bsevents ").stdout == "".join(f"{n}\n" for n, _ in subcommands())
+    assert complete("bash", "bsevents events --region u").stdout == "us\n"
+    assert complete("bash", "bsevents events --region = e").stdout == "eu\n"
     assert complete("bash", "bsevents events --timeout ").stdout == ""
 
 
@@ -133,16 +135,8 @@ def test_zsh_gets_an_arguments_call_with_descriptions(data: Path) -> None:
         f'_arguments \'*: :(("{ANA}":"ana@example.com · 35 events · fetched 2026-03-02"\n'
         f'"{BO}":"bo@example.org · 0 events · fetched 2026-02-20"))\'\n'
     )
-    assert complete("zsh", "bsevents events --view ").stdout == (
-        '_arguments \'*: :(("table"\n"json"))\'\n'
-    )
-    # Colons are escaped for _describe, quotes survive the two levels of quoting.
-    assert complete("zsh", "bsevents ").stdout == (
-        "_arguments '*: :((\"events\":\"Fetch one customer'\\''s events and show them...\"))'\n"
-    )
-    assert complete("zsh", "bsevents events --d").stdout == (
-        '_arguments \'*: :(("--demo":"Show the bundled demo journey\\\\: no key, no call."\n'
-        '"--debug":"Log requests on stderr; show tracebacks."))\'\n'
+    assert complete("zsh", "bsevents events --region ").stdout == (
+        '_arguments \'*: :(("us"\n"eu"))\'\n'
     )
     # Nothing to offer: file names, as Typer does.
     assert complete("zsh", f"bsevents events {ANA} ").stdout == "_files\n"
@@ -156,7 +150,7 @@ def test_fish_gets_tab_separated_descriptions_and_is_args_exit_status(data: Path
         f"{BO}\tbo@example.org · 0 events · fetched 2026-02-20\n"
     )
     assert complete("fish", "bsevents events --region ").stdout == "us\neu\n"
-    assert complete("fish", "bsevents events --view=").stdout == "--view=table\n--view=json\n"
+    assert complete("fish", "bsevents events --region=").stdout == "--region=us\n--region=eu\n"
     # Typer's own fish script first asks whether there is anything to offer.
     is_args = {"_TYPER_COMPLETE_FISH_ACTION": "is-args"}
     assert complete("fish", "bsevents events --view ", **is_args).returncode == 0
@@ -164,10 +158,34 @@ def test_fish_gets_tab_separated_descriptions_and_is_args_exit_status(data: Path
 
 
 def test_powershell_gets_value_and_help_split_by_three_colons(data: Path) -> None:
-    env = {"_TYPER_COMPLETE_WORD_TO_COMPLETE": "--vi"}
-    done = complete("powershell", "bsevents events --vi", **env)
-    assert done.stdout == "--view:::Output format. Default: table on a terminal, json when piped.\n"
-    assert complete("pwsh", "bsevents events --view ").stdout == "table::: \njson::: \n"
+    env = {"_TYPER_COMPLETE_WORD_TO_COMPLETE": "--uu"}
+    done = complete("powershell", "bsevents events --uu", **env)
+    assert done.stdout == f"--uuid:::{option(('events',), '--uuid').help}\n"
+    assert complete("pwsh", "bsevents events --region ").stdout == "us::: \neu::: \n"
+
+
+# A value with a quote, a description with everything a shell might expand, and a colon.
+TRICKY = [("it's", 'say "hi": $HOME `id` \\ \n  twice'), ("a:b", None)]
+
+
+def test_answer_formats_for_each_shell() -> None:
+    assert shells.answer("bash", TRICKY) == ("it's\na:b\n", 0)
+    assert shells.answer("bash", []) == ("", 0)
+    # zsh evals an _arguments call: quotes, $, backquotes and backslashes are escaped for
+    # the double-quoted words inside it, colons for _describe (the real zsh test:
+    # test_completion_shells.py).
+    zsh = r"""_arguments '*: :(("it'\''s":"say \"hi\"\\: \$HOME \`id\` \\\\ twice"
+"a\\:b"))'
+"""
+    assert shells.answer("zsh", TRICKY) == (zsh, 0)
+    assert shells.answer("zsh", []) == ("_files\n", 0)
+    assert shells.answer("fish", TRICKY) == ('it\'s\tsay "hi": $HOME `id` \\ twice\na:b\n', 0)
+    assert shells.answer("fish", [], "is-args") == ("", 1)
+    assert shells.answer("fish", TRICKY, "is-args") == ("", 0)
+    assert shells.answer("powershell", TRICKY) == (
+        'it\'s:::say "hi": $HOME `id` \\ twice\na:b::: \n',
+        0,
+    )
 
 
 @pytest.mark.parametrize("shell", shells.SHELLS)

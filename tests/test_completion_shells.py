@@ -18,8 +18,13 @@ from tests.completion_support import (
     NULL_EMAIL,
     SHELL_DRIVERS,
     install_local_data,
+    option,
     script_env,
+    spec_command,
+    subcommands,
 )
+
+VIEWS = list(option(("events",), "--view").choices)  # grows as views are added
 
 BASH_SCRIPT = COMPLETIONS / "bsevents.bash"
 ZSH_SCRIPT = COMPLETIONS / "_bsevents"
@@ -54,6 +59,15 @@ def data(isolated: Path) -> Path:
     return isolated
 
 
+def fake_bsevents(directory: Path, answer: str) -> None:
+    """A stand-in `bsevents` in `directory`/bin that answers every request with `answer`:
+    awkward text checks the shell's side alone."""
+    (directory / "bin").mkdir()
+    fake = directory / "bin" / "bsevents"
+    fake.write_text(f"#!/bin/sh\ncat <<'EOF'\n{answer}EOF\n")
+    fake.chmod(0o755)
+
+
 # --- bash ------------------------------------------------------------------------------
 
 
@@ -80,19 +94,15 @@ def bash_complete(script: Path, *words: str) -> list[str]:
 
 
 def test_bash_completes_commands_options_and_choices(data: Path) -> None:
-    assert bash_complete(BASH_SCRIPT, "bsevents", "") == ["events"]
-    assert bash_complete(BASH_SCRIPT, "bsevents", "events", "--v") == ["--view"]
-    assert bash_complete(BASH_SCRIPT, "bsevents", "events", "--view", "") == ["table", "json"]
+    assert bash_complete(BASH_SCRIPT, "bsevents", "") == [name for name, _ in subcommands()]
+    assert bash_complete(BASH_SCRIPT, "bsevents", "events", "--vie") == ["--view"]
+    assert bash_complete(BASH_SCRIPT, "bsevents", "events", "--view", "") == VIEWS
     assert bash_complete(BASH_SCRIPT, "bsevents", "events", "--region", "e") == ["eu"]
-    assert bash_complete(BASH_SCRIPT, "bsevents", "-") == [
-        "--version",
-        "-V",
-        "--debug",
-        "--install-completion",
-        "--show-completion",
-        "-h",
-        "--help",
+    root_options = [
+        name for o in spec_command().options if not o.hidden for name in (*o.names, *o.secondary)
     ]
+    assert "--version" in root_options
+    assert bash_complete(BASH_SCRIPT, "bsevents", "-") == root_options
 
 
 def test_bash_completes_customers_newest_first(data: Path) -> None:
@@ -103,8 +113,8 @@ def test_bash_completes_customers_newest_first(data: Path) -> None:
 def test_bash_completes_after_an_equals_sign_as_bash_splits_it(data: Path) -> None:
     # With = in COMP_WORDBREAKS (the default), `--view=j` reaches the function as three
     # words, and `--view=` as two with "=" being completed; bash replaces only the last.
-    assert bash_complete(BASH_SCRIPT, "bsevents", "events", "--view", "=", "j") == ["json"]
-    assert bash_complete(BASH_SCRIPT, "bsevents", "events", "--view", "=") == ["table", "json"]
+    assert bash_complete(BASH_SCRIPT, "bsevents", "events", "--region", "=", "e") == ["eu"]
+    assert bash_complete(BASH_SCRIPT, "bsevents", "events", "--region", "=") == ["us", "eu"]
 
 
 def test_bash_registration_keeps_our_order_and_falls_back_to_file_names() -> None:
@@ -126,7 +136,7 @@ def test_bash_registration_keeps_our_order_and_falls_back_to_file_names() -> Non
 def test_bash_with_typers_own_script_gets_the_same_answers(data: Path, tmp_path: Path) -> None:
     script = typer_script("bash", tmp_path)
     assert bash_complete(script, "bsevents", "events", "") == [ANA, NULL_EMAIL, BO]
-    assert bash_complete(script, "bsevents", "events", "--view", "") == ["table", "json"]
+    assert bash_complete(script, "bsevents", "events", "--view", "") == VIEWS
 
 
 def test_bash_offers_nothing_when_there_is_nothing_to_offer(isolated: Path) -> None:
@@ -164,13 +174,10 @@ def test_fish_completes_customers_newest_first_with_email_and_event_count(data: 
 
 
 def test_fish_completes_commands_options_and_values(data: Path) -> None:
-    assert fish_complete(SOURCE_FISH, "bsevents ") == [
-        "events\tFetch one customer's events and show them..."
-    ]
-    assert fish_complete(SOURCE_FISH, "bsevents events --vi") == [
-        "--view\tOutput format. Default: table on a terminal, json when piped."
-    ]
-    assert fish_complete(SOURCE_FISH, "bsevents events --view ") == ["table", "json"]
+    assert fish_complete(SOURCE_FISH, "bsevents ") == [f"{n}\t{h}" for n, h in subcommands()]
+    view_help = option(("events",), "--view").help
+    assert fish_complete(SOURCE_FISH, "bsevents events --vie") == [f"--view\t{view_help}"]
+    assert fish_complete(SOURCE_FISH, "bsevents events --view ") == VIEWS
     assert fish_complete(SOURCE_FISH, "bsevents events --view=j") == ["--view=json"]
 
 
@@ -192,9 +199,19 @@ def test_fish_falls_back_to_file_names_when_nothing_else_fits(
     assert sorted(line.split("\t")[0] for line in found) == ["logs/", "notes.txt"]
 
 
+def test_fish_takes_values_and_descriptions_literally(tmp_path: Path) -> None:
+    items = [("it's", 'say "hi": $HOME `(id)` \\ twice'), ("a:b", None)]
+    fake_bsevents(tmp_path, shells.answer("fish", items)[0])
+    setup = f"set -p PATH {tmp_path / 'bin'}; {SOURCE_FISH}"
+    assert fish_complete(setup, "bsevents ") == [
+        'it\'s\tsay "hi": $HOME `(id)` \\ twice',
+        "a:b",
+    ]
+
+
 def test_fish_with_typers_own_script_gets_the_same_answers(data: Path, tmp_path: Path) -> None:
     setup = f"source {typer_script('fish', tmp_path)}"
-    assert sorted(fish_complete(setup, "bsevents events --view ")) == ["json", "table"]
+    assert sorted(fish_complete(setup, "bsevents events --view ")) == sorted(VIEWS)
     assert len(fish_complete(setup, "bsevents events ")) == 3
 
 
@@ -206,12 +223,18 @@ def test_zsh_script_parses() -> None:
     assert (done.returncode, done.stderr) == (0, "")
 
 
-def zsh_complete(mode: str, script: Path, line: str) -> list[tuple[str, str, str]]:
-    """(value, listing, order) for each candidate an interactive zsh offers for `line`."""
+def zsh_complete(
+    mode: str, script: Path, line: str, path: Path | None = None
+) -> list[tuple[str, str, str]]:
+    """(value, listing, order) for each candidate an interactive zsh offers for `line`;
+    `path` goes first on PATH."""
     zsh = need("zsh")
+    env = script_env(TERM="xterm")
+    if path is not None:
+        env["PATH"] = f"{path}:{env['PATH']}"
     done = subprocess.run(
         [zsh, "-f", str(SHELL_DRIVERS / "drive.zsh"), mode, str(script), line],
-        env=script_env(TERM="xterm"),
+        env=env,
         capture_output=True,
         text=True,
         timeout=60,
@@ -240,19 +263,23 @@ def test_zsh_completes_commands_options_and_values(data: Path) -> None:
     def offered(line: str) -> list[str]:
         return [value for value, _, _ in zsh_complete("fpath", ZSH_SCRIPT, line)]
 
-    assert offered("bsevents ") == ["events"]
-    assert offered("bsevents events --v") == ["--view"]
-    assert offered("bsevents events --view ") == ["table", "json"]
+    assert offered("bsevents ") == [name for name, _ in subcommands()]
+    assert offered("bsevents events --vie") == ["--view"]
+    assert offered("bsevents events --view ") == VIEWS
     assert offered("bsevents events --region=") == ["--region=us", "--region=eu"]
     assert offered("bsevents events -u 5") == [ANA, BO]
 
 
-def test_zsh_shows_descriptions_with_quotes_and_colons_intact(data: Path) -> None:
-    [(value, shown, _)] = zsh_complete("source", ZSH_SCRIPT, "bsevents ")
-    assert value == "events"
-    assert " ".join(shown.split()) == "events -- Fetch one customer's events and show them..."
-    [(value, shown, _)] = zsh_complete("source", ZSH_SCRIPT, "bsevents events --dem")
-    assert " ".join(shown.split()) == "--demo -- Show the bundled demo journey: no key, no call."
+def test_zsh_shows_values_and_descriptions_with_quotes_colons_and_dollars_intact(
+    tmp_path: Path,
+) -> None:
+    items = [("it's", 'say "hi": $HOME `id` \\ twice'), ("a:b", None)]
+    fake_bsevents(tmp_path, shells.answer("zsh", items)[0])
+    rows = zsh_complete("source", ZSH_SCRIPT, "bsevents ", path=tmp_path / "bin")
+    assert [(value, " ".join(shown.split())) for value, shown, _ in rows] == [
+        ("it\\'s", 'it\'s -- say "hi": $HOME `id` \\ twice'),  # inserted quoted
+        ("a:b", "a:b"),
+    ]
 
 
 def test_zsh_with_typers_own_script_gets_the_same_candidates(data: Path, tmp_path: Path) -> None:

@@ -172,11 +172,13 @@ def _one_line(text: str) -> str:
 
 
 def _zsh_quote(text: str) -> str:
-    """`text` for a double-quoted word inside _arguments' ((...)), with its colons
-    escaped for _describe."""
+    """`text` as a double-quoted word inside _arguments' ((...)): first escaped for
+    _describe (which splits value from description at a colon and drops backslashes),
+    then for the double quotes."""
+    text = text.replace("\\", "\\\\").replace(":", "\\:")
     for char in ("\\", '"', "$", "`"):
         text = text.replace(char, "\\" + char)
-    return text.replace(":", "\\\\:")
+    return text
 
 
 def answer(shell: str, items: list[Item], fish_action: str = "get-args") -> tuple[str, int]:
@@ -200,7 +202,7 @@ def answer(shell: str, items: list[Item], fish_action: str = "get-args") -> tupl
         lines = [f"{value}\t{_one_line(help)}" if help else value for value, help in items]
         return ("\n".join(lines) + "\n" if lines else ""), 0
     # PowerShell
-    lines = [f"{value}:::{help or ' '}" for value, help in items]
+    lines = [f"{value}:::{_one_line(help) if help else ' '}" for value, help in items]
     return ("\n".join(lines) + "\n" if lines else ""), 0
 
 
