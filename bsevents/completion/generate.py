@@ -19,17 +19,16 @@ from __future__ import annotations
 import argparse
 import re
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from bsevents.completion import model, shells
+from bsevents.completion.specfile import COMMAND, PROG, render_spec
 
-PROG = "bsevents"
 PACKAGE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = PACKAGE_DIR.parents[1]
 SPEC_FILE = PACKAGE_DIR / "spec.py"
-COMMAND = "python -m bsevents.completion.generate"
 
 # --- which values complete from local data -------------------------------------------
 
@@ -186,157 +185,6 @@ def app_spec() -> tuple[model.Command, dict[str, tuple[str, tuple[str, ...]]]]:
 
     settings = {name: (s.help, tuple(s.choices)) for name, s in SETTINGS.items()}
     return build(typer.main.get_command(app)), settings
-
-
-# --- writing Python that ruff format leaves as it is -----------------------------------
-
-
-def _str(text: str) -> str:
-    # ruff format's choice: double quotes unless single quotes need fewer escapes.
-    quote = "'" if text.count('"') > text.count("'") else '"'
-    body = []
-    for char in text:
-        if char in ("\\", quote):
-            body.append("\\" + char)
-        elif char == "\n":
-            body.append("\\n")
-        elif char == "\t":
-            body.append("\\t")
-        elif ord(char) < 0x20 or 0x7F <= ord(char) < 0xA0:
-            body.append(f"\\x{ord(char):02x}")
-        else:
-            body.append(char)
-    return quote + "".join(body) + quote
-
-
-def _tuple(items: Iterable[str], indent: str) -> list[str]:
-    """A tuple of strings: on one line when it fits, else one item per line."""
-    items = list(items)
-    inline = "(" + ", ".join(_str(i) for i in items) + ("," if len(items) == 1 else "") + ")"
-    if len(indent) + len(inline) + 1 <= 100:
-        return [inline]
-    return ["(", *[f"{indent}    {_str(i)}," for i in items], f"{indent})"]
-
-
-def _call(name: str, indent: str, fields: list[tuple[str, list[str]]]) -> list[str]:
-    """`name(` + one field per line, trailing commas (so ruff keeps it exploded) + `)`."""
-    inner = indent + "    "
-    lines = [f"{name}("]
-    for key, value in fields:
-        lines.append(f"{inner}{key}={value[0]}" if key else f"{inner}{value[0]}")
-        lines.extend(value[1:])
-        lines[-1] += ","
-    lines.append(f"{indent})")
-    return lines
-
-
-def _value_fields(param: model.Option | model.Argument, indent: str) -> list[tuple[str, list[str]]]:
-    fields: list[tuple[str, list[str]]] = []
-    if param.nargs != 1:
-        fields.append(("nargs", [str(param.nargs)]))
-    if param.complete:
-        fields.append(("complete", [_str(param.complete)]))
-    if param.choices:
-        fields.append(("choices", _tuple(param.choices, indent)))
-    if not param.case_sensitive:
-        fields.append(("case_sensitive", ["False"]))
-    return fields
-
-
-def _emit_option(option: model.Option, indent: str) -> list[str]:
-    inner = indent + "    "
-    fields: list[tuple[str, list[str]]] = [("", _tuple(option.names, inner))]
-    if option.secondary:
-        fields.append(("secondary", _tuple(option.secondary, inner)))
-    if option.help:
-        fields.append(("help", [_str(option.help)]))
-    if option.takes_value:
-        fields.append(("takes_value", ["True"]))
-    if option.multiple:
-        fields.append(("multiple", ["True"]))
-    if option.hidden:
-        fields.append(("hidden", ["True"]))
-    # nargs matters only for an option that takes values.
-    value_fields = _value_fields(option, inner)
-    if not option.takes_value:
-        value_fields = [f for f in value_fields if f[0] != "nargs"]
-    return _call("Option", indent, fields + value_fields)
-
-
-def _emit_argument(argument: model.Argument, indent: str) -> list[str]:
-    inner = indent + "    "
-    fields: list[tuple[str, list[str]]] = [("", [_str(argument.name)])]
-    return _call("Argument", indent, fields + _value_fields(argument, inner))
-
-
-def _emit_many(
-    emit: Callable[[Any, str], list[str]], items: Iterable[Any], indent: str
-) -> list[str]:
-    inner = indent + "    "
-    lines = ["("]
-    for item in items:
-        body = emit(item, inner)
-        lines.append(inner + body[0])
-        lines.extend(body[1:])
-        lines[-1] += ","
-    lines.append(f"{indent})")
-    return lines
-
-
-def _emit_command(command: model.Command, indent: str) -> list[str]:
-    inner = indent + "    "
-    fields: list[tuple[str, list[str]]] = [("", [_str(command.name)])]
-    if command.help:
-        fields.append(("help", [_str(command.help)]))
-    if command.hidden:
-        fields.append(("hidden", ["True"]))
-    if command.is_group:
-        fields.append(("is_group", ["True"]))
-    if command.options:
-        fields.append(("options", _emit_many(_emit_option, command.options, inner)))
-    if command.arguments:
-        fields.append(("arguments", _emit_many(_emit_argument, command.arguments, inner)))
-    if command.commands:
-        fields.append(("commands", _emit_many(_emit_command, command.commands, inner)))
-    return _call("Command", indent, fields)
-
-
-SPEC_HEADER = f'''\
-# Generated by `{COMMAND}` from the Typer app: do not edit.
-# ruff: noqa: E501
-"""What `{PROG}` accepts on its command line, as plain data: the fast completion path
-reads this instead of importing the CLI framework."""
-
-from __future__ import annotations
-
-from bsevents.completion.model import Argument, Command, Option
-
-PROG = {_str(PROG)}
-COMPLETE_VAR = {_str(shells.script_vars(PROG)["autocomplete_var"])}
-'''
-
-
-def render_spec(root: model.Command, settings: dict[str, tuple[str, tuple[str, ...]]]) -> str:
-    """The text of `spec.py` for `root` and `settings`."""
-    lines = [SPEC_HEADER, "# Each setting's help and choices (`bsevents config set NAME <TAB>`)."]
-    lines.append("SETTINGS: dict[str, tuple[str, tuple[str, ...]]] = {")
-    for name, (help, choices) in settings.items():
-        entry = f"    {_str(name)}: ({_str(help)}, {_tuple(choices, '')[0]}),"
-        if len(entry) <= 100:
-            lines.append(entry)
-        else:
-            lines.extend([f"    {_str(name)}: (", f"        {_str(help)},"])
-            choice_lines = _tuple(choices, "        ")
-            lines.append(f"        {choice_lines[0]}")
-            lines.extend(choice_lines[1:])
-            lines[-1] += ","
-            lines.append("    ),")
-    lines.append("}")
-    lines.append("")
-    body = _emit_command(root, "")
-    lines.append("ROOT = " + body[0])
-    lines.extend(body[1:])
-    return "\n".join(lines) + "\n"
 
 
 # --- the files -------------------------------------------------------------------------

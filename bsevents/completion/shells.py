@@ -5,9 +5,10 @@ line in the environment (bash: COMP_WORDS and COMP_CWORD; zsh and fish:
 _TYPER_COMPLETE_ARGS; PowerShell: also _TYPER_COMPLETE_WORD_TO_COMPLETE) and reads the
 candidates from stdout in the shell's format. The formats are Typer's
 (`typer/_completion_classes.py`), so the scripts `bsevents --install-completion` wrote
-before keep working; our own scripts (below) add what Typer's lack: bash and fish call the
-program once per TAB, not twice; all three keep our order (customers most recent first)
-instead of sorting; descriptions with quotes or backslashes survive zsh's quoting.
+before keep working; zsh's answer escapes what Typer's loses (quotes, backslashes). Our
+own scripts (below) add what Typer's lack: all three keep our order (customers most
+recent first) instead of sorting; fish runs the program once per TAB, not twice; zsh's
+works both sourced and autoloaded from $fpath; bash's ignores empty lines.
 """
 
 from __future__ import annotations
