@@ -10,6 +10,7 @@ import typer
 from typer.core import TyperGroup
 
 from bsevents import __version__, ui
+from bsevents.completion.shells import use_in_typer
 from bsevents.errors import BseventsError, ExitCode, exit_code_for
 
 # Options whose value may be left out, and what they mean then. Click (as vendored by
@@ -70,6 +71,9 @@ app = typer.Typer(
     help="Debug Blueshift's 'Get customer events' API: one customer's events, sorted, "
     "readable, and within the 10-calls-an-hour budget.",
     no_args_is_help=True,
+    # Plain click help: rich help costs ~100 ms of imports and reads "[env: X]" in help
+    # text as markup, dropping it. Usage errors become plain lines too.
+    rich_markup_mode=None,
     # Tracebacks with locals could show the API key; errors are one line unless --debug.
     pretty_exceptions_enable=False,
     pretty_exceptions_show_locals=False,
@@ -110,6 +114,9 @@ def _register() -> None:
 
 
 _register()
+
+# --show-completion and --install-completion: the scripts committed in completions/.
+use_in_typer()
 
 
 def run(argv: list[str] | None = None) -> None:
