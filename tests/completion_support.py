@@ -60,6 +60,9 @@ class EmptySources:
     def event_names(self) -> list[str]:
         return []
 
+    def emails(self) -> list[tuple[str, str | None]]:
+        return []
+
 
 class FixedSources:
     """Known local data."""
@@ -72,6 +75,9 @@ class FixedSources:
 
     def event_names(self) -> list[str]:
         return list(EVENT_NAMES)
+
+    def emails(self) -> list[tuple[str, str | None]]:
+        return [("ana@example.com", ANA)]
 
 
 # --- an app with every kind of parameter the generator must handle ---------------------

@@ -286,3 +286,11 @@ def test_zsh_with_typers_own_script_gets_the_same_candidates(data: Path, tmp_pat
     script = typer_script("zsh", tmp_path)
     rows = zsh_complete("source", script, "bsevents events ")
     assert sorted(value for value, _, _ in rows) == sorted([ANA, NULL_EMAIL, BO])
+
+
+def test_fish_completes_emails_looked_up_before_with_their_customer(data: Path) -> None:
+    assert fish_complete(SOURCE_FISH, "bsevents events --email ") == [
+        f"ana@example.com\t{ANA}",
+        f"bo@example.org\t{BO}",
+    ]
+    assert fish_complete(SOURCE_FISH, "bsevents events --email b") == [f"bo@example.org\t{BO}"]

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
         def customers(self) -> list[Item]: ...
         def profiles(self) -> list[Item]: ...
         def event_names(self) -> list[str]: ...
+        def emails(self) -> list[Item]: ...
 
 
 def complete(
@@ -219,6 +220,9 @@ def _values(
         name = _setting_named(command, positionals)
         choices = settings[name][1] if name in settings else ()
         return _choices(choices, incomplete, case_sensitive=False)
+    if kind == model.EMAILS:
+        lowered = incomplete.lower()
+        return [item for item in sources.emails() if item[0].lower().startswith(lowered)]
     if kind == model.EVENT_NAMES:
         lowered = incomplete.lower()
         return [(name, None) for name in sources.event_names() if name.lower().startswith(lowered)]

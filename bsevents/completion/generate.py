@@ -39,6 +39,7 @@ OPTION_NAMES = {
     "--customer": model.CUSTOMERS,
     "--type": model.EVENT_NAMES,
     "--event": model.EVENT_NAMES,
+    "--email": model.EMAILS,
 }
 # An option or argument with one of these metavars, or an argument with one of these
 # names (lower case), does too.

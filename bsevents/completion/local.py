@@ -109,6 +109,10 @@ class LocalSources:
             now = time.time()
         return describe_customers(self.index().get("customers"), now)
 
+    def emails(self) -> list[Item]:
+        """Email addresses of customers seen before, described by their UUID."""
+        return describe_emails(self.index().get("customers"))
+
     def event_names(self) -> list[str]:
         """Event names seen in stored responses."""
         return safe_event_names(self.index().get("event_names"))
@@ -254,6 +258,29 @@ def describe_customers(entries: object, now: float) -> list[Item]:
         if len(items) >= MAX_CUSTOMERS:
             break
     return items
+
+
+def describe_emails(entries: object) -> list[Item]:
+    """(email, uuid) for each customer with a usable address, newest first."""
+    if not isinstance(entries, list):
+        return []
+    items: dict[str, str | None] = {}
+    for entry in entries:
+        if not isinstance(entry, dict):
+            continue
+        email, uuid = entry.get("email"), entry.get("uuid")
+        # Offered as a word on the command line: printable, no whitespace, one "@".
+        if (
+            isinstance(email, str)
+            and email.isprintable()
+            and email.count("@") == 1
+            and not any(c.isspace() for c in email)
+            and len(email) <= 254
+        ):
+            items.setdefault(email, uuid if isinstance(uuid, str) else None)
+        if len(items) >= MAX_CUSTOMERS:
+            break
+    return list(items.items())
 
 
 def _printable(text: str) -> str:

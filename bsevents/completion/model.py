@@ -12,7 +12,8 @@ PROFILES = "profiles"  # profiles in the settings file, and `default`
 SETTINGS = "settings"  # setting names
 SETTING_VALUE = "setting-value"  # the choices of the setting named by the argument before
 EVENT_NAMES = "event-names"  # event names seen in stored responses
-KINDS = ("", CHOICE, CUSTOMERS, PROFILES, SETTINGS, SETTING_VALUE, EVENT_NAMES)
+EMAILS = "emails"  # email addresses looked up before (--email), with their customer
+KINDS = ("", CHOICE, CUSTOMERS, PROFILES, SETTINGS, SETTING_VALUE, EVENT_NAMES, EMAILS)
 
 
 class Option:

@@ -95,6 +95,7 @@ ROOT = Command(
                     ("--email",),
                     help="Find the customer by email (Search customer; costs no events call).",
                     takes_value=True,
+                    complete="emails",
                 ),
                 Option(
                     ("--curl",),
