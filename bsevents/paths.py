@@ -1,9 +1,9 @@
 """Where bsevents keeps its files, and how it writes them: private and atomic.
 
 Settings live in the user config directory, the call ledger in the user state directory,
-stored responses in the user cache directory (platformdirs decides where each is on this
-system). Every directory is 0700 and every file 0600: they describe customers and
-accounts, and one of them may hold a key.
+stored responses in the user cache directory (as platformdirs places them on this system;
+see `bsevents.dirs`). Every directory is 0700 and every file 0600: they describe customers
+and accounts, and one of them may hold a key.
 """
 
 from __future__ import annotations
@@ -13,25 +13,19 @@ import os
 import tempfile
 from pathlib import Path
 
-APP = "bsevents"
+from bsevents.dirs import user_dir
 
 
 def config_dir() -> Path:
-    import platformdirs  # imported here: it costs ~30 ms, and many paths never need it
-
-    return platformdirs.user_config_path(APP)
+    return Path(user_dir("config"))
 
 
 def state_dir() -> Path:
-    import platformdirs
-
-    return platformdirs.user_state_path(APP)
+    return Path(user_dir("state"))
 
 
 def cache_dir() -> Path:
-    import platformdirs
-
-    return platformdirs.user_cache_path(APP)
+    return Path(user_dir("cache"))
 
 
 def config_file() -> Path:

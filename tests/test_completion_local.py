@@ -12,7 +12,7 @@ import platformdirs.macos
 import platformdirs.unix
 import pytest
 
-from bsevents import paths
+from bsevents import dirs, paths
 from bsevents.completion import local
 from bsevents.completion.local import LocalSources, describe_customers, describe_profiles
 from tests.completion_support import ANA, BO, DATA, EVENT_NAMES, NULL_EMAIL, install_local_data
@@ -51,7 +51,7 @@ def test_directories_are_platformdirs_own_on_linux(
     apply(monkeypatch, env)
     for kind in KINDS:
         expected = getattr(platformdirs.unix.Unix("bsevents"), f"user_{kind}_path")
-        assert Path(local.user_dir(kind, platform="linux")) == expected, kind
+        assert Path(dirs.user_dir(kind, platform="linux")) == expected, kind
 
 
 @pytest.mark.parametrize("env", ENVIRONMENTS, ids=lambda env: repr(env) if env else "defaults")
@@ -61,19 +61,19 @@ def test_directories_are_platformdirs_own_on_macos(
     apply(monkeypatch, env)
     for kind in KINDS:
         expected = getattr(platformdirs.macos.MacOS("bsevents"), f"user_{kind}_path")
-        assert Path(local.user_dir(kind, platform="darwin")) == expected, kind
+        assert Path(dirs.user_dir(kind, platform="darwin")) == expected, kind
 
 
 def test_without_home_the_password_database_decides(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("HOME")
     monkeypatch.delenv("XDG_CACHE_HOME")
     home = pwd.getpwuid(os.getuid()).pw_dir.rstrip("/")
-    assert local.user_dir("cache", platform="linux") == f"{home}/.cache/bsevents"
+    assert dirs.user_dir("cache", platform="linux") == f"{home}/.cache/bsevents"
 
 
 def test_other_platforms_ask_platformdirs(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(platformdirs, "user_cache_path", lambda app: Path("/asked") / app)
-    assert local.user_dir("cache", platform="win32") == "/asked/bsevents"
+    assert dirs.user_dir("cache", platform="win32") == "/asked/bsevents"
 
 
 def test_files_are_where_bsevents_paths_puts_them(isolated: Path) -> None:
