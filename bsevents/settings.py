@@ -42,6 +42,15 @@ def _int(text: str) -> int:
         raise UsageProblem(f"expected a whole number, got {text!r}") from None
 
 
+def _boolean(text: str) -> bool:
+    word = str(text).strip().lower()
+    if word in ("1", "true", "yes", "on"):
+        return True
+    if word in ("0", "false", "no", "off"):
+        return False
+    raise UsageProblem(f"expected true or false, got {text!r}")
+
+
 @dataclass(frozen=True)
 class Setting:
     """One setting: its name in the file and on the command line, and how to read it."""
@@ -59,6 +68,7 @@ SETTINGS: dict[str, Setting] = {
         Setting("region", DEFAULT_REGION, check_region, "Blueshift region", tuple(REGIONS)),
         Setting("hourly-cap", 10, _positive_int, "show_events calls allowed per hour"),
         Setting("cache-ttl", 300, _non_negative_int, "seconds a fetch is re-used; 0 = off"),
+        Setting("pager", False, _boolean, "page long table/timeline output on a terminal"),
     )
 }
 

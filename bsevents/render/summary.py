@@ -77,15 +77,16 @@ def summary(event: Event) -> str:
             if event.get(key) not in (None, ""):
                 return f"{key}={value_text(event[key])}"
     if kind == "commerce":
-        parts = []
-        ids = _product_ids(event)
-        if ids:
-            parts.append("products=" + ",".join(ids))
-        parts.extend(
+        # The order id and revenue first: they tell one purchase from another, while a
+        # basket's product list can run past the width of the column.
+        parts = [
             f"{key}={value_text(event[key])}"
             for key in _ORDER_KEYS
             if event.get(key) not in (None, "")
-        )
+        ]
+        ids = _product_ids(event)
+        if ids:
+            parts.append("products=" + ",".join(ids))
         if parts:
             return " ".join(parts)
     if kind == "page":
