@@ -111,7 +111,6 @@ def events_command(
             metavar="PATH",
             help="Show a saved response (- for stdin): --json output, NDJSON or a Postman "
             "export. No key, no call.",
-            rich_help_panel=VIEW_PANEL,
         ),
     ] = None,
     show: Annotated[
@@ -159,7 +158,7 @@ def events_command(
         typer.Option(
             "--pager/--no-pager",
             help="Page long table or timeline output through $PAGER or less -FRX "
-            "(on a terminal only) [setting: pager].",
+            "(on a terminal only; setting: pager).",
             show_default=False,
             rich_help_panel=VIEW_PANEL,
         ),
@@ -224,6 +223,8 @@ def events_command(
     from bsevents import settings as settings_module
     from bsevents import source
 
+    if color is not ColorChoice.auto:
+        ui.state.color = color is ColorChoice.always
     chosen = View.json if as_json else view
     if as_json and view not in (None, View.json):
         raise UsageProblem(f"--json and --view {view.value} ask for different views", "give one")
@@ -296,6 +297,11 @@ def _render(result: EventsResult, request: Request) -> None:
     view = request.view or (View.table if on_terminal else View.json)
     if request.fields and view not in (View.table, View.csv):
         ui.warn(f"--fields picks the columns of the table and csv views; ignored for {view.value}")
+    elif request.fields and result.events:
+        from bsevents.render.fields import unknown_fields
+
+        for name in unknown_fields(result.events, request.fields):
+            ui.warn(f"no event has a field {name!r}; its column stays empty")
     limit = request.limit
     if limit is None and view in HUMAN_VIEWS and not request.show_all:
         limit = DEFAULT_SHOWN
@@ -329,9 +335,11 @@ def _render_human(result: EventsResult, request: Request, view: View, selection:
         if view is View.timeline:
             from bsevents.render.timeline import render_timeline
 
+            # The timeline groups oldest first and reverses the groups itself.
+            ordered = selection.events[::-1] if request.reverse else selection.events
             render_timeline(
                 console,
-                selection.events,
+                ordered,
                 title=title,
                 tz=tz,
                 footer_text=footer,

@@ -254,19 +254,17 @@ class Grid:
                 spaced.append(cell)
             yield from _crop(spaced, available)
             return
-        plain: list[str] = []
+        # One segment per cell (and per gap): each then starts at its column in an SVG
+        # export too, where rich places every segment by its own x position.
         for i, (text, style) in enumerate(cells):
             if i:
-                plain.append(gap)
-            if style is None:
-                plain.append(text)
-                continue
-            if plain:
-                yield Segment("".join(plain))
-                plain = []
-            yield Segment(text, style)
-        if plain:
-            yield Segment("".join(plain))
+                yield Segment(gap)
+            if text[:1] == " ":  # right-aligned: the padding goes apart for the same reason
+                body = text.lstrip(" ")
+                yield Segment(text[: len(text) - len(body)])
+                text = body
+            if text:
+                yield Segment(text, style)
 
 
 def _crop(spans: Sequence[Span], available: int) -> Iterator[Segment]:

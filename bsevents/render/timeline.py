@@ -19,7 +19,6 @@ from rich.text import Text
 
 from bsevents.events import Event, event_time
 from bsevents.render.common import (
-    BOLD,
     DIM,
     KIND_STYLE_OBJECTS,
     MARK,
@@ -165,17 +164,15 @@ def render_timeline(
             assert started is not None  # start is not None, so neither is the moment
             if started.date() != day:
                 day = started.date()
-                if items:
-                    items.append(Line([]))
+                items.append(Line([]))
                 items.append(Line([(f"{_day_label(started)} ({zone})", DAY_STYLE)]))
             elif items:
                 items.append(Line([]))
             header = _session_header(session, started)
         else:
-            if items:
-                items.append(Line([]))
+            items.append(Line([]))
             items.append(Line([("Without a usable time", DAY_STYLE)]))
-            header = [(f"  {count(len(session.events))} event(s), in the order received", DIM)]
+            header = [(f"{count(len(session.events))} event(s), in the order received", DIM)]
         items.append(Line(header))
         pairs = list(zip(session.events, session.times, strict=True))
         if reverse:
@@ -238,4 +235,5 @@ def _session_header(session: Session, started: datetime) -> list[Span]:
     seen = session.browser()
     if seen:
         parts.append(cell(seen))
-    return [("▸ ", SESSION_STYLE), (label, SESSION_STYLE), ("  " + " · ".join(parts), BOLD)]
+    # Spaces as their own span: an SVG export places each span at its own position.
+    return [(f"▸ {label}", SESSION_STYLE), ("  ", None), (" · ".join(parts), None)]
