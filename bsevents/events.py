@@ -6,6 +6,7 @@ and nothing here changes an event object.
 
 from __future__ import annotations
 
+import gc
 import json
 import math
 import re
@@ -57,10 +58,23 @@ _EPOCH_MS_THRESHOLD = 1e11
 _FROMISOFORMAT_READS_Z = sys.version_info >= (3, 11)
 
 
+def load_json(body: bytes | str) -> Any:
+    """json.loads with the cyclic garbage collector paused: parsed JSON has no cycles,
+    and the collections that 2 million new objects would trigger take as long as the
+    parse itself (0.9 s instead of 0.5 s for 100,000 events)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return json.loads(body)
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def parse_events_json(body: bytes | str) -> list[Event]:
     """Parse a show_events body: a JSON array of objects. Raises BadResponse."""
     try:
-        data = json.loads(body)
+        data = load_json(body)
     except (ValueError, UnicodeDecodeError) as exc:
         raise BadResponse(
             f"the response is not valid JSON ({_describe_json_error(exc)})",

@@ -7,13 +7,12 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from importlib.resources import files
 from pathlib import Path
 from typing import Any, BinaryIO, Literal
 
 from bsevents.credentials import resolve_api_key
 from bsevents.errors import BadResponse, UsageProblem
-from bsevents.events import Event, check_events, sort_events
+from bsevents.events import Event, check_events, load_json, sort_events
 from bsevents.settings import Resolved
 
 Origin = Literal["demo", "live", "file"]
@@ -32,6 +31,8 @@ class EventsResult:
 
 def demo_events() -> list[Event]:
     """The bundled journey, in the order an API might send it (newest first)."""
+    from importlib.resources import files  # 5 ms that only the demo needs
+
     text = files("bsevents").joinpath("data/demo.json").read_text(encoding="utf-8")
     return check_events(json.loads(text))
 
@@ -97,7 +98,7 @@ def parse_saved(body: str, name: str = "the file") -> tuple[list[Event], list[st
     if not body.strip():
         raise UsageProblem(f"{name} is empty", hint)
     try:
-        data: Any = json.loads(body.removeprefix("\ufeff"))
+        data: Any = load_json(body.removeprefix("\ufeff"))
     except json.JSONDecodeError as exc:
         lines = _ndjson(body)
         if lines is not None:

@@ -17,7 +17,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.terminal_theme import MONOKAI
 
-from bsevents.cli.events import DEFAULT_SHOWN, footer_text, view_title
+from bsevents.cli.views import DEFAULT_SHOWN, footer_text, view_title
 from bsevents.filters import make_criteria, select
 from bsevents.render.table import render_table
 from bsevents.render.timeline import render_timeline
