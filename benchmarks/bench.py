@@ -31,20 +31,51 @@ from synthetic import write_response
 BSEVENTS = shutil.which("bsevents", path=str(Path(sys.executable).parent)) or "bsevents"
 
 
-def commands(path: Path) -> list[tuple[str, list[str]]]:
+# For comparison: the same rows through rich's own Table, as the first table view drew
+# them. This is what the grid renderer replaced.
+RICH_TABLE = """
+import json, sys
+from rich.console import Console
+from rich.table import Table
+from bsevents.events import sort_events
+from bsevents.render.common import Clock, cell
+from bsevents.render.summary import browser, short_session, summary
+events = sort_events(json.load(open(sys.argv[1], encoding="utf-8")))
+clock = Clock(None)
+table = Table()
+for name in ("Time", "Event", "Summary", "Browser", "Session"):
+    table.add_column(name, no_wrap=True, overflow="ellipsis")
+for e in events:
+    table.add_row(clock.full(clock.moment(e)), cell(e["event"]), cell(summary(e)),
+                  cell(browser(e)), cell(short_session(e)))
+Console(force_terminal=True, width=120).print(table)
+"""
+
+
+def commands(path: Path, size: int) -> list[tuple[str, list[str]]]:
     base = [BSEVENTS, "events", "--from-file", str(path)]
     found = [
-        ("--json (piped)", [*base, "--json"]),
-        ("--view ndjson", [*base, "--view", "ndjson"]),
-        ("--view csv", [*base, "--view", "csv"]),
-        ("table (200 most recent)", [*base, "--view", "table", "--color", "always"]),
-        ("table --all", [*base, "--view", "table", "--all", "--color", "always"]),
-        ("timeline --all", [*base, "--view", "timeline", "--all", "--color", "always"]),
-        ("--type view --grep boots", [*base, "--json", "--type", "view", "--grep", "boots"]),
+        ("bsevents --json", [*base, "--json"]),
+        ("bsevents --view ndjson", [*base, "--view", "ndjson"]),
+        ("bsevents --view csv", [*base, "--view", "csv"]),
+        ("bsevents (table, 200 most recent)", [*base, "--view", "table", "--color", "always"]),
+        ("bsevents --all (table)", [*base, "--view", "table", "--all", "--color", "always"]),
+        (
+            "bsevents --view timeline --all",
+            [*base, "--view", "timeline", "--all", "--color", "always"],
+        ),
+        (
+            "bsevents --json -t view -g boots",
+            [*base, "--json", "--type", "view", "--grep", "boots"],
+        ),
     ]
     if shutil.which("jq"):
         found.insert(
             0, ("jq -c 'sort_by(.timestamp)'", ["jq", "-c", "sort_by(.timestamp)", str(path)])
+        )
+    if size <= 10_000:
+        found.append(
+            ("rich Table, every row (reference)", [sys.executable, "-c", RICH_TABLE, str(path)])
         )
     return found
 
@@ -83,13 +114,13 @@ def main() -> int:
             path = write_response(Path(folder) / f"events-{size}.json", size)
             megabytes = path.stat().st_size / 1e6
             print(f"{size:,} events, {megabytes:.1f} MB", file=sys.stderr)
-            for label, argv in commands(path):
+            for label, argv in commands(path, size):
                 repeat = args.repeat if size < 100_000 else max(1, args.repeat - 1)
                 runs = [measure(argv) for _ in range(repeat)]
                 best = min(t for t, _ in runs)
                 peak = max(m for _, m in runs)
                 rows.append((label, size, best, peak))
-                print(f"  {label:32} {best:6.2f} s {peak / 1024:7.0f} MiB", file=sys.stderr)
+                print(f"  {label:36} {best:6.2f} s {peak / 1024:7.0f} MiB", file=sys.stderr)
     print("| command | events | time (best) | peak memory |")
     print("| --- | ---: | ---: | ---: |")
     for label, size, best, peak in rows:

@@ -152,8 +152,10 @@ def grep_matches(event: Event, needle: str) -> bool:
 def matches(event: Event, criteria: Criteria) -> bool:
     """Whether one event passes every filter. Events with no usable time never pass a
     time filter: there is no telling when they happened."""
-    if criteria.types and event.get("event") not in criteria.types:
-        return False
+    if criteria.types:
+        name = event.get("event")
+        if not isinstance(name, str) or name not in criteria.types:
+            return False
     if criteria.since is not None or criteria.until is not None:
         moment = event_time(event)
         if moment is None:
@@ -187,8 +189,8 @@ def missing_types(events: Sequence[Event], types: frozenset[str]) -> dict[str, l
     names are case-sensitive, and `Purchase` for `purchase` is a classic bug."""
     import difflib
 
-    present = {e.get("event") for e in events}
-    names = sorted(n for n in present if isinstance(n, str))
+    present = {n for n in (e.get("event") for e in events) if isinstance(n, str)}
+    names = sorted(present)
     lowered = {n.lower(): n for n in names}
     out: dict[str, list[str]] = {}
     for wanted in sorted(types - present):

@@ -247,6 +247,26 @@ def test_limit_must_be_positive(cli: Any) -> None:
     assert result.stdout == ""
 
 
+ODD_TYPES = [
+    {"event": ["x"], "timestamp": 5, "session_uuid": {"a": 1}, "browser_type": 7,
+     "browser_platform": ["p"], "url": 3, "products": "nope", "event_uuid": 12},
+    {"event": {"k": 1}, "timestamp": "2021-01-01T00:00:00Z", "session_uuid": 99, "url": "::::",
+     "products": [1, None, {"id": [1]}], "product_id": {"a": 1}},
+    {"event": 42, "timestamp_epoch": "1600000000", "event_uuid": "abc", "search_term": {"q": 1}},
+    {"event": None, "_bsft_ts": "2021-01-01T00:00:01Z", "revenue": 1.5e300, "x": -0.0},
+    {},
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("view", ["table", "timeline", "json", "ndjson", "csv"])
+def test_any_json_value_in_any_field_is_shown(cli: Any, tmp_path: Path, view: str) -> None:
+    path = save(tmp_path, ODD_TYPES)
+    for extra in ([], ["--type", "x", "--grep", "1"], ["--fields", "event,products.2.id.0"]):
+        result = cli("events", "-f", str(path), "--view", view, *extra)
+        assert result.exit_code == 0, result.stderr
+        assert "error" not in result.stderr
+
+
 # One event ------------------------------------------------------------------------------
 
 

@@ -21,6 +21,8 @@ _ORDER_KEYS = ("order_id", "revenue", "total", "currency")
 
 def kind_of(name: Any) -> str:
     """identity, page, commerce or custom."""
+    if not isinstance(name, str):  # a name can be any JSON value, even an unhashable one
+        return "custom"
     for kind, names in KINDS.items():
         if name in names:
             return kind
