@@ -139,6 +139,25 @@ def test_table_in_local_time_says_which_zone(monkeypatch: pytest.MonkeyPatch) ->
     assert "2026-11-25 00:32:11" in text  # 19:02:11Z + 5:30
 
 
+def test_local_zone_label_covers_a_daylight_saving_change(monkeypatch: pytest.MonkeyPatch) -> None:
+    import time
+
+    summer = make_event(event="summer", timestamp="2026-07-01T10:00:00Z")
+    winter = make_event(event="winter", timestamp="2026-12-01T10:00:00Z")
+    monkeypatch.setenv("TZ", "Europe/Berlin")
+    time.tzset()
+    try:
+        out = console(width=120)
+        render_table(out, [summer, winter], title="t")
+        text = text_of(out)
+    finally:
+        monkeypatch.setenv("TZ", "UTC")
+        time.tzset()
+    assert "Time (CEST/CET)" in text
+    assert "2026-07-01 12:00:00  summer" in text
+    assert "2026-12-01 11:00:00  winter" in text
+
+
 def test_table_colours_event_names_by_kind() -> None:
     out = console(width=120, color=True)
     by_name = {e["event"]: e for e in demo()}

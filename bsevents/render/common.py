@@ -7,8 +7,10 @@ rich as `Text` or as segments, never as markup, so `[bold red]` in data stays li
 
 from __future__ import annotations
 
+import json
 import re
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterable
 from datetime import datetime, timezone
 
 from rich.console import Console
@@ -41,18 +43,41 @@ def cell(value: str, limit: int | None = CELL_LIMIT) -> str:
     return shorten(clean(value[: limit + 1]), limit)
 
 
+def event_name(event: Event) -> str:
+    """The event's name made safe, whatever JSON value it is."""
+    name = event.get("event")
+    if isinstance(name, str):
+        return cell(name)
+    if name is None:
+        return "(no event name)"
+    return cell(json.dumps(name, ensure_ascii=False))
+
+
 def safe_text(value: str, style: str = "", limit: int = CELL_LIMIT) -> Text:
     """Event text for rich: placeholders for control characters, never markup."""
     return Text(cell(value, limit), style=style)
 
 
-def zone_label(tz: timezone | None) -> str:
-    """`UTC`, or the local zone's abbreviation (`CET`), or its offset (`UTC+0530`)."""
+def zone_label(tz: timezone | None, events: Iterable[Event] = ()) -> str:
+    """`UTC`; or the local zone's abbreviations over the events' times (`CET/CEST` when
+    they span a daylight-saving change), else now's; or an offset (`UTC+0530`) where the
+    zone has no abbreviation."""
     if tz is not None:
         return "UTC"
-    now = datetime.now().astimezone()
-    name = now.tzname()
-    return name if name and not name.startswith(("+", "-")) else now.strftime("UTC%z")
+    names: dict[str, None] = {}
+    for event in events:
+        seconds = event_time(event)
+        if seconds is not None:
+            names.setdefault(_local_zone(seconds), None)
+    if not names:
+        names[_local_zone(time.time())] = None
+    return "/".join(names)
+
+
+def _local_zone(seconds: float) -> str:
+    moment = datetime.fromtimestamp(seconds, tz=timezone.utc).astimezone()
+    name = moment.tzname()
+    return name if name and not name.startswith(("+", "-")) else moment.strftime("UTC%z")
 
 
 class Clock:
@@ -63,8 +88,9 @@ class Clock:
 
     def moment(self, event: Event) -> datetime | None:
         seconds = event_time(event)
-        if seconds is None:
-            return None
+        return None if seconds is None else self.at(seconds)
+
+    def at(self, seconds: float) -> datetime:
         # Naive local time for the local zone: right across DST changes, and cheaper
         # than astimezone() on every row.
         return datetime.fromtimestamp(seconds, tz=self.tz)

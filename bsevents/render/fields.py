@@ -29,7 +29,7 @@ def parse_fields(text: str) -> list[str]:
 
 
 def field_value(event: Event, path: str) -> Any:
-    """The value at a dotted path, or `_MISSING`-free None when absent.
+    """The value at a dotted path; None when the path leads nowhere.
 
     A key that itself contains dots is found first as a whole; otherwise each part steps
     into an object by key or into an array by a whole-number index (`products.0.sku`).

@@ -23,6 +23,7 @@ from bsevents.render.common import (
     Clock,
     HighlightFn,
     cell,
+    event_name,
     footer,
     heading,
     safe_text,
@@ -40,9 +41,7 @@ def format_time(moment: datetime | None) -> str:
 
 
 def _name_cell(event: Event) -> Span:
-    name = event.get("event")
-    shown = cell(name) if isinstance(name, str) else "(no event name)"
-    return shown, KIND_STYLE_OBJECTS[kind_of(name)]
+    return event_name(event), KIND_STYLE_OBJECTS[kind_of(event.get("event"))]
 
 
 def _field_cell(event: Event, path: str) -> Span:
@@ -82,7 +81,9 @@ def render_table(
     if highlight is not None:
         marks = [bool(highlight(e)) for e in events]
         columns.append(Column("", min_width=1, fixed=True))
-    columns.append(Column(f"Time ({zone_label(tz)})", min_width=19, fixed=True, header_style=BOLD))
+    columns.append(
+        Column(f"Time ({zone_label(tz, events)})", min_width=19, fixed=True, header_style=BOLD)
+    )
     rows: list[list[Span]] = []
     if fields:
         columns.extend(

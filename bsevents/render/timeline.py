@@ -27,6 +27,7 @@ from bsevents.render.common import (
     HighlightFn,
     cell,
     count,
+    event_name,
     footer,
     heading,
     zone_label,
@@ -156,12 +157,11 @@ def render_timeline(
     marked = False
     items: list[list[Span] | Line] = []
     day = None
-    zone = zone_label(tz)
+    zone = zone_label(tz, events)
     for session in sessions:
         start = session.start
         if start is not None:
-            started = clock.moment(session.events[0])
-            assert started is not None  # start is not None, so neither is the moment
+            started = clock.at(start)
             if started.date() != day:
                 day = started.date()
                 items.append(Line([]))
@@ -186,12 +186,9 @@ def render_timeline(
                 [
                     # The marker sits in the indent under the session heading.
                     (MARK, MARK_STYLE) if is_new else (" ", None),
-                    ("" if moment is None else _clock_time(clock, event), DIM),
+                    ("" if moment is None else clock.at(moment).strftime("%H:%M:%S"), DIM),
                     ("" if gap is None else format_gap(gap), DIM),
-                    (
-                        cell(name) if isinstance(name, str) else "(no event name)",
-                        KIND_STYLE_OBJECTS[kind_of(name)],
-                    ),
+                    (event_name(event), KIND_STYLE_OBJECTS[kind_of(name)]),
                     (cell(summary(event)), None),
                 ]
             )
@@ -204,11 +201,6 @@ def render_timeline(
     ]
     console.print(Grid(columns, items, header=False), crop=False)
     footer(console, footer_text, marked=marked)
-
-
-def _clock_time(clock: Clock, event: Event) -> str:
-    moment = clock.moment(event)
-    return moment.strftime("%H:%M:%S") if moment else ""
 
 
 def _gaps(sessions: Sequence[Session]) -> dict[int, float]:
