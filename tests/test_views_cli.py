@@ -452,6 +452,15 @@ def test_missing_pager_falls_back_to_printing(tmp_path: Path) -> None:
     assert "pageload" in done.output
 
 
+def test_a_broken_setting_does_not_stop_the_demo() -> None:
+    env = {**os.environ, "BLUESHIFT_REGION": "mars"}
+    done = run_on_pty("events", "--demo", "-n", "2", env=env)
+    assert done.returncode == 0
+    assert "unknown region 'mars'" in done.output
+    assert "not paging" in done.output
+    assert "pageload" in done.output
+
+
 def test_pager_setting_exists_and_is_off_by_default() -> None:
     setting = SETTINGS["pager"]
     assert resolve(env={}).values["pager"] is False

@@ -19,7 +19,7 @@ from bsevents.cli.output import (
     stdout_is_terminal,
     write_chunks,
 )
-from bsevents.errors import NotFound
+from bsevents.errors import NotFound, UsageProblem
 from bsevents.filters import Criteria, Selection, find_events, missing_types, select
 from bsevents.source import EventsResult
 
@@ -137,7 +137,12 @@ def _pager_setting() -> bool:
         return False
     from bsevents import settings as settings_module
 
-    return bool(settings_module.resolve().values["pager"])
+    try:
+        return bool(settings_module.resolve().values["pager"])
+    except UsageProblem as problem:
+        # Showing the demo or a saved file must not fail over a setting it hardly needs.
+        ui.warn(f"{problem.message}; not paging")
+        return False
 
 
 def view_title(result: EventsResult, source_name: str | None) -> str:
