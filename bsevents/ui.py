@@ -16,6 +16,7 @@ from bsevents.sanitize import clean
 class _State:
     quiet: bool = False  # silences notes and warnings, never errors
     debug: bool = False
+    color: bool | None = None  # --color always (True) or never (False); None: decide
 
 
 state = _State()
@@ -28,7 +29,10 @@ def debug_enabled() -> bool:
 
 def _colour(code: str, text: str) -> str:
     stream = sys.stderr
-    if os.environ.get("NO_COLOR") or not getattr(stream, "isatty", lambda: False)():
+    if state.color is False or (
+        state.color is None
+        and (os.environ.get("NO_COLOR") or not getattr(stream, "isatty", lambda: False)())
+    ):
         return text
     return f"\x1b[{code}m{text}\x1b[0m"
 

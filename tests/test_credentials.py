@@ -367,6 +367,7 @@ def test_show_reports_each_source(
         "API key     ••••ABCD  (from the keyring (memory keyring MemoryKeyring))\n"
         "hourly-cap  4  (from [profiles.staging] in the settings file)\n"
         "cache-ttl   300  (default)\n"
+        "pager       false  (default)\n"
         f"settings    {isolated / '.config/bsevents/config.toml'}\n"
     )
     monkeypatch.setenv("BLUESHIFT_API_KEY", API_KEY)

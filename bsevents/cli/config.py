@@ -168,7 +168,7 @@ def set_setting(
         )
     target = _profile_to_change(profile)
     setting, typed = settings.set_value(target, name, value)
-    ui.note(f"profile {target!r}: {setting.name} = {typed}")
+    ui.note(f"profile {target!r}: {setting.name} = {settings.format_value(typed)}")
     _env_overrides(setting.name)
 
 
@@ -183,7 +183,8 @@ def unset_setting(
     target = _profile_to_change(profile)
     if settings.unset_value(target, name):
         setting = settings.check_setting_name(name)
-        ui.note(f"profile {target!r}: {setting.name} is back to its default ({setting.default})")
+        default = settings.format_value(setting.default)
+        ui.note(f"profile {target!r}: {setting.name} is back to its default ({default})")
     else:
         ui.note(f"profile {target!r} does not set {name}; nothing to change")
 
@@ -198,7 +199,7 @@ def get_setting(
 
     setting = settings.check_setting_name(name)
     resolved = settings.resolve(profile=profile)
-    sys.stdout.write(f"{resolved.values[setting.name]}\n")
+    sys.stdout.write(f"{settings.format_value(resolved.values[setting.name])}\n")
     if resolved.sources[setting.name] == "env":
         ui.note(f"(from {setting.env})")
 
@@ -273,7 +274,8 @@ def show(
         ("profile", f"{resolved.profile}  ({_source_text(sources['profile'], 'profile', '')})"),
     ]
     for name, value in resolved.values.items():
-        rows.append((name, f"{value}  ({_source_text(sources[name], name, resolved.profile)})"))
+        shown = settings.format_value(value)
+        rows.append((name, f"{shown}  ({_source_text(sources[name], name, resolved.profile)})"))
         if name == "region":
             via = _source_text(sources["base_url"], "base_url", resolved.profile)
             rows.append(("base URL", f"{resolved.base_url}  ({via})"))

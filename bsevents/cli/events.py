@@ -2,26 +2,25 @@
 
 from __future__ import annotations
 
+import gc
 import sys
-from enum import Enum
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from bsevents import ui
+from bsevents.cli.output import ColorChoice
+from bsevents.cli.views import DEFAULT_SHOWN, FILTER_PANEL, VIEW_PANEL, Request, View, render
 from bsevents.customer import Customer, parse_customer
 from bsevents.errors import UsageProblem
-from bsevents.events import Event, count_untimed
+from bsevents.events import Event, count_trailing_untimed
+from bsevents.filters import make_criteria
+from bsevents.render.fields import parse_fields
 from bsevents.settings import Resolved
 from bsevents.source import EventsResult
 
 if TYPE_CHECKING:
     from bsevents.source import EmailMatch
-
-
-class View(str, Enum):
-    table = "table"
-    json = "json"
 
 
 def _customer(argument: str | None, option: str | None) -> Customer:
@@ -142,6 +141,119 @@ def events_command(
     debug: Annotated[
         bool, typer.Option("--debug", help="Log requests on stderr; show tracebacks.")
     ] = False,
+    from_file: Annotated[
+        str | None,
+        typer.Option(
+            "--from-file",
+            "-f",
+            metavar="PATH",
+            help="Show a saved response (- for stdin): --json output, NDJSON or a Postman "
+            "export. No key, no call.",
+        ),
+    ] = None,
+    show: Annotated[
+        str | None,
+        typer.Option(
+            "--show",
+            metavar="EVENT_UUID",
+            help="Print one event in full (every field) as JSON. A unique prefix will do.",
+            rich_help_panel=VIEW_PANEL,
+        ),
+    ] = None,
+    fields: Annotated[
+        str | None,
+        typer.Option(
+            "--fields",
+            metavar="A,B.C",
+            help="Table and csv columns: top-level keys or dotted paths, shown in full.",
+            rich_help_panel=VIEW_PANEL,
+        ),
+    ] = None,
+    utc: Annotated[
+        bool,
+        typer.Option(
+            "--utc", help="Show times in UTC instead of local time.", rich_help_panel=VIEW_PANEL
+        ),
+    ] = False,
+    show_all: Annotated[
+        bool,
+        typer.Option(
+            "--all",
+            help=f"Table and timeline: every event, not only the {DEFAULT_SHOWN} most recent.",
+            rich_help_panel=VIEW_PANEL,
+        ),
+    ] = False,
+    color: Annotated[
+        ColorChoice,
+        typer.Option(
+            "--color",
+            help="Colour: auto (on a terminal, unless NO_COLOR is set), always or never.",
+            rich_help_panel=VIEW_PANEL,
+        ),
+    ] = ColorChoice.auto,
+    pager: Annotated[
+        bool | None,
+        typer.Option(
+            "--pager/--no-pager",
+            help="Page long table or timeline output through $PAGER or less -FRX "
+            "(on a terminal only; setting: pager).",
+            show_default=False,
+            rich_help_panel=VIEW_PANEL,
+        ),
+    ] = None,
+    types: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--type",
+            "-t",
+            metavar="NAME",
+            help="Only events with this name; repeat or separate with commas.",
+            rich_help_panel=FILTER_PANEL,
+        ),
+    ] = None,
+    since: Annotated[
+        str | None,
+        typer.Option(
+            "--since",
+            metavar="WHEN",
+            help="Only events at or after WHEN: 2026-11-24, 2026-11-24T19:05, or 30m, 2h, 3d ago.",
+            rich_help_panel=FILTER_PANEL,
+        ),
+    ] = None,
+    until: Annotated[
+        str | None,
+        typer.Option(
+            "--until",
+            metavar="WHEN",
+            help="Only events at or before WHEN (a bare date includes that whole day).",
+            rich_help_panel=FILTER_PANEL,
+        ),
+    ] = None,
+    grep: Annotated[
+        str | None,
+        typer.Option(
+            "--grep",
+            "-g",
+            metavar="TEXT",
+            help="Only events with TEXT in any field's value (ignoring case).",
+            rich_help_panel=FILTER_PANEL,
+        ),
+    ] = None,
+    limit: Annotated[
+        int | None,
+        typer.Option(
+            "--limit",
+            "-n",
+            metavar="N",
+            min=1,
+            help="Only the N most recent events (after the other filters).",
+            rich_help_panel=FILTER_PANEL,
+        ),
+    ] = None,
+    reverse: Annotated[
+        bool,
+        typer.Option("--reverse", "-r", help="Newest first.", rich_help_panel=FILTER_PANEL),
+    ] = False,
 ) -> None:
     """Fetch one customer's events and show them sorted by time."""
     if debug:
@@ -151,40 +263,39 @@ def events_command(
     from bsevents import settings as settings_module
     from bsevents import source
 
+    if color is not ColorChoice.auto:
+        ui.state.color = color is ColorChoice.always
     chosen = View.json if as_json else view
-    if demo:
+    if as_json and view not in (None, View.json):
+        raise UsageProblem(f"--json and --view {view.value} ask for different views", "give one")
+    if show_all and limit is not None:
+        raise UsageProblem("--all and --limit contradict each other", "give one of them")
+    if show is not None and chosen not in (None, View.json):
+        raise UsageProblem("--show prints one event as JSON; it takes no other --view")
+    # Every option is checked before the call: a typo must not cost one of the 10 an hour.
+    criteria = make_criteria(types=types, since=since, until=until, grep=grep, utc=utc)
+    picked = parse_fields(fields) if fields is not None else None
+    dashboard: str | None = None
+    if from_file is not None:
+        if demo or customer is not None or uuid is not None or email is not None:
+            raise UsageProblem("--from-file takes no customer and no --demo", "give one source")
+        stdin = getattr(sys.stdin, "buffer", None)  # sys.stdin is None when fd 0 is closed
+        result = source.get_from_file(from_file, stdin=stdin)
+    elif demo:
         if customer is not None or uuid is not None or email is not None:
             raise UsageProblem("--demo takes no customer", "run: bsevents events --demo")
         result = source.get_demo()
     else:
         resolved = settings_module.resolve(profile=profile, region=region, base_url=base_url)
-        if email is not None:
-            if customer is not None or uuid is not None:
-                raise UsageProblem("give the customer as CUSTOMER, --uuid or --email, not both")
-            from bsevents.customer import check_email
-
-            address = check_email(email)
-            if curl:
-                from bsevents.curl import email_then_events_commands
-
-                sys.stdout.write(email_then_events_commands(resolved.base_url, address) + "\n")
-                return
-            match = source.find_by_email(
-                resolved, address, timeout=timeout, offline=offline, warn=ui.warn
-            )
-            _report_match(match)
-            who_uuid = match.uuid
-        else:
-            who = _customer(customer, uuid)
-            _check_region(who, resolved)
-            who_uuid = who.uuid
-            if curl:
-                from bsevents.curl import show_events_command
-
-                sys.stdout.write(show_events_command(resolved.base_url, who_uuid) + "\n")
-                return
+        if pager is None:
+            pager = bool(resolved.values["pager"])
+        who_uuid = _who(
+            resolved, customer, uuid, email, curl=curl, offline=offline, timeout=timeout
+        )
+        if who_uuid is None:  # --curl printed the request
+            return
         if watch is not None:
-            _watch(resolved, who_uuid, watch, timeout=timeout, view=chosen)
+            _watch(resolved, who_uuid, watch, timeout=timeout, view=chosen, color=color)
             return
         options = source.FetchOptions(
             timeout=timeout, refresh=refresh, offline=offline, force=force, retries=retries
@@ -193,10 +304,78 @@ def events_command(
             result = source.get_customer_events(
                 resolved, who_uuid, options, notify=ui.note, warn=ui.warn, progress=spinner
             )
+        from bsevents.regions import dashboard_url
+
+        dashboard = dashboard_url(resolved.region, who_uuid)
+    # Everything loaded lives until the process ends: keep the garbage collector from
+    # walking those objects again and again while the view is drawn.
+    gc.freeze()
     _report(result)
     if new:
         result = _only_new(result)
-    _render(result, chosen)
+    request = Request(
+        view=chosen,
+        criteria=criteria,
+        fields=picked,
+        utc=utc,
+        show=show,
+        show_all=show_all,
+        limit=limit,
+        reverse=reverse,
+        color=color,
+        pager=pager,
+        source_name=from_file,
+        dashboard_url=dashboard,
+    )
+    render(result, request)
+
+
+def _who(
+    resolved: Resolved,
+    customer: str | None,
+    uuid: str | None,
+    email: str | None,
+    *,
+    curl: bool,
+    offline: bool,
+    timeout: float,
+) -> str | None:
+    """The customer's UUID, from CUSTOMER/--uuid or an --email lookup; None when --curl
+    has printed the request instead."""
+    from bsevents import source
+
+    if email is not None:
+        if customer is not None or uuid is not None:
+            raise UsageProblem("give the customer as CUSTOMER, --uuid or --email, not both")
+        from bsevents.customer import check_email
+
+        address = check_email(email)
+        if curl:
+            from bsevents.curl import email_then_events_commands
+
+            sys.stdout.write(email_then_events_commands(resolved.base_url, address) + "\n")
+            return None
+        match = source.find_by_email(
+            resolved, address, timeout=timeout, offline=offline, warn=ui.warn
+        )
+        _report_match(match)
+        return match.uuid
+    who = _customer(customer, uuid)
+    _check_region(who, resolved)
+    if curl:
+        from bsevents.curl import show_events_command
+
+        sys.stdout.write(show_events_command(resolved.base_url, who.uuid) + "\n")
+        return None
+    return who.uuid
+
+
+def _report(result: EventsResult) -> None:
+    untimed = count_trailing_untimed(result.events)
+    if untimed:
+        ui.note(f"{untimed} event(s) have no usable time; they are listed last")
+    for note in result.notes:
+        ui.note(note)
 
 
 def _report_match(match: EmailMatch) -> None:
@@ -219,9 +398,16 @@ def _person(user: dict[str, Any]) -> str:
 
 
 def _watch(
-    resolved: Resolved, uuid: str, interval: str, *, timeout: float, view: View | None
+    resolved: Resolved,
+    uuid: str,
+    interval: str,
+    *,
+    timeout: float,
+    view: View | None,
+    color: ColorChoice,
 ) -> None:
-    from bsevents.timefmt import parse_duration
+    from bsevents.cli.output import make_console, stdout_is_terminal, write_chunks
+    from bsevents.timefmt import clock, parse_duration
     from bsevents.watch import watch
 
     requested = None if interval == "auto" else parse_duration(interval)
@@ -229,14 +415,24 @@ def _watch(
         raise UsageProblem(
             f"--watch {interval!r} is not an interval", "for example --watch 8m, or plain --watch"
         )
-    as_lines = sys.stdout.isatty() and view in (None, View.table)
+    as_timeline = stdout_is_terminal() and view in (None, View.table, View.timeline)
 
     def on_new(events: list[Event]) -> None:
+        import time
+
         from bsevents.events import sort_events
 
-        for event in sort_events(events):
-            sys.stdout.write(_watch_line(event) if as_lines else _ndjson_line(event))
-        sys.stdout.flush()
+        ordered = sort_events(events)
+        if as_timeline:
+            from bsevents.render.timeline import render_timeline
+
+            count = f"{len(ordered)} new event{'s' if len(ordered) != 1 else ''}"
+            title = f"{count} at {clock(time.time())}"
+            render_timeline(make_console(color), ordered, title=title)
+        else:
+            from bsevents.render.jsonout import ndjson_chunks
+
+            write_chunks(ndjson_chunks(ordered))
 
     try:
         reason = watch(
@@ -251,26 +447,6 @@ def _watch(
     except KeyboardInterrupt:
         reason = "stopped"
     ui.note(reason)
-
-
-def _ndjson_line(event: Event) -> str:
-    import json
-
-    from bsevents.sanitize import escape_json_text
-
-    return escape_json_text(json.dumps(event, ensure_ascii=False)) + "\n"
-
-
-def _watch_line(event: Event) -> str:
-    from bsevents.events import event_datetime
-    from bsevents.render.summary import summary
-    from bsevents.sanitize import clean, shorten
-
-    moment = event_datetime(event)
-    when = moment.strftime("%Y-%m-%d %H:%M:%S") if moment else "(no time)"
-    name = event.get("event")
-    text = f"{name if isinstance(name, str) else '(no event name)'}  {summary(event)}"
-    return f"{when}  {shorten(clean(text), 200)}\n"
 
 
 def _only_new(result: EventsResult) -> EventsResult:
@@ -295,30 +471,3 @@ def _check_region(who: Customer, resolved: Resolved) -> None:
         f"but profile {resolved.profile!r} uses region {resolved.region}; if the call fails, "
         f"try --region {who.region_hint} or `bsevents config set region {who.region_hint}`"
     )
-
-
-def _report(result: EventsResult) -> None:
-    untimed = count_untimed(result.events)
-    if untimed:
-        ui.note(f"{untimed} event(s) have no usable time; they are listed last")
-    for note in result.notes:
-        ui.note(note)
-
-
-def _render(result: EventsResult, chosen: View | None) -> None:
-    on_terminal = sys.stdout.isatty()
-    view = chosen or (View.table if on_terminal else View.json)
-    if view is View.json:
-        from bsevents.render.jsonout import to_json
-
-        sys.stdout.write(to_json(result.events, pretty=on_terminal))
-        sys.stdout.flush()
-        return
-    from rich.console import Console
-
-    from bsevents.render.table import render_table
-
-    console = Console(file=sys.stdout, highlight=False, soft_wrap=False)
-    origin = " · demo data" if result.origin == "demo" else ""
-    title = f"{len(result.events)} events · customer {result.uuid}{origin}"
-    render_table(console, result.events, title=title)

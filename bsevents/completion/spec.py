@@ -15,6 +15,7 @@ SETTINGS: dict[str, tuple[str, tuple[str, ...]]] = {
     "region": ("Blueshift region", ("us", "eu")),
     "hourly-cap": ("show_events calls allowed per hour", ()),
     "cache-ttl": ("seconds a fetch is re-used; 0 = off", ()),
+    "pager": ("page long table/timeline output on a terminal", ()),
 }
 
 ROOT = Command(
@@ -62,7 +63,7 @@ ROOT = Command(
                     help="Output format. Default: table on a terminal, json when piped.",
                     takes_value=True,
                     complete="choice",
-                    choices=("table", "json"),
+                    choices=("table", "timeline", "json", "ndjson", "csv"),
                 ),
                 Option(
                     ("--json",),
@@ -134,6 +135,72 @@ ROOT = Command(
                 Option(
                     ("--debug",),
                     help="Log requests on stderr; show tracebacks.",
+                ),
+                Option(
+                    ("--from-file", "-f"),
+                    help="Show a saved response (- for stdin): --json output, NDJSON or a Postman export. No key, no call.",
+                    takes_value=True,
+                ),
+                Option(
+                    ("--show",),
+                    help="Print one event in full (every field) as JSON. A unique prefix will do.",
+                    takes_value=True,
+                ),
+                Option(
+                    ("--fields",),
+                    help="Table and csv columns: top-level keys or dotted paths, shown in full.",
+                    takes_value=True,
+                ),
+                Option(
+                    ("--utc",),
+                    help="Show times in UTC instead of local time.",
+                ),
+                Option(
+                    ("--all",),
+                    help="Table and timeline: every event, not only the 200 most recent.",
+                ),
+                Option(
+                    ("--color",),
+                    help="Colour: auto (on a terminal, unless NO_COLOR is set), always or never.",
+                    takes_value=True,
+                    complete="choice",
+                    choices=("auto", "always", "never"),
+                ),
+                Option(
+                    ("--pager",),
+                    secondary=("--no-pager",),
+                    help="Page long table or timeline output through $PAGER or less -FRX (on a terminal only; setting: pager).",
+                ),
+                Option(
+                    ("--type", "-t"),
+                    help="Only events with this name; repeat or separate with commas.",
+                    takes_value=True,
+                    multiple=True,
+                    complete="event-names",
+                ),
+                Option(
+                    ("--since",),
+                    help="Only events at or after WHEN: 2026-11-24, 2026-11-24T19:05, or 30m, 2h, 3d ago.",
+                    takes_value=True,
+                ),
+                Option(
+                    ("--until",),
+                    help="Only events at or before WHEN (a bare date includes that whole day).",
+                    takes_value=True,
+                ),
+                Option(
+                    ("--grep", "-g"),
+                    help="Only events with TEXT in any field's value (ignoring case).",
+                    takes_value=True,
+                ),
+                Option(
+                    ("--limit", "-n"),
+                    help="Only the N most recent events (after the other filters).",
+                    takes_value=True,
+                ),
+                Option(
+                    ("--reverse", "-r"),
+                    help="Newest first.",
                 ),
                 Option(
                     ("-h", "--help"),

@@ -21,6 +21,8 @@ _ORDER_KEYS = ("order_id", "revenue", "total", "currency")
 
 def kind_of(name: Any) -> str:
     """identity, page, commerce or custom."""
+    if not isinstance(name, str):  # a name can be any JSON value, even an unhashable one
+        return "custom"
     for kind, names in KINDS.items():
         if name in names:
             return kind
@@ -77,15 +79,16 @@ def summary(event: Event) -> str:
             if event.get(key) not in (None, ""):
                 return f"{key}={value_text(event[key])}"
     if kind == "commerce":
-        parts = []
-        ids = _product_ids(event)
-        if ids:
-            parts.append("products=" + ",".join(ids))
-        parts.extend(
+        # The order id and revenue first: they tell one purchase from another, while a
+        # basket's product list can run past the width of the column.
+        parts = [
             f"{key}={value_text(event[key])}"
             for key in _ORDER_KEYS
             if event.get(key) not in (None, "")
-        )
+        ]
+        ids = _product_ids(event)
+        if ids:
+            parts.append("products=" + ",".join(ids))
         if parts:
             return " ".join(parts)
     if kind == "page":

@@ -1,0 +1,220 @@
+"""Turning fetched events into the view the user asked for: choosing the events, then
+drawing the table or timeline, or writing JSON, NDJSON or CSV, or one event.
+
+The machine formats import no rich; the human views build a console from `--color` and
+go through the pager when asked.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+from typing import TYPE_CHECKING
+
+from bsevents import ui
+from bsevents.cli.output import (
+    ColorChoice,
+    make_console,
+    show_human,
+    stdout_is_terminal,
+    write_chunks,
+)
+from bsevents.errors import NotFound, UsageProblem
+from bsevents.filters import Criteria, Selection, find_events, missing_types, select
+from bsevents.source import EventsResult
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from bsevents.events import Event
+
+
+class View(str, Enum):
+    table = "table"
+    timeline = "timeline"
+    json = "json"
+    ndjson = "ndjson"
+    csv = "csv"
+
+
+HUMAN_VIEWS = (View.table, View.timeline)
+# Human views show this many of the most recent events unless --all or --limit says.
+DEFAULT_SHOWN = 200
+VIEW_PANEL = "View"
+FILTER_PANEL = "Filters"
+
+
+@dataclass(frozen=True)
+class Request:
+    """How the user asked to see the events (the options that shape the output)."""
+
+    view: View | None
+    criteria: Criteria
+    fields: list[str] | None
+    utc: bool
+    show: str | None
+    show_all: bool
+    limit: int | None
+    reverse: bool
+    color: ColorChoice
+    pager: bool | None
+    source_name: str | None
+    dashboard_url: str | None = None  # the customer's page, linked from the heading
+
+
+def render(result: EventsResult, request: Request) -> None:
+    """Write `result` to stdout as `request` says."""
+    on_terminal = stdout_is_terminal()
+    if request.show is not None:
+        _show_one(result, request, on_terminal)
+        return
+    view = request.view or (View.table if on_terminal else View.json)
+    if request.fields and view not in (View.table, View.csv):
+        ui.warn(f"--fields picks the columns of the table and csv views; ignored for {view.value}")
+    elif request.fields and result.events:
+        from bsevents.render.fields import unknown_fields
+
+        for name in unknown_fields(result.events, request.fields):
+            ui.warn(f"no event has a field {name!r}; its column stays empty")
+    limit = request.limit
+    if limit is None and view in HUMAN_VIEWS and not request.show_all:
+        limit = DEFAULT_SHOWN
+    selection = select(result.events, request.criteria, limit=limit, reverse=request.reverse)
+    _note_missing_types(result, request)
+    if view is View.json:
+        from bsevents.render.jsonout import json_chunks
+
+        write_chunks(json_chunks(selection.events, pretty=on_terminal))
+    elif view is View.ndjson:
+        from bsevents.render.jsonout import ndjson_chunks
+
+        write_chunks(ndjson_chunks(selection.events))
+    elif view is View.csv:
+        from bsevents.render.csvout import csv_chunks
+
+        write_chunks(csv_chunks(selection.events, request.fields))
+    else:
+        _render_human(result, request, view, selection)
+
+
+def _render_human(result: EventsResult, request: Request, view: View, selection: Selection) -> None:
+    from datetime import timezone
+
+    tz = timezone.utc if request.utc else None
+    title = view_title(result, request.source_name)
+    footer = footer_text(selection, request.limit is None and not request.show_all)
+    page = request.pager if request.pager is not None else _pager_setting()
+
+    highlight = None
+    if result.new_keys:
+        from bsevents.events import event_key
+
+        new_keys = result.new_keys
+
+        def highlight(event: Event) -> bool:
+            return event_key(event) in new_keys
+
+    def draw(console: Console) -> None:
+        if view is View.timeline:
+            from bsevents.render.timeline import render_timeline
+
+            # The timeline groups oldest first and reverses the groups itself.
+            ordered = selection.events[::-1] if request.reverse else selection.events
+            render_timeline(
+                console,
+                ordered,
+                title=title,
+                tz=tz,
+                footer_text=footer,
+                reverse=request.reverse,
+                highlight=highlight,
+                dashboard_url=request.dashboard_url,
+            )
+        else:
+            from bsevents.render.table import render_table
+
+            render_table(
+                console,
+                selection.events,
+                title=title,
+                tz=tz,
+                fields=request.fields,
+                footer_text=footer,
+                highlight=highlight,
+                dashboard_url=request.dashboard_url,
+            )
+
+    show_human(draw, color=request.color, page=page)
+
+
+def _pager_setting() -> bool:
+    """The `pager` setting; only read when it can matter (a human view on a terminal)."""
+    if not stdout_is_terminal():
+        return False
+    from bsevents import settings as settings_module
+
+    try:
+        return bool(settings_module.resolve().values["pager"])
+    except UsageProblem as problem:
+        # Showing the demo or a saved file must not fail over a setting it hardly needs.
+        ui.warn(f"{problem.message}; not paging")
+        return False
+
+
+def view_title(result: EventsResult, source_name: str | None) -> str:
+    """`35 events · customer 51aceb79-… · demo data`."""
+    parts = [f"{len(result.events):,} event{'s' if len(result.events) != 1 else ''}"]
+    if result.uuid:
+        parts.append(f"customer {result.uuid}")
+    if result.origin == "demo":
+        parts.append("demo data")
+    elif result.origin == "file":
+        parts.append(f"from {source_name if source_name != '-' else 'stdin'}")
+    return " · ".join(parts)
+
+
+def footer_text(selection: Selection, default_cap: bool) -> str | None:
+    """What the view leaves out: `showing 200 of 10,000 · --all or --limit N`."""
+    shown, total, matching = len(selection.events), selection.total, selection.matching
+    of = f"{matching:,} matching of {total:,}" if matching < total else f"{total:,}"
+    if shown < matching:
+        text = f"showing {shown:,} of {of}"
+        return f"{text} · --all or --limit N" if default_cap else text
+    if matching < total:
+        return f"{of} events"
+    return None
+
+
+def _note_missing_types(result: EventsResult, request: Request) -> None:
+    types = request.criteria.types
+    if not types:
+        return
+    for wanted, close in missing_types(result.events, types).items():
+        hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+        ui.note(f"no {wanted!r} events (names are case-sensitive){hint}")
+
+
+def _show_one(result: EventsResult, request: Request, on_terminal: bool) -> None:
+    assert request.show is not None
+    selection = select(result.events, request.criteria, limit=request.limit)
+    try:
+        found = find_events(selection.events, request.show)
+    except NotFound:
+        if selection.matching == selection.total and request.limit is None:
+            raise
+        find_events(result.events, request.show)  # raises NotFound when it is not there at all
+        raise NotFound(
+            f"event {request.show.strip()!r} is there, but the filters leave it out",
+            "drop --type/--since/--until/--grep/--limit to see it",
+        ) from None
+    if len(found) > 1:
+        ui.warn(f"{len(found)} events share this event_uuid; showing them all, oldest first")
+    value = found[0] if len(found) == 1 else found
+    if on_terminal and request.view is None:
+        from bsevents.render.detail import render_detail
+
+        render_detail(make_console(request.color), value)
+    else:
+        from bsevents.render.jsonout import pretty_json
+
+        write_chunks([pretty_json(value)])

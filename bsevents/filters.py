@@ -1,0 +1,231 @@
+"""Choosing which events to show: parsing filter options and applying them.
+
+Pure functions over sorted event lists; nothing here prints. The CLI parses each option
+with the `parse_*` functions (which raise UsageProblem, exit 2), bundles them into
+`Criteria`, and calls `select`, which every view shares: filters first, then the N most
+recent, then the order.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone, tzinfo
+from typing import Any
+
+from bsevents.errors import NotFound, UsageProblem
+from bsevents.events import Event, event_time, parse_iso
+
+_RELATIVE_RE = re.compile(r"(\d+)\s*([smhdw])", re.IGNORECASE)
+_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
+_DATE_ONLY_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_HAS_ZONE_RE = re.compile(
+    r"[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?\s*(?:Z|z|[+-]\d{2}(?::?\d{2})?)$"
+)
+WHEN_HINT = (
+    "use an ISO 8601 date or date-time (2026-11-24, 2026-11-24T19:05, "
+    "2026-11-24T19:05:00Z) or a time before now (30m, 2h, 3d, 1w)"
+)
+
+
+@dataclass(frozen=True)
+class Criteria:
+    """What the filter options ask for. Empty criteria keep every event."""
+
+    types: frozenset[str] = frozenset()
+    since: float | None = None  # epoch seconds, inclusive
+    until: float | None = None  # epoch seconds, inclusive
+    grep: str | None = None
+
+    @property
+    def active(self) -> bool:
+        return (
+            bool(self.types)
+            or self.since is not None
+            or self.until is not None
+            or (self.grep is not None)
+        )
+
+
+@dataclass(frozen=True)
+class Selection:
+    """The events a view shows, and how many there were before choosing."""
+
+    events: list[Event]
+    total: int  # events in the response
+    matching: int  # events that pass the filters
+    limit: int | None  # the cap that was applied, if any
+
+
+def parse_types(values: Iterable[str] | None) -> frozenset[str]:
+    """`--type` values: repeatable and comma-separated; blanks are ignored."""
+    names = {part.strip() for value in values or () for part in value.split(",")}
+    names.discard("")
+    return frozenset(names)
+
+
+def parse_when(
+    text: str,
+    *,
+    option: str,
+    now: datetime,
+    tz: tzinfo | None = None,
+    end_of_day: bool = False,
+) -> float:
+    """A `--since`/`--until` value as epoch seconds.
+
+    ISO 8601 dates and date-times without an offset are read in `tz` (local time when
+    None): the zone the table shows. A bare date means the start of that day, or with
+    `end_of_day` its last moment, so `--until 2026-11-24` includes all of that day.
+    Relative values (`30m`, `2h`, `3d`, `1w`, `45s`) count back from `now`.
+    """
+    stripped = text.strip()
+    relative = _RELATIVE_RE.fullmatch(stripped)
+    if relative is not None:
+        amount, unit = int(relative.group(1)), relative.group(2).lower()
+        return now.timestamp() - amount * _UNIT_SECONDS[unit]
+    parsed = parse_iso(stripped)
+    if parsed is None:
+        raise UsageProblem(
+            f"{option}: {stripped!r} is not a date, a date-time or a duration", WHEN_HINT
+        )
+    if _HAS_ZONE_RE.search(stripped) is None:
+        naive = parsed.replace(tzinfo=None)
+        parsed = naive.replace(tzinfo=tz) if tz is not None else naive.astimezone()
+    if end_of_day and _DATE_ONLY_RE.fullmatch(stripped):
+        return (parsed + timedelta(days=1)).timestamp() - 1e-6
+    return parsed.timestamp()
+
+
+def make_criteria(
+    *,
+    types: Iterable[str] | None = None,
+    since: str | None = None,
+    until: str | None = None,
+    grep: str | None = None,
+    utc: bool = False,
+    now: datetime | None = None,
+) -> Criteria:
+    """Criteria from the raw option values. Raises UsageProblem for a bad value."""
+    moment = now or datetime.now(timezone.utc)
+    tz = timezone.utc if utc else None
+    start = parse_when(since, option="--since", now=moment, tz=tz) if since is not None else None
+    end = (
+        parse_when(until, option="--until", now=moment, tz=tz, end_of_day=True)
+        if until is not None
+        else None
+    )
+    if start is not None and end is not None and start > end:
+        raise UsageProblem(
+            f"--since {since} is after --until {until}: no event can match",
+            "swap them, or drop one",
+        )
+    if grep is not None and not grep.strip():
+        raise UsageProblem("--grep needs some text to look for")
+    return Criteria(parse_types(types), start, end, grep)
+
+
+def _values_text(value: Any, out: list[str]) -> None:
+    if isinstance(value, str):
+        out.append(value)
+    elif isinstance(value, dict):
+        for item in value.values():
+            _values_text(item, out)
+    elif isinstance(value, list):
+        for item in value:
+            _values_text(item, out)
+    else:
+        out.append(json.dumps(value))
+
+
+def grep_matches(event: Event, needle: str) -> bool:
+    """True when `needle` occurs, ignoring case, in any value of the event, at any depth.
+    Keys are not searched; numbers, booleans and null are matched as their JSON text."""
+    parts: list[str] = []
+    _values_text(event, parts)
+    folded = needle.casefold()
+    return any(folded in part.casefold() for part in parts)
+
+
+def matches(event: Event, criteria: Criteria) -> bool:
+    """Whether one event passes every filter. Events with no usable time never pass a
+    time filter: there is no telling when they happened."""
+    if criteria.types:
+        name = event.get("event")
+        if not isinstance(name, str) or name not in criteria.types:
+            return False
+    if criteria.since is not None or criteria.until is not None:
+        moment = event_time(event)
+        if moment is None:
+            return False
+        if criteria.since is not None and moment < criteria.since:
+            return False
+        if criteria.until is not None and moment > criteria.until:
+            return False
+    return not (criteria.grep is not None and not grep_matches(event, criteria.grep))
+
+
+def select(
+    events: Sequence[Event],
+    criteria: Criteria,
+    *,
+    limit: int | None = None,
+    reverse: bool = False,
+) -> Selection:
+    """Filter sorted events, keep the `limit` most recent, then newest first if `reverse`."""
+    chosen = [e for e in events if matches(e, criteria)] if criteria.active else list(events)
+    matching = len(chosen)
+    if limit is not None and matching > limit:
+        chosen = chosen[matching - limit :]
+    if reverse:
+        chosen.reverse()
+    return Selection(chosen, len(events), matching, limit)
+
+
+def missing_types(events: Sequence[Event], types: frozenset[str]) -> dict[str, list[str]]:
+    """For each asked-for type no event has, the names present that look like it: event
+    names are case-sensitive, and `Purchase` for `purchase` is a classic bug."""
+    import difflib
+
+    present = {n for n in (e.get("event") for e in events) if isinstance(n, str)}
+    names = sorted(present)
+    lowered = {n.lower(): n for n in names}
+    out: dict[str, list[str]] = {}
+    for wanted in sorted(types - present):
+        close = difflib.get_close_matches(wanted, names, n=3, cutoff=0.75)
+        if wanted.lower() in lowered and lowered[wanted.lower()] not in close:
+            close.insert(0, lowered[wanted.lower()])
+        out[wanted] = close
+    return out
+
+
+def find_events(events: Sequence[Event], wanted: str) -> list[Event]:
+    """The events whose `event_uuid` is `wanted` (ignoring case and surrounding space), or
+    failing that the events whose uuid starts with it. Raises NotFound when none does and
+    UsageProblem when a prefix fits several different uuids."""
+    key = wanted.strip().lower()
+    if not key:
+        raise UsageProblem("--show needs an event_uuid")
+
+    def uuid_of(event: Event) -> str:
+        value = event.get("event_uuid")
+        return value.lower() if isinstance(value, str) else ""
+
+    exact = [e for e in events if uuid_of(e) == key]
+    if exact:
+        return exact
+    prefixed = [e for e in events if uuid_of(e).startswith(key)]
+    distinct = {uuid_of(e) for e in prefixed}
+    if len(distinct) > 1:
+        raise UsageProblem(
+            f"{len(distinct)} events have an event_uuid starting with {wanted.strip()!r}",
+            "give more of it",
+        )
+    if prefixed:
+        return prefixed
+    raise NotFound(
+        f"no event has event_uuid {wanted.strip()!r}",
+        "list them with: --fields event_uuid,event",
+    )
