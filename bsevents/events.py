@@ -223,11 +223,6 @@ def sort_events(events: Iterable[Event]) -> list[Event]:
     return [event for _, event in timed] + [event for t, event in keyed if t is None]
 
 
-def count_untimed(events: Sequence[Event]) -> int:
-    """How many events have no usable time (they sort last)."""
-    return sum(1 for event in events if event_time(event) is None)
-
-
 def event_key(event: Event) -> str:
     """What identifies an event across fetches: its `event_uuid`, or lacking one, a hash
     of its content."""
@@ -239,8 +234,8 @@ def event_key(event: Event) -> str:
 
 
 def count_trailing_untimed(events: Sequence[Event]) -> int:
-    """`count_untimed` for a list from sort_events, where the untimed events are the
-    last ones: it reads only those, not the 10,000 before them."""
+    """How many events have no usable time, in a list from sort_events (where they are
+    the last ones): it reads only those, not the 10,000 before them."""
     untimed = 0
     for event in reversed(events):
         if event_time(event) is not None:
@@ -252,12 +247,3 @@ def count_trailing_untimed(events: Sequence[Event]) -> int:
 def custom_fields(event: Event) -> dict[str, Any]:
     """The event's custom parameters: every top-level key Blueshift does not document."""
     return {key: value for key, value in event.items() if key not in _STANDARD}
-
-
-def event_datetime(event: Event, tz: timezone | None = None) -> datetime | None:
-    """The event time as an aware datetime in `tz` (local time when None)."""
-    seconds = event_time(event)
-    if seconds is None:
-        return None
-    moment = datetime.fromtimestamp(seconds, tz=timezone.utc)
-    return moment.astimezone(tz) if tz is not None else moment.astimezone()

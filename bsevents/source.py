@@ -1,5 +1,5 @@
-"""Where a command's events come from: the bundled demo, a saved file, the store, or a
-live call.
+"""Where a command's events come from: the bundled demo, the store, or a live call
+(saved files are `saved.py`).
 
 `get_customer_events` is the core of `bsevents events`. It returns data and never
 prints: notes meant for the user before a slow call goes out are passed to `notify`.
@@ -12,25 +12,17 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from bsevents.errors import (
-    AuthProblem,
-    BadResponse,
-    NetworkError,
-    RateLimited,
-    RequestFailed,
-    UsageProblem,
-)
-from bsevents.events import Event, check_events, load_json, sort_events
-from bsevents.settings import Resolved
+from bsevents.errors import AuthProblem, NetworkError, RateLimited, RequestFailed, UsageProblem
+from bsevents.events import Event, check_events, sort_events
 from bsevents.timefmt import ago, clock_and_wait
 
-if TYPE_CHECKING:  # imported lazily at run time: the demo and --help need neither
+if TYPE_CHECKING:  # imported lazily at run time: the demo and --help need none of them
     from bsevents.cache import Cache, Stored
     from bsevents.client import Progress
     from bsevents.ledger import Budget, Ledger
+    from bsevents.settings import Resolved
 
 Origin = Literal["demo", "live", "cache", "file"]
 DEMO_UUID = "51aceb79-2cbc-4e2b-a132-b02de69bba15"
@@ -114,11 +106,8 @@ def get_customer_events(
     if stored is not None and not live and now - stored.fetched_at < settings.cache_ttl:
         from bsevents.ledger import Ledger
 
-        ledger = Ledger.open(on_damage=warn)
-        try:
+        with Ledger.open(on_damage=warn) as ledger:
             left = ledger.budget(account, settings.hourly_cap, now).remaining
-        finally:
-            ledger.close()
         return _from_store(stored, now, "from cache", left)
     return _fetch_live(settings, uuid, options, key.value, account, cache, notify, warn, progress)
 
@@ -160,8 +149,7 @@ def _fetch_live(
     from bsevents.client import fetch_events
     from bsevents.ledger import Ledger
 
-    ledger = Ledger.open(on_damage=warn)
-    try:
+    with Ledger.open(on_damage=warn) as ledger:
         attempt = 0
         last_error: RequestFailed | None = None
         while True:
@@ -200,8 +188,6 @@ def _fetch_live(
                 continue
             ledger.finish(reservation, "200", duration=fetched.elapsed, nbytes=len(fetched.body))
             break
-    finally:
-        ledger.close()
     fetched_at = time.time()
     stored = cache.store(
         uuid, fetched.body, fetched.events, fetched_at=fetched_at, region=settings.region
@@ -259,8 +245,7 @@ def get_budget(settings: Resolved, *, warn: Notify = _ignore) -> Budget:
     from bsevents.credentials import resolve_api_key
     from bsevents.ledger import Ledger, account_id
 
-    ledger = Ledger.open(on_damage=warn)
-    try:
+    with Ledger.open(on_damage=warn) as ledger:
         try:
             account: str | None = account_id(
                 settings.region, resolve_api_key(settings.profile).value
@@ -272,8 +257,6 @@ def get_budget(settings: Resolved, *, warn: Notify = _ignore) -> Budget:
 
             return Budget(settings.hourly_cap, (), None, time.time())
         return ledger.budget(account, settings.hourly_cap)
-    finally:
-        ledger.close()
 
 
 @dataclass(frozen=True)
@@ -308,8 +291,7 @@ def find_by_email(
 
     key = resolve_api_key(settings.profile).value
     account = account_id(settings.region, key)
-    ledger = Ledger.open(on_damage=warn)
-    try:
+    with Ledger.open(on_damage=warn) as ledger:
         reservation = ledger.reserve(
             account=account,
             profile=settings.profile,
@@ -321,139 +303,7 @@ def find_by_email(
         with ledger.recording(reservation):
             match = search_customers(settings.base_url, key, email, timeout=timeout)
         ledger.finish(reservation, "200")
-    finally:
-        ledger.close()
     uuid = str(match.user["uuid"]).lower()
     others = [u for u in match.users if str(u.get("uuid", "")).lower() != uuid]
     remember_email(email, uuid, region=settings.region)
     return EmailMatch(email, uuid, match.user, others)
-
-
-def get_from_file(path: str, *, stdin: BinaryIO | None = None) -> EventsResult:
-    """Events from a saved response (`-` reads `stdin`): no key, no call.
-
-    Accepts what show_events returns (a JSON array of event objects, which is also what
-    `--json` writes), NDJSON (what `--view ndjson` writes), a single event object (what
-    `--show` writes), and a Postman collection export holding a saved response. Raises
-    UsageProblem (exit 2) when the file cannot be read or holds none of these.
-    """
-    name = "stdin" if path == "-" else path
-    events, notes = parse_saved(_read_text(path, name, stdin), name)
-    return EventsResult(sort_events(events), _common_user(events), "file", notes)
-
-
-def _read_text(path: str, name: str, stdin: BinaryIO | None) -> str:
-    """The file's text. Decoding here, rather than handing bytes to json, lets the bytes
-    go before parsing starts: 100 MB less at the peak for 100,000 events."""
-    try:
-        if path == "-":
-            if stdin is None:
-                raise UsageProblem("--from-file -: there is no standard input to read")
-            body = stdin.read()
-        else:
-            body = Path(path).read_bytes()
-    except OSError as exc:
-        reason = exc.strerror or type(exc).__name__
-        raise UsageProblem(
-            f"cannot read {name}: {reason}", "give the path of a saved response"
-        ) from None
-    try:
-        # The encodings json accepts (UTF-8, with or without a BOM as Windows tools
-        # write, UTF-16, UTF-32), found the way json.loads finds them.
-        return body.decode(json.detect_encoding(body), "surrogatepass")
-    except UnicodeDecodeError:
-        raise UsageProblem(f"{name} is not UTF-8 text", _SAVED_HINT) from None
-
-
-_SAVED_HINT = (
-    "expected a saved show_events response: a JSON array of events (what --json "
-    "writes), NDJSON, or a Postman collection with a saved response"
-)
-
-
-def parse_saved(body: str, name: str = "the file") -> tuple[list[Event], list[str]]:
-    """The events in a saved response, and notes about how they were found."""
-    hint = _SAVED_HINT
-    if not body.strip():
-        raise UsageProblem(f"{name} is empty", hint)
-    try:
-        data: Any = load_json(body.removeprefix("\ufeff"))
-    except json.JSONDecodeError as exc:
-        lines = _ndjson(body)
-        if lines is not None:
-            return lines, []
-        raise UsageProblem(
-            f"{name} is not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})", hint
-        ) from None
-    notes: list[str] = []
-    if isinstance(data, dict):
-        if isinstance(data.get("item"), list):
-            data, notes = _from_postman(data, name, hint)
-        elif isinstance(data.get("event"), str) or "event_uuid" in data:
-            data = [data]
-    try:
-        return check_events(data), notes
-    except BadResponse as problem:
-        raise UsageProblem(f"{name}: {problem.message}", hint) from None
-
-
-def _ndjson(body: str) -> list[Event] | None:
-    """Events from JSON Lines text, or None when it is not that."""
-    events: list[Event] = []
-    for line in body.splitlines():
-        if not line.strip():
-            continue
-        try:
-            item = json.loads(line)
-        except ValueError:
-            return None
-        if not isinstance(item, dict):
-            return None
-        events.append(item)
-    return events or None
-
-
-def _from_postman(collection: dict[str, Any], name: str, hint: str) -> tuple[Any, list[str]]:
-    """The body of a saved response in a Postman collection (v2.x), preferring those of
-    show_events requests; the first when there are several, with a note saying so."""
-    found: list[tuple[bool, str, Any]] = []
-
-    def walk(items: list[Any]) -> None:
-        for item in items:
-            if not isinstance(item, dict):
-                continue
-            if isinstance(item.get("item"), list):
-                walk(item["item"])
-            for response in item.get("response") or []:
-                if not isinstance(response, dict) or not isinstance(response.get("body"), str):
-                    continue
-                if response.get("code", 200) != 200:
-                    continue
-                try:
-                    parsed = json.loads(response["body"])
-                except ValueError:
-                    continue
-                if isinstance(parsed, list):
-                    request = json.dumps(response.get("originalRequest") or item.get("request"))
-                    label = str(response.get("name") or item.get("name") or "unnamed")
-                    found.append(("show_events" in request, label, parsed))
-
-    walk(collection["item"])
-    if not found:
-        raise UsageProblem(f"{name} is a Postman collection with no saved 200 response", hint)
-    found.sort(key=lambda entry: not entry[0])  # show_events responses first, stable
-    _, label, parsed = found[0]
-    note = f"using the saved response {label!r} from the Postman collection"
-    if len(found) > 1:
-        note += f" (the first of {len(found)})"
-    return parsed, [note]
-
-
-def _common_user(events: list[Event]) -> str:
-    """The customer the events belong to, when they all name the same one."""
-    users = {e.get("user_uuid") for e in events}
-    if len(users) == 1:
-        (user,) = users
-        if isinstance(user, str):
-            return user
-    return ""

@@ -11,13 +11,16 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from bsevents.errors import UsageProblem
 from bsevents.events import Event, event_key
 from bsevents.ledger import WINDOW_SECONDS, Budget
-from bsevents.settings import Resolved
 from bsevents.source import FetchOptions, Notify, get_budget, get_customer_events
 from bsevents.timefmt import duration_text
+
+if TYPE_CHECKING:
+    from bsevents.settings import Resolved
 
 MIN_DEFAULT_INTERVAL = 360.0  # 6 minutes
 KEEP = 1  # calls left for the user when a watch stops

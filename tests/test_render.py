@@ -16,7 +16,7 @@ from bsevents.events import STANDARD_FIELDS
 from bsevents.render.csvout import csv_chunks, csv_columns
 from bsevents.render.detail import render_detail
 from bsevents.render.fields import field_value, parse_fields, unknown_fields
-from bsevents.render.jsonout import json_chunks, ndjson_chunks, to_json
+from bsevents.render.jsonout import json_chunks, ndjson_chunks
 from bsevents.render.layout import Column, Grid, allocate, fit, wrap
 from bsevents.render.table import render_table
 from bsevents.render.timeline import format_gap, group_sessions, render_timeline
@@ -304,11 +304,11 @@ def test_timeline_lists_untimed_events_last_and_marks_new_ones() -> None:
 
 def test_json_keeps_objects_and_key_order_one_per_line() -> None:
     events = [{"b": 1, "a": [1.5, None]}, {"z": "é\u202e"}]
-    text = to_json(events)
+    text = "".join(json_chunks(events))
     assert text == '[\n{"b": 1, "a": [1.5, null]},\n{"z": "é\\u202e"}\n]\n'
     assert json.loads(text) == events
-    assert to_json([]) == "[]\n"
-    assert json.loads(to_json(events, pretty=True)) == events
+    assert "".join(json_chunks([])) == "[]\n"
+    assert json.loads("".join(json_chunks(events, pretty=True))) == events
 
 
 def test_json_chunks_join_to_the_same_text(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -4,41 +4,20 @@ from __future__ import annotations
 
 import gc
 import sys
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from bsevents import ui
 from bsevents.cli.output import ColorChoice
 from bsevents.cli.views import DEFAULT_SHOWN, FILTER_PANEL, VIEW_PANEL, Request, View, render
-from bsevents.customer import Customer, parse_customer
 from bsevents.errors import UsageProblem
-from bsevents.events import Event, count_trailing_untimed
+from bsevents.events import count_trailing_untimed
 from bsevents.filters import make_criteria
 from bsevents.render.fields import parse_fields
-from bsevents.settings import Resolved
-from bsevents.source import EventsResult
 
 if TYPE_CHECKING:
-    from bsevents.source import EmailMatch
-
-
-def _customer(argument: str | None, option: str | None) -> Customer:
-    if argument is not None and option is not None:
-        first, second = parse_customer(argument), parse_customer(option)
-        if first.uuid != second.uuid:
-            raise UsageProblem(
-                "two different customers given (CUSTOMER and --uuid)", "give one of them"
-            )
-        return first
-    text = argument if argument is not None else option
-    if text is None:
-        raise UsageProblem(
-            "no customer given: expected a customer UUID or a Blueshift dashboard URL",
-            "for example: bsevents events 51aceb79-2cbc-4e2b-a132-b02de69bba15 "
-            "(or bsevents events --demo)",
-        )
-    return parse_customer(text)
+    from bsevents.source import EventsResult
 
 
 def events_command(
@@ -260,7 +239,6 @@ def events_command(
         ui.state.debug = True
     if quiet:
         ui.state.quiet = True
-    from bsevents import settings as settings_module
     from bsevents import source
 
     if color is not ColorChoice.auto:
@@ -280,22 +258,30 @@ def events_command(
         if demo or customer is not None or uuid is not None or email is not None:
             raise UsageProblem("--from-file takes no customer and no --demo", "give one source")
         stdin = getattr(sys.stdin, "buffer", None)  # sys.stdin is None when fd 0 is closed
-        result = source.get_from_file(from_file, stdin=stdin)
+        from bsevents.saved import get_from_file
+
+        result = get_from_file(from_file, stdin=stdin)
     elif demo:
         if customer is not None or uuid is not None or email is not None:
             raise UsageProblem("--demo takes no customer", "run: bsevents events --demo")
         result = source.get_demo()
     else:
-        resolved = settings_module.resolve(profile=profile, region=region, base_url=base_url)
+        from bsevents.settings import resolve
+
+        resolved = resolve(profile=profile, region=region, base_url=base_url)
         if pager is None:
             pager = bool(resolved.values["pager"])
-        who_uuid = _who(
+        from bsevents.cli.who import resolve_customer
+
+        who_uuid = resolve_customer(
             resolved, customer, uuid, email, curl=curl, offline=offline, timeout=timeout
         )
         if who_uuid is None:  # --curl printed the request
             return
         if watch is not None:
-            _watch(resolved, who_uuid, watch, timeout=timeout, view=chosen, color=color)
+            from bsevents.cli.watching import run_watch
+
+            run_watch(resolved, who_uuid, watch, timeout=timeout, view=chosen, color=color)
             return
         options = source.FetchOptions(
             timeout=timeout, refresh=refresh, offline=offline, force=force, retries=retries
@@ -330,123 +316,12 @@ def events_command(
     render(result, request)
 
 
-def _who(
-    resolved: Resolved,
-    customer: str | None,
-    uuid: str | None,
-    email: str | None,
-    *,
-    curl: bool,
-    offline: bool,
-    timeout: float,
-) -> str | None:
-    """The customer's UUID, from CUSTOMER/--uuid or an --email lookup; None when --curl
-    has printed the request instead."""
-    from bsevents import source
-
-    if email is not None:
-        if customer is not None or uuid is not None:
-            raise UsageProblem("give the customer as CUSTOMER, --uuid or --email, not both")
-        from bsevents.customer import check_email
-
-        address = check_email(email)
-        if curl:
-            from bsevents.curl import email_then_events_commands
-
-            sys.stdout.write(email_then_events_commands(resolved.base_url, address) + "\n")
-            return None
-        match = source.find_by_email(
-            resolved, address, timeout=timeout, offline=offline, warn=ui.warn
-        )
-        _report_match(match)
-        return match.uuid
-    who = _customer(customer, uuid)
-    _check_region(who, resolved)
-    if curl:
-        from bsevents.curl import show_events_command
-
-        sys.stdout.write(show_events_command(resolved.base_url, who.uuid) + "\n")
-        return None
-    return who.uuid
-
-
 def _report(result: EventsResult) -> None:
     untimed = count_trailing_untimed(result.events)
     if untimed:
         ui.note(f"{untimed} event(s) have no usable time; they are listed last")
     for note in result.notes:
         ui.note(note)
-
-
-def _report_match(match: EmailMatch) -> None:
-    if match.stored:
-        ui.note(f"{match.email} is customer {match.uuid} (stored lookup, no call made)")
-        return
-    ui.note(f"{match.email} is customer {match.uuid}{_person(match.user)}")
-    if match.others:
-        ui.note(f"{len(match.others)} other customer(s) match this email:")
-        for other in match.others:
-            ui.note(f"  {other.get('uuid')}{_person(other)}")
-
-
-def _person(user: dict[str, Any]) -> str:
-    name = " ".join(str(user[k]) for k in ("firstname", "lastname") if user.get(k))
-    parts = [name] if name else []
-    if user.get("customer_id"):
-        parts.append(f"customer_id {user['customer_id']}")
-    return f" ({', '.join(parts)})" if parts else ""
-
-
-def _watch(
-    resolved: Resolved,
-    uuid: str,
-    interval: str,
-    *,
-    timeout: float,
-    view: View | None,
-    color: ColorChoice,
-) -> None:
-    from bsevents.cli.output import make_console, stdout_is_terminal, write_chunks
-    from bsevents.timefmt import clock, parse_duration
-    from bsevents.watch import watch
-
-    requested = None if interval == "auto" else parse_duration(interval)
-    if interval != "auto" and requested is None:
-        raise UsageProblem(
-            f"--watch {interval!r} is not an interval", "for example --watch 8m, or plain --watch"
-        )
-    as_timeline = stdout_is_terminal() and view in (None, View.table, View.timeline)
-
-    def on_new(events: list[Event]) -> None:
-        import time
-
-        from bsevents.events import sort_events
-
-        ordered = sort_events(events)
-        if as_timeline:
-            from bsevents.render.timeline import render_timeline
-
-            count = f"{len(ordered)} new event{'s' if len(ordered) != 1 else ''}"
-            title = f"{count} at {clock(time.time())}"
-            render_timeline(make_console(color), ordered, title=title)
-        else:
-            from bsevents.render.jsonout import ndjson_chunks
-
-            write_chunks(ndjson_chunks(ordered))
-
-    try:
-        reason = watch(
-            resolved,
-            uuid,
-            requested,
-            timeout=timeout,
-            on_new=on_new,
-            notify=ui.note,
-            warn=ui.warn,
-        )
-    except KeyboardInterrupt:
-        reason = "stopped"
-    ui.note(reason)
 
 
 def _only_new(result: EventsResult) -> EventsResult:
@@ -456,18 +331,3 @@ def _only_new(result: EventsResult) -> EventsResult:
 
     kept = [e for e in result.events if event_key(e) in result.new_keys]
     return replace(result, events=kept)
-
-
-def _check_region(who: Customer, resolved: Resolved) -> None:
-    """Warn, before a call is spent, when the URL comes from the other region's dashboard."""
-    if who.region_hint is None or who.region_hint == resolved.region:
-        return
-    if resolved.sources.get("base_url") != "region":
-        return  # an explicit base URL decides the host, not the region
-    from bsevents.regions import REGIONS
-
-    ui.warn(
-        f"the URL is from the {who.region_hint} dashboard ({REGIONS[who.region_hint].app_host}) "
-        f"but profile {resolved.profile!r} uses region {resolved.region}; if the call fails, "
-        f"try --region {who.region_hint} or `bsevents config set region {who.region_hint}`"
-    )

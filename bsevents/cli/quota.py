@@ -4,19 +4,23 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from bsevents import ui
-from bsevents.ledger import WINDOW_SECONDS, Budget
 from bsevents.timefmt import clock, clock_and_wait, iso_utc
+
+if TYPE_CHECKING:  # the ledger (and sqlite3) load only when quota runs
+    from bsevents.ledger import Budget
 
 BAR_WIDTH = 20
 
 
 def budget_json(budget: Budget) -> dict[str, object]:
     """The documented `quota --json` object."""
+    from bsevents.ledger import WINDOW_SECONDS
+
     return {
         "limit": budget.limit,
         "used": budget.used,

@@ -1,6 +1,6 @@
 """What the table and the timeline share: styles, safe cell text, times, heading, footer.
 
-Every string from an event passes through `cell()` (or `safe_text()`), which replaces
+Every string from an event passes through `cell()`, which replaces
 control characters and bidirectional overrides with visible placeholders. Text reaches
 rich as `Text` or as segments, never as markup, so `[bold red]` in data stays literal.
 """
@@ -51,11 +51,6 @@ def event_name(event: Event) -> str:
     if name is None:
         return "(no event name)"
     return cell(json.dumps(name, ensure_ascii=False))
-
-
-def safe_text(value: str, style: str = "", limit: int = CELL_LIMIT) -> Text:
-    """Event text for rich: placeholders for control characters, never markup."""
-    return Text(cell(value, limit), style=style)
 
 
 def zone_label(tz: timezone | None, events: Iterable[Event] = ()) -> str:

@@ -51,14 +51,10 @@ def pretty_json(value: Any) -> str:
     return escape_json_text(_PRETTY(value)) + "\n"
 
 
-def to_json(events: Sequence[Any], *, pretty: bool = False) -> str:
-    """A JSON array. Compact form puts one event per line, which keeps the C encoder's
-    speed, reads well in a pager and diffs well; pretty form indents for a terminal."""
-    return "".join(json_chunks(events, pretty=pretty))
-
-
 def json_chunks(events: Sequence[Any], *, pretty: bool = False) -> Iterator[str]:
-    """`to_json` in pieces of about a megabyte, for writing as they are made."""
+    """A JSON array, in pieces of about a megabyte written as they are made. Compact form
+    puts one event per line, which keeps the C encoder's speed, reads well in a pager and
+    diffs well; pretty form indents for a terminal."""
     if pretty:
         yield pretty_json(list(events))
         return

@@ -7,7 +7,7 @@ rich's Table takes; see the benchmarks in the README.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timezone
+from datetime import timezone
 
 from rich.console import Console
 from rich.text import Text
@@ -26,18 +26,13 @@ from bsevents.render.common import (
     event_name,
     footer,
     heading,
-    safe_text,
     zone_label,
 )
 from bsevents.render.fields import field_value
 from bsevents.render.layout import Column, Grid, Span
 from bsevents.render.summary import browser, kind_of, short_session, summary, value_text
 
-__all__ = ["KIND_STYLES", "format_time", "render_table", "safe_text", "zone_label"]
-
-
-def format_time(moment: datetime | None) -> str:
-    return Clock.full(moment)
+__all__ = ["KIND_STYLES", "render_table", "zone_label"]
 
 
 def _name_cell(event: Event) -> Span:

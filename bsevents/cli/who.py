@@ -1,0 +1,107 @@
+"""Which customer a command is about: CUSTOMER or --uuid (a UUID or a dashboard URL), or
+--email through Search customer; and --curl, which prints the request instead."""
+
+from __future__ import annotations
+
+import sys
+from typing import TYPE_CHECKING, Any
+
+from bsevents import ui
+from bsevents.customer import Customer, parse_customer
+from bsevents.errors import UsageProblem
+
+if TYPE_CHECKING:
+    from bsevents.settings import Resolved
+    from bsevents.source import EmailMatch
+
+
+def resolve_customer(
+    resolved: Resolved,
+    customer: str | None,
+    uuid: str | None,
+    email: str | None,
+    *,
+    curl: bool,
+    offline: bool,
+    timeout: float,
+) -> str | None:
+    """The customer's UUID, from CUSTOMER/--uuid or an --email lookup; None when --curl
+    has printed the request instead (nothing is sent either way for --curl)."""
+    from bsevents import source
+
+    if email is not None:
+        if customer is not None or uuid is not None:
+            raise UsageProblem("give the customer as CUSTOMER, --uuid or --email, not both")
+        from bsevents.customer import check_email
+
+        address = check_email(email)
+        if curl:
+            from bsevents.curl import email_then_events_commands
+
+            sys.stdout.write(email_then_events_commands(resolved.base_url, address) + "\n")
+            return None
+        match = source.find_by_email(
+            resolved, address, timeout=timeout, offline=offline, warn=ui.warn
+        )
+        _report_match(match)
+        return match.uuid
+    who = _customer(customer, uuid)
+    _check_region(who, resolved)
+    if curl:
+        from bsevents.curl import show_events_command
+
+        sys.stdout.write(show_events_command(resolved.base_url, who.uuid) + "\n")
+        return None
+    return who.uuid
+
+
+def _customer(argument: str | None, option: str | None) -> Customer:
+    if argument is not None and option is not None:
+        first, second = parse_customer(argument), parse_customer(option)
+        if first.uuid != second.uuid:
+            raise UsageProblem(
+                "two different customers given (CUSTOMER and --uuid)", "give one of them"
+            )
+        return first
+    text = argument if argument is not None else option
+    if text is None:
+        raise UsageProblem(
+            "no customer given: expected a customer UUID or a Blueshift dashboard URL",
+            "for example: bsevents events 51aceb79-2cbc-4e2b-a132-b02de69bba15 "
+            "(or bsevents events --demo)",
+        )
+    return parse_customer(text)
+
+
+def _check_region(who: Customer, resolved: Resolved) -> None:
+    """Warn, before a call is spent, when the URL comes from the other region's dashboard."""
+    if who.region_hint is None or who.region_hint == resolved.region:
+        return
+    if resolved.sources.get("base_url") != "region":
+        return  # an explicit base URL decides the host, not the region
+    from bsevents.regions import REGIONS
+
+    ui.warn(
+        f"the URL is from the {who.region_hint} dashboard ({REGIONS[who.region_hint].app_host}) "
+        f"but profile {resolved.profile!r} uses region {resolved.region}; if the call fails, "
+        f"try --region {who.region_hint} or `bsevents config set region {who.region_hint}`"
+    )
+
+
+def _report_match(match: EmailMatch) -> None:
+    if match.stored:
+        ui.note(f"{match.email} is customer {match.uuid} (stored lookup, no call made)")
+        return
+    ui.note(f"{match.email} is customer {match.uuid}{_person(match.user)}")
+    if match.others:
+        ui.note(f"{len(match.others)} other customer(s) match this email:")
+        for other in match.others:
+            ui.note(f"  {other.get('uuid')}{_person(other)}")
+
+
+def _person(user: dict[str, Any]) -> str:
+    name = " ".join(str(user[k]) for k in ("firstname", "lastname") if user.get(k))
+    parts = [name] if name else []
+    if user.get("customer_id"):
+        parts.append(f"customer_id {user['customer_id']}")
+    return f" ({', '.join(parts)})" if parts else ""
