@@ -190,41 +190,43 @@ def _first_email(events: Sequence[Event]) -> str | None:
     return None
 
 
-def update_index(
-    root: Path,
-    uuid: str,
-    events: Sequence[Event],
-    *,
-    fetched_at: float,
-    region: str,
-    email: str | None = None,
-) -> None:
-    """Record a fetched customer (most recent first) and the event names seen."""
+@contextlib.contextmanager
+def _changing_index(root: Path | None) -> Iterator[tuple[list[dict[str, Any]], set[str]]]:
+    """The index's customers and event names, to change in place; written back
+    atomically, under a lock, when the block ends without an error."""
     path = index_path(root)
     with _locked(path):
         index = read_index(root)
         customers = [c for c in index.get("customers", []) if isinstance(c, dict)]
-        old = next((c for c in customers if c.get("uuid") == uuid), {})
-        entry = {
-            "uuid": uuid,
-            "email": email or _first_email(events) or old.get("email"),
-            "events": len(events),
-            "fetched_at": iso_utc(fetched_at),
-            "region": region,
-        }
-        customers = [entry] + [c for c in customers if c.get("uuid") != uuid]
         names = {n for n in index.get("event_names", []) if isinstance(n, str)}
-        names.update(e["event"] for e in events if _plain_word(e.get("event")))
+        yield customers, names
         index = {"version": 1, "customers": customers[:INDEX_LIMIT], "event_names": sorted(names)}
         write_private_atomic(path, json.dumps(index, ensure_ascii=False, indent=1).encode())
 
 
+def update_index(
+    root: Path, uuid: str, events: Sequence[Event], *, fetched_at: float, region: str
+) -> None:
+    """Record a fetched customer (most recent first) and the event names seen."""
+    with _changing_index(root) as (customers, names):
+        old = next((c for c in customers if c.get("uuid") == uuid), {})
+        customers[:] = [c for c in customers if c.get("uuid") != uuid]
+        customers.insert(
+            0,
+            {
+                "uuid": uuid,
+                "email": _first_email(events) or old.get("email"),
+                "events": len(events),
+                "fetched_at": iso_utc(fetched_at),
+                "region": region,
+            },
+        )
+        names.update(e["event"] for e in events if _plain_word(e.get("event")))
+
+
 def remember_email(email: str, uuid: str, *, region: str, root: Path | None = None) -> None:
     """Record which customer an email address resolved to (for --offline and completion)."""
-    path = index_path(root)
-    with _locked(path):
-        index = read_index(root)
-        customers = [c for c in index.get("customers", []) if isinstance(c, dict)]
+    with _changing_index(root) as (customers, _):
         old = next((c for c in customers if c.get("uuid") == uuid), None)
         if old is not None:
             old["email"] = email
@@ -239,8 +241,6 @@ def remember_email(email: str, uuid: str, *, region: str, root: Path | None = No
                     "region": region,
                 },
             )
-        index["customers"] = customers[:INDEX_LIMIT]
-        write_private_atomic(path, json.dumps(index, ensure_ascii=False, indent=1).encode())
 
 
 def known_email(email: str, root: Path | None = None) -> str | None:

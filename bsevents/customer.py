@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 
 from bsevents.errors import UsageProblem
 from bsevents.regions import region_of_app_host
+from bsevents.sanitize import clean, shorten
 
 EXAMPLE_UUID = "51aceb79-2cbc-4e2b-a132-b02de69bba15"
 EXAMPLE_URL = f"https://app.getblueshift.com/dashboard#/app/customer/{EXAMPLE_UUID}/show/overview"
@@ -72,10 +73,7 @@ def parse_customer(text: str) -> Customer:
 
 def _shown(value: str, limit: int = 60) -> str:
     """The user's input, quoted and cut, safe to echo in a one-line message."""
-    printable = "".join(c if c.isprintable() else "?" for c in value)
-    if len(printable) > limit:
-        printable = printable[: limit - 1] + "…"
-    return repr(printable)
+    return repr(shorten(clean(value), limit))
 
 
 _EMAIL_RE = re.compile(r"^[^@\s\"'<>(),;:\\\[\]]+@[^@\s\"'<>(),;:\\\[\]]+\.[A-Za-z0-9-]{2,}$")

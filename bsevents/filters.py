@@ -17,9 +17,8 @@ from typing import Any
 
 from bsevents.errors import NotFound, UsageProblem
 from bsevents.events import Event, event_time, parse_iso
+from bsevents.timefmt import parse_duration
 
-_RELATIVE_RE = re.compile(r"(\d+)\s*([smhdw])", re.IGNORECASE)
-_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 _DATE_ONLY_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _HAS_ZONE_RE = re.compile(
     r"[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?\s*(?:Z|z|[+-]\d{2}(?::?\d{2})?)$"
@@ -82,10 +81,10 @@ def parse_when(
     Relative values (`30m`, `2h`, `3d`, `1w`, `45s`) count back from `now`.
     """
     stripped = text.strip()
-    relative = _RELATIVE_RE.fullmatch(stripped)
-    if relative is not None:
-        amount, unit = int(relative.group(1)), relative.group(2).lower()
-        return now.timestamp() - amount * _UNIT_SECONDS[unit]
+    # A bare number is no duration here: "2026" reads more like a year than seconds.
+    ago = parse_duration(stripped, bare_seconds=False)
+    if ago is not None:
+        return now.timestamp() - ago
     parsed = parse_iso(stripped)
     if parsed is None:
         raise UsageProblem(

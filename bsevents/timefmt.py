@@ -43,17 +43,18 @@ def iso_utc(at: float | None) -> str | None:
     return datetime.fromtimestamp(at, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 
 
-def parse_duration(text: str) -> float | None:
-    """`90`, `90s`, `6m`, `1h30m`, `2d` as seconds; None when it is not a duration."""
+def parse_duration(text: str, *, bare_seconds: bool = True) -> float | None:
+    """`90`, `90s`, `6m`, `1h30m`, `2d`, `1w` as seconds; None when it is not a duration.
+    A bare number is seconds, unless `bare_seconds` is off."""
     import re
 
-    value = text.strip().lower()
+    value = "".join(text.split()).lower()
     if value.isdigit():
-        return float(value)
-    parts = re.findall(r"(\d+(?:\.\d+)?)([smhd])", value)
+        return float(value) if bare_seconds else None
+    parts = re.findall(r"(\d+(?:\.\d+)?)([smhdw])", value)
     if not parts or "".join(n + u for n, u in parts) != value:
         return None
     return sum(float(n) * _UNITS[u] for n, u in parts)

@@ -40,6 +40,8 @@ def at(text: str) -> float:
         ("1w", NOW - timedelta(weeks=1)),
         ("45s", NOW - timedelta(seconds=45)),
         (" 2H ", NOW - timedelta(hours=2)),
+        ("1h30m", NOW - timedelta(minutes=90)),
+        ("1d 12h", NOW - timedelta(hours=36)),
         ("2026-11-24", datetime(2026, 11, 24, tzinfo=UTC)),
         ("2026-11-24T19:05", datetime(2026, 11, 24, 19, 5, tzinfo=UTC)),
         ("2026-11-24 19:05:30", datetime(2026, 11, 24, 19, 5, 30, tzinfo=UTC)),

@@ -113,9 +113,12 @@ def test_headers_link_the_customer_in_the_dashboard(
         )
 
 
-def test_demo_and_saved_files_have_no_dashboard_link(cli: Any) -> None:
-    result = cli("events", "--demo", "--view", "table")
-    assert "dashboard" not in result.stdout
+def test_demo_and_saved_files_have_no_dashboard_link(cli: Any, published: Path) -> None:
+    for source in (["--demo"], ["--from-file", str(published)]):
+        result = cli("events", *source, "--view", "table", "--color", "never")
+        assert result.exit_code == 0, result.stderr
+        assert " events" in result.stdout.splitlines()[0]
+        assert "dashboard" not in result.stdout
 
 
 def test_new_events_are_marked_in_table_and_timeline(standin: StandIn, cli: Any) -> None:

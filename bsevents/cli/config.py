@@ -6,7 +6,6 @@ Thin: each command parses its options, calls `bsevents.settings` or
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from enum import Enum
@@ -155,7 +154,7 @@ def _env_overrides(name: str) -> None:
 
 @app.command("set")
 def set_setting(
-    name: Annotated[str, typer.Argument(metavar="NAME", help="region, hourly-cap or cache-ttl.")],
+    name: Annotated[str, typer.Argument(metavar="NAME", help="A setting: see `config show`.")],
     value: Annotated[str, typer.Argument(metavar="VALUE")],
     profile: ProfileOption = None,
 ) -> None:
@@ -267,7 +266,9 @@ def show(
         }
         for name, value in resolved.values.items():
             document.setdefault(name.replace("-", "_"), value)
-        sys.stdout.write(json.dumps(document, indent=2) + "\n")
+        from bsevents.render.jsonout import pretty_json
+
+        sys.stdout.write(pretty_json(document))
         return
     sources = resolved.sources
     rows: list[tuple[str, str]] = [

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from typing import TYPE_CHECKING, Annotated
 
@@ -74,6 +73,8 @@ def quota_command(
     resolved = settings.resolve(profile=profile, region=region)
     budget = source.get_budget(resolved, warn=ui.warn)
     if as_json:
-        sys.stdout.write(json.dumps(budget_json(budget), indent=2) + "\n")
+        from bsevents.render.jsonout import pretty_json
+
+        sys.stdout.write(pretty_json(budget_json(budget)))
     else:
         sys.stdout.write("\n".join(budget_lines(budget)) + "\n")

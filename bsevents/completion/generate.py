@@ -61,7 +61,6 @@ POSITIONS: dict[tuple[str, ...], tuple[str, ...]] = {
     ("config", "get"): (model.SETTINGS,),
     ("config", "set"): (model.SETTINGS, model.SETTING_VALUE),
     ("config", "unset"): (model.SETTINGS,),
-    ("config", "reset"): (model.SETTINGS,),
 }
 # A metavar listing the values, such as `us|eu`, offers them.
 _LISTED = re.compile(r"[\w.-]+(?:\|[\w.-]+)+")

@@ -1,8 +1,8 @@
 """Values a TAB may offer from local files: profiles, customers, event names.
 
-Never the network, never the keyring, and nothing slow: the directories are worked out
-here the way platformdirs does on Linux and macOS (importing platformdirs costs tens of
-milliseconds; other platforms still ask it), the settings file is scanned with regular
+Never the network, never the keyring, and nothing slow: the directories come from
+`bsevents.dirs` (which does not import platformdirs on Linux and macOS), the settings
+file is scanned with regular
 expressions rather than parsed (tomllib costs ~17 ms), and the cache's `index.json` is
 read with json. A missing, unreadable or malformed file offers nothing, silently.
 """
