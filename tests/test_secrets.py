@@ -57,14 +57,18 @@ def test_every_file_and_directory_is_private(standin: StandIn, cli: Any, isolate
     assert cli("events", "--email", "maya@example.com").exit_code == 0
     assert cli("events", CUSTOMER, "--refresh").exit_code == 0
     assert cli("quota").exit_code == 0
+    assert cli("config", "set", "cache-ttl", "60").exit_code == 0
+    assert cli("config", "set-key", "--stdin", "--insecure-storage", input=API_KEY).exit_code == 0
     ours = [p for p in isolated.rglob("*") if "bsevents" in p.relative_to(isolated).parts]
     assert any(p.name == "ledger.sqlite3" for p in ours)
     assert any(p.name == "index.json" for p in ours)
+    assert any(p.name == "config.toml" for p in ours)
+    key_file = next(p for p in ours if p.name == "credentials.toml")
     for path in ours:
         mode = stat.S_IMODE(path.stat().st_mode)
         assert mode == (0o700 if path.is_dir() else 0o600), f"{path}: {oct(mode)}"
     for path in isolated.rglob("*"):
-        if path.is_file():
+        if path.is_file() and path != key_file:  # the one file asked to hold the key
             data = path.read_bytes()
             assert API_KEY.encode() not in data, path
             assert B64.encode() not in data, path
