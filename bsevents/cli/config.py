@@ -14,6 +14,7 @@ from typing import Annotated, Any
 import typer
 
 from bsevents import ui
+from bsevents.cli.options import BaseUrlOption, ProfileOption, RegionOption
 from bsevents.errors import KeyringUnavailable, UsageProblem
 from bsevents.sanitize import clean
 
@@ -22,17 +23,6 @@ app = typer.Typer(
     help="Store the API key, change settings and switch profiles.",
     no_args_is_help=True,
 )
-
-ProfileOption = Annotated[
-    str | None,
-    typer.Option(
-        "--profile",
-        metavar="NAME",
-        help="Profile to use (env BSEVENTS_PROFILE; default: the one chosen with "
-        "`config use`, else default).",
-        show_default=False,
-    ),
-]
 
 _KEY_WAYS = (
     "type or paste it at the hidden prompt of `bsevents config set-key`, or pipe it: "
@@ -227,14 +217,8 @@ def _source_text(source: str, what: str, profile: str) -> str:
 def show(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
     profile: ProfileOption = None,
-    region: Annotated[
-        str | None,
-        typer.Option("--region", metavar="us|eu", help="As for `events` (env BLUESHIFT_REGION)."),
-    ] = None,
-    base_url: Annotated[
-        str | None,
-        typer.Option("--base-url", metavar="URL", help="As for `events` (env BSEVENTS_BASE_URL)."),
-    ] = None,
+    region: RegionOption = None,
+    base_url: BaseUrlOption = None,
 ) -> None:
     """Show the effective settings, the API key (masked), and where each one comes from.
 

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from bsevents import ui
+from bsevents.cli.options import BaseUrlOption, ProfileOption, RegionOption
 from bsevents.cli.output import ColorChoice
 from bsevents.cli.views import DEFAULT_SHOWN, FILTER_PANEL, VIEW_PANEL, Request, View, render
 from bsevents.errors import UsageProblem
@@ -43,27 +44,9 @@ def events_command(
         ),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Same as --view json.")] = False,
-    region: Annotated[
-        str | None,
-        typer.Option("--region", metavar="us|eu", help="Blueshift region (env BLUESHIFT_REGION)."),
-    ] = None,
-    base_url: Annotated[
-        str | None,
-        typer.Option(
-            "--base-url",
-            metavar="URL",
-            help="Replace the API base URL, e.g. a stand-in server (env BSEVENTS_BASE_URL).",
-        ),
-    ] = None,
-    profile: Annotated[
-        str | None,
-        typer.Option(
-            "--profile",
-            metavar="NAME",
-            help="Settings and key profile (env BSEVENTS_PROFILE; default: `config use`).",
-            show_default=False,
-        ),
-    ] = None,
+    region: RegionOption = None,
+    base_url: BaseUrlOption = None,
+    profile: ProfileOption = None,
     timeout: Annotated[
         float,
         typer.Option("--timeout", metavar="SECONDS", min=0.1, help="Give up after this long."),

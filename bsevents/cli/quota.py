@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from bsevents import ui
+from bsevents.cli.options import ProfileOption, RegionOption
 from bsevents.timefmt import clock, clock_and_wait, iso_utc
 
 if TYPE_CHECKING:  # the ledger (and sqlite3) load only when quota runs
@@ -58,14 +59,8 @@ def budget_lines(budget: Budget) -> list[str]:
 
 def quota_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print the budget as JSON.")] = False,
-    profile: Annotated[
-        str | None,
-        typer.Option("--profile", metavar="NAME", help="Profile (env BSEVENTS_PROFILE)."),
-    ] = None,
-    region: Annotated[
-        str | None,
-        typer.Option("--region", metavar="us|eu", help="Blueshift region (env BLUESHIFT_REGION)."),
-    ] = None,
+    profile: ProfileOption = None,
+    region: RegionOption = None,
 ) -> None:
     """Show how many show_events calls are left this hour, and the calls in the window."""
     from bsevents import settings, source

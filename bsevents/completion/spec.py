@@ -83,7 +83,7 @@ ROOT = Command(
                 ),
                 Option(
                     ("--profile",),
-                    help="Settings and key profile (env BSEVENTS_PROFILE; default: `config use`).",
+                    help="Profile to use (env BSEVENTS_PROFILE; default: the one chosen with `config use`, else default).",
                     takes_value=True,
                     complete="profiles",
                 ),
@@ -224,7 +224,7 @@ ROOT = Command(
                 ),
                 Option(
                     ("--profile",),
-                    help="Profile (env BSEVENTS_PROFILE).",
+                    help="Profile to use (env BSEVENTS_PROFILE; default: the one chosen with `config use`, else default).",
                     takes_value=True,
                     complete="profiles",
                 ),
@@ -378,14 +378,14 @@ ROOT = Command(
                         ),
                         Option(
                             ("--region",),
-                            help="As for `events` (env BLUESHIFT_REGION).",
+                            help="Blueshift region (env BLUESHIFT_REGION).",
                             takes_value=True,
                             complete="choice",
                             choices=("us", "eu"),
                         ),
                         Option(
                             ("--base-url",),
-                            help="As for `events` (env BSEVENTS_BASE_URL).",
+                            help="Replace the API base URL, e.g. a stand-in server (env BSEVENTS_BASE_URL).",
                             takes_value=True,
                         ),
                         Option(

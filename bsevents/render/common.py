@@ -120,3 +120,9 @@ def footer(console: Console, text: str | None, *, marked: bool) -> None:
 def count(n: int) -> str:
     """10000 -> `10,000`."""
     return f"{n:,}"
+
+
+def empty_view(console: Console, footer_text: str | None) -> None:
+    """What the table and the timeline show when no event is left to show."""
+    console.print(Text("no events to show", style="dim"))
+    footer(console, footer_text, marked=False)

@@ -10,7 +10,6 @@ from collections.abc import Sequence
 from datetime import timezone
 
 from rich.console import Console
-from rich.text import Text
 
 from bsevents.events import Event
 from bsevents.render.common import (
@@ -23,6 +22,7 @@ from bsevents.render.common import (
     Clock,
     HighlightFn,
     cell,
+    empty_view,
     event_name,
     footer,
     heading,
@@ -67,8 +67,7 @@ def render_table(
     """
     heading(console, title, dashboard_url)
     if not events:
-        console.print(Text("no events to show", style="dim"))
-        footer(console, footer_text, marked=False)
+        empty_view(console, footer_text)
         return
     clock = Clock(tz)
     columns: list[Column] = []

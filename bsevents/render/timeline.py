@@ -15,7 +15,6 @@ from datetime import datetime, timezone
 
 from rich.console import Console
 from rich.style import Style
-from rich.text import Text
 
 from bsevents.events import Event, event_time
 from bsevents.render.common import (
@@ -27,6 +26,7 @@ from bsevents.render.common import (
     HighlightFn,
     cell,
     count,
+    empty_view,
     event_name,
     footer,
     heading,
@@ -146,8 +146,7 @@ def render_timeline(
     `highlight` marks events with a `●`; `dashboard_url` goes under the title."""
     heading(console, title, dashboard_url)
     if not events:
-        console.print(Text("no events to show", style="dim"))
-        footer(console, footer_text, marked=False)
+        empty_view(console, footer_text)
         return
     clock = Clock(tz)
     sessions = group_sessions(events)
