@@ -103,7 +103,13 @@ SETTINGS: dict[str, Setting] = {
         ),
         Setting("hourly-cap", 10, _positive_int, "show_events calls allowed per hour"),
         Setting("cache-ttl", 300, _non_negative_int, "seconds a fetch is re-used; 0 = off"),
-        Setting("pager", False, _boolean, "page long table/timeline output on a terminal"),
+        Setting(
+            "pager",
+            False,
+            _boolean,
+            "page long table/timeline output on a terminal",
+            ("true", "false"),
+        ),
     )
 }
 
@@ -154,9 +160,14 @@ def check_profile_name(name: str) -> str:
 
 def _file_value(config: ConfigFile, profile: str, setting: Setting, raw: Any) -> Any:
     """A setting's value from the file, checked like one from the command line."""
+    if isinstance(setting.default, bool) and isinstance(raw, bool):
+        return raw
     if isinstance(raw, bool) or not isinstance(raw, (str, int)):
-        problem = f"expected {'text' if isinstance(setting.default, str) else 'a number'}"
-        problem += f", got {raw!r}"
+        if isinstance(setting.default, bool):
+            expected = "true or false"
+        else:
+            expected = "text" if isinstance(setting.default, str) else "a number"
+        problem = f"expected {expected}, got {format_value(raw)}"
     else:
         try:
             return setting.parse(str(raw))

@@ -159,7 +159,7 @@ def test_wrong_shapes_are_named(cli: Any, text: str, message: str) -> None:
     [
         ('region = "mars"', "region: unknown region 'mars': expected one of us, eu"),
         ("hourly-cap = 0", "hourly-cap: expected a positive whole number, got '0'"),
-        ("hourly-cap = true", "hourly-cap: expected a number, got True"),
+        ("hourly-cap = true", "hourly-cap: expected a number, got true"),
         ("cache-ttl = [1]", "cache-ttl: expected a number, got [1]"),
     ],
 )
@@ -309,3 +309,15 @@ def test_reading_without_a_file_imports_no_toml_parser() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, env=os.environ.copy()
     )
     assert (done.returncode, done.stdout) == (0, "[]\n"), done.stderr
+
+
+def test_boolean_setting_round_trips_through_the_file(cli: Any) -> None:
+    for value, shown in (("true", "true"), ("off", "false"), ("YES", "true")):
+        assert cli("config", "set", "pager", value).exit_code == 0
+        got = cli("config", "get", "pager")
+        assert (got.exit_code, got.stdout) == (0, f"{shown}\n")
+        assert cli("events", "--demo", "--json").exit_code == 0
+    assert "pager = true" in config_file().read_text()
+    bad = cli("config", "set", "pager", "maybe")
+    assert bad.exit_code == 2
+    assert "expected true or false, got 'maybe'" in bad.stderr

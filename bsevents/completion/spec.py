@@ -15,7 +15,7 @@ SETTINGS: dict[str, tuple[str, tuple[str, ...]]] = {
     "region": ("Blueshift region", ("us", "eu")),
     "hourly-cap": ("show_events calls allowed per hour", ()),
     "cache-ttl": ("seconds a fetch is re-used; 0 = off", ()),
-    "pager": ("page long table/timeline output on a terminal", ()),
+    "pager": ("page long table/timeline output on a terminal", ("true", "false")),
 }
 
 ROOT = Command(
