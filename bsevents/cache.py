@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeGuard
 
+from bsevents.customer import UUID_RE
 from bsevents.events import Event, check_events, event_key
 from bsevents.ledger import set_aside
 from bsevents.paths import cache_dir, ensure_private_dir, write_private_atomic
@@ -51,6 +52,9 @@ class Cache:
         self._on_damage = on_damage
 
     def path(self, uuid: str) -> Path:
+        # Only a checked UUID may name a file: a server's text must never pick a path.
+        if not UUID_RE.match(uuid) or uuid != uuid.lower():
+            raise ValueError(f"not a customer UUID: {uuid!r}")
         return self.root / "responses" / self.account / f"{uuid}.json"
 
     def load(self, uuid: str) -> Stored | None:
@@ -167,7 +171,7 @@ def read_index(root: Path | None = None) -> dict[str, Any]:
     except (OSError, ValueError):
         data = None
     if not isinstance(data, dict) or data.get("version") != 1:
-        return {"version": 1, "customers": [], "event_names": []}
+        return {"version": 1, "customers": [], "event_names": [], "emails": []}
     return data
 
 
@@ -190,48 +194,73 @@ def _first_email(events: Sequence[Event]) -> str | None:
     return None
 
 
+@dataclass
+class _Index:
+    """The index's contents, normalised, while they are being changed."""
+
+    customers: list[dict[str, Any]]
+    event_names: set[str]
+    emails: list[dict[str, Any]]  # addresses looked up with --email, newest first
+
+
 @contextlib.contextmanager
-def _changing_index(root: Path | None) -> Iterator[tuple[list[dict[str, Any]], set[str]]]:
-    """The index's customers and event names, to change in place; written back
-    atomically, under a lock, when the block ends without an error."""
+def _changing_index(root: Path | None) -> Iterator[_Index]:
+    """The index, to change in place; written back atomically, under a lock, when the
+    block ends without an error."""
     path = index_path(root)
     with _locked(path):
-        index = read_index(root)
-        customers = [c for c in index.get("customers", []) if isinstance(c, dict)]
-        names = {n for n in index.get("event_names", []) if isinstance(n, str)}
-        yield customers, names
-        index = {"version": 1, "customers": customers[:INDEX_LIMIT], "event_names": sorted(names)}
-        write_private_atomic(path, json.dumps(index, ensure_ascii=False, indent=1).encode())
+        data = read_index(root)
+        index = _Index(
+            [c for c in data.get("customers", []) if isinstance(c, dict)],
+            {n for n in data.get("event_names", []) if isinstance(n, str)},
+            [e for e in data.get("emails", []) if isinstance(e, dict)],
+        )
+        yield index
+        document = {
+            "version": 1,
+            "customers": index.customers[:INDEX_LIMIT],
+            "event_names": sorted(index.event_names),
+            "emails": index.emails[:INDEX_LIMIT],
+        }
+        write_private_atomic(path, json.dumps(document, ensure_ascii=False, indent=1).encode())
 
 
 def update_index(
     root: Path, uuid: str, events: Sequence[Event], *, fetched_at: float, region: str
 ) -> None:
     """Record a fetched customer (most recent first) and the event names seen."""
-    with _changing_index(root) as (customers, names):
-        old = next((c for c in customers if c.get("uuid") == uuid), {})
-        customers[:] = [c for c in customers if c.get("uuid") != uuid]
-        customers.insert(
+    with _changing_index(root) as index:
+        old = next((c for c in index.customers if c.get("uuid") == uuid), {})
+        index.customers[:] = [c for c in index.customers if c.get("uuid") != uuid]
+        looked_up = next((e["email"] for e in index.emails if e.get("uuid") == uuid), None)
+        index.customers.insert(
             0,
             {
                 "uuid": uuid,
-                "email": _first_email(events) or old.get("email"),
+                # An address the user looked up beats one a visitor's browser wrote.
+                "email": looked_up or _first_email(events) or old.get("email"),
                 "events": len(events),
                 "fetched_at": iso_utc(fetched_at),
                 "region": region,
             },
         )
-        names.update(e["event"] for e in events if _plain_word(e.get("event")))
+        index.event_names.update(e["event"] for e in events if _plain_word(e.get("event")))
 
 
 def remember_email(email: str, uuid: str, *, region: str, root: Path | None = None) -> None:
-    """Record which customer an email address resolved to (for --offline and completion)."""
-    with _changing_index(root) as (customers, _):
-        old = next((c for c in customers if c.get("uuid") == uuid), None)
+    """Record which customer an email address resolved to (for --offline and completion).
+    Kept apart from the customers' event data, which any visitor can write."""
+    with _changing_index(root) as index:
+        wanted = email.lower()
+        index.emails[:] = [
+            {"email": email, "uuid": uuid, "region": region},
+            *(e for e in index.emails if str(e.get("email", "")).lower() != wanted),
+        ]
+        old = next((c for c in index.customers if c.get("uuid") == uuid), None)
         if old is not None:
             old["email"] = email
         else:
-            customers.insert(
+            index.customers.insert(
                 0,
                 {
                     "uuid": uuid,
@@ -244,10 +273,10 @@ def remember_email(email: str, uuid: str, *, region: str, root: Path | None = No
 
 
 def known_email(email: str, root: Path | None = None) -> str | None:
-    """The customer UUID an email address resolved to before, if any."""
+    """The customer UUID an email address resolved to when it was looked up, if any."""
     wanted = email.lower()
-    for customer in read_index(root).get("customers", []):
-        if isinstance(customer, dict) and str(customer.get("email", "")).lower() == wanted:
-            uuid = customer.get("uuid")
+    for entry in read_index(root).get("emails", []):
+        if isinstance(entry, dict) and str(entry.get("email", "")).lower() == wanted:
+            uuid = entry.get("uuid")
             return uuid if isinstance(uuid, str) else None
     return None

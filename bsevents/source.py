@@ -14,7 +14,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
-from bsevents.errors import AuthProblem, NetworkError, RateLimited, RequestFailed, UsageProblem
+from bsevents.errors import (
+    AuthProblem,
+    BadResponse,
+    NetworkError,
+    RateLimited,
+    RequestFailed,
+    UsageProblem,
+)
 from bsevents.events import Event, check_events, sort_events
 from bsevents.timefmt import ago, clock_and_wait
 
@@ -287,7 +294,9 @@ def find_by_email(
         return EmailMatch(email, uuid, {"uuid": uuid}, [], stored=True)
     from bsevents.client import search_customers
     from bsevents.credentials import resolve_api_key
+    from bsevents.customer import UUID_RE
     from bsevents.ledger import SEARCH, Ledger, account_id
+    from bsevents.sanitize import clean, shorten
 
     key = resolve_api_key(settings.profile).value
     account = account_id(settings.region, key)
@@ -304,6 +313,12 @@ def find_by_email(
             match = search_customers(settings.base_url, key, email, timeout=timeout)
         ledger.finish(reservation, "200")
     uuid = str(match.user["uuid"]).lower()
+    if not UUID_RE.match(uuid):
+        raise BadResponse(
+            f"Search customer answered with a customer id that is not a UUID: "
+            f"{shorten(clean(str(match.user['uuid'])), 60)!r}",
+            "no events call was made; check the base URL",
+        )
     others = [u for u in match.users if str(u.get("uuid", "")).lower() != uuid]
     remember_email(email, uuid, region=settings.region)
     return EmailMatch(email, uuid, match.user, others)

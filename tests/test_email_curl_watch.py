@@ -222,3 +222,28 @@ def test_watch_stops_cleanly_on_ctrl_c(standin: StandIn) -> None:
     assert re.search(r"watching .* every 6m40s", err)
     assert err.rstrip().endswith("stopped")
     assert "Traceback" not in err
+
+
+def test_looked_up_email_survives_later_fetches_and_event_emails_are_not_lookups(
+    standin: StandIn, cli: Any
+) -> None:
+    standin.people["maya@example.com"] = [MAYA]
+    standin.customers[CUSTOMER] = [make_event(email="someone-else@example.com")]
+    assert cli("events", "--email", "maya@example.com").exit_code == 0
+    assert cli("events", CUSTOMER, "--refresh").exit_code == 0
+    kept = cli("events", "--email", "maya@example.com", "--offline")
+    assert kept.exit_code == 0, kept.stderr
+    never = cli("events", "--email", "someone-else@example.com", "--offline")
+    assert never.exit_code == 1
+    assert "no stored lookup for someone-else@example.com" in never.stderr
+
+
+def test_a_search_answer_that_is_not_a_uuid_spends_no_events_call(
+    standin: StandIn, cli: Any, isolated: Path
+) -> None:
+    standin.people["p@example.com"] = [{"uuid": "../../../../../../tmp/pwned"}]
+    result = cli("events", "--email", "p@example.com")
+    assert result.exit_code == 1
+    assert "Search customer answered with a customer id that is not a UUID" in result.stderr
+    assert [r.path for r in standin.requests] == [SEARCH]
+    assert not list(isolated.rglob("pwned*"))

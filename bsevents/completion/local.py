@@ -69,7 +69,7 @@ class LocalSources:
 
     def emails(self) -> list[Item]:
         """Email addresses of customers seen before, described by their UUID."""
-        return describe_emails(self.index().get("customers"))
+        return describe_emails(self.index().get("emails"))
 
     def event_names(self) -> list[str]:
         """Event names seen in stored responses."""
@@ -219,7 +219,7 @@ def describe_customers(entries: object, now: float) -> list[Item]:
 
 
 def describe_emails(entries: object) -> list[Item]:
-    """(email, uuid) for each customer with a usable address, newest first."""
+    """(email, uuid) for each address looked up with --email, newest first."""
     if not isinstance(entries, list):
         return []
     items: dict[str, str | None] = {}
