@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, TypeGuard
 
 from bsevents.customer import UUID_RE
-from bsevents.events import Event, check_events, event_key
+from bsevents.events import Event, check_events, event_key, load_json
 from bsevents.ledger import set_aside
 from bsevents.paths import cache_dir, ensure_private_dir, write_private_atomic
 from bsevents.timefmt import iso_utc
@@ -112,7 +112,7 @@ class Cache:
 
 
 def _decode(raw: bytes, uuid: str) -> Stored:
-    data = json.loads(raw)
+    data = load_json(raw)
     if not isinstance(data, dict) or data.get("format") != FORMAT or data.get("uuid") != uuid:
         raise ValueError("not a bsevents cache entry")
     events = check_events(data["events"])

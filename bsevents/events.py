@@ -59,6 +59,25 @@ _EPOCH_MS_THRESHOLD = 1e11
 _FROMISOFORMAT_READS_Z = sys.version_info >= (3, 11)
 
 
+def _finite_float(text: str) -> float:
+    """A JSON number as a double. One too large for a double (1e400) becomes the largest
+    double, as jq does, rather than infinity, which JSON cannot write back."""
+    value = float(text)
+    if math.isinf(value):
+        return math.copysign(sys.float_info.max, value)
+    return value
+
+
+def _no_constant(name: str) -> Any:
+    # NaN and Infinity are not JSON; Python's parser accepts them unless told not to.
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def loads(text: bytes | str) -> Any:
+    """json.loads for event data: no NaN or Infinity in, so none can come out."""
+    return json.loads(text, parse_float=_finite_float, parse_constant=_no_constant)
+
+
 def load_json(body: bytes | str) -> Any:
     """json.loads with the cyclic garbage collector paused: parsed JSON has no cycles,
     and the collections that 2 million new objects would trigger take as long as the
@@ -66,7 +85,7 @@ def load_json(body: bytes | str) -> Any:
     was_enabled = gc.isenabled()
     gc.disable()
     try:
-        return json.loads(body)
+        return loads(body)
     finally:
         if was_enabled:
             gc.enable()
@@ -118,7 +137,9 @@ def _json_type(value: Any) -> str:
 def _describe_json_error(exc: Exception) -> str:
     if isinstance(exc, json.JSONDecodeError):
         return f"{exc.msg} at line {exc.lineno} column {exc.colno}"
-    return "it is not UTF-8 text"
+    if isinstance(exc, UnicodeDecodeError):
+        return "it is not UTF-8 text"
+    return str(exc)
 
 
 def parse_iso(text: str) -> datetime | None:
@@ -195,22 +216,31 @@ def _epoch_seconds(value: Any) -> float | None:
     return seconds
 
 
+# Times this close to the ends of what datetime can hold (years 1 and 9999) cannot be
+# shown in every time zone; no real event is there, so they count as unusable.
+_EARLIEST = -62135596800 + 2 * 86400
+_LATEST = 253402300799 - 2 * 86400
+
+
+def _iso_seconds(value: Any) -> float | None:
+    if not isinstance(value, str):
+        return None
+    parsed = parse_iso(value)
+    return None if parsed is None else parsed.timestamp()
+
+
 def event_time(event: Event) -> float | None:
     """When the event happened, in epoch seconds: `timestamp`, else `timestamp_epoch`,
     else `_bsft_ts` (when Blueshift stored it). None when none of them is usable."""
-    stamp = event.get("timestamp")
-    if isinstance(stamp, str):
-        parsed = parse_iso(stamp)
-        if parsed is not None:
-            return parsed.timestamp()
-    epoch = _epoch_seconds(event.get("timestamp_epoch"))
-    if epoch is not None:
-        return epoch
-    stored = event.get("_bsft_ts")
-    if isinstance(stored, str):
-        parsed = parse_iso(stored)
-        if parsed is not None:
-            return parsed.timestamp()
+    seconds = _iso_seconds(event.get("timestamp"))
+    if seconds is not None and _EARLIEST <= seconds <= _LATEST:
+        return seconds
+    seconds = _epoch_seconds(event.get("timestamp_epoch"))
+    if seconds is not None and _EARLIEST <= seconds <= _LATEST:
+        return seconds
+    seconds = _iso_seconds(event.get("_bsft_ts"))
+    if seconds is not None and _EARLIEST <= seconds <= _LATEST:
+        return seconds
     return None
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from bsevents.errors import BadResponse, UsageProblem
-from bsevents.events import Event, check_events, load_json, sort_events
+from bsevents.events import Event, check_events, load_json, loads, sort_events
 from bsevents.source import EventsResult
 
 
@@ -62,13 +62,16 @@ def parse_saved(body: str, name: str = "the file") -> tuple[list[Event], list[st
         raise UsageProblem(f"{name} is empty", hint)
     try:
         data: Any = load_json(body.removeprefix("\ufeff"))
-    except json.JSONDecodeError as exc:
+    except ValueError as exc:
         lines = _ndjson(body)
         if lines is not None:
             return lines, []
-        raise UsageProblem(
-            f"{name} is not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})", hint
-        ) from None
+        where = (
+            f"{exc.msg} at line {exc.lineno} column {exc.colno}"
+            if isinstance(exc, json.JSONDecodeError)
+            else str(exc)
+        )
+        raise UsageProblem(f"{name} is not valid JSON ({where})", hint) from None
     notes: list[str] = []
     if isinstance(data, dict):
         if isinstance(data.get("item"), list):
@@ -88,7 +91,7 @@ def _ndjson(body: str) -> list[Event] | None:
         if not line.strip():
             continue
         try:
-            item = json.loads(line)
+            item = loads(line)
         except ValueError:
             return None
         if not isinstance(item, dict):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timezone
 
 import pytest
@@ -82,3 +83,25 @@ def test_parse_events_json_rejects_unexpected_bodies(body: bytes, problem: str) 
     with pytest.raises(BadResponse) as caught:
         parse_events_json(body)
     assert problem in caught.value.message
+
+
+@pytest.mark.parametrize(
+    "stamp", ["0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-23:59", "0001-01-01"]
+)
+def test_times_at_the_ends_of_the_calendar_are_unusable(stamp: str) -> None:
+    assert event_time({"timestamp": stamp}) is None
+    assert event_time({"timestamp": stamp, "timestamp_epoch": 10}) == 10
+
+
+def test_numbers_a_double_cannot_hold_never_come_out_as_infinity() -> None:
+    events = parse_events_json(b'[{"a": 1e400, "b": -1e999, "c": 0.5}]')
+    assert json.dumps(events, allow_nan=False) == (
+        '[{"a": 1.7976931348623157e+308, "b": -1.7976931348623157e+308, "c": 0.5}]'
+    )
+
+
+@pytest.mark.parametrize("literal", ["NaN", "Infinity", "-Infinity"])
+def test_nan_and_infinity_are_not_json(literal: str) -> None:
+    with pytest.raises(BadResponse) as caught:
+        parse_events_json(f'[{{"a": {literal}}}]'.encode())
+    assert f"{literal} is not valid JSON" in caught.value.message

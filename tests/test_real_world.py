@@ -144,3 +144,19 @@ def test_spinner_shows_on_a_terminal(standin: StandIn) -> None:
     assert re.search(r"\r. receiving \d+(\.\d)? [kM]B\x1b\[K", result.output)
     # It is erased before the data starts.
     assert re.search(r"\r\x1b\[K\[", result.output)
+
+
+def test_times_at_the_ends_of_the_calendar_do_not_break_any_view(cli: Any, tmp_path: Path) -> None:
+    path = tmp_path / "extreme.json"
+    path.write_text(
+        json.dumps(
+            [
+                {"event": "x", "timestamp": "0001-01-01T00:00:00+01:00"},
+                {"event": "y", "timestamp": "9999-12-31T23:59:59-23:59"},
+            ]
+        )
+    )
+    for view in ("table", "timeline", "csv", "json"):
+        result = cli("events", "--from-file", str(path), "--view", view)
+        assert result.exit_code == 0, (view, result.stderr)
+        assert "2 event(s) have no usable time" in result.stderr
