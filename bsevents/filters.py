@@ -59,9 +59,16 @@ class Selection:
 
 
 def parse_types(values: Iterable[str] | None) -> frozenset[str]:
-    """`--type` values: repeatable and comma-separated; blanks are ignored."""
-    names = {part.strip() for value in values or () for part in value.split(",")}
-    names.discard("")
+    """`--type` values: repeatable and comma-separated; blanks between commas are ignored,
+    but a --type that names nothing at all is refused (it would filter nothing)."""
+    names: set[str] = set()
+    for value in values or ():
+        given = {part.strip() for part in value.split(",")} - {""}
+        if not given:
+            raise UsageProblem(
+                f"--type {value!r} names no event", "for example --type purchase,add_to_cart"
+            )
+        names |= given
     return frozenset(names)
 
 

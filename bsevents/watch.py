@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from bsevents.errors import UsageProblem
+from bsevents.errors import RequestFailed, UsageProblem
 from bsevents.events import Event, event_key
 from bsevents.ledger import WINDOW_SECONDS, Budget
 from bsevents.source import FetchOptions, Notify, get_budget, get_customer_events
@@ -32,27 +32,40 @@ class WatchPlan:
     polls: int  # polls the budget allows this hour
 
 
-def plan(requested: float | None, budget: Budget) -> WatchPlan:
-    """The polling interval for a budget. Raises UsageProblem for an interval that would
-    run into the cap."""
-    usable = budget.remaining - KEEP
-    per_hour_allowed = budget.limit - KEEP
-    if requested is None:
-        interval = max(MIN_DEFAULT_INTERVAL, WINDOW_SECONDS / max(usable, 1))
-        return WatchPlan(interval, max(usable, 0))
-    if requested <= 0:
-        raise UsageProblem("the watch interval must be more than 0 seconds")
+def parse_interval(text: str, limit: int) -> float | None:
+    """`--watch`'s value as seconds (None for `auto`). Raises UsageProblem for text that is
+    not an interval, or an interval that would run into the cap `limit`: checked before
+    anything is spent."""
+    from bsevents.timefmt import parse_duration
+
+    if text == "auto":
+        return None
+    requested = parse_duration(text)
+    if requested is None or requested <= 0:
+        raise UsageProblem(
+            f"--watch {text!r} is not an interval", "for example --watch 8m, or plain --watch"
+        )
     per_hour = math.ceil(WINDOW_SECONDS / requested)
+    per_hour_allowed = limit - KEEP
     if per_hour > per_hour_allowed:
         shortest = WINDOW_SECONDS / per_hour_allowed if per_hour_allowed > 0 else WINDOW_SECONDS
         raise UsageProblem(
             f"--watch {duration_text(requested)} would poll {per_hour} times an hour, but the "
-            f"cap is {budget.limit} calls an hour and one is kept for you ({per_hour_allowed} "
+            f"cap is {limit} calls an hour and one is kept for you ({per_hour_allowed} "
             "for the watch)",
             f"use --watch {duration_text(math.ceil(shortest))} or longer, or plain --watch to "
             "let bsevents pace itself",
         )
-    return WatchPlan(requested, max(usable, 0))
+    return requested
+
+
+def plan(requested: float | None, budget: Budget) -> WatchPlan:
+    """The polling interval for a budget: `requested` (checked by parse_interval), or by
+    default the calls left, less the one kept, spread over the hour."""
+    usable = max(budget.remaining - KEEP, 0)
+    if requested is None:
+        return WatchPlan(max(MIN_DEFAULT_INTERVAL, WINDOW_SECONDS / max(usable, 1)), usable)
+    return WatchPlan(requested, usable)
 
 
 def watch(
@@ -64,6 +77,7 @@ def watch(
     on_new: Callable[[list[Event]], None],
     notify: Notify,
     warn: Notify,
+    keep: Callable[[Event], bool] = lambda event: True,
     sleep: Callable[[float], None] = time.sleep,
 ) -> str:
     """Poll until the budget is down to the call kept for the user; return why it stopped.
@@ -85,10 +99,21 @@ def watch(
         budget = get_budget(settings, warn=warn)
         if budget.remaining <= KEEP:
             return f"stopped: {budget.remaining} call left this hour, kept for you"
-        result = get_customer_events(
-            settings, uuid, FetchOptions(timeout=timeout, refresh=True), notify=notify, warn=warn
-        )
+        try:
+            result = get_customer_events(
+                settings,
+                uuid,
+                FetchOptions(timeout=timeout, refresh=True),
+                notify=notify,
+                warn=warn,
+            )
+        except RequestFailed as error:
+            # A server or network hiccup costs one poll, not the watch (the call is in
+            # the ledger all the same); a refused key or the cap do stop it.
+            warn(f"{error.message}; polling again in {duration_text(chosen.interval)}")
+            continue
         fresh = [e for e in result.events if event_key(e) not in seen]
         seen.update(event_key(e) for e in fresh)
-        if fresh:
-            on_new(fresh)
+        shown = [e for e in fresh if keep(e)]
+        if shown:
+            on_new(shown)

@@ -247,3 +247,63 @@ def test_a_search_answer_that_is_not_a_uuid_spends_no_events_call(
     assert "Search customer answered with a customer id that is not a UUID" in result.stderr
     assert [r.path for r in standin.requests] == [SEARCH]
     assert not list(isolated.rglob("pwned*"))
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--demo", "--curl"], "--curl is about calls to Blueshift; --demo makes none"),
+        (["--demo", "--watch"], "--watch is about calls to Blueshift; --demo makes none"),
+        (["--demo", "--offline"], "--offline is about calls to Blueshift; --demo makes none"),
+        (["--demo", "--new"], "--new is about calls to Blueshift; --demo makes none"),
+        ([CUSTOMER, "--curl", "--offline"], "--curl and --offline do not go together"),
+        ([CUSTOMER, "--watch", "--offline"], "--watch and --offline do not go together"),
+        ([CUSTOMER, "--watch", "--show", "x"], "--watch and --show do not go together"),
+        ([CUSTOMER, "--watch", "--view", "csv"], "--watch and --view csv do not go together"),
+        ([CUSTOMER, "--type", ""], "--type"),
+        (["--email", "maya@example.com", "--watch", "1m"], "--watch 1m would poll 60 times"),
+    ],
+)
+def test_contradictions_are_refused_before_anything_is_spent(
+    standin: StandIn, cli: Any, args: list[str], message: str
+) -> None:
+    standin.people["maya@example.com"] = [MAYA]
+    result = cli("events", *args)
+    assert result.exit_code == 2, result.stderr
+    assert message in result.stderr
+    assert standin.requests == []
+
+
+def test_watch_applies_the_filters_and_survives_a_failed_poll(standin: StandIn) -> None:
+    standin.customers[CUSTOMER] = [make_event(event_uuid="e-0")]
+    printed: list[list[str]] = []
+    warnings: list[str] = []
+    polls = 0
+
+    def fake_sleep(seconds: float) -> None:
+        nonlocal polls
+        polls += 1
+        if polls == 1:
+            standin.customers[CUSTOMER] += [
+                make_event(event_uuid="e-1", event="pageload"),
+                make_event(event_uuid="e-2", event="purchase"),
+            ]
+        if polls == 2:
+            standin.reply(Reply(500, {"message": "boom"}))
+        if polls == 3:
+            standin.customers[CUSTOMER].append(make_event(event_uuid="e-3", event="purchase"))
+
+    reason = watch(
+        resolve(),
+        CUSTOMER,
+        None,
+        timeout=5,
+        on_new=lambda events: printed.append([e["event_uuid"] for e in events]),
+        notify=lambda _: None,
+        warn=warnings.append,
+        sleep=fake_sleep,
+        keep=lambda event: event.get("event") == "purchase",
+    )
+    assert printed == [["e-2"], ["e-3"]]
+    assert any("500 boom" in w and "polling again in 6m40s" in w for w in warnings)
+    assert reason == "stopped: 1 call left this hour, kept for you"

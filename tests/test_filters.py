@@ -93,7 +93,7 @@ def test_blank_grep_is_a_usage_error() -> None:
 
 
 def test_parse_types_is_repeatable_and_comma_separated() -> None:
-    assert parse_types(["view,purchase", " search ", "", "a,,b"]) == {
+    assert parse_types(["view,purchase", " search ", "a,,b"]) == {
         "view",
         "purchase",
         "search",
@@ -220,3 +220,9 @@ def _general(text: str) -> datetime | None:
 @given(_shaped)
 def test_fast_iso_path_agrees_with_the_general_parser(text: str) -> None:
     assert parse_iso(text) == _general(text)
+
+
+@pytest.mark.parametrize("value", ["", ",", " , "])
+def test_a_type_that_names_nothing_is_refused(value: str) -> None:
+    with pytest.raises(UsageProblem, match="names no event"):
+        parse_types([value])

@@ -234,6 +234,17 @@ def events_command(
     if show is not None and chosen not in (None, View.json):
         raise UsageProblem("--show prints one event as JSON; it takes no other --view")
     # Every option is checked before the call: a typo must not cost one of the 10 an hour.
+    _refuse_contradictions(
+        local="--demo" if demo else "--from-file" if from_file is not None else None,
+        curl=curl,
+        watch=watch is not None,
+        offline=offline,
+        refresh=refresh,
+        force=force,
+        new=new,
+        show=show is not None,
+        view=chosen,
+    )
     criteria = make_criteria(types=types, since=since, until=until, grep=grep, utc=utc)
     picked = parse_fields(fields) if fields is not None else None
     dashboard: str | None = None
@@ -254,6 +265,10 @@ def events_command(
         resolved = resolve(profile=profile, region=region, base_url=base_url)
         if pager is None:
             pager = bool(resolved.values["pager"])
+        if watch is not None:
+            from bsevents.watch import parse_interval
+
+            interval = parse_interval(watch, resolved.hourly_cap)
         from bsevents.cli.who import resolve_customer
 
         who_uuid = resolve_customer(
@@ -264,7 +279,15 @@ def events_command(
         if watch is not None:
             from bsevents.cli.watching import run_watch
 
-            run_watch(resolved, who_uuid, watch, timeout=timeout, view=chosen, color=color)
+            run_watch(
+                resolved,
+                who_uuid,
+                interval,
+                timeout=timeout,
+                view=chosen,
+                color=color,
+                criteria=criteria,
+            )
             return
         options = source.FetchOptions(
             timeout=timeout, refresh=refresh, offline=offline, force=force, retries=retries
@@ -297,6 +320,59 @@ def events_command(
         dashboard_url=dashboard,
     )
     render(result, request)
+
+
+def _refuse_contradictions(
+    *,
+    local: str | None,
+    curl: bool,
+    watch: bool,
+    offline: bool,
+    refresh: bool,
+    force: bool,
+    new: bool,
+    show: bool,
+    view: View | None,
+) -> None:
+    """Refuse options that cannot apply together, rather than silently ignore one."""
+    live_only = {
+        "--curl": curl,
+        "--watch": watch,
+        "--offline": offline,
+        "--refresh": refresh,
+        "--force": force,
+        "--new": new,
+    }
+    if local is not None:
+        for name, given in live_only.items():
+            if given:
+                raise UsageProblem(
+                    f"{name} is about calls to Blueshift; {local} makes none",
+                    f"drop {name}, or give a customer instead of {local}",
+                )
+    clashes = {
+        "--curl": (
+            curl,
+            "prints the request and exits",
+            {
+                "--watch": watch,
+                "--offline": offline,
+                "--refresh": refresh,
+                "--force": force,
+                "--new": new,
+                "--show": show,
+            },
+        ),
+        "--watch": (
+            watch,
+            "polls live and prints only the new events",
+            {"--offline": offline, "--new": new, "--show": show, "--view csv": view is View.csv},
+        ),
+    }
+    for name, (given, what, others) in clashes.items():
+        for other, clash in others.items():
+            if given and clash:
+                raise UsageProblem(f"{name} and {other} do not go together: {name} {what}")
 
 
 def _report(result: EventsResult) -> None:

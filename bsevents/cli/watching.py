@@ -7,31 +7,30 @@ from typing import TYPE_CHECKING
 from bsevents import ui
 from bsevents.cli.output import ColorChoice
 from bsevents.cli.views import View
-from bsevents.errors import UsageProblem
 
 if TYPE_CHECKING:
     from bsevents.events import Event
+    from bsevents.filters import Criteria
     from bsevents.settings import Resolved
 
 
 def run_watch(
     resolved: Resolved,
     uuid: str,
-    interval: str,
+    requested: float | None,
     *,
     timeout: float,
     view: View | None,
     color: ColorChoice,
+    criteria: Criteria,
 ) -> None:
+    """Watch the customer (the interval already checked by watch.parse_interval): new
+    events that pass the filters, as a timeline on a terminal or NDJSON."""
     from bsevents.cli.output import make_console, stdout_is_terminal, write_chunks
-    from bsevents.timefmt import clock, parse_duration
+    from bsevents.filters import matches
+    from bsevents.timefmt import clock
     from bsevents.watch import watch
 
-    requested = None if interval == "auto" else parse_duration(interval)
-    if interval != "auto" and requested is None:
-        raise UsageProblem(
-            f"--watch {interval!r} is not an interval", "for example --watch 8m, or plain --watch"
-        )
     as_timeline = stdout_is_terminal() and view in (None, View.table, View.timeline)
 
     def on_new(events: list[Event]) -> None:
@@ -60,6 +59,7 @@ def run_watch(
             on_new=on_new,
             notify=ui.note,
             warn=ui.warn,
+            keep=lambda event: matches(event, criteria),
         )
     except KeyboardInterrupt:
         reason = "stopped"
