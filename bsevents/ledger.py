@@ -88,8 +88,11 @@ class Budget:
 
     @property
     def next_slot_at(self) -> float | None:
-        """When the oldest call in the window ages out, freeing a slot."""
-        return self.calls[0].at + WINDOW_SECONDS if self.calls else None
+        """When the next slot frees: when the oldest call in the window ages out or, past
+        the cap (after --force), when enough have aged out to bring it under the cap."""
+        if not self.calls:
+            return None
+        return self.calls[max(0, self.used - self.limit)].at + WINDOW_SECONDS
 
     @property
     def free_at(self) -> float | None:
@@ -97,9 +100,8 @@ class Budget:
         waits = []
         if self.blocked_until is not None and self.blocked_until > self.now:
             waits.append(self.blocked_until)
-        if self.used >= self.limit:
-            # The call that frees the slot we need is the (used - limit + 1)-th oldest.
-            waits.append(self.calls[self.used - self.limit].at + WINDOW_SECONDS)
+        if self.used >= self.limit and self.next_slot_at is not None:
+            waits.append(self.next_slot_at)
         return max(waits) if waits else None
 
 
@@ -272,6 +274,11 @@ class Ledger:
         except KeyboardInterrupt:
             self.finish(reservation, "interrupted", duration=time.monotonic() - started)
             raise
+
+    def clear_hold(self, account: str) -> None:
+        """End a hold: Blueshift has answered a call since the 429."""
+        with self._transaction() as db:
+            db.execute("DELETE FROM holds WHERE account = ?", (account,))
 
     def hold(self, account: str, until: float, reason: str) -> None:
         """Hold back live calls for the account until `until` (after a server 429)."""

@@ -172,7 +172,7 @@ def _fetch_live(
             except RateLimited:
                 if last_error is None:
                     raise
-                # A retry never crosses the cap: report the failure that needed it.
+                # Another process took the last call while we waited.
                 notify("not retrying: the hourly cap is reached")
                 raise last_error from None
             _announce(reservation.budget_after, notify)
@@ -186,14 +186,23 @@ def _fetch_live(
             except RequestFailed as error:
                 if attempt >= options.retries or not _retryable(error):
                     raise
+                budget = ledger.budget(account, settings.hourly_cap)
+                if budget.free_at is not None and not options.force:
+                    # A retry never crosses the cap: report the failure that needed it.
+                    when = clock_and_wait(budget.free_at, budget.now)
+                    notify(f"not retrying: the hourly cap is reached (next call free at {when})")
+                    raise
                 attempt += 1
                 last_error = error
                 jitter = 1 + random.random() / 2  # noqa: S311 - spreading retries, not secrecy
                 delay = options.retry_base * 2 ** (attempt - 1) * jitter
-                notify(f"{error.message}; retry {attempt} of {options.retries} in {delay:.1f} s")
+                reason = error.message.rstrip(".")
+                notify(f"{reason}; retry {attempt} of {options.retries} in {delay:.1f} s")
                 time.sleep(delay)
                 continue
             ledger.finish(reservation, "200", duration=fetched.elapsed, nbytes=len(fetched.body))
+            # Blueshift answered, so whatever hold a 429 left is over.
+            ledger.clear_hold(account)
             break
     fetched_at = time.time()
     stored = cache.store(

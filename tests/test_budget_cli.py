@@ -151,6 +151,9 @@ def test_server_429_holds_back_further_calls(standin: StandIn, cli: Any) -> None
     assert report["calls"][0]["status"] == "429"
     assert cli("events", CUSTOMER, "--force").exit_code == 0
     assert len(standin.show_events_requests()) == 2
+    # Blueshift answered again, so the hold is over.
+    assert quota(cli)["blocked_until"] is None
+    assert cli("events", CUSTOMER, "--refresh").exit_code == 0
 
 
 def test_retry_after_sets_the_hold(standin: StandIn, cli: Any) -> None:

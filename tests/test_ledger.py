@@ -125,3 +125,16 @@ def test_damaged_ledger_is_set_aside_and_replaced(tmp_path: Path) -> None:
     assert aside.read_bytes().startswith(b"this is not a database")
     assert len(said) == 1
     assert "the call ledger was unreadable and is kept as" in said[0]
+
+
+def test_next_slot_past_the_cap_is_when_a_call_becomes_possible(ledger: Ledger) -> None:
+    for i in range(5):
+        reserve(ledger, T0 + i, force=True)
+    budget = ledger.budget(ACCOUNT, 3, T0 + 10)
+    assert budget.next_slot_at == T0 + 2 + 3600 == budget.free_at
+
+
+def test_a_success_ends_the_hold(ledger: Ledger) -> None:
+    ledger.hold(ACCOUNT, T0 + 600, "429")
+    ledger.clear_hold(ACCOUNT)
+    assert ledger.budget(ACCOUNT, 3, T0).blocked_until is None
