@@ -53,7 +53,7 @@ def test_piped_output_is_the_objects_as_received_sorted(standin: StandIn, cli: A
     assert json.loads(result.stdout) == [early, late, untimed]
     # Key order and values pass through untouched.
     assert [list(e) for e in json.loads(result.stdout)] == [list(early), list(late), list(untimed)]
-    assert "1 event(s) have no usable time" in result.stderr
+    assert "1 event has no usable time" in result.stderr
 
 
 def test_no_events_prints_an_empty_array(standin: StandIn, cli: Any) -> None:

@@ -96,7 +96,7 @@ def test_json_on_a_terminal_escapes_but_keeps_the_data(saved: Path) -> None:
     done = run_on_pty("events", "--from-file", str(saved), "--json", "--color", "never")
     assert done.returncode == 0
     text = done.output.replace("\r\n", "\n")
-    assert text.startswith("1 event(s) have no usable time")  # the note, on stderr
+    assert text.startswith("1 event has no usable time")  # the note, on stderr
     shown = json.loads(text[text.index("\n[") :])
     assert shown == hostile_events()  # \\uXXXX escapes are the same data
 

@@ -72,7 +72,7 @@ def test_json_passes_the_objects_through_unchanged(published: Path, cli: Any) ->
     assert result.exit_code == 0
     # Timed first (add_to_cart by timestamp, identify by _bsft_ts), then the untimed one.
     assert json.loads(result.stdout) == [PUBLISHED[2], PUBLISHED[0], PUBLISHED[1]]
-    assert "1 event(s) have no usable time; they are listed last" in result.stderr
+    assert "1 event has no usable time; it is listed last" in result.stderr
 
 
 @pytest.mark.parametrize("view", ["table", "timeline", "ndjson", "csv"])
@@ -86,7 +86,7 @@ def test_every_view_shows_duplicates_and_flawed_values(
     assert result.stdout.count("identify") == 1
     assert result.stdout.count("pageload") == 1
     assert result.stdout.count("add_to_cart") == 1
-    assert "1 event(s) have no usable time" in result.stderr
+    assert "1 event has no usable time" in result.stderr
 
 
 def test_show_lists_both_events_sharing_a_uuid(published: Path, cli: Any) -> None:
@@ -159,4 +159,4 @@ def test_times_at_the_ends_of_the_calendar_do_not_break_any_view(cli: Any, tmp_p
     for view in ("table", "timeline", "csv", "json"):
         result = cli("events", "--from-file", str(path), "--view", view)
         assert result.exit_code == 0, (view, result.stderr)
-        assert "2 event(s) have no usable time" in result.stderr
+        assert "2 events have no usable time" in result.stderr

@@ -378,7 +378,11 @@ def _refuse_contradictions(
 def _report(result: EventsResult) -> None:
     untimed = count_trailing_untimed(result.events)
     if untimed:
-        ui.note(f"{untimed} event(s) have no usable time; they are listed last")
+        ui.note(
+            f"{untimed} event has no usable time; it is listed last"
+            if untimed == 1
+            else f"{untimed} events have no usable time; they are listed last"
+        )
     for note in result.notes:
         ui.note(note)
 

@@ -45,7 +45,8 @@ def _closed_pipe() -> None:
     # Python would complain again when flushing stdout at exit; point it at /dev/null.
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, sys.stdout.fileno())
-    raise SystemExit(1)
+    # The reader chose to stop (`| head`): that is not a failure of bsevents.
+    raise SystemExit(0)
 
 
 def make_console(color: ColorChoice, *, file: Any = None, width: int | None = None) -> Console:
