@@ -116,7 +116,19 @@ def get_customer_events(
         with Ledger.open(on_damage=warn) as ledger:
             left = ledger.budget(account, settings.hourly_cap, now).remaining
         return _from_store(stored, now, "from cache", left)
-    return _fetch_live(settings, uuid, options, key.value, account, cache, notify, warn, progress)
+    try:
+        return _fetch_live(
+            settings, uuid, options, key.value, account, cache, notify, warn, progress
+        )
+    except RateLimited as refused:
+        if stored is None and refused.status is None:
+            # The usual hint points at --offline, which has nothing to show here.
+            raise RateLimited(
+                refused.message,
+                f"nothing is stored for customer {uuid} yet, so --offline has nothing to "
+                "show; --force sends anyway",
+            ) from None
+        raise
 
 
 def _nothing_stored(uuid: str) -> RequestFailed:
