@@ -76,7 +76,8 @@ def _shown(value: str, limit: int = 60) -> str:
     return repr(shorten(clean(value), limit))
 
 
-_EMAIL_RE = re.compile(r"^[^@\s\"'<>(),;:\\\[\]]+@[^@\s\"'<>(),;:\\\[\]]+\.[A-Za-z0-9-]{2,}$")
+# Local parts may hold an apostrophe (o'brien@…); the domain may not.
+_EMAIL_RE = re.compile(r"^[^@\s\"<>(),;:\\\[\]]+@[^@\s\"'<>(),;:\\\[\]]+\.[A-Za-z0-9-]{2,}$")
 
 
 def check_email(text: str) -> str:

@@ -265,9 +265,7 @@ def test_process_killed_mid_request_still_counts(standin: StandIn, cli: Any) -> 
     assert report["calls"][0]["status"] == "pending"
 
 
-def test_refusal_does_not_offer_offline_when_nothing_is_stored(
-    standin: StandIn, cli: Any
-) -> None:
+def test_refusal_does_not_offer_offline_when_nothing_is_stored(standin: StandIn, cli: Any) -> None:
     other = "0f3c2a9e-7d41-4b8e-9a55-3e1f6c8d2b70"
     standin.customers[CUSTOMER] = [E1]
     for _ in range(10):

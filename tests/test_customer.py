@@ -58,3 +58,12 @@ def test_rejects_everything_else_with_an_example(text: str, problem: str) -> Non
     assert problem in caught.value.message
     assert caught.value.hint is not None
     assert "51aceb79-2cbc-4e2b-a132-b02de69bba15" in caught.value.hint
+
+
+@pytest.mark.parametrize(
+    "address", ["maya@example.com", "o'brien@example.co.uk", " <maya+tag@example.com> "]
+)
+def test_email_addresses_accepted(address: str) -> None:
+    from bsevents.customer import check_email
+
+    assert check_email(address) == address.strip(" <>")
