@@ -6,19 +6,19 @@ from __future__ import annotations
 
 import os
 import shutil
-import sys
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import typer
 
+from tests.script import SCRIPT
+
 TESTS = Path(__file__).parent
 PROJECT = TESTS.parent
 DATA = TESTS / "data" / "completion"
 SHELL_DRIVERS = TESTS / "shells"
 COMPLETIONS = PROJECT / "completions"
-SCRIPT = Path(sys.executable).with_name("bsevents")
 
 # In tests/data/completion/index.json, most recent first.
 ANA = "51aceb79-2cbc-4e2b-a132-b02de69bba15"

@@ -11,13 +11,11 @@ import os
 import select
 import struct
 import subprocess
-import sys
 import termios
 import time
 from dataclasses import dataclass
-from pathlib import Path
 
-SCRIPT = Path(sys.executable).with_name("bsevents")
+from tests.script import SCRIPT
 
 
 @dataclass

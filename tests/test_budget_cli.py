@@ -8,15 +8,14 @@ import os
 import re
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
 
 from tests.conftest import API_KEY, CUSTOMER, make_event
+from tests.script import SCRIPT
 from tests.standin import Reply, StandIn
 
-SCRIPT = Path(sys.executable).with_name("bsevents")
 E1 = make_event(event="identify", event_uuid="e-1", timestamp="2026-11-28T10:00:00Z")
 E2 = make_event(event="pageload", event_uuid="e-2", timestamp="2026-11-28T10:01:00Z")
 E3 = make_event(event="purchase", event_uuid="e-3", timestamp="2026-11-28T10:02:00Z")

@@ -6,13 +6,11 @@ import json
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 from bsevents import __version__
 from tests.conftest import API_KEY, CUSTOMER, make_event
+from tests.script import SCRIPT
 from tests.standin import StandIn
-
-SCRIPT = Path(sys.executable).with_name("bsevents")
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:

@@ -6,15 +6,13 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
 
 from tests.conftest import CUSTOMER, make_event
+from tests.script import SCRIPT
 from tests.standin import Reply, StandIn
-
-SCRIPT = Path(sys.executable).with_name("bsevents")
 
 
 def test_kill_at_any_moment_leaves_readable_state(

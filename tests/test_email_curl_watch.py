@@ -8,7 +8,6 @@ import re
 import shutil
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -19,9 +18,9 @@ from bsevents import __version__
 from bsevents.settings import resolve
 from bsevents.watch import watch
 from tests.conftest import API_KEY, CUSTOMER, make_event
+from tests.script import SCRIPT
 from tests.standin import SEARCH, Reply, StandIn
 
-SCRIPT = Path(sys.executable).with_name("bsevents")
 OTHER = "0f3c2a9e-7d41-4b8e-9a55-3e1f6c8d2b70"
 MAYA = {
     "uuid": CUSTOMER,

@@ -10,7 +10,6 @@ from __future__ import annotations
 import base64
 import os
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,11 +17,11 @@ from typing import Any
 import pytest
 
 from tests.conftest import CUSTOMER, make_event
+from tests.script import SCRIPT
 from tests.standin import Reply, StandIn
 
 SECRET = "scan-secret-5f2b9c1e7d3a4b6c"
 WRONG = "scan-wrong-0a1b2c3d4e5f6071"  # a key Blueshift rejects is just as secret
-SCRIPT = Path(sys.executable).with_name("bsevents")
 
 
 def forms(key: str) -> list[bytes]:

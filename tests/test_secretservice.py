@@ -23,9 +23,9 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import API_KEY, CUSTOMER, make_event
+from tests.script import SCRIPT
 from tests.standin import StandIn
 
-SCRIPT = Path(sys.executable).with_name("bsevents")
 SECRET_SERVICE = "keyring.backends.SecretService.Keyring"
 NEEDED = {"dbus-daemon": "dbus", "gnome-keyring-daemon": "gnome-keyring"}
 

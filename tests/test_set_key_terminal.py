@@ -7,13 +7,12 @@ import select
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
 
 from bsevents.paths import config_dir
+from tests.script import SCRIPT
 
-SCRIPT = Path(sys.executable).with_name("bsevents")
 KEY = "typed-key-0123456789WXYZ"
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="needs a POSIX pseudo-terminal")
