@@ -27,6 +27,7 @@ SEARCH = "customers"
 WARN_AT_REMAINING = 3  # warn before a call after which this many or fewer remain
 REFUSAL_HINT = "--offline shows the last stored response; --force sends anyway"
 PENDING = "pending"  # the call went out and no outcome was recorded (yet)
+ANY_ACCOUNT = "*"  # a hold on every account (after a damaged ledger)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS calls (
@@ -75,8 +76,9 @@ class Budget:
 
     limit: int
     calls: tuple[Call, ...]  # show_events calls in the window, oldest first
-    blocked_until: float | None  # a hold after a server 429
+    blocked_until: float | None  # a hold after a server 429 or a damaged ledger
     now: float
+    hold_reason: str | None = None  # "429" or "damaged ledger"
 
     @property
     def used(self) -> int:
@@ -151,21 +153,37 @@ class Ledger:
         cls, path: Path | None = None, on_damage: Callable[[str], None] | None = None
     ) -> Ledger:
         """Open the ledger; a damaged file is moved aside (kept for inspection), reported
-        through `on_damage`, and replaced by a new, empty ledger."""
+        through `on_damage`, and replaced by a new ledger.
+
+        The damaged file may have counted calls in the last hour that can no longer be
+        read, so counting is conservative: if it was written to within the window, live
+        calls (of every account) are held until that write ages out; --force overrides.
+        """
         target = path or ledger_path()
         try:
             return cls(target)
         except DamagedLedger:
+            last_write = target.stat().st_mtime
             aside = set_aside(target)
             for suffix in ("-wal", "-shm"):
                 with contextlib.suppress(OSError):
                     target.with_name(target.name + suffix).unlink()
-            if on_damage is not None:
-                on_damage(
-                    f"the call ledger was unreadable and is kept as {aside}; counting "
-                    "starts again (Blueshift's own limit still applies)"
+            ledger = cls(target)
+            until = last_write + WINDOW_SECONDS
+            message = f"the call ledger was unreadable and is kept as {aside}"
+            if until > time.time():
+                ledger.hold(ANY_ACCOUNT, until, "damaged ledger")
+                from bsevents.timefmt import clock_and_wait
+
+                message += (
+                    "; it may have counted calls this hour, so live calls are held until "
+                    f"{clock_and_wait(until, time.time())} (--force overrides)"
                 )
-            return cls(target)
+            else:
+                message += "; it was last written over an hour ago, so nothing is lost"
+            if on_damage is not None:
+                on_damage(message)
+            return ledger
 
     def close(self) -> None:
         self._db.close()
@@ -193,10 +211,13 @@ class Ledger:
             "AND at > ? ORDER BY at, id",
             (account, SHOW_EVENTS, now - WINDOW_SECONDS),
         ).fetchall()
-        hold = db.execute("SELECT until FROM holds WHERE account = ?", (account,)).fetchone()
+        hold = db.execute(
+            "SELECT until, reason FROM holds WHERE account IN (?, ?) ORDER BY until DESC",
+            (account, ANY_ACCOUNT),
+        ).fetchone()
         blocked = hold[0] if hold and hold[0] > now else None
         calls = tuple(Call(at, uuid, status, bool(forced)) for at, uuid, status, forced in rows)
-        return Budget(limit, calls, blocked, now)
+        return Budget(limit, calls, blocked, now, hold[1] if blocked else None)
 
     def budget(self, account: str, limit: int, now: float | None = None) -> Budget:
         """The account's budget now, without reserving anything."""
@@ -276,7 +297,8 @@ class Ledger:
             raise
 
     def clear_hold(self, account: str) -> None:
-        """End a hold: Blueshift has answered a call since the 429."""
+        """End a hold after a 429: Blueshift has answered a call since. (A hold after a
+        damaged ledger stays: one answer says nothing about the calls it lost.)"""
         with self._transaction() as db:
             db.execute("DELETE FROM holds WHERE account = ?", (account,))
 
@@ -308,7 +330,12 @@ def refusal(budget: Budget) -> RateLimited:
     assert free_at is not None
     when = clock_and_wait(free_at, budget.now)
     if budget.blocked_until is not None and budget.blocked_until > budget.now:
-        message = f"Blueshift answered 429 (rate limit); live calls are held until {when}"
+        why = (
+            "the call ledger was damaged and may have counted calls this hour"
+            if budget.hold_reason == "damaged ledger"
+            else "Blueshift answered 429 (rate limit)"
+        )
+        message = f"{why}; live calls are held until {when}"
     else:
         message = (
             f"hourly budget used: {budget.used} of {budget.limit} show_events calls in the "

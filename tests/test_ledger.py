@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import time
 from pathlib import Path
 
 import pytest
@@ -114,17 +116,33 @@ def test_budget_properties() -> None:
     assert budget.next_slot_at == T0 + 3600
 
 
-def test_damaged_ledger_is_set_aside_and_replaced(tmp_path: Path) -> None:
+def test_damaged_ledger_is_set_aside_and_counting_is_conservative(tmp_path: Path) -> None:
     path = tmp_path / "ledger.sqlite3"
-    path.write_bytes(b"this is not a database" * 100)
+    path.write_bytes(b"this is not a database" * 100)  # written just now
     said: list[str] = []
     ledger = Ledger.open(path, on_damage=said.append)
-    reserve(ledger, T0)
-    assert ledger.budget(ACCOUNT, 3, T0).used == 1
     [aside] = tmp_path.glob("ledger.sqlite3.damaged-*")
     assert aside.read_bytes().startswith(b"this is not a database")
     assert len(said) == 1
     assert "the call ledger was unreadable and is kept as" in said[0]
+    assert "live calls are held until" in said[0]
+    # The lost file may have counted calls this hour: every account is held until its
+    # last write ages out, and --force still goes through.
+    with pytest.raises(RateLimited) as refused:
+        reserve(ledger, time.time())
+    assert "the call ledger was damaged" in refused.value.message
+    reserve(ledger, time.time(), force=True)
+
+
+def test_damaged_ledger_written_long_ago_loses_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "ledger.sqlite3"
+    path.write_bytes(b"garbage" * 100)
+    old = time.time() - 2 * 3600
+    os.utime(path, (old, old))
+    said: list[str] = []
+    ledger = Ledger.open(path, on_damage=said.append)
+    assert "last written over an hour ago" in said[0]
+    reserve(ledger, time.time())
 
 
 def test_next_slot_past_the_cap_is_when_a_call_becomes_possible(ledger: Ledger) -> None:

@@ -43,8 +43,13 @@ def budget_lines(budget: Budget) -> list[str]:
     if budget.next_slot_at is not None:
         lines.append(f"next call frees at {clock_and_wait(budget.next_slot_at, budget.now)}")
     if budget.blocked_until is not None:
+        after = (
+            "a damaged call ledger"
+            if budget.hold_reason == "damaged ledger"
+            else "a 429 from Blueshift"
+        )
         lines.append(
-            "held after a 429 from Blueshift until "
+            f"held after {after} until "
             f"{clock_and_wait(budget.blocked_until, budget.now)} (--force overrides)"
         )
     if budget.calls:
