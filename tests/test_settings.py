@@ -321,3 +321,11 @@ def test_boolean_setting_round_trips_through_the_file(cli: Any) -> None:
     bad = cli("config", "set", "pager", "maybe")
     assert bad.exit_code == 2
     assert "expected true or false, got 'maybe'" in bad.stderr
+
+
+def test_a_negative_value_is_a_value_not_an_option(cli: Any) -> None:
+    result = cli("config", "set", "cache-ttl", "-1")
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[0] == (
+        "error: expected 0 or a positive whole number, got '-1'"
+    )

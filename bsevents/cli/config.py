@@ -142,7 +142,7 @@ def _env_overrides(name: str) -> None:
         ui.note(f"{env} is set here, and takes precedence over the settings file")
 
 
-@app.command("set")
+@app.command("set", context_settings={"ignore_unknown_options": True})
 def set_setting(
     name: Annotated[str, typer.Argument(metavar="NAME", help="A setting: see `config show`.")],
     value: Annotated[str, typer.Argument(metavar="VALUE")],
