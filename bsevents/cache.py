@@ -232,7 +232,7 @@ def update_index(
     with _changing_index(root) as index:
         old = next((c for c in index.customers if c.get("uuid") == uuid), {})
         index.customers[:] = [c for c in index.customers if c.get("uuid") != uuid]
-        looked_up = next((e["email"] for e in index.emails if e.get("uuid") == uuid), None)
+        looked_up = next((e.get("email") for e in index.emails if e.get("uuid") == uuid), None)
         index.customers.insert(
             0,
             {

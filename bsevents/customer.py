@@ -15,7 +15,7 @@ EXAMPLE_URL = f"https://app.getblueshift.com/dashboard#/app/customer/{EXAMPLE_UU
 
 _HEX = "[0-9a-fA-F]"
 _UUID = f"{_HEX}{{8}}-{_HEX}{{4}}-{_HEX}{{4}}-{_HEX}{{4}}-{_HEX}{{12}}"
-UUID_RE = re.compile(f"^{_UUID}$")
+UUID_RE = re.compile(f"^{_UUID}\\Z")  # \Z: unlike $, no newline may follow
 # In a dashboard URL the UUID is the path segment after "customer/", wherever the
 # browser put it (after "#" in the single-page app, or in the path proper).
 _URL_UUID_RE = re.compile(f"/customer/({_UUID})(?=[/?#]|$)")
@@ -77,7 +77,7 @@ def _shown(value: str, limit: int = 60) -> str:
 
 
 # Local parts may hold an apostrophe (o'brien@…); the domain may not.
-_EMAIL_RE = re.compile(r"^[^@\s\"<>(),;:\\\[\]]+@[^@\s\"'<>(),;:\\\[\]]+\.[A-Za-z0-9-]{2,}$")
+_EMAIL_RE = re.compile(r"^[^@\s\"<>(),;:\\\[\]]+@[^@\s\"'<>(),;:\\\[\]]+\.[A-Za-z0-9-]{2,}\Z")
 
 
 def check_email(text: str) -> str:

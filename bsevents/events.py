@@ -205,9 +205,14 @@ def _epoch_seconds(value: Any) -> float | None:
             value = float(value.strip())
         except ValueError:
             return None
-    if not isinstance(value, (int, float)) or not math.isfinite(value):
+    if not isinstance(value, (int, float)):
         return None
-    seconds = float(value)
+    try:
+        seconds = float(value)  # an int too large for a float raises OverflowError
+    except OverflowError:
+        return None
+    if not math.isfinite(seconds):
+        return None
     if abs(seconds) > _EPOCH_MS_THRESHOLD:
         seconds /= 1000.0
     # Outside what datetime can represent: treat as unusable rather than crash later.

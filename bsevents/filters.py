@@ -97,12 +97,16 @@ def parse_when(
         raise UsageProblem(
             f"{option}: {stripped!r} is not a date, a date-time or a duration", WHEN_HINT
         )
-    if _HAS_ZONE_RE.search(stripped) is None:
-        naive = parsed.replace(tzinfo=None)
-        parsed = naive.replace(tzinfo=tz) if tz is not None else naive.astimezone()
-    if end_of_day and _DATE_ONLY_RE.fullmatch(stripped):
-        return (parsed + timedelta(days=1)).timestamp() - 1e-6
-    return parsed.timestamp()
+    try:
+        if _HAS_ZONE_RE.search(stripped) is None:
+            naive = parsed.replace(tzinfo=None)
+            parsed = naive.replace(tzinfo=tz) if tz is not None else naive.astimezone()
+        if end_of_day and _DATE_ONLY_RE.fullmatch(stripped):
+            return (parsed + timedelta(days=1)).timestamp() - 1e-6
+        return parsed.timestamp()
+    except (OverflowError, ValueError, OSError):
+        # The first or last days of the calendar: no event can be there.
+        raise UsageProblem(f"{option}: {stripped!r} is too far in time", WHEN_HINT) from None
 
 
 def make_criteria(

@@ -163,7 +163,9 @@ class Ledger:
         try:
             return cls(target)
         except DamagedLedger:
-            last_write = target.stat().st_mtime
+            # A modification time in the future (a skewed clock, a copied file) must not
+            # hold calls for longer than an hour from now.
+            last_write = min(target.stat().st_mtime, time.time())
             aside = set_aside(target)
             for suffix in ("-wal", "-shm"):
                 with contextlib.suppress(OSError):

@@ -14,9 +14,10 @@ import re
 # C0 controls, DEL, C1 controls (0x9b is a one-byte CSI on some terminals), the
 # bidirectional embeddings, overrides and isolates, the marks that steer them, and the
 # Unicode line and paragraph separators that some terminals treat as newlines.
-# ... and the invisible ones (zero-width space, joiners, word joiner, BOM): `purchase`
-# followed by one of them looks like `purchase` and is not.
-_NON_C0 = "\x7f-\x9f\u061c\u200b-\u200f\u202a-\u202e\u2060\u2066-\u2069\u2028\u2029\ufeff"
+# ... and the invisible ones (zero-width space, word joiner, BOM): `purchase` followed by
+# one of them looks like `purchase` and is not. The zero-width (non-)joiners U+200C and
+# U+200D stay: Persian and Indic text and emoji sequences need them.
+_NON_C0 = "\x7f-\x9f\u061c\u200b\u200e\u200f\u202a-\u202e\u2060\u2066-\u2069\u2028\u2029\ufeff"
 UNSAFE_RE = re.compile(f"[\x00-\x1f{_NON_C0}]")
 # json.dumps already escapes C0 controls inside strings, so in JSON text they are only
 # the layout's own whitespace; the rest it leaves raw when ensure_ascii is off.

@@ -117,7 +117,7 @@ def _from_postman(collection: dict[str, Any], name: str, hint: str) -> tuple[Any
                 if response.get("code", 200) != 200:
                     continue
                 try:
-                    parsed = json.loads(response["body"])
+                    parsed = loads(response["body"])
                 except ValueError:
                     continue
                 if isinstance(parsed, list):

@@ -52,7 +52,7 @@ def parse_duration(text: str, *, bare_seconds: bool = True) -> float | None:
     import re
 
     value = "".join(text.split()).lower()
-    if value.isdigit():
+    if value.isascii() and value.isdigit():  # "²".isdigit() is True too
         return float(value) if bare_seconds else None
     parts = re.findall(r"(\d+(?:\.\d+)?)([smhdw])", value)
     if not parts or "".join(n + u for n, u in parts) != value:

@@ -24,6 +24,11 @@ if TYPE_CHECKING:
 
 MIN_DEFAULT_INTERVAL = 360.0  # 6 minutes
 KEEP = 1  # calls left for the user when a watch stops
+MAX_INTERVAL = 86400.0  # a watch that polls less than daily is not watching
+
+
+def _events(n: int) -> str:
+    return f"{n} event" if n == 1 else f"{n} events"
 
 
 @dataclass(frozen=True)
@@ -44,6 +49,10 @@ def parse_interval(text: str, limit: int) -> float | None:
     if requested is None or requested <= 0:
         raise UsageProblem(
             f"--watch {text!r} is not an interval", "for example --watch 8m, or plain --watch"
+        )
+    if requested > MAX_INTERVAL:
+        raise UsageProblem(
+            f"--watch {text} is longer than a day", "for example --watch 30m, or plain --watch"
         )
     per_hour = math.ceil(WINDOW_SECONDS / requested)
     per_hour_allowed = limit - KEEP
@@ -83,6 +92,11 @@ def watch(
     """Poll until the budget is down to the call kept for the user; return why it stopped.
     Ctrl-C (KeyboardInterrupt) propagates to the caller, which treats it as a clean stop."""
     budget = get_budget(settings, warn=warn)
+    if budget.free_at is not None:
+        # At the cap, or held after a 429: not one poll could go out.
+        from bsevents.ledger import refusal
+
+        raise refusal(budget)
     chosen = plan(requested, budget)
     if budget.remaining <= KEEP:
         return f"not watching: {budget.remaining} call left this hour, kept for you"
@@ -92,7 +106,7 @@ def watch(
     seen = {event_key(e) for e in baseline.events}
     notify(
         f"watching {uuid} every {duration_text(chosen.interval)} · {chosen.polls} polls left "
-        f"this hour · {len(baseline.events)} events so far · Ctrl-C to stop"
+        f"this hour · {_events(len(baseline.events))} so far · Ctrl-C to stop"
     )
     while True:
         sleep(chosen.interval)

@@ -187,7 +187,7 @@ def test_watch_prints_new_events_and_stops_at_the_budget(standin: StandIn) -> No
     assert sleeps == [400.0] * 9  # 9 usable calls spread over the hour
     assert notes[0] == (
         f"watching {CUSTOMER} every 6m40s · 9 polls left this hour · "
-        "1 events so far · Ctrl-C to stop"
+        "1 event so far · Ctrl-C to stop"
     )
 
 

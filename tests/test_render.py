@@ -295,7 +295,7 @@ def test_timeline_lists_untimed_events_last_and_marks_new_ones() -> None:
     ]
     render_timeline(out, events, title="t", tz=UTC, highlight=lambda e: e["event"] == "b")
     text = text_of(out)
-    assert "Without a usable time\n1 event(s), in the order received\n●" in text
+    assert "Without a usable time\n1 event, in the order received\n●" in text
     assert text.endswith("● new\n")
 
 

@@ -56,7 +56,12 @@ def make_console(color: ColorChoice, *, file: Any = None, width: int | None = No
     colour even into a pipe, and despite NO_COLOR (an explicit flag wins, as
     no-color.org recommends); never: no escape sequences at all.
     """
-    from rich.console import Console
+    from rich.console import Console as RichConsole
+
+    class Console(RichConsole):
+        def on_broken_pipe(self) -> None:
+            # rich would exit 1; a reader that stops early is no failure (see _closed_pipe).
+            _closed_pipe()
 
     target = file if file is not None else sys.stdout
     options: dict[str, Any] = {"highlight": False, "soft_wrap": False, "emoji": False}

@@ -171,7 +171,8 @@ def render_timeline(
         else:
             items.append(Line([]))
             items.append(Line([("Without a usable time", DAY_STYLE)]))
-            header = [(f"{count(len(session.events))} event(s), in the order received", DIM)]
+            n = len(session.events)
+            header = [(f"{count(n)} event{'s' if n != 1 else ''}, in the order received", DIM)]
         items.append(Line(header))
         pairs = list(zip(session.events, session.times, strict=True))
         if reverse:
