@@ -87,6 +87,7 @@ def watch(
     notify: Notify,
     warn: Notify,
     keep: Callable[[Event], bool] = lambda event: True,
+    retries: int = 2,
     sleep: Callable[[float], None] = time.sleep,
 ) -> str:
     """Poll until the budget is down to the call kept for the user; return why it stopped.
@@ -117,7 +118,7 @@ def watch(
             result = get_customer_events(
                 settings,
                 uuid,
-                FetchOptions(timeout=timeout, refresh=True),
+                FetchOptions(timeout=timeout, refresh=True, retries=retries),
                 notify=notify,
                 warn=warn,
             )

@@ -244,6 +244,12 @@ def events_command(
         new=new,
         show=show is not None,
         view=chosen,
+        shaping={
+            "--fields": fields is not None,
+            "--limit": limit is not None,
+            "--all": show_all,
+            "--reverse": reverse,
+        },
     )
     criteria = make_criteria(types=types, since=since, until=until, grep=grep, utc=utc)
     picked = parse_fields(fields) if fields is not None else None
@@ -287,6 +293,8 @@ def events_command(
                 view=chosen,
                 color=color,
                 criteria=criteria,
+                utc=utc,
+                retries=retries,
             )
             return
         options = source.FetchOptions(
@@ -333,8 +341,10 @@ def _refuse_contradictions(
     new: bool,
     show: bool,
     view: View | None,
+    shaping: dict[str, bool],
 ) -> None:
-    """Refuse options that cannot apply together, rather than silently ignore one."""
+    """Refuse options that cannot apply together, rather than silently ignore one.
+    `shaping` holds the options that shape a whole listing (meaningless for --watch)."""
     live_only = {
         "--curl": curl,
         "--watch": watch,
@@ -366,7 +376,15 @@ def _refuse_contradictions(
         "--watch": (
             watch,
             "polls live and prints only the new events",
-            {"--offline": offline, "--new": new, "--show": show, "--view csv": view is View.csv},
+            {
+                "--offline": offline,
+                "--new": new,
+                "--show": show,
+                "--refresh": refresh,
+                "--force": force,
+                "--view csv": view is View.csv,
+                **shaping,
+            },
         ),
     }
     for name, (given, what, others) in clashes.items():

@@ -23,9 +23,13 @@ def run_watch(
     view: View | None,
     color: ColorChoice,
     criteria: Criteria,
+    utc: bool = False,
+    retries: int = 2,
 ) -> None:
     """Watch the customer (the interval already checked by watch.parse_interval): new
     events that pass the filters, as a timeline on a terminal or NDJSON."""
+    from datetime import timezone
+
     from bsevents.cli.output import make_console, stdout_is_terminal, write_chunks
     from bsevents.filters import matches
     from bsevents.timefmt import clock
@@ -44,7 +48,8 @@ def run_watch(
 
             count = f"{len(ordered)} new event{'s' if len(ordered) != 1 else ''}"
             title = f"{count} at {clock(time.time())}"
-            render_timeline(make_console(color), ordered, title=title)
+            tz = timezone.utc if utc else None
+            render_timeline(make_console(color), ordered, title=title, tz=tz)
         else:
             from bsevents.render.jsonout import ndjson_chunks
 
@@ -60,6 +65,7 @@ def run_watch(
             notify=ui.note,
             warn=ui.warn,
             keep=lambda event: matches(event, criteria),
+            retries=retries,
         )
     except KeyboardInterrupt:
         reason = "stopped"
