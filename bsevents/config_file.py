@@ -19,6 +19,7 @@ from bsevents.errors import UsageProblem
 
 if TYPE_CHECKING:
     from tomlkit import TOMLDocument
+    from tomlkit.items import Table
 
 DEFAULT_PROFILE = "default"
 # A profile name is a TOML table name, a keyring user name and part of messages: keep it
@@ -167,3 +168,26 @@ def update_config(
 
     write_private_atomic(current.path, tomlkit.dumps(document).encode("utf-8"))
     return current.path
+
+
+def profile_table(
+    document: TOMLDocument, profile: str, *, create: Mapping[str, Any] | None = None
+) -> Table | None:
+    """The profile's table in `document`. With `create`, a missing one is added holding
+    those keys (followed by a blank line, as a person would write it)."""
+    import tomlkit
+
+    profiles = document.get("profiles")
+    if profiles is None:
+        if create is None:
+            return None
+        profiles = tomlkit.table(is_super_table=True)
+        document["profiles"] = profiles
+    table = profiles.get(profile)
+    if table is None and create is not None:
+        table = tomlkit.table()
+        for key, value in create.items():
+            table[key] = value
+        table.add(tomlkit.nl())
+        profiles[profile] = table
+    return table

@@ -141,18 +141,12 @@ def _update_key_file(change: Callable[[TOMLDocument], None]) -> Path:
 
 def file_set(profile: str, value: str) -> Path:
     """Keep the key in the plain-text file (0600 in the 0700 config directory)."""
-    import tomlkit
+    from bsevents.config_file import profile_table
 
     def change(document: TOMLDocument) -> None:
-        profiles = document.get("profiles")
-        if profiles is None:
-            profiles = tomlkit.table(is_super_table=True)
-            document["profiles"] = profiles
-        entry = profiles.get(profile)
-        if entry is None:
-            entry = tomlkit.table()
-            profiles[profile] = entry
-        entry["api-key"] = value
+        table = profile_table(document, profile, create={"api-key": value})
+        assert table is not None
+        table["api-key"] = value
 
     return _update_key_file(change)
 

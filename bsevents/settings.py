@@ -26,13 +26,19 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from bsevents.config_file import DEFAULT_PROFILE, PROFILE_RE, ConfigFile, load_config, update_config
+from bsevents.config_file import (
+    DEFAULT_PROFILE,
+    PROFILE_RE,
+    ConfigFile,
+    load_config,
+    profile_table,
+    update_config,
+)
 from bsevents.errors import UsageProblem
 from bsevents.regions import DEFAULT_REGION, REGIONS, check_base_url, check_region
 
 if TYPE_CHECKING:
     from tomlkit import TOMLDocument
-    from tomlkit.items import Table
 
 __all__ = ["DEFAULT_PROFILE", "SETTINGS", "ConfigFile", "Resolved", "Setting", "load_config"]
 
@@ -260,29 +266,6 @@ def resolve(
 # --- changing the settings file ------------------------------------------------------
 
 
-def _profile_table(
-    document: TOMLDocument, profile: str, *, create: Mapping[str, Any] | None = None
-) -> Table | None:
-    """The profile's table in `document`. With `create`, a missing one is added holding
-    those keys (followed by a blank line, as a person would write it)."""
-    import tomlkit
-
-    profiles = document.get("profiles")
-    if profiles is None:
-        if create is None:
-            return None
-        profiles = tomlkit.table(is_super_table=True)
-        document["profiles"] = profiles
-    table = profiles.get(profile)
-    if table is None and create is not None:
-        table = tomlkit.table()
-        for key, value in create.items():
-            table[key] = value
-        table.add(tomlkit.nl())
-        profiles[profile] = table
-    return table
-
-
 def set_value(profile: str, name: str, text: str) -> tuple[Setting, Any]:
     """Check `text` for the setting and store it in the profile: (setting, typed value)."""
     profile = check_profile_name(profile)
@@ -290,7 +273,7 @@ def set_value(profile: str, name: str, text: str) -> tuple[Setting, Any]:
     value = setting.parse(text)
 
     def change(document: TOMLDocument) -> None:
-        table = _profile_table(document, profile, create={setting.name: value})
+        table = profile_table(document, profile, create={setting.name: value})
         assert table is not None
         table[setting.name] = value
 
@@ -306,7 +289,7 @@ def unset_value(profile: str, name: str) -> bool:
         return False
 
     def change(document: TOMLDocument) -> None:
-        table = _profile_table(document, profile)
+        table = profile_table(document, profile)
         if table is not None and setting.name in table:
             del table[setting.name]
 
@@ -322,7 +305,7 @@ def ensure_profile(profile: str) -> bool:
         return False
 
     def change(document: TOMLDocument) -> None:
-        _profile_table(document, profile, create={})
+        profile_table(document, profile, create={})
 
     update_config(change)
     return True

@@ -262,7 +262,8 @@ def test_insecure_storage_writes_a_private_file_and_warns(
     assert (mode(key_file()), mode(key_file().parent)) == (0o600, 0o700)
     text = key_file().read_text(encoding="utf-8")
     assert text.startswith("# Blueshift API keys kept in PLAIN TEXT")
-    assert text.endswith(f'[profiles.default]\napi-key = "{KEY}"\n')
+    # Written as a person would: each profile table followed by a blank line.
+    assert text.endswith(f'[profiles.default]\napi-key = "{KEY}"\n\n')
     # Moving it back to the keyring removes the plain-text copy.
     moved = cli("config", "set-key", "--stdin", input=KEY)
     assert moved.stderr.startswith(f"removed the plain-text copy from {key_file()}\n")
