@@ -24,13 +24,15 @@ class ExitCode(IntEnum):
 class BseventsError(Exception):
     """Base of every error the user should see as one clear message.
 
-    `message` says what went wrong; `hint` (optional) says what to do next.
+    `message` says what went wrong; `hint` (optional) says what to do next; `status` is
+    the HTTP status that caused it, when an answer did (the ledger records it).
     """
 
-    def __init__(self, message: str, hint: str | None = None) -> None:
+    def __init__(self, message: str, hint: str | None = None, *, status: int | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.hint = hint
+        self.status = status
 
 
 class UsageProblem(BseventsError):
@@ -39,10 +41,6 @@ class UsageProblem(BseventsError):
 
 class RequestFailed(BseventsError):
     """The request was sent (or attempted) and did not give usable events."""
-
-    def __init__(self, message: str, hint: str | None = None, *, status: int | None = None) -> None:
-        super().__init__(message, hint)
-        self.status = status
 
 
 class NetworkError(RequestFailed):
@@ -74,10 +72,6 @@ class AuthProblem(BseventsError):
 class KeyRejected(AuthProblem):
     """401 or 403 from Blueshift."""
 
-    def __init__(self, message: str, hint: str | None = None, *, status: int) -> None:
-        super().__init__(message, hint)
-        self.status = status
-
 
 class KeyringUnavailable(AuthProblem):
     """The system keyring cannot be used: no backend, locked, failing, or not answering."""
@@ -85,10 +79,6 @@ class KeyringUnavailable(AuthProblem):
 
 class NotFound(BseventsError):
     """404 from Blueshift, or a lookup with no match."""
-
-    def __init__(self, message: str, hint: str | None = None, *, status: int | None = None) -> None:
-        super().__init__(message, hint)
-        self.status = status
 
 
 class RateLimited(BseventsError):
@@ -102,8 +92,7 @@ class RateLimited(BseventsError):
         status: int | None = None,
         retry_after: float | None = None,
     ) -> None:
-        super().__init__(message, hint)
-        self.status = status
+        super().__init__(message, hint, status=status)
         self.retry_after = retry_after  # seconds, when the server said so
 
 

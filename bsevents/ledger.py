@@ -290,8 +290,7 @@ class Ledger:
                 self.release(reservation)
             raise
         except BseventsError as error:
-            status = getattr(error, "status", None)
-            kind = str(status) if status is not None else "bad-response"
+            kind = str(error.status) if error.status is not None else "bad-response"
             self.finish(reservation, kind, duration=time.monotonic() - started)
             raise
         except KeyboardInterrupt:
