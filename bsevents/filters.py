@@ -55,7 +55,6 @@ class Selection:
     events: list[Event]
     total: int  # events in the response
     matching: int  # events that pass the filters
-    limit: int | None  # the cap that was applied, if any
 
 
 def parse_types(values: Iterable[str] | None) -> frozenset[str]:
@@ -191,7 +190,7 @@ def select(
         chosen = chosen[matching - limit :]
     if reverse:
         chosen.reverse()
-    return Selection(chosen, len(events), matching, limit)
+    return Selection(chosen, len(events), matching)
 
 
 def missing_types(events: Sequence[Event], types: frozenset[str]) -> dict[str, list[str]]:

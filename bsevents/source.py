@@ -44,7 +44,6 @@ class EventsResult:
     uuid: str
     origin: Origin
     notes: list[str] = field(default_factory=list)
-    fetched_at: float | None = None
     new_keys: frozenset[str] = frozenset()
 
 
@@ -149,7 +148,6 @@ def _from_store(stored: Stored, now: float, label: str, left: int | None) -> Eve
         stored.uuid,
         "cache",
         [note],
-        stored.fetched_at,
         stored.new_keys,
     )
 
@@ -225,9 +223,7 @@ def _fetch_live(
         count = len(stored.new_keys)
         many = {0: "no new events", 1: "1 new event"}.get(count, f"{count} new events")
         notes.append(f"{many} since the fetch {ago(fetched_at - stored.previous_fetched_at)}")
-    return EventsResult(
-        sort_events(fetched.events), uuid, "live", notes, fetched_at, stored.new_keys
-    )
+    return EventsResult(sort_events(fetched.events), uuid, "live", notes, stored.new_keys)
 
 
 def _announce(budget: Budget, notify: Notify) -> None:
