@@ -114,13 +114,14 @@ class StandIn:
         return [r for r in self.requests if r.path == SHOW_EVENTS]
 
     # -- lifecycle -------------------------------------------------------------------
-    def start(self) -> StandIn:
+    def start(self, port: int = 0) -> StandIn:
+        """Serve on 127.0.0.1:`port` (0: any free port) in a background thread."""
         standin = self
 
         class Handler(_Handler):
             state = standin
 
-        self._server = _Server(("127.0.0.1", 0), Handler)
+        self._server = _Server(("127.0.0.1", port), Handler)
         self._server.daemon_threads = True
         self._thread = threading.Thread(
             target=self._server.serve_forever, args=(0.05,), daemon=True
