@@ -274,13 +274,26 @@ def store_api_key(profile: str, text: str, *, insecure: bool = False) -> Stored:
     try:
         name = keyring_set(profile, value)
     except KeyringUnusable as problem:
-        raise KeyringUnavailable(
-            f"cannot store the key: the system keyring cannot be used ({problem.reason})",
-            _WAYS_OUT + _longer_wait_hint(problem.reason),
-        ) from None
+        raise _cannot_store(problem) from None
     removed = file_delete(profile)
     notes = [f"removed the plain-text copy from {key_file()}"] if removed else []
     return Stored(ApiKey(value, "keyring", backend=name), removed_from_file=removed, notes=notes)
+
+
+def check_keyring_usable(profile: str) -> None:
+    """Raise KeyringUnavailable if the keyring cannot be used, so that set-key can say so
+    before anyone types or pastes a key only to have it refused."""
+    try:
+        keyring_get(profile)  # a read: it finds a missing, locked or silent keyring
+    except KeyringUnusable as problem:
+        raise _cannot_store(problem) from None
+
+
+def _cannot_store(problem: KeyringUnusable) -> KeyringUnavailable:
+    return KeyringUnavailable(
+        f"cannot store the key: the system keyring cannot be used ({problem.reason})",
+        _WAYS_OUT + _longer_wait_hint(problem.reason),
+    )
 
 
 @dataclass(frozen=True)
