@@ -50,11 +50,10 @@ class BseventsGroup(TyperGroup):
 
     def invoke(self, ctx: Any) -> Any:
         try:
-            try:
-                return super().invoke(ctx)
-            finally:
-                # Output still buffered would otherwise fail at exit, past every handler.
-                sys.stdout.flush()
+            result = super().invoke(ctx)
+            # Output still buffered would otherwise fail at exit, past every handler.
+            sys.stdout.flush()
+            return result
         except BseventsError as error:
             _fail(error)
         except KeyboardInterrupt:
@@ -113,8 +112,12 @@ def _stdout_refuses() -> bool:
 
 def _discard_stdout() -> None:
     """Point stdout at /dev/null, so that Python's flush at exit has nothing to fail on."""
+    try:
+        descriptor = sys.stdout.fileno()
+    except (AttributeError, ValueError):  # not a real file: nothing is flushed at exit
+        return
     devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, sys.stdout.fileno())
+    os.dup2(devnull, descriptor)
     os.close(devnull)
 
 
