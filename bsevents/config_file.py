@@ -1,5 +1,6 @@
 """The settings file (and the plain-text key file, which has the same form) on disk:
-reading it strictly, and changing it without losing what a person wrote.
+reading it strictly, and changing it without losing what a person wrote, or what another
+bsevents wrote at the same moment.
 
 Read with tomllib (tomli before Python 3.11); written with tomlkit, which keeps comments,
 layout and keys bsevents does not know. Both are imported only when a file is really read
@@ -185,10 +186,11 @@ def update_config(
         before = current.text if current.exists else header
         document = tomlkit.parse(before)
         answer = change(document)
+        after = tomlkit.dumps(document)
         if current.exists and remove_when is not None and remove_when(document):
             _remove(path)
-        elif tomlkit.dumps(document) != before:
-            _write(path, tomlkit.dumps(document).encode("utf-8"))
+        elif after != before:
+            _write(path, after.encode("utf-8"))
     return answer
 
 
