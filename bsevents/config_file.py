@@ -1,5 +1,6 @@
 """The settings file (and the plain-text key file, which has the same form) on disk:
-reading it strictly, and changing it without losing what a person wrote.
+reading it strictly, and changing it without losing what a person wrote, or what another
+bsevents wrote at the same moment.
 
 Read with tomllib (tomli before Python 3.11); written with tomlkit, which keeps comments,
 layout and keys bsevents does not know. Both are imported only when a file is really read
@@ -13,15 +14,19 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from bsevents.errors import UsageProblem
+from bsevents.errors import BseventsError, UsageProblem
 
 if TYPE_CHECKING:
     from tomlkit import TOMLDocument
     from tomlkit.items import Table
 
+T = TypeVar("T")
+
 DEFAULT_PROFILE = "default"
+# The write lock of the directory that holds the settings and key files (see filelock).
+LOCK_NAME = ".lock"
 # A profile name is a TOML table name, a keyring user name and part of messages: keep it
 # to characters that need no quoting anywhere.
 PROFILE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
@@ -106,8 +111,8 @@ def parse_toml_file(path: Path, text: str) -> dict[str, Any]:
 def _read_text(path: Path) -> str | None:
     try:
         raw = path.read_bytes()
-    except FileNotFoundError:
-        return None
+    except (FileNotFoundError, NotADirectoryError):
+        return None  # no file, or a file where a folder of its path should be: no settings
     except OSError as error:
         raise UsageProblem(f"cannot read {path}: {error.strerror or error}") from None
     try:
@@ -151,23 +156,62 @@ def load_config(path: Path | None = None) -> ConfigFile:
 
 
 def update_config(
-    change: Callable[[TOMLDocument], None],
+    change: Callable[[TOMLDocument], T],
     path: Path | None = None,
     *,
     header: str = NEW_FILE_HEADER,
-) -> Path:
-    """Apply `change` to the settings file and write it back atomically (0600 in a 0700
-    directory), keeping comments, layout and unknown keys. A file that cannot be read is
-    left untouched: UsageProblem."""
-    current = load_config(path)  # refuses a malformed file before anything is written
-    import tomlkit  # only commands that write pay for it
+    remove_when: Callable[[TOMLDocument], bool] | None = None,
+) -> T:
+    """Apply `change` to the settings file (or the file at `path`) and return its answer.
 
-    document = tomlkit.parse(current.text if current.exists else header)
-    change(document)
+    Read, change and write happen under the directory's write lock, so changes that
+    other processes make meanwhile are kept, not overwritten. The file is written
+    atomically (0600 in a 0700 directory), keeping comments, layout and unknown keys,
+    and only if `change` changed it; a symbolic link stays a link and its target is
+    written. When `remove_when` is true of the changed document, the file is removed
+    instead. A file that cannot be read is left untouched: UsageProblem.
+    """
+    if path is None:
+        from bsevents.paths import config_file
+
+        path = config_file()
+    import tomlkit  # only commands that write pay for it; imported before taking the lock
+
+    from bsevents.filelock import locked
+    from bsevents.paths import ensure_private_dir
+
+    ensure_private_dir(path.parent)
+    with locked(path.parent / LOCK_NAME, path):
+        current = load_config(path)  # refuses a malformed file before anything is written
+        before = current.text if current.exists else header
+        document = tomlkit.parse(before)
+        answer = change(document)
+        after = tomlkit.dumps(document)
+        if current.exists and remove_when is not None and remove_when(document):
+            _remove(path)
+        elif after != before:
+            _write(path, after.encode("utf-8"))
+    return answer
+
+
+def _write(path: Path, data: bytes) -> None:
+    """Replace the file atomically; through a symbolic link, replace the link's target."""
     from bsevents.paths import write_private_atomic
 
-    write_private_atomic(current.path, tomlkit.dumps(document).encode("utf-8"))
-    return current.path
+    try:
+        write_private_atomic(path, data)
+    except OSError as error:
+        # A full disk would otherwise be reported without naming any file.
+        raise BseventsError(f"cannot write {path}: {error.strerror or error}") from None
+
+
+def _remove(path: Path) -> None:
+    """Remove the file; of a symbolic link, keep the link and empty its target, since
+    removing only the link would leave what it pointed at behind."""
+    if path.is_symlink():
+        _write(path, b"")
+    else:
+        path.unlink()
 
 
 def profile_table(

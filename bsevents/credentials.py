@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -133,38 +133,40 @@ def file_get(profile: str) -> tuple[str | None, Path]:
     return None, path
 
 
-def _update_key_file(change: Callable[[TOMLDocument], None]) -> Path:
-    from bsevents.config_file import update_config
-
-    return update_config(change, key_file(), header=_KEY_FILE_HEADER)
-
-
 def file_set(profile: str, value: str) -> Path:
     """Keep the key in the plain-text file (0600 in the 0700 config directory)."""
-    from bsevents.config_file import profile_table
+    from bsevents.config_file import profile_table, update_config
 
     def change(document: TOMLDocument) -> None:
         table = profile_table(document, profile, create={"api-key": value})
         assert table is not None
         table["api-key"] = value
 
-    return _update_key_file(change)
+    path = key_file()
+    update_config(change, path, header=_KEY_FILE_HEADER)
+    return path
 
 
 def file_delete(profile: str) -> bool:
     """Remove the profile's key from the plain-text file; False if it had none there."""
+    from bsevents.config_file import update_config
+
     path = key_file()
-    if not path.exists() or profile not in _read_key_file(path):
-        return False
+    if profile not in _read_key_file(path):
+        return False  # the common case: no lock taken
 
-    def change(document: TOMLDocument) -> None:
-        del document["profiles"][profile]
+    def change(document: TOMLDocument) -> bool:
+        profiles = document.get("profiles", {})
+        if profile not in profiles:
+            return False  # another process removed it meanwhile
+        del profiles[profile]
+        return True
 
-    _update_key_file(change)
-    # Leave no file behind that says "keys are kept here" when none are.
-    if not _read_key_file(path):
-        path.unlink()
-    return True
+    def no_keys_left(document: TOMLDocument) -> bool:
+        # Leave no file behind that says "keys are kept here" when none are.
+        return not document.get("profiles")
+
+    return update_config(change, path, header=_KEY_FILE_HEADER, remove_when=no_keys_left)
 
 
 def _too_open(path: Path) -> bool:
@@ -272,13 +274,26 @@ def store_api_key(profile: str, text: str, *, insecure: bool = False) -> Stored:
     try:
         name = keyring_set(profile, value)
     except KeyringUnusable as problem:
-        raise KeyringUnavailable(
-            f"cannot store the key: the system keyring cannot be used ({problem.reason})",
-            _WAYS_OUT + _longer_wait_hint(problem.reason),
-        ) from None
+        raise _cannot_store(problem) from None
     removed = file_delete(profile)
     notes = [f"removed the plain-text copy from {key_file()}"] if removed else []
     return Stored(ApiKey(value, "keyring", backend=name), removed_from_file=removed, notes=notes)
+
+
+def check_keyring_usable(profile: str) -> None:
+    """Raise KeyringUnavailable if the keyring cannot be used, so that set-key can say so
+    before anyone types or pastes a key only to have it refused."""
+    try:
+        keyring_get(profile)  # a read: it finds a missing, locked or silent keyring
+    except KeyringUnusable as problem:
+        raise _cannot_store(problem) from None
+
+
+def _cannot_store(problem: KeyringUnusable) -> KeyringUnavailable:
+    return KeyringUnavailable(
+        f"cannot store the key: the system keyring cannot be used ({problem.reason})",
+        _WAYS_OUT + _longer_wait_hint(problem.reason),
+    )
 
 
 @dataclass(frozen=True)

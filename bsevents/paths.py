@@ -9,6 +9,7 @@ and accounts, and one of them may hold a key.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import tempfile
 from pathlib import Path
@@ -41,6 +42,9 @@ def ensure_private_dir(path: Path) -> Path:
         current = current.parent
     for directory in reversed(missing):
         directory.mkdir(mode=0o700, exist_ok=True)
+    if not path.is_dir():
+        # A file where the directory should be: say so, and never chmod the file.
+        raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), str(path))
     if path.stat().st_mode & 0o077:
         path.chmod(0o700)
     return path
@@ -48,16 +52,20 @@ def ensure_private_dir(path: Path) -> Path:
 
 def write_private_atomic(path: Path, data: bytes) -> None:
     """Write `data` to `path` as a 0600 file, atomically: a reader sees the old file or the
-    new one, never a half-written one, even if the process is killed mid-write."""
+    new one, never a half-written one, even if the process is killed mid-write.
+
+    When `path` is a symbolic link, the file it points at is replaced and the link kept:
+    a person who links the file into a dotfiles folder keeps the link."""
     ensure_private_dir(path.parent)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    target = Path(os.path.realpath(path)) if path.is_symlink() else path
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
             os.fchmod(handle.fileno(), 0o600)
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        os.replace(tmp, path)
+        os.replace(tmp, target)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)

@@ -286,15 +286,16 @@ def unset_value(profile: str, name: str) -> bool:
     profile = check_profile_name(profile)
     setting = check_setting_name(name)
     if setting.name not in load_config().profile_table(profile):
-        return False
+        return False  # nothing to remove: no lock taken, no folder created
 
-    def change(document: TOMLDocument) -> None:
+    def change(document: TOMLDocument) -> bool:
         table = profile_table(document, profile)
-        if table is not None and setting.name in table:
-            del table[setting.name]
+        if table is None or setting.name not in table:
+            return False
+        del table[setting.name]
+        return True
 
-    update_config(change)
-    return True
+    return update_config(change)
 
 
 def ensure_profile(profile: str) -> bool:
@@ -302,13 +303,15 @@ def ensure_profile(profile: str) -> bool:
     this created it. `default` always exists and needs none."""
     profile = check_profile_name(profile)
     if load_config().has_profile(profile):
-        return False
+        return False  # the common case costs no lock and no tomlkit
 
-    def change(document: TOMLDocument) -> None:
+    def change(document: TOMLDocument) -> bool:
+        if profile_table(document, profile) is not None:
+            return False  # another process created it meanwhile
         profile_table(document, profile, create={})
+        return True
 
-    update_config(change)
-    return True
+    return update_config(change)
 
 
 def set_default_profile(profile: str) -> None:

@@ -76,3 +76,33 @@ def test_prompt_reads_the_key_without_echoing_it() -> None:
     assert KEY.encode() not in stderr
     stored = (config_dir() / "credentials.toml").read_text(encoding="utf-8")
     assert f'api-key = "{KEY}"' in stored
+
+
+def test_an_unusable_keyring_is_reported_before_the_prompt() -> None:
+    # The conftest selects keyring's `fail` backend: no keyring at all. Nobody should type
+    # or paste a key only to be told afterwards that it cannot be kept.
+    master, slave = os.openpty()
+    process = subprocess.Popen(
+        [str(SCRIPT), "config", "set-key"],
+        stdin=slave,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=os.environ.copy(),
+        start_new_session=True,
+    )
+    os.close(slave)
+    try:
+        stdout, stderr = process.communicate(timeout=30)
+    finally:
+        os.close(master)
+        if process.poll() is None:
+            process.kill()
+    assert (process.returncode, stdout) == (3, b"")
+    lines = stderr.decode().splitlines()
+    assert lines[0] == (
+        "error: cannot store the key: the system keyring cannot be used "
+        "(no keyring backend is available on this system)"
+    )
+    assert "--insecure-storage" in lines[1]
+    assert len(lines) == 2  # no prompt was shown
+    assert not (config_dir() / "credentials.toml").exists()

@@ -213,7 +213,10 @@ def test_written_file_is_0600_in_a_0700_dir_and_typed(cli: Any) -> None:
     path = config_file()
     assert (mode(path), mode(path.parent)) == (0o600, 0o700)
     assert "[profiles.default]\nhourly-cap = 7\n" in path.read_text(encoding="utf-8")
-    assert sorted(p.name for p in path.parent.iterdir()) == ["config.toml"]  # no temp file left
+    # No temp file left; the empty write lock stays (see bsevents/filelock.py).
+    assert sorted(p.name for p in path.parent.iterdir()) == [".lock", "config.toml"]
+    assert (path.parent / ".lock").stat().st_size == 0
+    assert mode(path.parent / ".lock") == 0o600
 
 
 # --- the commands ---------------------------------------------------------------------------

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import errno
+import os
 import sys
 import traceback
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
 from typer.core import TyperGroup
@@ -48,15 +50,75 @@ class BseventsGroup(TyperGroup):
 
     def invoke(self, ctx: Any) -> Any:
         try:
-            return super().invoke(ctx)
+            result = super().invoke(ctx)
+            # Output still buffered would otherwise fail at exit, past every handler.
+            sys.stdout.flush()
+            return result
         except BseventsError as error:
-            if ui.debug_enabled():
-                traceback.print_exc(file=sys.stderr)
-            ui.error(error.message, error.hint)
-            raise typer.Exit(exit_code_for(error)) from None
+            _fail(error)
         except KeyboardInterrupt:
             sys.stderr.write("\ninterrupted\n")
             raise typer.Exit(ExitCode.INTERRUPTED) from None
+        except OSError as error:
+            _fail(_os_problem(error))
+
+
+def _fail(error: BseventsError) -> NoReturn:
+    if ui.debug_enabled():
+        traceback.print_exc(file=sys.stderr)
+    ui.error(error.message, error.hint)
+    raise typer.Exit(exit_code_for(error)) from None
+
+
+# What a write raises when its device cannot take the output: a full disk or /dev/full,
+# a quota, a file grown too large, a terminal or disk that has gone away.
+_OUTPUT_ERRNOS = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO)
+
+
+def _os_problem(error: OSError) -> BseventsError:
+    """An operating-system error that escaped the command, as a one-line error: a file or
+    folder bsevents cannot use, or output that cannot be written. A reader that stopped
+    early (`| head`) ends the run quietly instead, as in cli/output.py."""
+    if error.errno == errno.EPIPE:
+        _discard_stdout()
+        raise SystemExit(0)
+    reason = error.strerror or str(error)
+    if error.filename is not None:
+        if error.errno == errno.ENOTDIR:
+            reason = "part of that path is a file, not a folder"
+        return BseventsError(
+            f"cannot use {error.filename}: {reason}",
+            "bsevents keeps its files where `bsevents config path` says (XDG_CONFIG_HOME, "
+            "XDG_STATE_HOME and XDG_CACHE_HOME move them): folders it can create or write to",
+        )
+    if error.errno in _OUTPUT_ERRNOS and _stdout_refuses():
+        _discard_stdout()
+        return BseventsError(f"cannot write the output: {reason}")
+    return BseventsError(f"cannot write: {reason}")
+
+
+def _stdout_refuses() -> bool:
+    """True when stdout fails even an empty write (/dev/full, a terminal that is gone)."""
+    try:
+        descriptor = sys.stdout.fileno()
+    except (AttributeError, ValueError):  # not a real file: a test runner's buffer
+        return False
+    try:
+        os.write(descriptor, b"")
+    except OSError:
+        return True
+    return False
+
+
+def _discard_stdout() -> None:
+    """Point stdout at /dev/null, so that Python's flush at exit has nothing to fail on."""
+    try:
+        descriptor = sys.stdout.fileno()
+    except (AttributeError, ValueError):  # not a real file: nothing is flushed at exit
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, descriptor)
+    os.close(devnull)
 
 
 def _version(value: bool) -> None:

@@ -42,14 +42,17 @@ def _profile_option_text(profile: str) -> str:
     return "" if profile == "default" else f" --profile {profile}"
 
 
-def _read_key(use_stdin: bool, profile: str) -> str:
-    if use_stdin:
-        return sys.stdin.read()
-    if not sys.stdin.isatty():
+def _check_key_input(use_stdin: bool, profile: str) -> None:
+    if not use_stdin and not sys.stdin.isatty():
         raise UsageProblem(
             "no terminal to ask for the key on: pipe it in with --stdin",
             'printf %s "$KEY" | bsevents config set-key --stdin' + _profile_option_text(profile),
         )
+
+
+def _read_key(use_stdin: bool, profile: str) -> str:
+    if use_stdin:
+        return sys.stdin.read()
     import getpass
 
     try:
@@ -93,6 +96,9 @@ def set_key(
     from bsevents import credentials, settings
 
     name = _profile_to_change(profile)
+    _check_key_input(use_stdin, name)
+    if not insecure_storage:
+        credentials.check_keyring_usable(name)  # before the key is typed, not after
     text = _read_key(use_stdin, name)
     stored = credentials.store_api_key(name, text, insecure=insecure_storage)
     if settings.ensure_profile(name):

@@ -1,0 +1,49 @@
+"""Output that cannot be written: stdout on a full device is one line and exit 1, a reader
+that stops early is exit 0; both through the installed console script."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.script import SCRIPT
+
+FULL = Path("/dev/full")
+
+
+@pytest.mark.skipif(not FULL.exists(), reason="needs /dev/full (Linux)")
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("events", "--demo", "--json"),
+        ("events", "--demo", "--view", "table"),
+        ("events", "--demo", "--view", "timeline"),
+        ("quota", "--json"),
+        ("config", "show"),
+    ],
+)
+def test_stdout_on_a_full_device_is_one_line_and_exit_1(args: tuple[str, ...]) -> None:
+    with FULL.open("wb") as full:
+        process = subprocess.run(
+            [str(SCRIPT), *args], stdout=full, stderr=subprocess.PIPE, timeout=60, check=False
+        )
+    assert (process.returncode, process.stderr.decode()) == (
+        1,
+        "error: cannot write the output: No space left on device\n",
+    )
+
+
+@pytest.mark.parametrize("args", [("quota", "--json"), ("config", "path")])
+def test_a_reader_that_stops_early_is_no_failure(args: tuple[str, ...]) -> None:
+    read, write = os.pipe()
+    os.close(read)  # the reader is gone before bsevents writes anything
+    try:
+        process = subprocess.run(
+            [str(SCRIPT), *args], stdout=write, stderr=subprocess.PIPE, timeout=60, check=False
+        )
+    finally:
+        os.close(write)
+    assert (process.returncode, process.stderr) == (0, b"")
