@@ -118,7 +118,7 @@ def _duplicate_uuid(events: Sequence[Event], _now: float) -> Iterator[tuple[int,
             yield (
                 index,
                 "event_uuid",
-                f"event_uuid {_quote(uuid)} is here {counts[uuid]} times (a double send); "
+                f"this event_uuid is here {counts[uuid]} times (a double send); "
                 "expected each event once",
             )
         seen.add(uuid)

@@ -79,16 +79,20 @@ def _compile(path: str, name: str, schema: Any) -> Validator:
         )
     try:
         jsonschema_rs.meta.validate(schema)
-        return jsonschema_rs.Draft202012Validator(schema, offline=True)
     except jsonschema_rs.ValidationError as exc:
         at = _dotted(exc.instance_path) or "(the top)"
         raise UsageProblem(
             f"{where} is not a valid schema at {at}: {exc.message}",
             "see https://json-schema.org/draft/2020-12",
         ) from None
-    except (jsonschema_rs.ReferencingError, ValueError) as exc:
+    try:
+        return jsonschema_rs.Draft202012Validator(schema, offline=True)
+    except (jsonschema_rs.ValidationError, jsonschema_rs.ReferencingError, ValueError) as exc:
+        # A valid schema that cannot be compiled: a $ref to elsewhere, a bad pattern.
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise UsageProblem(f"{where} cannot be used: {first}", "plans are self-contained") from None
+        raise UsageProblem(
+            f"{where} cannot be used: {first}", "a plan must be self-contained (no remote $ref)"
+        ) from None
 
 
 def _dotted(parts: Sequence[Any]) -> str:

@@ -55,12 +55,12 @@ def render_findings(
     severity_style = {"error": Style(color="red", bold=True), "warning": Style(color="yellow")}
     columns = [
         Column("Severity", min_width=7, fixed=True, header_style=BOLD),
-        Column("Rule", min_width=8, max_width=18, header_style=BOLD),
+        Column("Rule", min_width=4, fixed=True, header_style=BOLD),
         Column(f"Time ({zone_label(tz)})", min_width=19, fixed=True, header_style=BOLD),
-        Column("Event", min_width=6, max_width=20, header_style=BOLD),
+        Column("Event", min_width=6, max_width=16, header_style=BOLD),
         Column("Id", min_width=8, max_width=8, fixed=True, header_style=BOLD, optional=1),
-        Column("Path", min_width=4, max_width=24, header_style=BOLD),
-        Column("Message", min_width=20, wrap=True, header_style=BOLD),
+        Column("Path", min_width=4, max_width=20, header_style=BOLD),
+        Column("Message", min_width=20, wrap=True, header_style=BOLD, want=40),
     ]
     rows: list[list[Span]] = []
     for f in findings:
