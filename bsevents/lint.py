@@ -54,11 +54,29 @@ class Finding:
 
 
 @dataclass(frozen=True)
+class Batch:
+    """The events being linted, each one's time read once (rules share them), and the
+    moment of the lint."""
+
+    events: Sequence[Event]
+    times: list[float | None]
+    now: float
+
+    @classmethod
+    def of(cls, events: Sequence[Event], now: float) -> Batch:
+        return cls(events, [event_time(e) for e in events], now)
+
+
+# A rule yields (index of the event, dotted path, message) for each problem it finds.
+Check = Callable[[Batch], Iterator[tuple[int, str, str]]]
+
+
+@dataclass(frozen=True)
 class Rule:
     id: str
     severity: Severity
     why: str  # one line, also in the README
-    check: Callable[[Sequence[Event], float], Iterator[tuple[int, str, str]]]
+    check: Check
 
 
 def iso_utc(seconds: float | None) -> str | None:
@@ -68,10 +86,10 @@ def iso_utc(seconds: float | None) -> str | None:
 
 
 def finding(
-    rule: str, severity: Severity, events: Sequence[Event], index: int, path: str, message: str
+    rule: str, severity: Severity, batch: Batch, index: int, path: str, message: str
 ) -> Finding:
-    """A Finding about `events[index]`, with the event's identity filled in."""
-    event = events[index]
+    """A Finding about the batch's event `index`, with the event's identity filled in."""
+    event = batch.events[index]
     uuid, name = event.get("event_uuid"), event.get("event")
     if len(message) > MESSAGE_LIMIT:
         message = message[: MESSAGE_LIMIT - 1] + "…"
@@ -81,14 +99,28 @@ def finding(
         index=index,
         event_uuid=uuid if isinstance(uuid, str) else None,
         event=name if isinstance(name, str) else None,
-        timestamp=iso_utc(event_time(event)),
+        timestamp=iso_utc(batch.times[index]),
         path=path,
         message=message,
     )
 
 
+_TYPE_NAMES = {
+    str: "string",
+    int: "number",
+    float: "number",
+    bool: "boolean",
+    list: "array",
+    dict: "object",
+    type(None): "null",
+}
+
+
 def json_type(value: Any) -> str:
     """The JSON type name of a parsed value; integers and fractions are both numbers."""
+    name = _TYPE_NAMES.get(type(value))
+    if name is not None:
+        return name
     if value is None:
         return "null"
     if isinstance(value, bool):
@@ -107,7 +139,8 @@ def _quote(value: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 2] + '…"'
 
 
-def _duplicate_uuid(events: Sequence[Event], _now: float) -> Iterator[tuple[int, str, str]]:
+def _duplicate_uuid(batch: Batch) -> Iterator[tuple[int, str, str]]:
+    events = batch.events
     counts = Counter(u for u in (e.get("event_uuid") for e in events) if isinstance(u, str))
     seen: set[str] = set()
     for index, event in enumerate(events):
@@ -124,84 +157,106 @@ def _duplicate_uuid(events: Sequence[Event], _now: float) -> Iterator[tuple[int,
         seen.add(uuid)
 
 
-def _near_duplicate(events: Sequence[Event], _now: float) -> Iterator[tuple[int, str, str]]:
-    last: dict[tuple[str, str], tuple[float, Any]] = {}
+def _near_duplicate(batch: Batch) -> Iterator[tuple[int, str, str]]:
+    events, times = batch.events, batch.times
+    recent: dict[str, list[tuple[int, float]]] = {}  # name -> (index, time) of the last 2 s
     for index, event in enumerate(events):
-        name, moment = event.get("event"), event_time(event)
+        name, moment = event.get("event"), times[index]
         if not isinstance(name, str) or moment is None:
             continue
-        params = json.dumps(custom_fields(event), sort_keys=True, default=str)
-        key = (name, params)
-        before = last.get(key)
+        # Events come oldest first: only the same name's last few seconds can match, so
+        # parameters are compared for those pairs alone.
+        window = [(i, t) for i, t in recent.get(name, ()) if moment - t <= NEAR_WINDOW]
         uuid = event.get("event_uuid")
-        if before is not None and moment - before[0] <= NEAR_WINDOW and uuid != before[1]:
-            gap = moment - before[0]
-            yield (
-                index,
-                "",
-                f"same {_quote(name)} with the same parameters {gap:.1f} s after event "
-                f"{_quote(str(before[1]))} (a double-fired tag?); expected one event",
-            )
-        last[key] = (moment, uuid)
+        for before, then in reversed(window):
+            other = events[before]
+            if other.get("event_uuid") != uuid and custom_fields(other) == custom_fields(event):
+                yield (
+                    index,
+                    "",
+                    f"same {_quote(name)} with the same parameters {moment - then:.1f} s after "
+                    f"event {_quote(str(other.get('event_uuid')))} (a double-fired tag?); "
+                    "expected one event",
+                )
+                break
+        window.append((index, moment))
+        recent[name] = window
 
 
-def _type_drift(events: Sequence[Event], _now: float) -> Iterator[tuple[int, str, str]]:
-    types: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
-    for event in events:
+def _type_drift(batch: Batch) -> Iterator[tuple[int, str, str]]:
+    kinds: dict[str, dict[str, set[str]]] = {}  # name -> key -> JSON types seen
+    for event in batch.events:
         name = event.get("event")
         if isinstance(name, str):
+            keys = kinds.setdefault(name, {})
             for key, value in event.items():
                 if value is not None:
-                    types[(name, key)][json_type(value)] += 1
-    drifting = {k: c for k, c in types.items() if len(c) > 1}
-    if not drifting:
-        return
+                    seen = keys.get(key)
+                    if seen is None:
+                        keys[key] = {json_type(value)}
+                    else:
+                        seen.add(json_type(value))
+    drifting = {(n, k) for n, keys in kinds.items() for k, seen in keys.items() if len(seen) > 1}
+    if drifting:
+        yield from _drifted(batch.events, drifting)
+
+
+def _drifted(
+    events: Sequence[Event], drifting: set[tuple[str, str]]
+) -> Iterator[tuple[int, str, str]]:
+    counts: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
+    for event in events:
+        for key, value in event.items():
+            pair = (event.get("event"), key)
+            if pair in drifting and value is not None:
+                counts[pair][json_type(value)] += 1
     for index, event in enumerate(events):
         name = event.get("event")
-        if not isinstance(name, str):
-            continue
         for key, value in event.items():
-            seen = drifting.get((name, key))
-            if seen is None or value is None:
+            pair = (name, key)
+            if pair not in drifting or value is None:
                 continue
             # The most common type is taken as meant (the first seen when tied).
-            usual, usual_count = seen.most_common(1)[0]
+            usual, usual_count = counts[pair].most_common(1)[0]
             kind = json_type(value)
             if kind != usual:
                 yield (
                     index,
                     key,
                     f"{key} is a {kind} here but a {usual} in {usual_count} other "
-                    f"{_quote(name)} events; expected one type",
+                    f"{_quote(str(name))} events; expected one type",
                 )
 
 
-def _walk_strings(value: Any, path: str, depth: int = 0) -> Iterator[tuple[str, str]]:
-    if isinstance(value, str):
-        yield path, value
-    elif depth < _WALK_DEPTH and isinstance(value, dict):
-        for key, item in value.items():
-            yield from _walk_strings(item, f"{path}.{key}" if path else str(key), depth + 1)
-    elif depth < _WALK_DEPTH and isinstance(value, list):
-        for number, item in enumerate(value):
-            yield from _walk_strings(item, f"{path}.{number}" if path else str(number), depth + 1)
+def _placeholders(value: Any, path: str, depth: int) -> Iterator[tuple[str, str]]:
+    """(path, text) of each placeholder string in `value`; paths are only built for the
+    containers searched, and no deeper than _WALK_DEPTH."""
+    if depth >= _WALK_DEPTH:
+        return
+    items = value.items() if isinstance(value, dict) else enumerate(value)
+    for key, item in items:
+        kind = type(item)
+        if kind is str:
+            if item in PLACEHOLDERS:
+                yield (f"{path}.{key}" if path else str(key)), item
+        elif kind is dict or kind is list:
+            yield from _placeholders(item, f"{path}.{key}" if path else str(key), depth + 1)
 
 
-def _placeholder_value(events: Sequence[Event], _now: float) -> Iterator[tuple[int, str, str]]:
-    for index, event in enumerate(events):
-        for path, text in _walk_strings(event, ""):
-            if text in PLACEHOLDERS:
-                yield (
-                    index,
-                    path,
-                    f"the value is the text {_quote(text)}, left by a programming mistake; "
-                    "expected a real value, or the key left out",
-                )
+def _placeholder_value(batch: Batch) -> Iterator[tuple[int, str, str]]:
+    for index, event in enumerate(batch.events):
+        for path, text in _placeholders(event, "", 0):
+            yield (
+                index,
+                path,
+                f"the value is the text {_quote(text)}, left by a programming mistake; "
+                "expected a real value, or the key left out",
+            )
 
 
-def _bad_time(events: Sequence[Event], _now: float) -> Iterator[tuple[int, str, str]]:
-    for index, event in enumerate(events):
-        if event_time(event) is None:
+def _bad_time(batch: Batch) -> Iterator[tuple[int, str, str]]:
+    for index, moment in enumerate(batch.times):
+        if moment is None:
             yield (
                 index,
                 "",
@@ -217,13 +272,13 @@ def _time_field(event: Event) -> str:
     return ""
 
 
-def _future_time(events: Sequence[Event], now: float) -> Iterator[tuple[int, str, str]]:
-    for index, event in enumerate(events):
-        moment = event_time(event)
+def _future_time(batch: Batch) -> Iterator[tuple[int, str, str]]:
+    now = batch.now
+    for index, moment in enumerate(batch.times):
         if moment is not None and moment > now + FUTURE_SLACK:
             yield (
                 index,
-                _time_field(event),
+                _time_field(batch.events[index]),
                 f"the event time is {_span(moment - now)} after the lint ran; "
                 "expected a time in the past (a clock ahead?)",
             )
@@ -239,10 +294,20 @@ def _seconds_of(value: Any) -> float | None:
         return None
 
 
-def _late_arrival(events: Sequence[Event], _now: float) -> Iterator[tuple[int, str, str]]:
-    for index, event in enumerate(events):
-        happened = _seconds_of(event.get("timestamp"))
-        received = _seconds_of(event.get("_bsft_ts"))
+def _same_utc_hour(first: str, second: str) -> bool:
+    """Both UTC (`Z`) times within the same clock hour: `2026-11-20T10`."""
+    return first.endswith("Z") and second.endswith("Z") and first[:13] == second[:13]
+
+
+def _late_arrival(batch: Batch) -> Iterator[tuple[int, str, str]]:
+    for index, event in enumerate(batch.events):
+        stored, stamp = event.get("_bsft_ts"), event.get("timestamp")
+        if type(stored) is str and type(stamp) is str and _same_utc_hour(stored, stamp):
+            continue  # the usual case, told apart without parsing two dates
+        received = _seconds_of(stored)
+        if received is None:
+            continue
+        happened = _seconds_of(stamp)
         if happened is not None and received is not None and received - happened > LATE_AFTER:
             yield (
                 index,
@@ -252,27 +317,35 @@ def _late_arrival(events: Sequence[Event], _now: float) -> Iterator[tuple[int, s
             )
 
 
-def _event_name(events: Sequence[Event], _now: float) -> Iterator[tuple[int, str, str]]:
-    for index, event in enumerate(events):
+def _event_name(batch: Batch) -> Iterator[tuple[int, str, str]]:
+    verdicts: dict[str, str | None] = {}  # a customer has few names and many events
+    for index, event in enumerate(batch.events):
         name = event.get("event")
         if not isinstance(name, str):
             continue
-        wrong = []
-        if "." in name:
-            wrong.append("a period")
-        if any(c.isdigit() for c in name):
-            wrong.append("a digit")
-        if any(c.isspace() for c in name):
-            wrong.append("white space")
-        if len(name) > NAME_LIMIT:
-            wrong.append(f"{len(name)} characters")
-        if wrong:
-            yield (
-                index,
-                "event",
-                f"the name {_quote(name)} has {', '.join(wrong)}; expected letters and _ only, "
-                f"at most {NAME_LIMIT} characters (integrations reject or rewrite others)",
-            )
+        if name not in verdicts:
+            verdicts[name] = _name_problem(name)
+        problem = verdicts[name]
+        if problem is not None:
+            yield index, "event", problem
+
+
+def _name_problem(name: str) -> str | None:
+    wrong = []
+    if "." in name:
+        wrong.append("a period")
+    if any(c.isdigit() for c in name):
+        wrong.append("a digit")
+    if any(c.isspace() for c in name):
+        wrong.append("white space")
+    if len(name) > NAME_LIMIT:
+        wrong.append(f"{len(name)} characters")
+    if not wrong:
+        return None
+    return (
+        f"the name {_quote(name)} has {', '.join(wrong)}; expected letters and _ only, "
+        f"at most {NAME_LIMIT} characters (integrations reject or rewrite others)"
+    )
 
 
 def _span(seconds: float) -> str:
@@ -341,12 +414,12 @@ RULES: tuple[Rule, ...] = (
 )
 
 
-def lint(events: Sequence[Event], *, now: float) -> list[Finding]:
-    """Every built-in rule's findings over `events` (sorted oldest first), unsorted."""
+def lint(batch: Batch) -> list[Finding]:
+    """Every built-in rule's findings over the batch (events sorted oldest first), unsorted."""
     return [
-        finding(rule.id, rule.severity, events, index, path, message)
+        finding(rule.id, rule.severity, batch, index, path, message)
         for rule in RULES
-        for index, path, message in rule.check(events, now)
+        for index, path, message in rule.check(batch)
     ]
 
 

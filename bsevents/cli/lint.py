@@ -203,13 +203,14 @@ def lint_command(
     if infer:
         _write_inferred(events)
         return
-    from bsevents.lint import count_line, lint, sort_findings
+    from bsevents.lint import Batch, count_line, lint, sort_findings
 
-    findings = lint(events, now=time.time())
+    batch = Batch.of(events, time.time())
+    findings = lint(batch)
     if loaded is not None:
         from bsevents.plan import check_plan
 
-        findings += check_plan(loaded, events)
+        findings += check_plan(loaded, batch)
     findings = sort_findings(findings)
     from bsevents.cli.views import view_title
 
