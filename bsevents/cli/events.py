@@ -215,6 +215,16 @@ def events_command(
         bool,
         typer.Option("--reverse", "-r", help="Newest first.", rich_help_panel=FILTER_PANEL),
     ] = False,
+    plan: Annotated[
+        str | None,
+        typer.Option(
+            "--plan",
+            metavar="PLAN.json",
+            help="Mark with ! (table, timeline) the events that break this tracking plan, "
+            "besides the built-in lint rules; --show lists the findings.",
+            rich_help_panel=VIEW_PANEL,
+        ),
+    ] = None,
 ) -> None:
     """Fetch one customer's events and show them sorted by time."""
     if debug:
@@ -252,6 +262,9 @@ def events_command(
     )
     criteria = make_criteria(types=types, since=since, until=until, grep=grep, utc=utc)
     picked = parse_fields(fields) if fields is not None else None
+    from bsevents.plan import load_plan
+
+    loaded_plan = load_plan(plan) if plan is not None else None  # before any call is spent
     dashboard: str | None = None
     from bsevents.cli.loading import live_result, local_result
 
@@ -313,6 +326,7 @@ def events_command(
         pager=pager,
         source_name=from_file,
         dashboard_url=dashboard,
+        plan=loaded_plan,
     )
     render(result, request)
 

@@ -203,6 +203,11 @@ ROOT = Command(
                     help="Newest first.",
                 ),
                 Option(
+                    ("--plan",),
+                    help="Mark with ! (table, timeline) the events that break this tracking plan, besides the built-in lint rules; --show lists the findings.",
+                    takes_value=True,
+                ),
+                Option(
                     ("-h", "--help"),
                     help="Show this message and exit.",
                 ),
