@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -253,3 +254,22 @@ def test_hostile_findings_stay_inert_in_json(tmp_path: Path) -> None:
     assert {"event-name", "bad-time", "placeholder-value"} <= {f["rule"] for f in found}
     surrogate = next(f for f in found if f["rule"] == "placeholder-value" and "\ud800" in f["path"])
     assert surrogate["path"] == "k\ud800" + MARKUP + ".0"
+
+
+def _imported(*args: str) -> list[str]:
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "bsevents", "lint", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    return [line.rsplit("|", 1)[-1].strip() for line in done.stderr.splitlines()]
+
+
+def test_lint_into_a_pipe_imports_neither_rich_nor_the_validator(tmp_path: Path) -> None:
+    plain = _imported("--demo", "--json")
+    assert "bsevents.lint" in plain  # the measurement works
+    assert not [name for name in plain if name.split(".")[0] in ("rich", "jsonschema_rs")]
+    plan = saved(tmp_path, {"*": {}}, "plan.json")  # type: ignore[arg-type]
+    assert "jsonschema_rs" in _imported("--demo", "--json", "--plan", plan)

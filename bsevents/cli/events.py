@@ -262,9 +262,11 @@ def events_command(
     )
     criteria = make_criteria(types=types, since=since, until=until, grep=grep, utc=utc)
     picked = parse_fields(fields) if fields is not None else None
-    from bsevents.plan import load_plan
+    loaded_plan = None
+    if plan is not None:  # read and checked before any call is spent
+        from bsevents.plan import load_plan
 
-    loaded_plan = load_plan(plan) if plan is not None else None  # before any call is spent
+        loaded_plan = load_plan(plan)
     dashboard: str | None = None
     from bsevents.cli.loading import live_result, local_result
 
