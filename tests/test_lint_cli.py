@@ -273,3 +273,16 @@ def test_lint_into_a_pipe_imports_neither_rich_nor_the_validator(tmp_path: Path)
     assert not [name for name in plain if name.split(".")[0] in ("rich", "jsonschema_rs")]
     plan = saved(tmp_path, {"*": {}}, "plan.json")  # type: ignore[arg-type]
     assert "jsonschema_rs" in _imported("--demo", "--json", "--plan", plan)
+
+
+def test_email_and_dashboard_url_find_the_customer(standin: StandIn, cli: Any) -> None:
+    standin.people["maya@example.com"] = [{"uuid": CUSTOMER, "email": "maya@example.com"}]
+    standin.customers[CUSTOMER] = purchases()
+    by_email = cli("lint", "--email", "maya@example.com", "--refresh")
+    assert by_email.exit_code == 0, by_email.stderr
+    url = f"https://app.getblueshift.com/dashboard#/app/customer/{CUSTOMER}/show/overview"
+    by_url = cli("lint", url, "--refresh")
+    assert by_url.exit_code == 0, by_url.stderr
+    searches = [r for r in standin.requests if r.path == "/api/v1/customers"]
+    assert [r.query for r in searches] == [{"email": ["maya@example.com"]}]
+    assert [r.query for r in standin.show_events_requests()] == [{"uuid": [CUSTOMER]}] * 2
