@@ -18,6 +18,7 @@ class ExitCode(IntEnum):
     AUTH = 3  # no key, key rejected (401) or not allowed (403), keyring unusable
     NOT_FOUND = 4  # 404, or no customer matches
     RATE_LIMITED = 5  # server 429, or the local hourly cap
+    ANSWER_NO = 6  # the command worked and the answer is no (a failed lint)
     INTERRUPTED = 130  # Ctrl-C
 
 
@@ -96,6 +97,11 @@ class RateLimited(BseventsError):
         self.retry_after = retry_after  # seconds, when the server said so
 
 
+class AnswerNo(BseventsError):
+    """The command did its work and the answer is no: `lint` found errors. Its message
+    is the count, printed last on stderr."""
+
+
 # The one table: the first class in an error's MRO that is listed here decides its
 # exit code. Keep the README's exit-code table in step with it.
 EXIT_CODES: dict[type[BaseException], ExitCode] = {
@@ -104,6 +110,7 @@ EXIT_CODES: dict[type[BaseException], ExitCode] = {
     AuthProblem: ExitCode.AUTH,
     NotFound: ExitCode.NOT_FOUND,
     RateLimited: ExitCode.RATE_LIMITED,
+    AnswerNo: ExitCode.ANSWER_NO,
     KeyboardInterrupt: ExitCode.INTERRUPTED,
     BseventsError: ExitCode.FAILED,
 }

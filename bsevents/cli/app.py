@@ -169,6 +169,13 @@ def _register() -> None:
         no_args_is_help=False,
     )(events.events_command)
     app.command("quota", help="Show the hourly budget of show_events calls.")(quota.quota_command)
+    from bsevents.cli import lint
+
+    app.command(
+        "lint",
+        help="Check one customer's events against built-in rules and a tracking plan.",
+        no_args_is_help=False,
+    )(lint.lint_command)
 
     from bsevents.cli import config
 

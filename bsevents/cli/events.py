@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gc
-import sys
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -216,6 +215,16 @@ def events_command(
         bool,
         typer.Option("--reverse", "-r", help="Newest first.", rich_help_panel=FILTER_PANEL),
     ] = False,
+    plan: Annotated[
+        str | None,
+        typer.Option(
+            "--plan",
+            metavar="PLAN.json",
+            help="Mark with ! (table, timeline) the events that break this tracking plan, "
+            "besides the built-in lint rules; --show lists the findings.",
+            rich_help_panel=VIEW_PANEL,
+        ),
+    ] = None,
 ) -> None:
     """Fetch one customer's events and show them sorted by time."""
     if debug:
@@ -234,7 +243,7 @@ def events_command(
     if show is not None and chosen not in (None, View.json):
         raise UsageProblem("--show prints one event as JSON; it takes no other --view")
     # Every option is checked before the call: a typo must not cost one of the 10 an hour.
-    _refuse_contradictions(
+    refuse_contradictions(
         local="--demo" if demo else "--from-file" if from_file is not None else None,
         curl=curl,
         watch=watch is not None,
@@ -253,18 +262,17 @@ def events_command(
     )
     criteria = make_criteria(types=types, since=since, until=until, grep=grep, utc=utc)
     picked = parse_fields(fields) if fields is not None else None
-    dashboard: str | None = None
-    if from_file is not None:
-        if demo or customer is not None or uuid is not None or email is not None:
-            raise UsageProblem("--from-file takes no customer and no --demo", "give one source")
-        stdin = getattr(sys.stdin, "buffer", None)  # sys.stdin is None when fd 0 is closed
-        from bsevents.saved import get_from_file
+    loaded_plan = None
+    if plan is not None:  # read and checked before any call is spent
+        from bsevents.plan import load_plan
 
-        result = get_from_file(from_file, stdin=stdin)
-    elif demo:
-        if customer is not None or uuid is not None or email is not None:
-            raise UsageProblem("--demo takes no customer", "run: bsevents events --demo")
-        result = source.get_demo()
+        loaded_plan = load_plan(plan)
+    dashboard: str | None = None
+    from bsevents.cli.loading import live_result, local_result
+
+    local = local_result(from_file=from_file, demo=demo, customer=customer, uuid=uuid, email=email)
+    if local is not None:
+        result = local
     else:
         from bsevents.settings import resolve
 
@@ -300,13 +308,7 @@ def events_command(
         options = source.FetchOptions(
             timeout=timeout, refresh=refresh, offline=offline, force=force, retries=retries
         )
-        with ui.Spinner("receiving") as spinner:
-            result = source.get_customer_events(
-                resolved, who_uuid, options, notify=ui.note, warn=ui.warn, progress=spinner
-            )
-        from bsevents.regions import dashboard_url
-
-        dashboard = dashboard_url(resolved.region, who_uuid)
+        result, dashboard = live_result(resolved, who_uuid, options)
     # Everything loaded lives until the process ends: keep the garbage collector from
     # walking those objects again and again while the view is drawn.
     gc.freeze()
@@ -326,11 +328,12 @@ def events_command(
         pager=pager,
         source_name=from_file,
         dashboard_url=dashboard,
+        plan=loaded_plan,
     )
     render(result, request)
 
 
-def _refuse_contradictions(
+def refuse_contradictions(
     *,
     local: str | None,
     curl: bool,

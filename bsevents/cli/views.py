@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from bsevents.events import Event
+    from bsevents.plan import Plan
 
 
 class View(str, Enum):
@@ -60,6 +61,7 @@ class Request:
     pager: bool | None
     source_name: str | None
     dashboard_url: str | None = None  # the customer's page, linked from the heading
+    plan: Plan | None = None  # --plan: lint marks check it besides the built-in rules
 
 
 def render(result: EventsResult, request: Request) -> None:
@@ -69,6 +71,8 @@ def render(result: EventsResult, request: Request) -> None:
         _show_one(result, request, on_terminal)
         return
     view = request.view or (View.table if on_terminal else View.json)
+    if request.plan is not None and view not in HUMAN_VIEWS:
+        ui.warn(f"--plan marks the table and timeline, and --show; ignored for {view.value}")
     if request.fields and view not in (View.table, View.csv):
         ui.warn(f"--fields picks the columns of the table and csv views; ignored for {view.value}")
     elif request.fields and result.events:
@@ -104,6 +108,13 @@ def _render_human(result: EventsResult, request: Request, view: View, selection:
     title = view_title(result, request.source_name)
     footer = footer_text(selection, request.limit is None and not request.show_all)
     page = request.pager if request.pager is not None else _pager_setting()
+    from bsevents.cli.marks import LEGEND, findings_for, flag_function
+
+    flagged = flag_function(result.events, findings_for(result.events, request.plan))
+    if flagged is not None and not any(flagged(e) for e in selection.events):
+        flagged = None  # no column of blanks
+    if flagged is not None:
+        footer = f"{footer} · {LEGEND}" if footer else LEGEND
 
     highlight = None
     if result.new_keys:
@@ -129,6 +140,7 @@ def _render_human(result: EventsResult, request: Request, view: View, selection:
                 reverse=request.reverse,
                 highlight=highlight,
                 dashboard_url=request.dashboard_url,
+                flagged=flagged,
             )
         else:
             from bsevents.render.table import render_table
@@ -142,6 +154,7 @@ def _render_human(result: EventsResult, request: Request, view: View, selection:
                 footer_text=footer,
                 highlight=highlight,
                 dashboard_url=request.dashboard_url,
+                flagged=flagged,
             )
 
     show_human(draw, color=request.color, page=page)
@@ -218,3 +231,6 @@ def _show_one(result: EventsResult, request: Request, on_terminal: bool) -> None
         from bsevents.render.jsonout import pretty_json
 
         write_chunks([pretty_json(value)])
+    from bsevents.cli.marks import findings_for, report
+
+    report(result.events, findings_for(result.events, request.plan), found)

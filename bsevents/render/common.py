@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import re
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timezone
 
 from rich.console import Console
@@ -18,6 +18,7 @@ from rich.style import Style
 from rich.text import Text
 
 from bsevents.events import Event, event_time
+from bsevents.render.layout import Column, Span
 from bsevents.sanitize import clean, shorten
 
 # Values are cut before they are measured, so a 1 MB string costs nothing to lay out.
@@ -32,6 +33,8 @@ MARK_STYLE = Style(color="bright_green", bold=True)
 _LINKABLE_RE = re.compile(r"https?://[!-~]+")
 
 HighlightFn = Callable[[Event], bool]
+FLAG = "!"
+FLAG_STYLE = Style(color="red", bold=True)
 
 
 def cell(value: str, limit: int | None = CELL_LIMIT) -> str:
@@ -115,6 +118,16 @@ def footer(console: Console, text: str | None, *, marked: bool) -> None:
         parts.append(f"{MARK} new")
     if parts:
         console.print(Text(" · ".join(parts), style="dim"), crop=False, soft_wrap=True)
+
+
+def add_flags(
+    columns: list[Column], rows: Sequence[list[Span]], events: Sequence[Event], flagged: HighlightFn
+) -> None:
+    """Put a first column in front of `rows` (one per event of `events`, in order) with a
+    `!` for the events `flagged` returns True for: the events lint finds fault with."""
+    columns.insert(0, Column("", min_width=1, fixed=True))
+    for row, event in zip(rows, events, strict=True):
+        row.insert(0, (FLAG, FLAG_STYLE) if flagged(event) else (" ", None))
 
 
 def count(n: int) -> str:

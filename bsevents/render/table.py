@@ -21,6 +21,7 @@ from bsevents.render.common import (
     MARK_STYLE,
     Clock,
     HighlightFn,
+    add_flags,
     cell,
     empty_view,
     event_name,
@@ -57,13 +58,15 @@ def render_table(
     footer_text: str | None = None,
     highlight: HighlightFn | None = None,
     dashboard_url: str | None = None,
+    flagged: HighlightFn | None = None,
 ) -> None:
     """Print `events` as a table on `console`, in the order given.
 
     `fields` replaces the default columns (summary, browser, session) by the named
     top-level keys or dotted paths, shown in full. `highlight` marks the events for which
     it returns True with a `●` (new since the last fetch, say). `dashboard_url` is shown
-    under the title, as a hyperlink where the terminal supports them.
+    under the title, as a hyperlink where the terminal supports them. `flagged` marks
+    with `!`, in a first column of its own, the events it returns True for (lint findings).
     """
     heading(console, title, dashboard_url)
     if not events:
@@ -112,5 +115,7 @@ def render_table(
     if marks:
         for row, marked in zip(rows, marks, strict=True):
             row.insert(0, (MARK, MARK_STYLE) if marked else (" ", None))
+    if flagged is not None:
+        add_flags(columns, rows, events, flagged)
     console.print(Grid(columns, rows, rule_style=DIM), crop=False)
     footer(console, footer_text, marked=any(marks))

@@ -24,6 +24,7 @@ from bsevents.render.common import (
     MARK_STYLE,
     Clock,
     HighlightFn,
+    add_flags,
     cell,
     count,
     empty_view,
@@ -139,11 +140,13 @@ def render_timeline(
     reverse: bool = False,
     highlight: HighlightFn | None = None,
     dashboard_url: str | None = None,
+    flagged: HighlightFn | None = None,
 ) -> None:
     """Print oldest-first `events` as a timeline on `console` (newest first with
     `reverse`). Each line holds the time, the gap since the previous event, the event
     and its summary; each session opens with its start, duration, count and browser.
-    `highlight` marks events with a `●`; `dashboard_url` goes under the title."""
+    `highlight` marks events with a `●`; `dashboard_url` goes under the title; `flagged`
+    marks events with `!` in a first column of its own."""
     heading(console, title, dashboard_url)
     if not events:
         empty_view(console, footer_text)
@@ -199,6 +202,10 @@ def render_timeline(
         Column("event", min_width=8, max_width=24),
         Column("summary", min_width=16),
     ]
+    if flagged is not None:
+        # Rows are in session order, each session's events reversed with the sessions.
+        shown = [e for s in sessions for e in (s.events[::-1] if reverse else s.events)]
+        add_flags(columns, [i for i in items if isinstance(i, list)], shown, flagged)
     console.print(Grid(columns, items, header=False), crop=False)
     footer(console, footer_text, marked=marked)
 

@@ -1,0 +1,55 @@
+"""Getting a command's events from the options every events-reading command shares:
+--from-file or --demo (no key, no call), or a customer from the store or a live call.
+`events` and `lint` both read their events through here."""
+
+from __future__ import annotations
+
+import sys
+from typing import TYPE_CHECKING
+
+from bsevents import ui
+from bsevents.errors import UsageProblem
+
+if TYPE_CHECKING:
+    from bsevents.settings import Resolved
+    from bsevents.source import EventsResult, FetchOptions
+
+
+def local_result(
+    *,
+    from_file: str | None,
+    demo: bool,
+    customer: str | None,
+    uuid: str | None,
+    email: str | None,
+) -> EventsResult | None:
+    """The events of --from-file or --demo; None when neither is given."""
+    if from_file is not None:
+        if demo or customer is not None or uuid is not None or email is not None:
+            raise UsageProblem("--from-file takes no customer and no --demo", "give one source")
+        stdin = getattr(sys.stdin, "buffer", None)  # sys.stdin is None when fd 0 is closed
+        from bsevents.saved import get_from_file
+
+        return get_from_file(from_file, stdin=stdin)
+    if demo:
+        if customer is not None or uuid is not None or email is not None:
+            raise UsageProblem("--demo takes no customer", "run: bsevents events --demo")
+        from bsevents import source
+
+        return source.get_demo()
+    return None
+
+
+def live_result(
+    resolved: Resolved, who_uuid: str, options: FetchOptions
+) -> tuple[EventsResult, str]:
+    """One customer's events from the store or a live call (within the budget), and the
+    customer's dashboard address."""
+    from bsevents import source
+    from bsevents.regions import dashboard_url
+
+    with ui.Spinner("receiving") as spinner:
+        result = source.get_customer_events(
+            resolved, who_uuid, options, notify=ui.note, warn=ui.warn, progress=spinner
+        )
+    return result, dashboard_url(resolved.region, who_uuid)
