@@ -18,7 +18,8 @@ from bsevents.filters import make_criteria
 from bsevents.render.fields import parse_fields
 
 if TYPE_CHECKING:
-    from bsevents.source import EventsResult
+    from bsevents.settings import Resolved
+    from bsevents.source import EventsResult, FetchOptions
 
 
 def events_command(
@@ -254,6 +255,7 @@ def events_command(
     criteria = make_criteria(types=types, since=since, until=until, grep=grep, utc=utc)
     picked = parse_fields(fields) if fields is not None else None
     dashboard: str | None = None
+    asked: tuple[Resolved, str, FetchOptions, list[str]] | None = None
     if from_file is not None:
         if demo or customer is not None or uuid is not None or email is not None:
             raise UsageProblem("--from-file takes no customer and no --demo", "give one source")
@@ -307,6 +309,10 @@ def events_command(
         from bsevents.regions import dashboard_url
 
         dashboard = dashboard_url(resolved.region, who_uuid)
+        chosen_by = ["--profile", profile] if profile is not None else []
+        if region is not None:
+            chosen_by += ["--region", region]
+        asked = (resolved, who_uuid, options, chosen_by)
     # Everything loaded lives until the process ends: keep the garbage collector from
     # walking those objects again and again while the view is drawn.
     gc.freeze()
@@ -327,6 +333,9 @@ def events_command(
         source_name=from_file,
         dashboard_url=dashboard,
     )
+    if asked is not None:
+        question = _question_args(types, since, until, grep, show, new=new)
+        result = _ask_again_on_miss(*asked, result, request, question, new=new)
     render(result, request)
 
 
@@ -412,3 +421,64 @@ def _only_new(result: EventsResult) -> EventsResult:
 
     kept = [e for e in result.events if event_key(e) in result.new_keys]
     return replace(result, events=kept)
+
+
+def _question_args(
+    types: list[str] | None,
+    since: str | None,
+    until: str | None,
+    grep: str | None,
+    show: str | None,
+    *,
+    new: bool,
+) -> list[str]:
+    """The options that ask the question again, as the user would type them."""
+    args = [arg for name in types or [] for arg in ("-t", name)]
+    for option, value in (("--since", since), ("--until", until), ("--grep", grep)):
+        if value is not None:
+            args += [option, value]
+    if show is not None:
+        args += ["--show", show]
+    return [*args, "--new"] if new else args
+
+
+def _ask_again_on_miss(
+    resolved: Resolved,
+    uuid: str,
+    options: FetchOptions,
+    chosen_by: list[str],
+    result: EventsResult,
+    request: Request,
+    question: list[str],
+    *,
+    new: bool,
+) -> EventsResult:
+    """A question that a stored copy cannot answer is asked of Blueshift once (see
+    `source.refresh_on_miss`), so that an old copy never gives a stale "no"."""
+    import shlex
+
+    from bsevents import source
+    from bsevents.cli.views import describe_miss
+
+    if result.origin != "cache":
+        return result
+    what = describe_miss(result, request, new=new)
+    if what is None:
+        return result
+    command = shlex.join(["bsevents", "events", uuid, *chosen_by, *question, "--refresh"])
+    with ui.Spinner("receiving") as spinner:
+        fresh = source.refresh_on_miss(
+            resolved,
+            uuid,
+            options,
+            result,
+            source.Miss(what, command),
+            notify=ui.note,
+            tell=ui.say,
+            warn=ui.warn,
+            progress=spinner,
+        )
+    if fresh is None:
+        return result
+    _report(fresh)
+    return _only_new(fresh) if new else fresh

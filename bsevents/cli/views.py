@@ -194,6 +194,39 @@ def _note_missing_types(result: EventsResult, request: Request) -> None:
         ui.note(f"no {wanted!r} events (names are case-sensitive){hint}")
 
 
+def describe_miss(result: EventsResult, request: Request, *, new: bool) -> str | None:
+    """What the question finds missing in `result` (`'signup_test'`), or None when it
+    finds something, or when a `--type` name is a near miss
+    of a name that is there: that is a typo, which a live call would not mend."""
+    if request.show is not None:
+        try:
+            find_events(result.events, request.show)
+        except NotFound:
+            return f"event {cell_text(request.show.strip())!r}"
+        except UsageProblem:
+            return None
+        return None
+    if new and not result.events:
+        return "a new event"
+    criteria = request.criteria
+    if not criteria.active or select(result.events, criteria).matching:
+        return None
+    missing = missing_types(result.events, criteria.types)
+    if any(missing.values()):
+        return None
+    if missing:
+        names = [repr(cell_text(name)) for name in missing]
+        return " or ".join(names)
+    return "an event matching the filters"
+
+
+def cell_text(text: str) -> str:
+    """User input echoed in a message: safe and at most 60 characters."""
+    from bsevents.sanitize import clean, shorten
+
+    return shorten(clean(text), 60)
+
+
 def _show_one(result: EventsResult, request: Request, on_terminal: bool) -> None:
     assert request.show is not None
     selection = select(result.events, request.criteria, limit=request.limit)
