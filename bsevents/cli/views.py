@@ -230,6 +230,7 @@ def cell_text(text: str) -> str:
 def _show_one(result: EventsResult, request: Request, on_terminal: bool) -> None:
     assert request.show is not None
     selection = select(result.events, request.criteria, limit=request.limit)
+    _refuse_ambiguous(selection.events, request.show, request.utc)
     try:
         found = find_events(selection.events, request.show)
     except NotFound:
@@ -251,3 +252,31 @@ def _show_one(result: EventsResult, request: Request, on_terminal: bool) -> None
         from bsevents.render.jsonout import pretty_json
 
         write_chunks([pretty_json(value)])
+
+
+def _refuse_ambiguous(events: list[Event], wanted: str, utc: bool) -> None:
+    """Exit 2 when `wanted` is a prefix of several event_uuids, listing each candidate
+    (time, event name, full event_uuid) so the user can pick one."""
+    key = wanted.strip().lower()
+    if not key:
+        return
+    ids = [e.get("event_uuid") for e in events]
+    lowered = [i.lower() if isinstance(i, str) else "" for i in ids]
+    if key in lowered:
+        return
+    candidates = [e for e, i in zip(events, lowered, strict=True) if i.startswith(key)]
+    if len({str(e.get("event_uuid")).lower() for e in candidates}) < 2:
+        return
+    from datetime import timezone
+
+    from bsevents.render.common import Clock, event_name
+
+    clock = Clock(timezone.utc if utc else None)
+    lines = [
+        f"{clock.full(clock.moment(e)):19}  {event_name(e)}  {cell_text(str(e.get('event_uuid')))}"
+        for e in candidates
+    ]
+    raise UsageProblem(
+        f"{len(candidates)} events have an event_uuid starting with {cell_text(key)!r}",
+        "give more of it; the candidates:\n" + "\n".join(lines),
+    )
