@@ -27,7 +27,7 @@ def events_command(
         str | None,
         typer.Argument(
             metavar="CUSTOMER",
-            help="Customer UUID, or a dashboard URL copied from the browser.",
+            help="Customer UUID, a dashboard URL copied from the browser, or an email address.",
             show_default=False,
         ),
     ] = None,
@@ -255,6 +255,11 @@ def events_command(
     criteria = make_criteria(types=types, since=since, until=until, grep=grep, utc=utc)
     picked = parse_fields(fields) if fields is not None else None
     dashboard: str | None = None
+    if (demo or from_file is not None) and (profile, region, base_url) != (None, None, None):
+        from bsevents.settings import resolve
+
+        # No call is made, but a typo is still a typo: checked as a live run checks it.
+        resolve(profile=profile, region=region, base_url=base_url)
     asked: tuple[Resolved, str, FetchOptions, list[str]] | None = None
     if from_file is not None:
         if demo or customer is not None or uuid is not None or email is not None:
@@ -279,11 +284,12 @@ def events_command(
             interval = parse_interval(watch, resolved.hourly_cap)
         from bsevents.cli.who import resolve_customer
 
-        who_uuid = resolve_customer(
+        who = resolve_customer(
             resolved, customer, uuid, email, curl=curl, offline=offline, timeout=timeout
         )
-        if who_uuid is None:  # --curl printed the request
+        if who is None:  # --curl printed the request
             return
+        resolved, who_uuid = who
         if watch is not None:
             from bsevents.cli.watching import run_watch
 
