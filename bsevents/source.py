@@ -256,7 +256,9 @@ def _fetch_live(
                 if budget.free_at is not None and not options.force:
                     # A retry never crosses the cap: report the failure that needed it.
                     when = clock_and_wait(budget.free_at, budget.now)
-                    notify(f"not retrying: the hourly cap is reached (next call free at {when})")
+                    notify(
+                        f"not retrying: the hourly cap is reached; the next call is free at {when}"
+                    )
                     raise
                 attempt += 1
                 last_error = error
