@@ -5,10 +5,14 @@ checked like live ones."""
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import subprocess
+import sys
 from pathlib import Path
+
+import pytest
 
 from tests.conftest import CUSTOMER, make_event
 from tests.script import SCRIPT
@@ -97,3 +101,159 @@ def test_refresh_on_miss_never_turns_it_off(standin: StandIn) -> None:
     assert done.returncode == 0
     assert len(standin.show_events_requests()) == 1
     assert "no call made. To ask Blueshift" in done.stderr
+
+
+# parameters exactly as sent ------------------------------------------------------------
+
+
+def test_the_table_labels_every_parameter_with_its_real_key(
+    standin: StandIn, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    standin.customers[CUSTOMER] = [
+        make_event(
+            event="view",
+            event_uuid=UUID_A,
+            url="https://shop.example/p/ag?c=1",
+            product_id="AG-200",
+            price=39,
+            category="gaiters",
+        ),
+        make_event(
+            event="purchase",
+            event_uuid=UUID_B,
+            timestamp="2021-06-24T05:00:00Z",
+            order_id="O-7",
+            revenue="39.00",
+            coupon="SNOW10",
+            sku="AG-200",
+        ),
+        make_event(
+            event="signup_test",
+            event_uuid=UUID_C,
+            timestamp="2021-06-24T05:01:00Z",
+            plan="pro",
+            trial=True,
+        ),
+    ]
+    monkeypatch.setenv("COLUMNS", "160")
+    done = run("events", CUSTOMER, "--view", "table")
+    assert done.returncode == 0, done.stderr
+    rows = [line.split() for line in done.stdout.splitlines()[4:7]]
+    assert rows == [
+        ["2021-06-24", "04:53:54", "view", "/p/ag?c=1", "product_id=AG-200", "price=39",
+         "category=gaiters", UUID_A[:8]],
+        ["2021-06-24", "05:00:00", "purchase", "order_id=O-7", "revenue=39.00", "sku=AG-200",
+         "coupon=SNOW10", UUID_B[:8]],
+        ["2021-06-24", "05:01:00", "signup_test", "plan=pro", "trial=true", UUID_C[:8]],
+    ]  # fmt: skip
+    picked = run("events", CUSTOMER, "--view", "csv", "--fields", "product_id,coupon")
+    assert picked.stdout.splitlines()[1:] == ["AG-200,", ",SNOW10", ","]
+
+
+# the region the URL names ----------------------------------------------------------------
+
+
+def test_an_eu_dashboard_url_calls_the_eu_api() -> None:
+    url = f"https://app.eu.getblueshift.com/dashboard#/app/customer/{CUSTOMER}/show/overview"
+    assert run("config", "set", "region", "us").returncode == 0
+    done = run("events", url, "--curl")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.endswith(
+        f"'https://api.eu.getblueshift.com/api/v1/customer_search/show_events?uuid={CUSTOMER}'\n"
+    )
+    refused = run("events", url, "--region", "us", "--curl")
+    assert (refused.returncode, refused.stdout) == (2, "")
+    assert "error: --region us contradicts the URL" in refused.stderr
+
+
+# event ids on screen ----------------------------------------------------------------------
+
+
+def test_an_ambiguous_prefix_lists_every_candidate(standin: StandIn) -> None:
+    standin.customers[CUSTOMER] = [
+        make_event(event="pageload", event_uuid=UUID_A),
+        make_event(event="view", event_uuid=UUID_B, timestamp="2021-06-24T05:00:00Z"),
+        make_event(event="login", event_uuid=UUID_C, timestamp="2021-06-24T05:01:00Z"),
+    ]
+    done = run("events", CUSTOMER, "--show", "3766F11")
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr.splitlines() == [
+        "error: 2 events have an event_uuid starting with '3766f11'",
+        "  give more of it; the candidates:",
+        f"  2021-06-24 04:53:54  pageload  {UUID_A}",
+        f"  2021-06-24 05:00:00  view  {UUID_B}",
+    ]
+    assert len(standin.show_events_requests()) == 1
+    shown = run("events", CUSTOMER, "--show", UUID_B[:8])
+    assert json.loads(shown.stdout)["event_uuid"] == UUID_B
+
+
+# an email is a customer ---------------------------------------------------------------------
+
+
+def test_an_email_argument_is_looked_up_like_email(standin: StandIn) -> None:
+    standin.people["jane@example.com"] = [{"uuid": CUSTOMER, "email": "jane@example.com"}]
+    standin.customers[CUSTOMER] = [make_event()]
+    done = run("events", "jane@example.com")
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == [make_event()]
+    search, events = standin.requests
+    assert search.query == {"email": ["jane@example.com"]}
+    assert events.query == {"uuid": [CUSTOMER]}
+    assert done.stderr.startswith(f"jane@example.com is customer {CUSTOMER}\n")
+    both = run("events", "jane@example.com", "--email", "jane@example.com")
+    assert both.returncode == 2
+
+
+# local runs are checked like live ones --------------------------------------------------------
+
+
+def test_demo_and_from_file_check_every_option(tmp_path: Path) -> None:
+    saved = tmp_path / "saved.json"
+    saved.write_text("[]")
+    for source in (["--demo"], ["--from-file", str(saved)]):
+        for bad, message in (
+            (["--region", "xx"], "error: unknown region 'xx': expected one of us, eu"),
+            (["--profile", "nope"], "error: no profile 'nope' (from --profile)"),
+            (["--base-url", "http://example.com"], "error: refusing plain http to example.com"),
+        ):
+            done = run("events", *source, *bad)
+            assert (done.returncode, done.stdout) == (2, ""), (source, bad)
+            assert done.stderr.startswith(message)
+        assert run("events", *source, "--timeout", "0").returncode == 2
+        assert run("events", *source, "--region", "eu").returncode == 0
+
+
+def test_a_miss_with_no_call_left_spends_nothing_and_says_when(standin: StandIn) -> None:
+    _journey(standin)
+    assert run("config", "set", "hourly-cap", "1").returncode == 0
+    assert run("events", CUSTOMER).returncode == 0
+    done = run("events", CUSTOMER, "--new", later="+120")
+    assert done.returncode == 0
+    assert len(standin.show_events_requests()) == 1
+    said = done.stderr.splitlines()[-1]
+    assert said.startswith(
+        "a new event is not in the copy fetched 2 min ago; no call is left this hour, "
+        "the next is free at "
+    )
+    assert said.endswith(f"(in 58 min): bsevents events {CUSTOMER} --new --refresh")
+
+
+# small things -------------------------------------------------------------------------------
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_the_spinner_line_is_erased_before_a_note(monkeypatch: pytest.MonkeyPatch) -> None:
+    from bsevents import ui
+
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    monkeypatch.setenv("NO_COLOR", "1")
+    with ui.Spinner("receiving") as spinner:
+        spinner(200_000)
+        ui.note("Blueshift had a hiccup")
+    assert terminal.getvalue() == ("\r⠙ receiving 0.2 MB\x1b[K\r\x1b[KBlueshift had a hiccup\n")
