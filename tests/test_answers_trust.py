@@ -16,7 +16,7 @@ import pytest
 
 from tests.conftest import CUSTOMER, make_event
 from tests.script import SCRIPT
-from tests.standin import StandIn
+from tests.standin import DOCUMENTED_BODIES, Reply, StandIn
 
 FAKETIME = Path("/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1")
 UUID_A = "3766f118-d4cd-11eb-a278-0242ac110006"
@@ -257,3 +257,17 @@ def test_the_spinner_line_is_erased_before_a_note(monkeypatch: pytest.MonkeyPatc
         spinner(200_000)
         ui.note("Blueshift had a hiccup")
     assert terminal.getvalue() == ("\r⠙ receiving 0.2 MB\x1b[K\r\x1b[KBlueshift had a hiccup\n")
+
+
+def test_a_failed_miss_call_still_shows_the_copy(standin: StandIn) -> None:
+    _journey(standin)
+    assert run("events", CUSTOMER).returncode == 0
+    standin.reply(Reply(500, DOCUMENTED_BODIES[500]))
+    done = run("events", CUSTOMER, "-t", "signup_test", "--retries", "0", later="+120")
+    assert (done.returncode, done.stdout) == (0, "[]\n")
+    assert len(standin.show_events_requests()) == 2
+    assert done.stderr.splitlines()[-2:] == [
+        "warning: Blueshift had a server problem (500 Internal Server Error - Please contact "
+        "support for more information.); showing the stored copy, which may be stale",
+        "no 'signup_test' events (names are case-sensitive)",
+    ]

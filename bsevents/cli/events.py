@@ -12,7 +12,7 @@ from bsevents import ui
 from bsevents.cli.options import BaseUrlOption, ProfileOption, RegionOption
 from bsevents.cli.output import ColorChoice
 from bsevents.cli.views import DEFAULT_SHOWN, FILTER_PANEL, VIEW_PANEL, Request, View, render
-from bsevents.errors import UsageProblem
+from bsevents.errors import RateLimited, RequestFailed, UsageProblem
 from bsevents.events import count_trailing_untimed
 from bsevents.filters import make_criteria
 from bsevents.render.fields import parse_fields
@@ -472,18 +472,23 @@ def _ask_again_on_miss(
     if what is None:
         return result
     command = shlex.join(["bsevents", "events", uuid, *chosen_by, *question, "--refresh"])
-    with ui.Spinner("receiving") as spinner:
-        fresh = source.refresh_on_miss(
-            resolved,
-            uuid,
-            options,
-            result,
-            source.Miss(what, command),
-            notify=ui.note,
-            tell=ui.say,
-            warn=ui.warn,
-            progress=spinner,
-        )
+    try:
+        with ui.Spinner("receiving") as spinner:
+            fresh = source.refresh_on_miss(
+                resolved,
+                uuid,
+                options,
+                result,
+                source.Miss(what, command),
+                notify=ui.note,
+                tell=ui.say,
+                warn=ui.warn,
+                progress=spinner,
+            )
+    except (RequestFailed, RateLimited) as failed:
+        # The stored copy is still an answer: show it, saying that it could not be checked.
+        ui.warn(f"{failed.message}; showing the stored copy, which may be stale")
+        return result
     if fresh is None:
         return result
     _report(fresh)
