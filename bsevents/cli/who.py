@@ -8,7 +8,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from bsevents import ui
-from bsevents.customer import Customer, parse_customer
+from bsevents.customer import Customer, looks_like_email, parse_customer
 from bsevents.errors import UsageProblem
 
 if TYPE_CHECKING:
@@ -59,12 +59,6 @@ def resolve_customer(
         sys.stdout.write(show_events_command(resolved.base_url, who.uuid) + "\n")
         return None
     return resolved, who.uuid
-
-
-def looks_like_email(text: str) -> bool:
-    """An address given where a UUID or URL goes: `bsevents events jane@example.com`."""
-    value = text.strip()
-    return "@" in value and "/" not in value
 
 
 def _customer(argument: str | None, option: str | None) -> Customer:
