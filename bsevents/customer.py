@@ -48,11 +48,12 @@ def parse_customer(text: str) -> Customer:
         raise _usage("no customer given")
     if UUID_RE.match(value):
         return Customer(value.lower())
-    if "@" in value and "/" not in value:
+    if looks_like_email(value):
         raise UsageProblem(
             f"{_shown(value)} looks like an email address: expected a customer UUID or "
             "a Blueshift dashboard URL",
-            f"for example {EXAMPLE_UUID}",
+            f"give the address as CUSTOMER or with --email to look it up; a UUID looks like "
+            f"{EXAMPLE_UUID}",
         )
     url = value if "://" in value else f"https://{value}"
     try:
@@ -69,6 +70,12 @@ def parse_customer(text: str) -> Customer:
     if found is None:
         raise _usage("the dashboard URL has no customer UUID in it")
     return Customer(found.group(1).lower(), region)
+
+
+def looks_like_email(text: str) -> bool:
+    """An address where a UUID or URL goes: `bsevents events jane@example.com`."""
+    value = text.strip(_WRAPPING)
+    return "@" in value and "/" not in value
 
 
 def _shown(value: str, limit: int = 60) -> str:

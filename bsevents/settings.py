@@ -68,6 +68,16 @@ def _int(text: str) -> int:
         raise UsageProblem(f"expected a whole number, got {text!r}") from None
 
 
+def _seconds_or_never(text: str) -> int | str:
+    """`refresh-on-miss`: seconds, or `never`."""
+    if str(text).strip().lower() == "never":
+        return "never"
+    try:
+        return _non_negative_int(text)
+    except UsageProblem:
+        raise UsageProblem(f"expected seconds or never, got {text!r}") from None
+
+
 def format_value(value: Any) -> str:
     """A setting's value as a person writes it (and as TOML spells booleans)."""
     if isinstance(value, bool):
@@ -115,6 +125,12 @@ SETTINGS: dict[str, Setting] = {
             _boolean,
             "page long table/timeline output on a terminal",
             ("true", "false"),
+        ),
+        Setting(
+            "refresh-on-miss",
+            30,
+            _seconds_or_never,
+            "seconds old a stored copy must be for a miss in it to call live; never = off",
         ),
     )
 }

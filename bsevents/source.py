@@ -45,6 +45,8 @@ class EventsResult:
     origin: Origin
     notes: list[str] = field(default_factory=list)
     new_keys: frozenset[str] = frozenset()
+    # When a stored copy was fetched (origin "cache"): a miss in an old copy is asked again.
+    fetched_at: float | None = None
 
 
 @dataclass(frozen=True)
@@ -130,6 +132,59 @@ def get_customer_events(
         raise
 
 
+def refresh_on_miss(
+    settings: Resolved,
+    uuid: str,
+    options: FetchOptions,
+    copy: EventsResult,
+    miss: Miss,
+    *,
+    notify: Notify = _ignore,
+    tell: Notify = _ignore,
+    warn: Notify = _ignore,
+    progress: Progress | None = None,
+) -> EventsResult | None:
+    """After `miss.what` was not in a stored copy: one live call, within the budget, when
+    the copy is at least `refresh-on-miss` seconds old. Returns the fresh events, or None
+    after `tell` has said why no call was made and which command makes one."""
+    from bsevents.cache import Cache
+    from bsevents.credentials import resolve_api_key
+    from bsevents.ledger import Ledger, account_id
+
+    if copy.origin != "cache" or copy.fetched_at is None:
+        return None
+    now = time.time()
+    age = now - copy.fetched_at
+    lead = f"{miss.what} is not in the copy fetched {ago(age)}"
+    wait = settings.values["refresh-on-miss"]
+    if options.offline or wait == "never" or age < wait:
+        tell(f"{lead}; no call made. To ask Blueshift: {miss.command}")
+        return None
+    try:
+        key = resolve_api_key(settings.profile).value
+    except AuthProblem:
+        tell(f"{lead}; no API key to ask Blueshift with")
+        return None
+    account = account_id(settings.region, key)
+    with Ledger.open(on_damage=warn) as ledger:
+        budget = ledger.budget(account, settings.hourly_cap, now)
+    if budget.free_at is not None:
+        when = clock_and_wait(budget.free_at, now)
+        tell(f"{lead}; no call is left this hour, the next is free at {when}: {miss.command}")
+        return None
+    notify(f"{lead}; asking Blueshift (call {budget.used + 1} of {budget.limit})")
+    cache = Cache(account, on_damage=warn)
+    return _fetch_live(settings, uuid, options, key, account, cache, notify, warn, progress)
+
+
+@dataclass(frozen=True)
+class Miss:
+    """What a question found missing in a stored copy, and the command that asks again."""
+
+    what: str  # `'signup_test'`, `event '3766f1'`, `a new event`
+    command: str  # `bsevents events UUID -t signup_test --refresh`
+
+
 def _nothing_stored(uuid: str) -> RequestFailed:
     return RequestFailed(
         f"nothing is stored for customer {uuid}",
@@ -149,6 +204,7 @@ def _from_store(stored: Stored, now: float, label: str, left: int | None) -> Eve
         "cache",
         [note],
         stored.new_keys,
+        stored.fetched_at,
     )
 
 
@@ -200,7 +256,9 @@ def _fetch_live(
                 if budget.free_at is not None and not options.force:
                     # A retry never crosses the cap: report the failure that needed it.
                     when = clock_and_wait(budget.free_at, budget.now)
-                    notify(f"not retrying: the hourly cap is reached (next call free at {when})")
+                    notify(
+                        f"not retrying: the hourly cap is reached; the next call is free at {when}"
+                    )
                     raise
                 attempt += 1
                 last_error = error

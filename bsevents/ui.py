@@ -17,6 +17,8 @@ class _State:
     quiet: bool = False  # silences notes and warnings, never errors
     debug: bool = False
     color: bool | None = None  # --color always (True) or never (False); None: decide
+    # A spinner's line is on screen: erased before anything else is written to stderr.
+    spinning: bool = False
 
 
 state = _State()
@@ -38,20 +40,33 @@ def _colour(code: str, text: str) -> str:
 
 
 def _write(line: str) -> None:
+    if state.spinning:
+        sys.stderr.write(_ERASE)
+        state.spinning = False
     sys.stderr.write(line + "\n")
     sys.stderr.flush()
 
 
+_ERASE = "\r\x1b[K"
+
+
 def error(message: str, hint: str | None = None) -> None:
-    """One error line, and a hint line saying what to do next."""
+    """One error line, and a hint saying what to do next: one line, or several (a list
+    of candidates), each cleaned on its own."""
     _write(f"{_colour('1;31', 'error:')} {clean(message)}")
-    if hint:
-        _write(f"  {clean(hint)}")
+    for line in hint.split("\n") if hint else ():
+        _write(f"  {clean(line)}")
 
 
 def warn(message: str) -> None:
     if not state.quiet:
         _write(f"{_colour('33', 'warning:')} {clean(message)}")
+
+
+def say(message: str) -> None:
+    """A note that must not be overlooked: plain, not dimmed (silenced by --quiet)."""
+    if not state.quiet:
+        _write(clean(message))
 
 
 def note(message: str) -> None:
@@ -73,7 +88,6 @@ class Spinner:
     def __init__(self, label: str) -> None:
         self.label = label
         self.enabled = not state.quiet and getattr(sys.stderr, "isatty", lambda: False)()
-        self._shown = False
         self._last = 0.0
         self._frame = 0
 
@@ -81,9 +95,10 @@ class Spinner:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if self._shown:
-            sys.stderr.write("\r\x1b[K")
+        if state.spinning:
+            sys.stderr.write(_ERASE)
             sys.stderr.flush()
+            state.spinning = False
 
     def __call__(self, received: int) -> None:
         import time
@@ -98,4 +113,4 @@ class Spinner:
         size = f"{received / 1e6:.1f} MB" if received >= 1e5 else f"{received // 1000} kB"
         sys.stderr.write(f"\r{self.FRAMES[self._frame]} {self.label} {size}\x1b[K")
         sys.stderr.flush()
-        self._shown = True
+        state.spinning = True

@@ -67,7 +67,8 @@ def test_table_view_on_request(standin: StandIn, cli: Any) -> None:
     result = cli("events", CUSTOMER, "--view", "table")
     assert result.exit_code == 0, result.stderr
     assert "add_to_cart" in result.stdout
-    assert "products=SKU-9" in result.stdout
+    assert "product_id=SKU-9" in result.stdout
+    assert "products=" not in result.stdout
     assert "2021-06-24 04:53:54" in result.stdout
 
 

@@ -113,12 +113,12 @@ def test_table_rows_in_given_order_with_header_and_footer() -> None:
     render_table(out, events, title="3 events", tz=UTC, footer_text="showing 3 of 35")
     lines = text_of(out).splitlines()
     assert lines[0] == "3 events"
-    assert lines[1].split() == ["Time", "(UTC)", "Event", "Summary", "Browser", "Session"]
+    assert lines[1].split() == ["Time", "(UTC)", "Event", "Summary", "Browser", "Session", "Id"]
     assert set(lines[2].replace(" ", "")) == {"─"}
     assert lines[3].startswith("2026-11-24 19:02:11  pageload")
-    assert lines[3].endswith("Safari 18 · iOS  6513270e")
+    assert lines[3].endswith("Safari 18 · iOS  6513270e  1818e811")
     assert lines[5].startswith("2026-11-24 19:04:04  view")
-    assert "/p/trailblazer-gtx?color=teal products=TB-GTX-42" in lines[5]
+    assert "/p/trailblazer-gtx?color=teal product_id=TB-GTX-42 …" in lines[5]
     assert lines[-1] == "showing 3 of 35"
     assert not any(line.endswith(" ") for line in lines)
 
@@ -269,11 +269,13 @@ def test_timeline_groups_days_and_sessions_with_gaps() -> None:
         "",
         "Tuesday 24 November 2026 (UTC)",
         "▸ session 6513270e  19:02:11 · 11m17s · 10 events · Safari 18 · iOS",
-        "   19:02:11           pageload               /",
-        "   19:02:59     +48s  pageload               /c/running-shoes",
+        "   19:02:11           pageload               /" + " " * 46 + "1818e811",
+        "   19:02:59     +48s  pageload               /c/running-shoes" + " " * 31 + "36f675cc",
     ]
     assert "▸ session 907a70c3  13:11:06 · 5m10s · 3 events · Chrome 131 · macOS" in lines
-    assert "   13:11:06  +41m00s  pageload               /help/delivery-times" in lines
+    assert (
+        "   13:11:06  +41m00s  pageload               /help/delivery-times" + " " * 27 + "f0ce5835"
+    ) in lines
     assert "▸ no session id  10:24:17 · 0s · 1 event" in lines
     assert lines.count("Wednesday 25 November 2026 (UTC)") == 1
 

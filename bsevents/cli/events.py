@@ -11,13 +11,14 @@ from bsevents import ui
 from bsevents.cli.options import BaseUrlOption, ProfileOption, RegionOption
 from bsevents.cli.output import ColorChoice
 from bsevents.cli.views import DEFAULT_SHOWN, FILTER_PANEL, VIEW_PANEL, Request, View, render
-from bsevents.errors import UsageProblem
+from bsevents.errors import RateLimited, RequestFailed, UsageProblem
 from bsevents.events import count_trailing_untimed
 from bsevents.filters import make_criteria
 from bsevents.render.fields import parse_fields
 
 if TYPE_CHECKING:
-    from bsevents.source import EventsResult
+    from bsevents.settings import Resolved
+    from bsevents.source import EventsResult, FetchOptions
 
 
 def events_command(
@@ -25,7 +26,7 @@ def events_command(
         str | None,
         typer.Argument(
             metavar="CUSTOMER",
-            help="Customer UUID, or a dashboard URL copied from the browser.",
+            help="Customer UUID, a dashboard URL copied from the browser, or an email address.",
             show_default=False,
         ),
     ] = None,
@@ -267,6 +268,12 @@ def events_command(
         from bsevents.plan import load_plan
 
         loaded_plan = load_plan(plan)
+    if (demo or from_file is not None) and (profile, region, base_url) != (None, None, None):
+        from bsevents.settings import resolve
+
+        # No call is made, but a typo is still a typo: checked as a live run checks it.
+        resolve(profile=profile, region=region, base_url=base_url)
+    asked: tuple[Resolved, str, FetchOptions, list[str]] | None = None
     dashboard: str | None = None
     from bsevents.cli.loading import live_result, local_result
 
@@ -285,11 +292,12 @@ def events_command(
             interval = parse_interval(watch, resolved.hourly_cap)
         from bsevents.cli.who import resolve_customer
 
-        who_uuid = resolve_customer(
+        who = resolve_customer(
             resolved, customer, uuid, email, curl=curl, offline=offline, timeout=timeout
         )
-        if who_uuid is None:  # --curl printed the request
+        if who is None:  # --curl printed the request
             return
+        resolved, who_uuid = who
         if watch is not None:
             from bsevents.cli.watching import run_watch
 
@@ -309,6 +317,10 @@ def events_command(
             timeout=timeout, refresh=refresh, offline=offline, force=force, retries=retries
         )
         result, dashboard = live_result(resolved, who_uuid, options)
+        chosen_by = ["--profile", profile] if profile is not None else []
+        if region is not None:
+            chosen_by += ["--region", region]
+        asked = (resolved, who_uuid, options, chosen_by)
     # Everything loaded lives until the process ends: keep the garbage collector from
     # walking those objects again and again while the view is drawn.
     gc.freeze()
@@ -330,6 +342,9 @@ def events_command(
         dashboard_url=dashboard,
         plan=loaded_plan,
     )
+    if asked is not None:
+        question = _question_args(types, since, until, grep, show, new=new)
+        result = _ask_again_on_miss(*asked, result, request, question, new=new)
     render(result, request)
 
 
@@ -415,3 +430,69 @@ def _only_new(result: EventsResult) -> EventsResult:
 
     kept = [e for e in result.events if event_key(e) in result.new_keys]
     return replace(result, events=kept)
+
+
+def _question_args(
+    types: list[str] | None,
+    since: str | None,
+    until: str | None,
+    grep: str | None,
+    show: str | None,
+    *,
+    new: bool,
+) -> list[str]:
+    """The options that ask the question again, as the user would type them."""
+    args = [arg for name in types or [] for arg in ("-t", name)]
+    for option, value in (("--since", since), ("--until", until), ("--grep", grep)):
+        if value is not None:
+            args += [option, value]
+    if show is not None:
+        args += ["--show", show]
+    return [*args, "--new"] if new else args
+
+
+def _ask_again_on_miss(
+    resolved: Resolved,
+    uuid: str,
+    options: FetchOptions,
+    chosen_by: list[str],
+    result: EventsResult,
+    request: Request,
+    question: list[str],
+    *,
+    new: bool,
+) -> EventsResult:
+    """A question that a stored copy cannot answer is asked of Blueshift once (see
+    `source.refresh_on_miss`), so that an old copy never gives a stale "no"."""
+    import shlex
+
+    from bsevents import source
+    from bsevents.cli.views import describe_miss
+
+    if result.origin != "cache":
+        return result
+    what = describe_miss(result, request, new=new)
+    if what is None:
+        return result
+    command = shlex.join(["bsevents", "events", uuid, *chosen_by, *question, "--refresh"])
+    try:
+        with ui.Spinner("receiving") as spinner:
+            fresh = source.refresh_on_miss(
+                resolved,
+                uuid,
+                options,
+                result,
+                source.Miss(what, command),
+                notify=ui.note,
+                tell=ui.say,
+                warn=ui.warn,
+                progress=spinner,
+            )
+    except (RequestFailed, RateLimited) as failed:
+        # The stored copy is still an answer: show it, saying that it could not be checked.
+        ui.warn(f"{failed.message}; showing the stored copy, which may be stale")
+        return result
+    if fresh is None:
+        return result
+    _report(fresh)
+    return _only_new(fresh) if new else fresh

@@ -243,21 +243,26 @@ def _load(
 
     from bsevents.cli.loading import live_result, local_result
 
+    from bsevents.settings import resolve
+
+    if (demo or from_file is not None) and (profile, region, base_url) != (None, None, None):
+        # No call is made, but a typo is still a typo: checked as a live run checks it.
+        resolve(profile=profile, region=region, base_url=base_url)
     result = local_result(from_file=from_file, demo=demo, customer=customer, uuid=uuid, email=email)
     if result is None:
         from bsevents import source
         from bsevents.cli.who import resolve_customer
-        from bsevents.settings import resolve
 
         resolved = resolve(profile=profile, region=region, base_url=base_url)
         who = resolve_customer(
             resolved, customer, uuid, email, curl=False, offline=offline, timeout=timeout
         )
         assert who is not None  # only --curl answers None
+        resolved, who_uuid = who
         options = source.FetchOptions(
             timeout=timeout, refresh=refresh, offline=offline, force=force, retries=retries
         )
-        result, _ = live_result(resolved, who, options)
+        result, _ = live_result(resolved, who_uuid, options)
     # Loaded events live until the process ends: spare the collector walking them again.
     gc.freeze()
     return result

@@ -207,9 +207,43 @@ def _note_missing_types(result: EventsResult, request: Request) -> None:
         ui.note(f"no {wanted!r} events (names are case-sensitive){hint}")
 
 
+def describe_miss(result: EventsResult, request: Request, *, new: bool) -> str | None:
+    """What the question finds missing in `result` (`'signup_test'`), or None when it
+    finds something, or when a `--type` name is a near miss
+    of a name that is there: that is a typo, which a live call would not mend."""
+    if request.show is not None:
+        try:
+            find_events(result.events, request.show)
+        except NotFound:
+            return f"event {cell_text(request.show.strip())!r}"
+        except UsageProblem:
+            return None
+        return None
+    if new and not result.events:
+        return "a new event"
+    criteria = request.criteria
+    if not criteria.active or select(result.events, criteria).matching:
+        return None
+    missing = missing_types(result.events, criteria.types)
+    if any(missing.values()):
+        return None
+    if missing:
+        names = [repr(cell_text(name)) for name in missing]
+        return " or ".join(names)
+    return "an event matching the filters"
+
+
+def cell_text(text: str) -> str:
+    """User input echoed in a message: safe and at most 60 characters."""
+    from bsevents.sanitize import clean, shorten
+
+    return shorten(clean(text), 60)
+
+
 def _show_one(result: EventsResult, request: Request, on_terminal: bool) -> None:
     assert request.show is not None
     selection = select(result.events, request.criteria, limit=request.limit)
+    _refuse_ambiguous(selection.events, request.show, request.utc)
     try:
         found = find_events(selection.events, request.show)
     except NotFound:
@@ -234,3 +268,31 @@ def _show_one(result: EventsResult, request: Request, on_terminal: bool) -> None
     from bsevents.cli.marks import findings_for, report
 
     report(result.events, findings_for(result.events, request.plan), found)
+
+
+def _refuse_ambiguous(events: list[Event], wanted: str, utc: bool) -> None:
+    """Exit 2 when `wanted` is a prefix of several event_uuids, listing each candidate
+    (time, event name, full event_uuid) so the user can pick one."""
+    key = wanted.strip().lower()
+    if not key:
+        return
+    ids = [e.get("event_uuid") for e in events]
+    lowered = [i.lower() if isinstance(i, str) else "" for i in ids]
+    if key in lowered:
+        return
+    candidates = [e for e, i in zip(events, lowered, strict=True) if i.startswith(key)]
+    if len({str(e.get("event_uuid")).lower() for e in candidates}) < 2:
+        return
+    from datetime import timezone
+
+    from bsevents.render.common import Clock, event_name
+
+    clock = Clock(timezone.utc if utc else None)
+    lines = [
+        f"{clock.full(clock.moment(e)):19}  {event_name(e)}  {cell_text(str(e.get('event_uuid')))}"
+        for e in candidates
+    ]
+    raise UsageProblem(
+        f"{len(candidates)} events have an event_uuid starting with {cell_text(key)!r}",
+        "give more of it; the candidates:\n" + "\n".join(lines),
+    )

@@ -4,10 +4,11 @@
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from bsevents import ui
-from bsevents.customer import Customer, parse_customer
+from bsevents.customer import Customer, looks_like_email, parse_customer
 from bsevents.errors import UsageProblem
 
 if TYPE_CHECKING:
@@ -24,11 +25,16 @@ def resolve_customer(
     curl: bool,
     offline: bool,
     timeout: float,
-) -> str | None:
-    """The customer's UUID, from CUSTOMER/--uuid or an --email lookup; None when --curl
-    has printed the request instead (nothing is sent either way for --curl)."""
+) -> tuple[Resolved, str] | None:
+    """The settings to call with (a dashboard URL names its region) and the customer's
+    UUID, from CUSTOMER/--uuid or an email lookup; None when --curl has printed the
+    request instead (nothing is sent either way for --curl)."""
     from bsevents import source
 
+    if customer is not None and looks_like_email(customer):
+        if email is not None:
+            raise UsageProblem("give the customer as CUSTOMER, --uuid or --email, not both")
+        customer, email = None, customer
     if email is not None:
         if customer is not None or uuid is not None:
             raise UsageProblem("give the customer as CUSTOMER, --uuid or --email, not both")
@@ -44,15 +50,15 @@ def resolve_customer(
             resolved, address, timeout=timeout, offline=offline, warn=ui.warn
         )
         _report_match(match)
-        return match.uuid
+        return resolved, match.uuid
     who = _customer(customer, uuid)
-    _check_region(who, resolved)
+    resolved = follow_url_region(who, resolved)
     if curl:
         from bsevents.curl import show_events_command
 
         sys.stdout.write(show_events_command(resolved.base_url, who.uuid) + "\n")
         return None
-    return who.uuid
+    return resolved, who.uuid
 
 
 def _customer(argument: str | None, option: str | None) -> Customer:
@@ -73,18 +79,34 @@ def _customer(argument: str | None, option: str | None) -> Customer:
     return parse_customer(text)
 
 
-def _check_region(who: Customer, resolved: Resolved) -> None:
-    """Warn, before a call is spent, when the URL comes from the other region's dashboard."""
-    if who.region_hint is None or who.region_hint == resolved.region:
-        return
-    if resolved.sources.get("base_url") != "region":
-        return  # an explicit base URL decides the host, not the region
+def follow_url_region(who: Customer, resolved: Resolved) -> Resolved:
+    """The settings with the region of the dashboard the URL came from: calling the other
+    region's API would waste a call on a misleading 404. An explicit --region that says
+    otherwise is a usage error; an explicit base URL decides the host on its own."""
+    hint = who.region_hint
+    if hint is None or hint == resolved.region:
+        return resolved
     from bsevents.regions import REGIONS
 
-    ui.warn(
-        f"the URL is from the {who.region_hint} dashboard ({REGIONS[who.region_hint].app_host}) "
-        f"but profile {resolved.profile!r} uses region {resolved.region}; if the call fails, "
-        f"try --region {who.region_hint} or `bsevents config set region {who.region_hint}`"
+    host = REGIONS[hint].app_host
+    if resolved.sources.get("region") == "flag":
+        raise UsageProblem(
+            f"--region {resolved.region} contradicts the URL, which is from the {hint} "
+            f"dashboard ({host})",
+            f"drop --region, or give --region {hint}",
+        )
+    if resolved.sources.get("base_url") != "region":
+        return resolved
+    ui.note(
+        f"the URL is from the {hint} dashboard ({host}): calling the {hint} API, not "
+        f"region {resolved.region} of profile {resolved.profile!r}"
+    )
+    return replace(
+        resolved,
+        region=hint,
+        base_url=REGIONS[hint].api_base,
+        values={**resolved.values, "region": hint},
+        sources={**resolved.sources, "region": "url"},
     )
 
 

@@ -45,7 +45,7 @@ def budget_lines(budget: Budget) -> list[str]:
         )
         lines.append(
             f"held after {after} until "
-            f"{clock_and_wait(budget.blocked_until, budget.now)} (--force overrides)"
+            f"{clock_and_wait(budget.blocked_until, budget.now)}; --force overrides"
         )
     if budget.calls:
         lines.append("")

@@ -15,8 +15,12 @@ KINDS: dict[str, frozenset[str]] = {
         {"add_to_cart", "remove_from_cart", "checkout", "purchase", "wishlist", "refund"}
     ),
 }
+# The parameters that tell one event of a kind from another, shown first; every other
+# custom parameter follows under its own name.
 _SEARCH_KEYS = ("search_term", "query", "q", "keyword", "term")
 _ORDER_KEYS = ("order_id", "revenue", "total", "currency")
+_PRODUCT_KEYS = ("product_id", "product_ids", "sku", "products")
+_IDENTITY_KEYS = ("email", "customer_id")
 
 
 def kind_of(name: Any) -> str:
@@ -47,63 +51,37 @@ def _url_path(url: Any) -> str:
     return f"{path}?{parts.query}" if parts.query else path
 
 
-def _product_ids(event: Event) -> list[str]:
-    ids: list[str] = []
-    for key in ("product_id", "product_ids", "sku"):
-        value = event.get(key)
-        if isinstance(value, list):
-            ids.extend(value_text(v) for v in value)
-        elif value not in (None, ""):
-            ids.append(value_text(value))
-    products = event.get("products")
-    if isinstance(products, list):
-        for product in products:
-            if isinstance(product, dict):
-                pid = product.get("product_id", product.get("sku", product.get("id")))
-                if pid is not None:
-                    ids.append(value_text(pid))
-    return ids
-
-
-def _pairs(values: dict[str, Any]) -> str:
-    return " ".join(f"{key}={value_text(value)}" for key, value in values.items())
+def _leading_keys(name: Any, kind: str) -> tuple[str, ...]:
+    if name == "search":
+        return _SEARCH_KEYS
+    if kind == "commerce":
+        return _ORDER_KEYS + _PRODUCT_KEYS
+    if kind == "page":
+        return _PRODUCT_KEYS
+    if kind == "identity":
+        return _IDENTITY_KEYS
+    return ()
 
 
 def summary(event: Event) -> str:
-    """The URL path for page events; product ids, revenue or order id for commerce; the
-    search term; otherwise the custom parameters as key=value."""
+    """The event's parameters exactly as sent, each as `key=value` under its real key:
+    the kind's key fields first (page: the URL path; commerce: order id, revenue, product
+    ids; search: the term), then every other custom parameter. Nothing is renamed or
+    left out; only the width of the column cuts it."""
     name = event.get("event")
     kind = kind_of(name)
-    if name == "search":
-        for key in _SEARCH_KEYS:
-            if event.get(key) not in (None, ""):
-                return f"{key}={value_text(event[key])}"
-    if kind == "commerce":
-        # The order id and revenue first: they tell one purchase from another, while a
-        # basket's product list can run past the width of the column.
-        parts = [
-            f"{key}={value_text(event[key])}"
-            for key in _ORDER_KEYS
-            if event.get(key) not in (None, "")
-        ]
-        ids = _product_ids(event)
-        if ids:
-            parts.append("products=" + ",".join(ids))
-        if parts:
-            return " ".join(parts)
-    if kind == "page":
-        path = _url_path(event.get("url"))
-        ids = _product_ids(event)
-        if ids:
-            return f"{path} products={','.join(ids)}" if path else f"products={','.join(ids)}"
-        if path:
-            return path
-    if kind == "identity":
-        custom = custom_fields(event)
-        who = event.get("email") or custom.get("customer_id")
-        rest = _pairs({k: v for k, v in custom.items() if k != "customer_id"})
-        return " ".join(p for p in (value_text(who) if who else "", rest) if p)
-    return _pairs(custom_fields(event)) or _url_path(event.get("url"))
+    leading = [k for k in _leading_keys(name, kind) if event.get(k) not in (None, "")]
+    custom = custom_fields(event)
+    parts = [f"{key}={value_text(event[key])}" for key in leading]
+    path = _url_path(event.get("url"))
+    if path and (kind == "page" or not custom):
+        # The page is what a page event is about; other events show it only when they
+        # carry nothing else.
+        parts.insert(0 if name != "search" else len(parts), path)
+    parts.extend(
+        f"{key}={value_text(value)}" for key, value in custom.items() if key not in leading
+    )
+    return " ".join(parts)
 
 
 def browser(event: Event) -> str:
@@ -122,3 +100,11 @@ def short_session(event: Event) -> str:
     if session in (None, ""):
         return ""
     return value_text(session)[:8]
+
+
+def short_id(event: Event) -> str:
+    """The first 8 characters of the event_uuid: enough for `--show`."""
+    value = event.get("event_uuid")
+    if value in (None, ""):
+        return ""
+    return value_text(value)[:8]

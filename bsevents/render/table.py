@@ -31,7 +31,14 @@ from bsevents.render.common import (
 )
 from bsevents.render.fields import field_value
 from bsevents.render.layout import Column, Grid, Span
-from bsevents.render.summary import browser, kind_of, short_session, summary, value_text
+from bsevents.render.summary import (
+    browser,
+    kind_of,
+    short_id,
+    short_session,
+    summary,
+    value_text,
+)
 
 __all__ = ["KIND_STYLES", "render_table", "zone_label"]
 
@@ -100,6 +107,8 @@ def render_table(
                 Column(
                     "Session", min_width=8, max_width=8, fixed=True, header_style=BOLD, optional=1
                 ),
+                # What --show takes: never dropped, so it is the last column to give way.
+                Column("Id", min_width=8, max_width=8, fixed=True, header_style=BOLD),
             ]
         )
         for event in events:
@@ -110,6 +119,7 @@ def render_table(
                     (cell(summary(event)), None),
                     (cell(browser(event)), None),
                     (cell(short_session(event)), DIM),
+                    (cell(short_id(event)), DIM),
                 ]
             )
     if marks:

@@ -34,7 +34,7 @@ from bsevents.render.common import (
     zone_label,
 )
 from bsevents.render.layout import Column, Grid, Line, Span
-from bsevents.render.summary import browser, kind_of, summary
+from bsevents.render.summary import browser, kind_of, short_id, summary
 
 SESSION_GAP = 30 * 60  # seconds
 DAY_STYLE = Style(bold=True, underline=True)
@@ -193,6 +193,7 @@ def render_timeline(
                     ("" if gap is None else format_gap(gap), DIM),
                     (event_name(event), KIND_STYLE_OBJECTS[kind_of(name)]),
                     (cell(summary(event)), None),
+                    (cell(short_id(event)), DIM),
                 ]
             )
     columns = [
@@ -201,6 +202,7 @@ def render_timeline(
         Column("gap", min_width=3, max_width=8, fixed=True, justify="right"),
         Column("event", min_width=8, max_width=24),
         Column("summary", min_width=16),
+        Column("id", min_width=8, max_width=8, fixed=True),
     ]
     if flagged is not None:
         # Rows are in session order, each session's events reversed with the sessions.
