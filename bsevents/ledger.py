@@ -6,20 +6,30 @@ Every request is a row in a SQLite file in the user state directory, kept per ac
 reserving a call is one transaction taken *before* the request goes out: a process killed
 mid-request still counts its call, and processes racing each other never exceed the cap
 together (BEGIN IMMEDIATE serialises them). The outcome is filled in afterwards.
+
+The file lives in a hostile world. An I/O problem (a full disk, no permission, another
+process holding the lock for too long) is not damage: the ledger is kept and the call is
+refused (LedgerUnavailable). Damage (a file that is not a SQLite database, a corrupt page,
+a database that is not ours, a directory or symlink in its place), found at any point, is
+set aside and counting starts afresh. Times read back are never trusted blindly: a clock
+that was wrong when a call was recorded must not hold calls for longer than the window.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
+import math
+import os
 import sqlite3
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
-from bsevents.errors import BseventsError, NetworkError, RateLimited
-from bsevents.paths import ensure_private_dir, state_dir
+from bsevents.errors import BseventsError, NetworkError, RateLimited, RequestFailed
+from bsevents.paths import describe_os_error, ensure_private_dir, set_aside, state_dir
 
 WINDOW_SECONDS = 3600
 SHOW_EVENTS = "show_events"
@@ -27,7 +37,11 @@ SEARCH = "customers"
 WARN_AT_REMAINING = 3  # warn before a call after which this many or fewer remain
 REFUSAL_HINT = "--offline shows the last stored response; --force sends anyway"
 PENDING = "pending"  # the call went out and no outcome was recorded (yet)
-ANY_ACCOUNT = "*"  # a hold on every account (after a damaged ledger)
+APPLICATION_ID = 0x62736576  # "bsev": marks the SQLite file as a bsevents ledger
+LOCK_WAIT_SECONDS = 5.0  # how long to wait for another process's transaction
+CLOCK_SKEW_SECONDS = 300  # a time further ahead than this was written by a wrong clock
+NEW = "new"  # why counting started: a new ledger...
+AFTER_DAMAGE = "damaged ledger set aside"  # ...or one that replaced a damaged ledger
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS calls (
@@ -49,7 +63,29 @@ CREATE TABLE IF NOT EXISTS holds (
     until REAL NOT NULL,
     reason TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS meta (
+    key TEXT PRIMARY KEY,
+    value
+);
 """
+_CALL_COLUMNS = {
+    "id",
+    "at",
+    "account",
+    "profile",
+    "region",
+    "endpoint",
+    "uuid",
+    "status",
+    "duration",
+    "bytes",
+    "forced",
+}
+# SQLite's primary result codes (the low byte of sqlite_errorcode).
+_BUSY_CODES = {5, 6}  # SQLITE_BUSY, SQLITE_LOCKED
+_DAMAGE_CODES = {11, 26}  # SQLITE_CORRUPT, SQLITE_NOTADB
+
+T = TypeVar("T")
 
 
 def account_id(region: str, key: str) -> str:
@@ -60,6 +96,23 @@ def account_id(region: str, key: str) -> str:
     """
     digest = hashlib.sha256(f"bsevents-account:{key}".encode()).hexdigest()
     return f"{region}-{digest[:12]}"
+
+
+def plausible_time(value: object, now: float) -> float | None:
+    """A stored time as a number no later than the window from now, or None when it is
+    no time at all. Anything later (a wrong clock, a huge Retry-After) is brought back to
+    `now`, so it counts for at most one window and never overflows a date conversion."""
+    number = _number(value)
+    if number is None:
+        return None
+    return now if number > now + CLOCK_SKEW_SECONDS else max(0.0, number)
+
+
+def _number(value: object) -> float | None:
+    """A stored value as a float, or None when it is not a number (text, NULL, NaN)."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or math.isnan(value):
+        return None
+    return float(value)
 
 
 @dataclass(frozen=True)
@@ -76,9 +129,11 @@ class Budget:
 
     limit: int
     calls: tuple[Call, ...]  # show_events calls in the window, oldest first
-    blocked_until: float | None  # a hold after a server 429 or a damaged ledger
+    blocked_until: float | None  # a hold after a server 429
     now: float
-    hold_reason: str | None = None  # "429" or "damaged ledger"
+    hold_reason: str | None = None  # "429"
+    counting_since: float | None = None  # when this ledger started counting
+    counting_reason: str | None = None  # NEW or AFTER_DAMAGE
 
     @property
     def used(self) -> int:
@@ -116,76 +171,55 @@ class Reservation:
 
 
 class DamagedLedger(Exception):
-    """The ledger file is not a readable SQLite database."""
+    """The ledger file is not a readable bsevents ledger."""
+
+
+class LedgerUnavailable(RequestFailed):
+    """The ledger cannot be read or written now (disk full, no permission, locked): not
+    damage, so it is kept, and no call goes out that it could not count."""
 
 
 def ledger_path() -> Path:
     return state_dir() / "ledger.sqlite3"
 
 
-def set_aside(path: Path) -> Path:
-    """Rename a damaged file to `<name>.damaged-<time>` and return the new path."""
-    aside = path.with_name(f"{path.name}.damaged-{time.strftime('%Y%m%dT%H%M%S')}")
-    path.replace(aside)
-    return aside
+def _ignore(_: str) -> None:
+    return None
+
+
+def _kind(error: sqlite3.Error) -> str:
+    """ "busy", "damaged" or "unavailable", from SQLite's result code."""
+    code = getattr(error, "sqlite_errorcode", None)
+    primary = code & 0xFF if isinstance(code, int) else None
+    text = str(error).lower()
+    if primary in _BUSY_CODES or (primary is None and "locked" in text):
+        return "busy"
+    if primary in _DAMAGE_CODES or (
+        primary is None and ("malformed" in text or "not a database" in text)
+    ):
+        return "damaged"
+    return "unavailable"
 
 
 class Ledger:
-    """The call ledger. Open with `Ledger.open()`; every method is one short transaction."""
+    """The call ledger. Open with `Ledger.open()`; every method is one short transaction.
 
-    def __init__(self, path: Path) -> None:
+    Problems are reported through `warn` (one line each); damage found by any method is
+    set aside and the method runs again on a new ledger.
+    """
+
+    def __init__(self, path: Path, warn: Callable[[str], None] = _ignore) -> None:
         self.path = path
-        ensure_private_dir(path.parent)
-        if not path.exists():
-            path.touch(mode=0o600)
-        # isolation_level=None: we issue BEGIN IMMEDIATE ourselves, which takes the
-        # write lock up front so check-and-reserve is atomic across processes.
-        self._db = sqlite3.connect(path, timeout=30.0, isolation_level=None)
-        try:
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.executescript(_SCHEMA)
-        except sqlite3.DatabaseError as exc:
-            self._db.close()
-            raise DamagedLedger(str(exc)) from None
+        self._warn = warn
+        self._started_reason = NEW
+        self._db = self._connect()
 
     @classmethod
-    def open(
-        cls, path: Path | None = None, on_damage: Callable[[str], None] | None = None
-    ) -> Ledger:
+    def open(cls, path: Path | None = None, warn: Callable[[str], None] | None = None) -> Ledger:
         """Open the ledger; a damaged file is moved aside (kept for inspection), reported
-        through `on_damage`, and replaced by a new ledger.
-
-        The damaged file may have counted calls in the last hour that can no longer be
-        read, so counting is conservative: if it was written to within the window, live
-        calls (of every account) are held until that write ages out; --force overrides.
-        """
-        target = path or ledger_path()
-        try:
-            return cls(target)
-        except DamagedLedger:
-            # A modification time in the future (a skewed clock, a copied file) must not
-            # hold calls for longer than an hour from now.
-            last_write = min(target.stat().st_mtime, time.time())
-            aside = set_aside(target)
-            for suffix in ("-wal", "-shm"):
-                with contextlib.suppress(OSError):
-                    target.with_name(target.name + suffix).unlink()
-            ledger = cls(target)
-            until = last_write + WINDOW_SECONDS
-            message = f"the call ledger was unreadable and is kept as {aside}"
-            if until > time.time():
-                ledger.hold(ANY_ACCOUNT, until, "damaged ledger")
-                from bsevents.timefmt import clock_and_wait
-
-                message += (
-                    "; it may have counted calls this hour, so live calls are held until "
-                    f"{clock_and_wait(until, time.time())} (--force overrides)"
-                )
-            else:
-                message += "; it was last written over an hour ago, so nothing is lost"
-            if on_damage is not None:
-                on_damage(message)
-            return ledger
+        through `warn`, and replaced by a new ledger. Raises LedgerUnavailable when the
+        ledger cannot be opened for a reason that is not damage."""
+        return cls(path or ledger_path(), warn or _ignore)
 
     def close(self) -> None:
         self._db.close()
@@ -196,16 +230,118 @@ class Ledger:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    @contextlib.contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
-        self._db.execute("BEGIN IMMEDIATE")
+    # -- opening, and what goes wrong -------------------------------------------------
+
+    def _connect(self) -> sqlite3.Connection:
         try:
-            yield self._db
+            return self._waiting(self._open_file)
+        except DamagedLedger as damage:
+            self._recover(str(damage))
+            return self._waiting(self._open_file)
+
+    def _open_file(self) -> sqlite3.Connection:
+        ensure_private_dir(self.path.parent)
+        if self.path.is_symlink() or (os.path.lexists(self.path) and not self.path.is_file()):
+            # Never follow a link into someone else's database, nor open a directory.
+            raise DamagedLedger("it is not a regular file")
+        if not self.path.exists():
+            self.path.touch(mode=0o600)
+        # A short busy timeout: _waiting retries in Python, where Ctrl-C is heard.
+        db = sqlite3.connect(self.path, timeout=0.1, isolation_level=None)
+        try:
+            self._prepare(db)
         except BaseException:
-            self._db.execute("ROLLBACK")
+            db.close()
             raise
-        else:
-            self._db.execute("COMMIT")
+        return db
+
+    def _prepare(self, db: sqlite3.Connection) -> None:
+        """Check that the file is our ledger (or empty) and bring its schema up to date."""
+        if db.execute("PRAGMA application_id").fetchone()[0] != APPLICATION_ID:
+            tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master")}
+            columns = {row[1] for row in db.execute("PRAGMA table_info(calls)")}
+            # An empty file, or a ledger written before the file was marked as ours.
+            if tables and columns != _CALL_COLUMNS:
+                raise DamagedLedger("it is not a bsevents call ledger")
+        db.execute("PRAGMA journal_mode=WAL")
+        if db.execute("PRAGMA application_id").fetchone()[0] == APPLICATION_ID:
+            return
+        with _transaction(db):
+            # One statement at a time: executescript() would commit the transaction.
+            for statement in _SCHEMA.split(";"):
+                db.execute(statement)
+            first = db.execute("SELECT min(at) FROM calls").fetchone()[0]
+            started = plausible_time(first, time.time()) or time.time()
+            db.execute(
+                "INSERT OR IGNORE INTO meta (key, value) VALUES ('started_at', ?), "
+                "('started_reason', ?)",
+                (started, self._started_reason),
+            )
+            db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+
+    def _waiting(self, operation: Callable[[], T]) -> T:
+        """Run `operation`, waiting at most LOCK_WAIT_SECONDS for another process's lock.
+        SQLite and OS errors become DamagedLedger or LedgerUnavailable."""
+        deadline = time.monotonic() + LOCK_WAIT_SECONDS
+        while True:
+            try:
+                return operation()
+            except sqlite3.Error as error:
+                kind = _kind(error)
+                if kind == "busy" and time.monotonic() < deadline:
+                    continue
+                if kind == "damaged":
+                    raise DamagedLedger(str(error)) from None
+                raise self._unavailable(str(error), busy=kind == "busy") from None
+            except OSError as error:
+                raise self._unavailable(describe_os_error(error)) from None
+
+    def _unavailable(self, reason: str, *, busy: bool = False) -> LedgerUnavailable:
+        if busy:
+            return LedgerUnavailable(
+                f"the call ledger is locked by another process (waited "
+                f"{LOCK_WAIT_SECONDS:.0f} s); no call was made",
+                "try again in a moment; if it persists, look for a stuck bsevents process",
+            )
+        return LedgerUnavailable(
+            f"the call ledger {self.path} cannot be used ({reason}); no call was made",
+            "the ledger is kept as it is: free some space or fix the state directory's "
+            "permissions, then try again",
+        )
+
+    def _recover(self, reason: str) -> None:
+        """Set the damaged file aside (with its write-ahead log) and start afresh."""
+        try:
+            aside = set_aside(self.path)
+            wal = self.path.with_name(self.path.name + "-wal")
+            if wal.exists():
+                # The log belongs to the damaged file: applied to a new one it would
+                # corrupt it, and it may hold the calls worth inspecting.
+                os.rename(wal, aside.with_name(aside.name + "-wal"))
+            with contextlib.suppress(FileNotFoundError):
+                self.path.with_name(self.path.name + "-shm").unlink()
+        except OSError as error:
+            raise self._unavailable(
+                f"it is damaged ({reason}) and cannot be set aside: {describe_os_error(error)}"
+            ) from None
+        self._started_reason = AFTER_DAMAGE
+        self._warn(
+            f"the call ledger was damaged ({reason}) and is kept as {aside}; counting starts "
+            "afresh now (Blueshift still enforces its own limit)"
+        )
+
+    def _run(self, operation: Callable[[sqlite3.Connection], T]) -> T:
+        """Run one operation on the ledger; damage found on the way is set aside and the
+        operation runs again on a new ledger."""
+        try:
+            return self._waiting(lambda: operation(self._db))
+        except DamagedLedger as damage:
+            self._db.close()
+            self._recover(str(damage))
+            self._db = self._waiting(self._open_file)
+            return self._waiting(lambda: operation(self._db))
+
+    # -- reading ------------------------------------------------------------------------
 
     def _budget(self, db: sqlite3.Connection, account: str, limit: int, now: float) -> Budget:
         rows = db.execute(
@@ -213,18 +349,50 @@ class Ledger:
             "AND at > ? ORDER BY at, id",
             (account, SHOW_EVENTS, now - WINDOW_SECONDS),
         ).fetchall()
-        hold = db.execute(
-            "SELECT until, reason FROM holds WHERE account IN (?, ?) ORDER BY until DESC",
-            (account, ANY_ACCOUNT),
-        ).fetchone()
-        blocked = hold[0] if hold and hold[0] > now else None
-        calls = tuple(Call(at, uuid, status, bool(forced)) for at, uuid, status, forced in rows)
-        return Budget(limit, calls, blocked, now, hold[1] if blocked else None)
+        calls = []
+        for at, uuid, status, forced in rows:
+            when = plausible_time(at, now)
+            if when is not None:
+                calls.append(Call(when, uuid, str(status), bool(forced)))
+        calls.sort(key=lambda call: call.at)
+        blocked, reason = self._hold(db, account, now)
+        since, why = self._started(db, now)
+        return Budget(limit, tuple(calls), blocked, now, reason, since, why)
+
+    @staticmethod
+    def _hold(db: sqlite3.Connection, account: str, now: float) -> tuple[float | None, str | None]:
+        row = db.execute("SELECT until, reason FROM holds WHERE account = ?", (account,)).fetchone()
+        if row is None:
+            return None, None
+        until = _number(row[0])
+        if until is None or until <= now:
+            return None, None
+        return min(until, now + WINDOW_SECONDS), str(row[1])
+
+    @staticmethod
+    def _started(db: sqlite3.Connection, now: float) -> tuple[float | None, str | None]:
+        meta = dict(db.execute("SELECT key, value FROM meta").fetchall())
+        reason = meta.get("started_reason")
+        return plausible_time(meta.get("started_at"), now), str(reason) if reason else None
 
     def budget(self, account: str, limit: int, now: float | None = None) -> Budget:
         """The account's budget now, without reserving anything."""
         moment = time.time() if now is None else now
-        return self._budget(self._db, account, limit, moment)
+        return self._run(lambda db: self._budget(db, account, limit, moment))
+
+    def latest_account(self, profile: str, region: str) -> str | None:
+        """The account most recently used by a profile in a region (for `quota` with no
+        key at hand)."""
+        row = self._run(
+            lambda db: db.execute(
+                "SELECT account FROM calls WHERE profile = ? AND region = ? "
+                "ORDER BY at DESC LIMIT 1",
+                (profile, region),
+            ).fetchone()
+        )
+        return str(row[0]) if row else None
+
+    # -- writing ------------------------------------------------------------------------
 
     def reserve(
         self,
@@ -240,21 +408,33 @@ class Ledger:
     ) -> Reservation:
         """Check the budget and count the call, atomically. Raises RateLimited at the cap
         or during a hold after a 429, unless `force`. Search calls are recorded but not
-        capped."""
+        capped. Raises LedgerUnavailable when the call cannot be counted."""
         moment = time.time() if now is None else now
-        with self._transaction() as db:
-            budget = self._budget(db, account, limit, moment)
-            if endpoint == SHOW_EVENTS and not force and budget.free_at is not None:
-                raise refusal(budget)
-            cursor = db.execute(
-                "INSERT INTO calls (at, account, profile, region, endpoint, uuid, status, forced)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (moment, account, profile, region, endpoint, uuid, PENDING, int(force)),
-            )
-            row = cursor.lastrowid
-            assert row is not None
-            after = self._budget(db, account, limit, moment)
-        return Reservation(row, after)
+
+        def reserve_in(db: sqlite3.Connection) -> Reservation:
+            with _transaction(db):
+                _forget_future(db, account, moment)
+                budget = self._budget(db, account, limit, moment)
+                if endpoint == SHOW_EVENTS and not force and budget.free_at is not None:
+                    raise refusal(budget)
+                cursor = db.execute(
+                    "INSERT INTO calls (at, account, profile, region, endpoint, uuid, status, "
+                    "forced) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    (moment, account, profile, region, endpoint, uuid, PENDING, int(force)),
+                )
+                row = cursor.lastrowid
+                assert row is not None
+                after = self._budget(db, account, limit, moment)
+            return Reservation(row, after)
+
+        return self._run(reserve_in)
+
+    def _write(self, sql: str, parameters: tuple[object, ...]) -> None:
+        def write(db: sqlite3.Connection) -> None:
+            with _transaction(db):
+                db.execute(sql, parameters)
+
+        self._run(write)
 
     def finish(
         self,
@@ -265,62 +445,86 @@ class Ledger:
         nbytes: int | None = None,
     ) -> None:
         """Record how a reserved call ended: an HTTP status or an error kind."""
-        with self._transaction() as db:
-            db.execute(
-                "UPDATE calls SET status = ?, duration = ?, bytes = ? WHERE id = ?",
-                (status, duration, nbytes, reservation.row),
-            )
+        self._write(
+            "UPDATE calls SET status = ?, duration = ?, bytes = ? WHERE id = ?",
+            (status, duration, nbytes, reservation.row),
+        )
 
     def release(self, reservation: Reservation) -> None:
         """Give a call back: it certainly never reached the server."""
-        with self._transaction() as db:
-            db.execute("DELETE FROM calls WHERE id = ?", (reservation.row,))
+        self._write("DELETE FROM calls WHERE id = ?", (reservation.row,))
 
     @contextlib.contextmanager
     def recording(self, reservation: Reservation) -> Iterator[None]:
         """Run the reserved request inside this block: its outcome is recorded however
-        it ends. A success is recorded by the caller with finish() (it knows the size)."""
+        it ends. A success is recorded by the caller with finish() (it knows the size).
+        An outcome that cannot be written leaves the call counted as pending, and the
+        request's own error is the one raised."""
         started = time.monotonic()
         try:
             yield
         except NetworkError as error:
             if error.reached_server:
-                self.finish(reservation, error.kind, duration=time.monotonic() - started)
+                self._settle(reservation, error.kind, time.monotonic() - started)
             else:
-                self.release(reservation)
+                with contextlib.suppress(LedgerUnavailable):
+                    self.release(reservation)
             raise
         except BseventsError as error:
             kind = str(error.status) if error.status is not None else "bad-response"
-            self.finish(reservation, kind, duration=time.monotonic() - started)
+            self._settle(reservation, kind, time.monotonic() - started)
             raise
         except KeyboardInterrupt:
-            self.finish(reservation, "interrupted", duration=time.monotonic() - started)
+            self._settle(reservation, "interrupted", time.monotonic() - started)
             raise
 
+    def _settle(self, reservation: Reservation, status: str, duration: float) -> None:
+        with contextlib.suppress(LedgerUnavailable):
+            self.finish(reservation, status, duration=duration)
+
     def clear_hold(self, account: str) -> None:
-        """End a hold after a 429: Blueshift has answered a call since. (A hold after a
-        damaged ledger stays: one answer says nothing about the calls it lost.)"""
-        with self._transaction() as db:
-            db.execute("DELETE FROM holds WHERE account = ?", (account,))
+        """End a hold after a 429: Blueshift has answered a call since."""
+        self._write("DELETE FROM holds WHERE account = ?", (account,))
 
-    def hold(self, account: str, until: float, reason: str) -> None:
-        """Hold back live calls for the account until `until` (after a server 429)."""
-        with self._transaction() as db:
-            db.execute(
-                "INSERT INTO holds (account, until, reason) VALUES (?, ?, ?) "
-                "ON CONFLICT(account) DO UPDATE SET until = max(until, excluded.until), "
-                "reason = excluded.reason",
-                (account, until, reason),
-            )
+    def hold(self, account: str, until: float, reason: str, now: float | None = None) -> None:
+        """Hold back live calls for the account until `until` (after a server 429), for
+        at most one window: the server enforces its limit anyway."""
+        now = time.time() if now is None else now
+        until = min(until, now + WINDOW_SECONDS) if math.isfinite(until) else now + WINDOW_SECONDS
+        self._write(
+            "INSERT INTO holds (account, until, reason) VALUES (?, ?, ?) "
+            "ON CONFLICT(account) DO UPDATE SET until = max(until, excluded.until), "
+            "reason = excluded.reason",
+            (account, until, reason),
+        )
 
-    def latest_account(self, profile: str, region: str) -> str | None:
-        """The account most recently used by a profile in a region (for `quota` with no
-        key at hand)."""
-        row = self._db.execute(
-            "SELECT account FROM calls WHERE profile = ? AND region = ? ORDER BY at DESC LIMIT 1",
-            (profile, region),
-        ).fetchone()
-        return row[0] if row else None
+
+@contextlib.contextmanager
+def _transaction(db: sqlite3.Connection) -> Iterator[None]:
+    # BEGIN IMMEDIATE takes the write lock up front, so check-and-reserve is atomic
+    # across processes.
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        if db.in_transaction:
+            with contextlib.suppress(sqlite3.Error):
+                db.execute("ROLLBACK")
+        raise
+    db.execute("COMMIT")
+
+
+def _forget_future(db: sqlite3.Connection, account: str, now: float) -> None:
+    """Rewrite what a wrong clock stamped in the future: calls count from now (for one
+    window, not until the clock catches up), holds end within the window."""
+    db.execute(
+        "UPDATE calls SET at = ? WHERE account = ? AND endpoint = ? AND at > ?",
+        (now, account, SHOW_EVENTS, now + CLOCK_SKEW_SECONDS),
+    )
+    db.execute(
+        "UPDATE holds SET until = ? WHERE account = ? AND NOT (until <= ?)",
+        (now + WINDOW_SECONDS, account, now + WINDOW_SECONDS),
+    )
 
 
 def refusal(budget: Budget) -> RateLimited:
@@ -331,12 +535,7 @@ def refusal(budget: Budget) -> RateLimited:
     assert free_at is not None
     when = clock_and_wait(free_at, budget.now)
     if budget.blocked_until is not None and budget.blocked_until > budget.now:
-        why = (
-            "the call ledger was damaged and may have counted calls this hour"
-            if budget.hold_reason == "damaged ledger"
-            else "Blueshift answered 429 (rate limit)"
-        )
-        message = f"{why}; live calls are held until {when}"
+        message = f"Blueshift answered 429 (rate limit); live calls are held until {when}"
     else:
         message = (
             f"hourly budget used: {budget.used} of {budget.limit} show_events calls in the "
