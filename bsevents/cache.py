@@ -81,8 +81,8 @@ class Cache:
         path = self.path(uuid)
         try:
             raw = path.read_bytes()
-        except FileNotFoundError:
-            return None
+        except (FileNotFoundError, NotADirectoryError):
+            return None  # nothing stored (a file where a directory should be says so too)
         except OSError as error:
             self._warn(f"stored responses cannot be read ({describe_os_error(error)})")
             return None

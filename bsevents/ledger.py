@@ -411,12 +411,12 @@ class Ledger:
         capped. Raises LedgerUnavailable when the call cannot be counted."""
         moment = time.time() if now is None else now
 
-        def reserve_in(db: sqlite3.Connection) -> Reservation:
+        def reserve_in(db: sqlite3.Connection) -> Reservation | Budget:
             with _transaction(db):
                 _forget_future(db, account, moment)
                 budget = self._budget(db, account, limit, moment)
                 if endpoint == SHOW_EVENTS and not force and budget.free_at is not None:
-                    raise refusal(budget)
+                    return budget  # refused, once what a wrong clock wrote is corrected
                 cursor = db.execute(
                     "INSERT INTO calls (at, account, profile, region, endpoint, uuid, status, "
                     "forced) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -427,7 +427,10 @@ class Ledger:
                 after = self._budget(db, account, limit, moment)
             return Reservation(row, after)
 
-        return self._run(reserve_in)
+        reserved = self._run(reserve_in)
+        if isinstance(reserved, Budget):
+            raise refusal(reserved)
+        return reserved
 
     def _write(self, sql: str, parameters: tuple[object, ...]) -> None:
         def write(db: sqlite3.Connection) -> None:
