@@ -40,7 +40,7 @@ def budget_lines(report: Quota) -> list[str]:
     budget = report.budget
     filled = min(BAR_WIDTH, round(BAR_WIDTH * budget.used / budget.limit))
     bar = "█" * filled + "░" * (BAR_WIDTH - filled)
-    key = f"key {report.fingerprint}" if report.fingerprint else "no calls recorded yet"
+    key = f"key {report.fingerprint}" if report.fingerprint else "no key at hand, no calls recorded"
     lines = [
         f"account: profile {report.profile} · region {report.region} · {key}",
         f"show_events calls this hour: {bar} {budget.used} of {budget.limit} used · "
