@@ -11,6 +11,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -24,7 +25,7 @@ from bsevents.ledger import APPLICATION_ID, Ledger, account_id
 from bsevents.paths import set_aside
 from tests.conftest import API_KEY, CUSTOMER, make_event
 from tests.script import SCRIPT
-from tests.standin import StandIn
+from tests.standin import Reply, StandIn
 
 E1 = make_event(event="identify", event_uuid="e-1", timestamp="2026-11-28T10:00:00Z")
 ACCOUNT = account_id("us", API_KEY)
@@ -117,6 +118,37 @@ def test_a_full_disk_keeps_the_ledger_and_refuses_the_call(
     report = json.loads(cli("quota", "--json").stdout)
     assert report["used"] == 3
     assert report["counting_since_reason"] == "new"
+
+
+def test_a_disk_that_fills_during_the_call_still_shows_the_answer(
+    standin: StandIn, cli: Any, isolated: Path, tmpfs: Callable[[Path, str], Path]
+) -> None:
+    directory = tmpfs(state(isolated), "size=256k")
+    standin.customers[CUSTOMER] = [E1]
+    standin.reply(Reply(200, [E1], delay=1.0))
+    record_calls(isolated, 1, time.time() - 60)
+
+    def fill_once_asked() -> None:
+        while not standin.requests:
+            time.sleep(0.01)
+        fill(directory)
+
+    filler = threading.Thread(target=fill_once_asked)
+    filler.start()
+    result = cli("events", CUSTOMER)
+    filler.join()
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout) == [E1]
+    assert re.search(
+        r"^warning: the call ledger .* cannot be used \(database or disk is full\); the call "
+        r"stays counted as pending$",
+        result.stderr,
+        re.M,
+    ), result.stderr
+    (directory / "filler").unlink()
+    report = json.loads(cli("quota", "--json").stdout)
+    assert [c["status"] for c in report["calls"]] == ["pending", "pending"]
+    assert asides(directory) == []
 
 
 def test_a_state_directory_that_cannot_be_created_refuses_live_calls(
