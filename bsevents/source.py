@@ -144,13 +144,14 @@ def _fresh(stored: Stored, now: float, ttl: int) -> bool:
 def _calls_left(settings: Resolved, account: str, now: float, warn: Notify) -> int | None:
     """The calls left this hour, for the note on a stored copy; None if the ledger
     cannot be read (the copy is shown all the same)."""
-    from bsevents.ledger import Ledger, LedgerUnavailable
+    from bsevents.ledger import Ledger
+    from bsevents.ledger_db import LedgerUnavailable
 
     try:
         with Ledger.open(warn=warn) as ledger:
             return ledger.budget(account, settings.hourly_cap, now).remaining
     except LedgerUnavailable as problem:
-        warn(problem.message.replace("; no call was made", ""))
+        warn(problem.problem)
         return None
 
 
@@ -272,7 +273,7 @@ def _record_success(
 ) -> None:
     """Record a good answer; one that cannot be recorded stays counted (as pending) and is
     shown all the same: it was paid for."""
-    from bsevents.ledger import LedgerUnavailable
+    from bsevents.ledger_db import LedgerUnavailable
 
     try:
         ledger.finish(reservation, "200", duration=elapsed, nbytes=nbytes)
@@ -280,8 +281,7 @@ def _record_success(
             # Blueshift answered, so whatever hold a 429 left is over.
             ledger.clear_hold(end_hold_of)
     except LedgerUnavailable as problem:
-        reason = problem.message.replace("; no call was made", "")
-        warn(f"{reason}; the call stays counted as pending")
+        warn(f"{problem.problem}; the call stays counted as pending")
 
 
 def _announce(budget: Budget, notify: Notify) -> None:

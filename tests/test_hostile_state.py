@@ -19,9 +19,11 @@ from typing import Any
 
 import pytest
 
-from bsevents import ledger as ledger_module
+from bsevents import ledger_db
 from bsevents.cache import Cache
-from bsevents.ledger import APPLICATION_ID, Ledger, account_id
+from bsevents.errors import RateLimited
+from bsevents.ledger import Ledger, account_id
+from bsevents.ledger_db import APPLICATION_ID
 from bsevents.paths import set_aside
 from tests.conftest import API_KEY, CUSTOMER, make_event
 from tests.script import SCRIPT
@@ -194,7 +196,7 @@ def test_a_held_lock_is_waited_for_a_bounded_time(
     standin: StandIn, cli: Any, isolated: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     record_calls(isolated, 1, time.time() - 60)
-    monkeypatch.setattr(ledger_module, "LOCK_WAIT_SECONDS", 0.3)
+    monkeypatch.setattr(ledger_db, "LOCK_WAIT_SECONDS", 0.3)
     holder = _hold_the_lock(ledger_file(isolated))
     try:
         refused = cli("events", CUSTOMER, "--refresh")
@@ -335,7 +337,7 @@ def test_a_foreign_database_in_place_is_set_aside_not_written(tmp_path: Path) ->
 def test_a_ledger_from_before_the_mark_is_adopted_with_its_calls(tmp_path: Path) -> None:
     path = tmp_path / "ledger.sqlite3"
     db = sqlite3.connect(path)
-    db.executescript(ledger_module._SCHEMA.split("CREATE TABLE IF NOT EXISTS meta")[0])
+    db.executescript(ledger_db._SCHEMA.split("CREATE TABLE IF NOT EXISTS meta")[0])
     db.execute(
         "INSERT INTO calls (at, account, profile, region, endpoint, uuid, status) "
         "VALUES (?, ?, 'p', 'us', 'show_events', 'u', '200')",
@@ -389,7 +391,7 @@ def test_the_budget_ages_out_an_hour_after_the_clock_is_fixed(tmp_path: Path) ->
             ledger.reserve(
                 account=ACCOUNT, profile="p", region="us", uuid="u", limit=3, now=now + 2 * DAY + i
             )
-        with pytest.raises(ledger_module.RateLimited):
+        with pytest.raises(RateLimited):
             ledger.reserve(account=ACCOUNT, profile="p", region="us", uuid="u", limit=3, now=now)
         assert ledger.budget(ACCOUNT, 3, now + 3599).free_at == now + 3600
         ledger.reserve(account=ACCOUNT, profile="p", region="us", uuid="u", limit=3, now=now + 3600)

@@ -67,7 +67,8 @@ def budget_lines(report: Quota) -> list[str]:
 def _counting_since(report: Quota) -> list[str]:
     """When the ledger started counting, if that was within the hour: the count may miss
     calls made before it."""
-    from bsevents.ledger import AFTER_DAMAGE, WINDOW_SECONDS
+    from bsevents.ledger import WINDOW_SECONDS
+    from bsevents.ledger_db import AFTER_DAMAGE
 
     budget = report.budget
     since = budget.counting_since
