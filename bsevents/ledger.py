@@ -229,7 +229,10 @@ class Ledger:
                 after = self._budget(db, account, limit, moment)
             return Reservation(row, after)
 
-        reserved = self._run(reserve_in)
+        try:
+            reserved = self._run(reserve_in)
+        except LedgerUnavailable as problem:
+            raise LedgerUnavailable(f"{problem.message}; no call was made", problem.hint) from None
         if isinstance(reserved, Budget):
             raise refusal(reserved)
         return reserved

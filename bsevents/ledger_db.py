@@ -80,10 +80,6 @@ class LedgerUnavailable(RequestFailed):
     """The ledger cannot be read or written now (disk full, no permission, locked): not
     damage, so it is kept, and no call goes out that it could not count."""
 
-    def __init__(self, problem: str, hint: str | None = None) -> None:
-        super().__init__(f"{problem}; no call was made", hint)
-        self.problem = problem  # without the "no call was made", for after a call
-
 
 def _ignore(_: str) -> None:
     return None
@@ -198,7 +194,7 @@ class LedgerFile:
             )
         return LedgerUnavailable(
             f"the call ledger {self.path} cannot be used ({reason})",
-            "the ledger is kept as it is: free some space or fix the state directory's "
+            "nothing was set aside: free some space or fix the state directory's "
             "permissions, then try again",
         )
 

@@ -151,7 +151,7 @@ def _calls_left(settings: Resolved, account: str, now: float, warn: Notify) -> i
         with Ledger.open(warn=warn) as ledger:
             return ledger.budget(account, settings.hourly_cap, now).remaining
     except LedgerUnavailable as problem:
-        warn(problem.problem)
+        warn(problem.message)
         return None
 
 
@@ -281,7 +281,7 @@ def _record_success(
             # Blueshift answered, so whatever hold a 429 left is over.
             ledger.clear_hold(end_hold_of)
     except LedgerUnavailable as problem:
-        warn(f"{problem.problem}; the call stays counted as pending")
+        warn(f"{problem.message}; the call stays counted as pending")
 
 
 def _announce(budget: Budget, notify: Notify) -> None:
