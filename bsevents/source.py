@@ -195,9 +195,8 @@ def _fetch_live(
     progress: Progress | None,
 ) -> EventsResult:
     from bsevents.client import fetch_events
-    from bsevents.ledger import Ledger
 
-    with Ledger.open(warn=warn) as ledger:
+    with _ledger_for_calls(warn) as ledger:
         attempt = 0
         last_error: RequestFailed | None = None
         while True:
@@ -260,6 +259,17 @@ def _fetch_live(
         many = {0: "no new events", 1: "1 new event"}.get(count, f"{count} new events")
         notes.append(f"{many} since the fetch {ago(fetched_at - stored.previous_fetched_at)}")
     return EventsResult(sort_events(fetched.events), uuid, "live", notes, stored.new_keys)
+
+
+def _ledger_for_calls(warn: Notify) -> Ledger:
+    """The ledger, opened to count calls: if it cannot be, no call goes out."""
+    from bsevents.ledger import Ledger
+    from bsevents.ledger_db import LedgerUnavailable
+
+    try:
+        return Ledger.open(warn=warn)
+    except LedgerUnavailable as problem:
+        raise LedgerUnavailable(f"{problem.message}; no call was made", problem.hint) from None
 
 
 def _record_success(
@@ -387,12 +397,12 @@ def find_by_email(
     from bsevents.client import search_customers
     from bsevents.credentials import resolve_api_key
     from bsevents.customer import UUID_RE
-    from bsevents.ledger import SEARCH, Ledger, account_id
+    from bsevents.ledger import SEARCH, account_id
     from bsevents.sanitize import clean, shorten
 
     key = resolve_api_key(settings.profile).value
     account = account_id(settings.region, key)
-    with Ledger.open(warn=warn) as ledger:
+    with _ledger_for_calls(warn) as ledger:
         reservation = ledger.reserve(
             account=account,
             profile=settings.profile,

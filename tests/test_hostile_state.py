@@ -166,6 +166,7 @@ def test_a_state_directory_that_cannot_be_created_refuses_live_calls(
     assert f"error: the call ledger {blocker}/bsevents/ledger.sqlite3 cannot be used (" in (
         refused.stderr
     )
+    assert refused.stderr.splitlines()[0].endswith("; no call was made")
     assert "internal error" not in refused.stderr
     assert len(standin.show_events_requests()) == 1
     quota = cli("quota")
