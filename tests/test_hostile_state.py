@@ -384,6 +384,35 @@ def _epoch(iso: str) -> float:
     return calendar.timegm(time.strptime(iso, "%Y-%m-%dT%H:%M:%SZ"))
 
 
+FAKETIME = Path("/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1")
+
+
+@pytest.mark.skipif(not FAKETIME.exists(), reason="libfaketime is not installed")
+def test_a_call_made_two_days_ahead_counts_one_hour_once_the_clock_is_fixed(
+    standin: StandIn, cli: Any
+) -> None:
+    standin.customers[CUSTOMER] = [E1]
+    skewed = dict(
+        os.environ,
+        LD_PRELOAD=str(FAKETIME),
+        FAKETIME="+2d",
+        FAKETIME_DONT_FAKE_MONOTONIC="1",
+    )
+    ahead = subprocess.run(
+        [str(SCRIPT), "events", CUSTOMER], capture_output=True, text=True, env=skewed, timeout=60
+    )
+    assert ahead.returncode == 0, ahead.stderr
+    assert "in the future" in cli("events", CUSTOMER, "--offline").stderr
+    # The clock is right again: the copy from the future is not fresh, so it is fetched.
+    fixed = cli("events", CUSTOMER)
+    assert fixed.exit_code == 0
+    assert "from cache" not in fixed.stderr
+    assert len(standin.show_events_requests()) == 2
+    report = json.loads(cli("quota", "--json").stdout)
+    assert report["used"] == 2
+    assert _epoch(report["next_slot_at"]) <= time.time() + 3600
+
+
 def test_the_budget_ages_out_an_hour_after_the_clock_is_fixed(tmp_path: Path) -> None:
     path = tmp_path / "ledger.sqlite3"
     now = 1_800_000_000.0
