@@ -130,9 +130,10 @@ class LedgerFile:
 
     def _open_file(self) -> sqlite3.Connection:
         ensure_private_dir(self.path.parent)
-        if self.path.is_symlink() or (os.path.lexists(self.path) and not self.path.is_file()):
-            # Never follow a link into someone else's database, nor open a directory.
-            raise DamagedLedger("it is not a regular file")
+        for path in (self.path, *_companions(self.path)):
+            if path.is_symlink() or (os.path.lexists(path) and not path.is_file()):
+                # Never follow a link into someone else's file, nor open a directory.
+                raise DamagedLedger(f"{_role(path, self.path)} is not a regular file")
         if not self.path.exists():
             self.path.touch(mode=0o600)
         # A short busy timeout: _waiting retries in Python, where Ctrl-C is heard.
@@ -201,22 +202,22 @@ class LedgerFile:
     def _recover(self, reason: str) -> None:
         """Set the damaged file aside (with its write-ahead log) and start afresh."""
         try:
-            aside = set_aside(self.path)
-            wal = self.path.with_name(self.path.name + "-wal")
-            if wal.exists():
-                # The log belongs to the damaged file: applied to a new one it would
-                # corrupt it, and it may hold the calls worth inspecting.
-                os.rename(wal, aside.with_name(aside.name + "-wal"))
-            with contextlib.suppress(FileNotFoundError):
-                self.path.with_name(self.path.name + "-shm").unlink()
+            # The log goes too: it belongs to the damaged file (applied to a new one it
+            # would corrupt it), and it may hold the calls worth inspecting.
+            kept = [
+                aside
+                for aside in map(_set_aside_if_there, (self.path, *_companions(self.path)))
+                if aside is not None
+            ]
         except OSError as error:
             raise self.unavailable(
                 f"it is damaged ({reason}) and cannot be set aside: {describe_os_error(error)}"
             ) from None
         self.started_reason = AFTER_DAMAGE
+        where = f"is kept as {kept[0]}" if kept else "was set aside by another process"
         self._warn(
-            f"the call ledger was damaged ({reason}) and is kept as {aside}; counting starts "
-            "afresh now (Blueshift still enforces its own limit)"
+            f"the call ledger was damaged ({reason}) and {where}; counting starts afresh now "
+            "(Blueshift still enforces its own limit)"
         )
 
     def run(self, operation: Callable[[sqlite3.Connection], T]) -> T:
@@ -229,6 +230,23 @@ class LedgerFile:
             self._recover(str(damage))
             self._db = self._again(self._open_file)
             return self._again(lambda: operation(self._db))
+
+
+def _companions(path: Path) -> tuple[Path, Path]:
+    """The write-ahead log and shared-memory files SQLite keeps beside the ledger."""
+    return path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")
+
+
+def _set_aside_if_there(path: Path) -> Path | None:
+    """Set `path` aside; None if it is not there (another process may have just done it)."""
+    try:
+        return set_aside(path) if os.path.lexists(path) else None
+    except FileNotFoundError:
+        return None
+
+
+def _role(path: Path, ledger: Path) -> str:
+    return "it" if path == ledger else f"its {path.name.rsplit('-', 1)[1]} file"
 
 
 @contextlib.contextmanager

@@ -323,6 +323,23 @@ def test_a_symlink_to_a_foreign_database_is_never_written_into(
     assert json.loads(cli("quota", "--json").stdout)["used"] == 1
 
 
+def test_a_symlinked_write_ahead_log_is_never_written_through(tmp_path: Path) -> None:
+    path = tmp_path / "ledger.sqlite3"
+    Ledger.open(path).close()
+    victim = tmp_path / "victim"
+    victim.write_text("precious")
+    (tmp_path / "ledger.sqlite3-wal").symlink_to(victim)
+    said: list[str] = []
+    with Ledger.open(path, warn=said.append) as ledger:
+        ledger.reserve(account=ACCOUNT, profile="p", region="us", uuid="u", limit=10)
+    assert said[0].startswith("the call ledger was damaged (its wal file is not a regular file)")
+    assert victim.read_text() == "precious"
+    assert sorted(p.name.split(".damaged-")[0] for p in asides(tmp_path)) == [
+        "ledger.sqlite3",
+        "ledger.sqlite3-wal",
+    ]
+
+
 def test_a_foreign_database_in_place_is_set_aside_not_written(tmp_path: Path) -> None:
     path = tmp_path / "ledger.sqlite3"
     before = _foreign_database(path)
