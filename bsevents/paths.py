@@ -12,6 +12,7 @@ import contextlib
 import errno
 import os
 import tempfile
+import time
 from pathlib import Path
 
 from bsevents.dirs import user_dir
@@ -70,3 +71,37 @@ def write_private_atomic(path: Path, data: bytes) -> None:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+def set_aside(path: Path, label: str = "damaged") -> Path:
+    """Rename a damaged file (or whatever stands at `path`) to `<name>.<label>-<time>` and
+    return the new path. A name already taken gets `-2`, `-3`…: an earlier aside is never
+    overwritten. A symlink is renamed itself; what it points to is left alone."""
+    stamp = time.strftime("%Y%m%dT%H%M%S")
+    aside = path.with_name(f"{path.name}.{label}-{stamp}")
+    number = 1
+    while os.path.lexists(aside):
+        number += 1
+        aside = path.with_name(f"{path.name}.{label}-{stamp}-{number}")
+    os.rename(path, aside)
+    return aside
+
+
+FOLDERS_HINT = (
+    "bsevents keeps its files where `bsevents config path` says (XDG_CONFIG_HOME, "
+    "XDG_STATE_HOME and XDG_CACHE_HOME move them): folders it can create or write to"
+)
+
+
+def cannot_use(error: OSError) -> str:
+    """`cannot use PATH: part of that path is a file, not a folder`: an OSError that names
+    a path, worded for the user (FOLDERS_HINT says what to do)."""
+    reason = error.strerror or str(error)
+    if error.errno == errno.ENOTDIR:
+        reason = "part of that path is a file, not a folder"
+    return f"cannot use {error.filename}: {reason}"
+
+
+def describe_os_error(error: OSError) -> str:
+    """`No space left on device`: the reason alone, without the path (said elsewhere)."""
+    return error.strerror or type(error).__name__

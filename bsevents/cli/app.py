@@ -84,13 +84,9 @@ def _os_problem(error: OSError) -> BseventsError:
         raise SystemExit(0)
     reason = error.strerror or str(error)
     if error.filename is not None:
-        if error.errno == errno.ENOTDIR:
-            reason = "part of that path is a file, not a folder"
-        return BseventsError(
-            f"cannot use {error.filename}: {reason}",
-            "bsevents keeps its files where `bsevents config path` says (XDG_CONFIG_HOME, "
-            "XDG_STATE_HOME and XDG_CACHE_HOME move them): folders it can create or write to",
-        )
+        from bsevents.paths import FOLDERS_HINT, cannot_use
+
+        return BseventsError(cannot_use(error), FOLDERS_HINT)
     if error.errno in _OUTPUT_ERRNOS and _stdout_refuses():
         _discard_stdout()
         return BseventsError(f"cannot write the output: {reason}")

@@ -242,7 +242,6 @@ def _load(
     import gc
 
     from bsevents.cli.loading import live_result, local_result
-
     from bsevents.settings import resolve
 
     if (demo or from_file is not None) and (profile, region, base_url) != (None, None, None):
