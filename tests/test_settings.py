@@ -40,12 +40,19 @@ def test_no_file_gives_the_defaults() -> None:
         10,
         300,
     )
-    assert resolved.values == {"region": "us", "hourly-cap": 10, "cache-ttl": 300, "pager": False}
+    assert resolved.values == {
+        "region": "us",
+        "hourly-cap": 10,
+        "cache-ttl": 300,
+        "max-response-mb": 128,
+        "pager": False,
+    }
     assert dict(resolved.sources) == {
         "profile": "default",
         "region": "default",
         "hourly-cap": "default",
         "cache-ttl": "default",
+        "max-response-mb": "default",
         "pager": "default",
         "base_url": "region",
     }
@@ -228,7 +235,7 @@ def test_written_file_is_0600_in_a_0700_dir_and_typed(cli: Any) -> None:
         (("cache-ttl", "-1"), "expected 0 or a positive whole number, got '-1'"),
         (
             ("colour", "x"),
-            "unknown setting 'colour': expected one of region, hourly-cap, cache-ttl, pager",
+            "unknown setting 'colour': expected one of region, hourly-cap, cache-ttl, max-response-mb, pager",
         ),
     ],
 )
