@@ -184,6 +184,7 @@ def _get(
                 follow_redirects=False,
                 transport=transport,
                 trust_env=False,
+                event_hooks={"response": [_refuse_redirect]},
             ) as client,
             client.stream("GET", url) as response,
         ):
@@ -224,6 +225,13 @@ def _get(
     elapsed = time.monotonic() - started
     ui.debug(f"{response.status_code} {response.reason_phrase}, {len(body)} bytes, {elapsed:.2f} s")
     return Answer(response.status_code, response.headers, body, elapsed)
+
+
+def _refuse_redirect(response: httpx.Response) -> None:
+    """Refuse a redirect before httpx reads its Location, which can raise for a URL
+    it cannot parse (a `]` in it): every redirect gets the same clear error."""
+    if response.has_redirect_location:
+        raise error_for_response(response.status_code, b"", response.headers, "")
 
 
 def _read(
