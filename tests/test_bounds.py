@@ -12,15 +12,17 @@ from typing import Any
 
 import pytest
 
+from bsevents.settings import resolve
+from bsevents.watch import watch
 from tests.conftest import CUSTOMER, make_event
 from tests.script import SCRIPT
 from tests.standin import DEEP_JSON, DOCUMENTED_BODIES, Reply, StandIn, deep_object, gzip_bomb
 
 GOOD = [make_event(event="identify")]
 MB = 1024 * 1024
-# The measured peak (README, "Limits") is about 190 MB at the default 128 MB cap: the
+# The measured peak (README, "Limits") is about 160 MB at the default 128 MB cap: the
 # capped body plus the interpreter. The bound leaves room for allocator noise only.
-PEAK_BOUND_MB = 260
+PEAK_BOUND_MB = 200
 
 _MEASURE = (
     "import json, resource, subprocess, sys\n"
@@ -179,9 +181,7 @@ def test_a_deep_503_body_is_still_retried(standin: StandIn, cli: Any) -> None:
     ],
     ids=["deep", "users-5", "user-5", "users-text", "array", "html"],
 )
-def test_search_answers_of_the_wrong_shape(
-    standin: StandIn, cli: Any, body: Any, why: str
-) -> None:
+def test_search_answers_of_the_wrong_shape(standin: StandIn, cli: Any, body: Any, why: str) -> None:
     standin.reply(Reply(200, body))
     line = one_error(cli("events", "--email", "maya@example.com"), 1)
     assert line == f"error: unexpected answer from Search customer: {why}"
@@ -230,3 +230,111 @@ def test_a_redirect_to_a_malformed_location_is_refused(
     line = one_error(cli("events", CUSTOMER), 1)
     assert "the server redirected to" in line
     assert "not followed" in line
+
+
+# --- options checked before anything is counted --------------------------------------
+
+BAD_OPTIONS = [
+    ("--timeout", "nan"),
+    ("--timeout", "inf"),
+    ("--timeout", "-inf"),
+    ("--timeout", "1e10"),
+    ("--timeout", "601"),
+    ("--timeout", "0"),
+    ("--timeout", "abc"),
+    ("--base-url", "https://api\t.example.com"),
+    ("--base-url", "https://api.exa\x01mple.com"),
+    ("--base-url", "https://a..b"),
+    ("--base-url", "https://bäd.example.com"),
+    ("--base-url", "https://xn--zz.example.com"),
+    ("--base-url", "https://xn--abc-.example.com"),
+    ("--base-url", f"https://{'a' * 64}.example.com"),
+    ("--base-url", f"https://{'a.' * 127}com"),
+    ("--base-url", "https://a_b.example.com"),
+    ("--base-url", "http://[::1"),
+    ("--base-url", "https://example.com:99999"),
+    ("--base-url", "https://example.com:0"),
+    ("--base-url", "https://user:secret@example.com"),
+    ("--base-url", "https://example.com/a b"),
+    ("--base-url", "ftp://example.com"),
+    ("--retries", "-1"),
+    ("--retries", "6"),
+    ("--retries", "nan"),
+    ("--retries", "99999999999999999999"),
+    ("--watch", "nan"),
+    ("--watch", "inf"),
+    ("--watch", "0"),
+    ("--watch", "-5m"),
+    ("--watch", "1e400"),
+    ("--watch", "10s"),
+    ("--watch", "9" * 400),
+]
+
+
+@pytest.mark.parametrize("email", [False, True], ids=["uuid", "email"])
+@pytest.mark.parametrize(("option", "value"), BAD_OPTIONS, ids=repr)
+def test_bad_options_cost_nothing(
+    standin: StandIn, cli: Any, option: str, value: str, email: bool
+) -> None:
+    who = ["--email", "maya@example.com"] if email else [CUSTOMER]
+    result = cli("events", *who, f"{option}={value}")
+    assert result.exit_code == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    assert "secret" not in result.stderr
+    assert standin.requests == []
+    assert quota(cli)["calls"] == []
+
+
+@pytest.mark.parametrize(
+    "value", ["https://a..b", "https://api\t.example.com", "https://bäd.example.com"], ids=repr
+)
+def test_a_bad_base_url_from_the_environment_costs_nothing(
+    standin: StandIn, cli: Any, monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
+    monkeypatch.setenv("BSEVENTS_BASE_URL", value)
+    result = cli("events", CUSTOMER)
+    assert result.exit_code == 2, result.stderr
+    assert result.stderr.startswith("error: base URL ")
+    assert standin.requests == []
+
+
+# --- retries keep their promises ------------------------------------------------------
+
+
+def test_force_buys_one_call_never_its_retries(standin: StandIn, cli: Any) -> None:
+    standin.customers[CUSTOMER] = GOOD
+    for _ in range(10):
+        assert cli("events", CUSTOMER, "--refresh").exit_code == 0
+    standin.reply(*[Reply(503, DOCUMENTED_BODIES[503]) for _ in range(6)])
+    result = cli("events", CUSTOMER, "--force", "--retries", "5")
+    assert "503 Service Unavailable" in one_error(result, 1)
+    assert "not retrying: the hourly cap is reached" in result.stderr
+    assert len(standin.show_events_requests()) == 11
+    assert [c["status"] for c in quota(cli)["calls"]][-2:] == ["200", "503"]
+
+
+def test_watch_retries_stop_at_the_kept_call(standin: StandIn, cli: Any) -> None:
+    standin.customers[CUSTOMER] = GOOD
+    for _ in range(7):
+        assert cli("events", CUSTOMER, "--refresh").exit_code == 0
+    notes: list[str] = []
+
+    def fake_sleep(seconds: float) -> None:
+        standin.reply(*[Reply(503, DOCUMENTED_BODIES[503]) for _ in range(3)])
+
+    reason = watch(
+        resolve(),
+        CUSTOMER,
+        None,
+        timeout=5,
+        on_new=lambda events: None,
+        notify=notes.append,
+        warn=notes.append,
+        retries=2,
+        sleep=fake_sleep,
+    )
+    # The baseline (call 8) and one poll (call 9): its retry would spend call 10.
+    assert reason == "stopped: 1 call left this hour, kept for you"
+    assert len(standin.show_events_requests()) == 9
+    assert "not retrying: 1 call left this hour, kept for you" in notes
+    assert quota(cli)["used"] == 9

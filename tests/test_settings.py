@@ -235,7 +235,8 @@ def test_written_file_is_0600_in_a_0700_dir_and_typed(cli: Any) -> None:
         (("cache-ttl", "-1"), "expected 0 or a positive whole number, got '-1'"),
         (
             ("colour", "x"),
-            "unknown setting 'colour': expected one of region, hourly-cap, cache-ttl, max-response-mb, pager",
+            "unknown setting 'colour': expected one of region, hourly-cap, cache-ttl, "
+            "max-response-mb, pager",
         ),
     ],
 )
