@@ -362,27 +362,28 @@ def test_show_reports_each_source(
     result = cli("config", "show", "--base-url", "http://127.0.0.1:9")
     assert result.exit_code == 0
     assert result.stdout == (
-        "profile     staging  (from BSEVENTS_PROFILE)\n"
-        "region      eu  (from BLUESHIFT_REGION)\n"
-        "base URL    http://127.0.0.1:9  (from --base-url)\n"
-        "API key     ••••ABCD  (from the keyring (memory keyring MemoryKeyring))\n"
-        "hourly-cap  4  (from [profiles.staging] in the settings file)\n"
-        "cache-ttl   300  (default)\n"
-        "pager       false  (default)\n"
-        f"settings    {isolated / '.config/bsevents/config.toml'}\n"
+        "profile          staging  (from BSEVENTS_PROFILE)\n"
+        "region           eu  (from BLUESHIFT_REGION)\n"
+        "base URL         http://127.0.0.1:9  (from --base-url)\n"
+        "API key          ••••ABCD  (from the keyring (memory keyring MemoryKeyring))\n"
+        "hourly-cap       4  (from [profiles.staging] in the settings file)\n"
+        "cache-ttl        300  (default)\n"
+        "max-response-mb  128  (default)\n"
+        "pager            false  (default)\n"
+        f"settings         {isolated / '.config/bsevents/config.toml'}\n"
     )
     monkeypatch.setenv("BLUESHIFT_API_KEY", API_KEY)
     shown = cli("config", "show", "--region", "us").stdout.splitlines()
-    assert shown[1] == "region      us  (from --region)"
-    assert shown[2] == "base URL    https://api.getblueshift.com  (from the region)"
-    assert shown[3] == "API key     ••••cdef  (from the environment (BLUESHIFT_API_KEY))"
+    assert shown[1] == "region           us  (from --region)"
+    assert shown[2] == "base URL         https://api.getblueshift.com  (from the region)"
+    assert shown[3] == "API key          ••••cdef  (from the environment (BLUESHIFT_API_KEY))"
 
 
 def test_show_with_a_plain_text_key_says_so(cli: Any) -> None:
     credentials.file_set("default", KEY)
     result = cli("config", "show")
     assert result.stdout.splitlines()[3] == (
-        f"API key     ••••ABCD  (from the plain-text file {key_file()}: not encrypted)"
+        f"API key          ••••ABCD  (from the plain-text file {key_file()}: not encrypted)"
     )
     assert result.stderr.startswith("warning: using the API key for profile 'default' kept in")
     assert json.loads(cli("config", "show", "--json").stdout)["api_key_source"] == "file"
@@ -401,7 +402,7 @@ def test_show_without_a_key(keyring_backend: Any, cli: Any) -> None:
     human = cli("config", "show")
     assert (human.exit_code, human.stderr) == (0, "")
     assert human.stdout.splitlines()[3] == (
-        "API key     none: store one with `bsevents config set-key`"
+        "API key          none: store one with `bsevents config set-key`"
     )
 
 
