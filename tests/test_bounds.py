@@ -219,6 +219,14 @@ def test_retry_after_zero_or_past_holds_nothing(standin: StandIn, cli: Any, valu
     assert cli("events", CUSTOMER).exit_code == 0  # no hold stands in the way
 
 
+@pytest.mark.parametrize("value", ["-5", "1e5", "nan", "\u00b2", "soon"], ids=repr)
+def test_an_unreadable_retry_after_is_as_if_absent(standin: StandIn, cli: Any, value: str) -> None:
+    standin.reply(Reply(429, DOCUMENTED_BODIES[429], {"Retry-After": value}))
+    line = one_error(cli("events", CUSTOMER), 5)
+    assert "live calls are held until" in line
+    assert "(in 60 min)" in line  # the window's own hold: no call in it frees sooner
+
+
 # --- redirects -------------------------------------------------------------------------
 
 
