@@ -10,6 +10,10 @@ from urllib.parse import urlsplit
 from bsevents.errors import UsageProblem
 from bsevents.sanitize import clean, shorten
 
+# A host (an IPv6 address in brackets, or anything bracket-free that _host_problem then
+# checks) and an optional port of 1 to 5 digits, and nothing else: urlsplit alone lets
+# `[::1]x` through.
+_NETLOC_RE = re.compile(r"(\[[0-9A-Fa-f:.]+\]|[^\[\]:@]+)(:[0-9]{1,5})?")
 _LABEL_RE = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?")
 
 
@@ -92,8 +96,13 @@ def check_base_url(url: str) -> str:
             "the base URL must not hold a user name or password",
             "give the key with `bsevents config set-key` or BLUESHIFT_API_KEY",
         )
-    if port == 0:
-        raise UsageProblem(f"base URL {shown} has port 0")
+    if port == 0 or not _NETLOC_RE.fullmatch(parts.netloc):
+        raise UsageProblem(
+            f"base URL {shown} does not have the form scheme://host[:port][/path]",
+            "for example https://api.getblueshift.com or http://127.0.0.1:8080",
+        )
+    if "[" in parts.path or "]" in parts.path:
+        raise UsageProblem(f"base URL {shown} has a bracket in its path")
     problem = _host_problem(host)
     if problem:
         raise UsageProblem(f"base URL {shown}: {problem}")
@@ -123,9 +132,18 @@ def _host_problem(host: str) -> str:
             return f"the host name label {label[:20]}... is longer than 63 characters"
         if not _LABEL_RE.fullmatch(label):
             return f"{label!r} is not a host name label (letters, digits, inner hyphens)"
-        if label.lower().startswith("xn--"):
-            try:
-                label.encode("ascii").decode("idna")
-            except UnicodeError:
-                return f"{label!r} is not valid IDNA"
+        if label.lower().startswith("xn--") and not _valid_idna(label):
+            return f"{label!r} is not valid IDNA"
     return ""
+
+
+def _valid_idna(label: str) -> bool:
+    """IDNA 2008, as httpx checks it: Python's own codec (IDNA 2003) lets labels through
+    that httpx then refuses, after the call was counted."""
+    import idna  # httpx's own dependency; only an xn-- label needs it
+
+    try:
+        idna.decode(label)
+    except (idna.IDNAError, UnicodeError):
+        return False
+    return True

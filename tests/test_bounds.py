@@ -116,7 +116,8 @@ def test_gzip_within_the_cap_is_read(standin: StandIn, cli: Any) -> None:
 def test_absurd_caps_are_refused(cli: Any, value: str) -> None:
     result = cli("config", "set", "--", "max-response-mb", value)
     assert result.exit_code == 2
-    assert "max-response-mb" not in json.dumps(cli("config", "show", "--json").stdout) or True
+    assert result.stderr.startswith("error: expected ")
+    assert cli("config", "get", "max-response-mb").stdout == "128\n"
 
 
 def test_unknown_encoding_fails_but_a_status_wins(standin: StandIn, cli: Any) -> None:
@@ -265,6 +266,10 @@ BAD_OPTIONS = [
     ("--base-url", "https://user:secret@example.com"),
     ("--base-url", "https://example.com/a b"),
     ("--base-url", "ftp://example.com"),
+    ("--base-url", "http://[::1]x/"),
+    ("--base-url", "http://[::1];"),
+    ("--base-url", "https://example.com/[x]"),
+    ("--base-url", "https://xn--9a.example.com"),  # IDNA 2003 allows it, httpx does not
     ("--retries", "-1"),
     ("--retries", "6"),
     ("--retries", "nan"),
