@@ -13,8 +13,10 @@ from bsevents.sanitize import clean, shorten
 # A host (an IPv6 address in brackets, or anything bracket-free that _host_problem then
 # checks) and an optional port of 1 to 5 digits, and nothing else: urlsplit alone lets
 # `[::1]x` through.
-_NETLOC_RE = re.compile(r"(\[[0-9A-Fa-f:.]+\]|[^\[\]:@]+)(:[0-9]{1,5})?")
-_LABEL_RE = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?")
+# Patterns, not compiled ones: re compiles them on first use, so commands that never
+# check a base URL do not pay for it at import.
+_NETLOC = r"(\[[0-9A-Fa-f:.]+\]|[^\[\]:@]+)(:[0-9]{1,5})?"
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
 
 
 @dataclass(frozen=True)
@@ -96,7 +98,7 @@ def check_base_url(url: str) -> str:
             "the base URL must not hold a user name or password",
             "give the key with `bsevents config set-key` or BLUESHIFT_API_KEY",
         )
-    if port == 0 or not _NETLOC_RE.fullmatch(parts.netloc):
+    if port == 0 or not re.fullmatch(_NETLOC, parts.netloc):
         raise UsageProblem(
             f"base URL {shown} does not have the form scheme://host[:port][/path]",
             "for example https://api.getblueshift.com or http://127.0.0.1:8080",
@@ -130,7 +132,7 @@ def _host_problem(host: str) -> str:
             return "the host name has an empty label (two dots in a row?)"
         if len(label) > 63:
             return f"the host name label {label[:20]}... is longer than 63 characters"
-        if not _LABEL_RE.fullmatch(label):
+        if not re.fullmatch(_LABEL, label):
             return f"{label!r} is not a host name label (letters, digits, inner hyphens)"
         if label.lower().startswith("xn--") and not _valid_idna(label):
             return f"{label!r} is not valid IDNA"
