@@ -6,9 +6,11 @@ call is about to be made, so views of stored data never pay for it.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import time
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from html import unescape
@@ -18,6 +20,14 @@ from urllib.parse import urlsplit
 import httpx
 
 from bsevents import ui
+from bsevents.bounded import (
+    MAX_JSON_DEPTH,
+    MB,
+    BoundedBody,
+    TooLarge,
+    UnknownEncoding,
+    too_deep,
+)
 from bsevents.endpoints import request_headers, search_url, show_events_url
 from bsevents.errors import (
     BadResponse,
@@ -27,11 +37,17 @@ from bsevents.errors import (
     NotFound,
     RateLimited,
     RequestFailed,
+    UsageProblem,
 )
 from bsevents.events import Event, parse_events_json
 from bsevents.sanitize import clean, shorten
 
 DEFAULT_TIMEOUT = 30.0
+DEFAULT_MAX_BYTES = 128 * MB
+# An error answer is only summarised: its first bytes say all we quote, and reading no
+# further keeps a huge or endless error body from hiding the status.
+ERROR_BODY_BYTES = 64 * 1024
+HOUR = 3600.0  # the longest hold a Retry-After can ask for: the cap's own window
 
 
 @dataclass(frozen=True)
@@ -52,11 +68,18 @@ def fetch_events(
     timeout: float = DEFAULT_TIMEOUT,
     transport: httpx.BaseTransport | None = None,
     progress: Progress | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
 ) -> Fetched:
     """GET show_events for one customer. Raises a BseventsError subclass on any failure."""
-    answer = _get(base_url, api_key, show_events_url(base_url, uuid), timeout, transport, progress)
+    url = show_events_url(base_url, uuid)
+    answer = _get(base_url, api_key, url, timeout, transport, progress, max_bytes)
     if answer.status != 200:
         raise error_for_response(answer.status, answer.body, answer.headers, f"customer {uuid}")
+    if too_deep(answer.body):
+        raise BadResponse(
+            f"the response nests JSON more than {MAX_JSON_DEPTH} levels deep; not read",
+            "no event nests that deep: the API or a proxy in front of it is misbehaving",
+        )
     return Fetched(parse_events_json(answer.body), answer.body, answer.status, answer.elapsed)
 
 
@@ -75,21 +98,23 @@ def search_customers(
     *,
     timeout: float = DEFAULT_TIMEOUT,
     transport: httpx.BaseTransport | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
 ) -> Match:
-    """GET Search customer by email. Raises NotFound when nothing matches."""
-    answer = _get(base_url, api_key, search_url(base_url, email), timeout, transport)
+    """GET Search customer by email. Raises NotFound when nothing matches, BadResponse
+    for an answer of another shape."""
+    answer = _get(
+        base_url, api_key, search_url(base_url, email), timeout, transport, None, max_bytes
+    )
     body = answer.body
     if answer.status != 200:
         raise error_for_response(answer.status, body, answer.headers, f"email {email}")
-    try:
-        data = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
-        raise BadResponse("the Search customer answer is not valid JSON") from None
-    if not isinstance(data, dict):
-        raise BadResponse("the Search customer answer is not a JSON object")
-    users = [u for u in data.get("users") or [] if isinstance(u, dict) and u.get("uuid")]
+    data = _json_object(body)
+    found = data.get("users")
     user = data.get("user")
-    if not isinstance(user, dict) or not user.get("uuid"):
+    if not isinstance(found, (list, type(None))) or not isinstance(user, (dict, type(None))):
+        raise _unexpected("`users` must be a list and `user` an object")
+    users = [u for u in found or [] if isinstance(u, dict) and u.get("uuid")]
+    if user is None or not user.get("uuid"):
         user = users[0] if users else None
     if user is None:
         raise NotFound(
@@ -97,6 +122,25 @@ def search_customers(
             "check the address and the region; no events call was spent",
         )
     return Match(user, users or [user])
+
+
+def _json_object(body: bytes) -> dict[str, Any]:
+    if too_deep(body):
+        raise _unexpected(f"it nests JSON more than {MAX_JSON_DEPTH} levels deep")
+    try:
+        data = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        raise _unexpected("it is not valid JSON") from None
+    if not isinstance(data, dict):
+        raise _unexpected("it is not a JSON object")
+    return data
+
+
+def _unexpected(why: str) -> BadResponse:
+    return BadResponse(
+        f"unexpected answer from Search customer: {why}",
+        "no events call was made; check the base URL, or look the customer up by UUID",
+    )
 
 
 @dataclass(frozen=True)
@@ -117,11 +161,14 @@ def _get(
     timeout: float,
     transport: httpx.BaseTransport | None,
     progress: Progress | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
 ) -> Answer:
     """One GET with our auth and headers; network failures become NetworkError.
 
     `timeout` bounds the whole call, not each read: a server that trickles a byte at a
-    time is given up on like one that never answers. `progress` hears the bytes received.
+    time is given up on like one that never answers. `max_bytes` bounds the body, both
+    as received and as decompressed; an error answer keeps only its first bytes.
+    `progress` hears the bytes received.
     """
     ui.debug(f"GET {url}")
     ui.debug("Authorization: Basic ***")
@@ -131,25 +178,29 @@ def _get(
         with (
             httpx.Client(
                 auth=(api_key, ""),
-                headers=request_headers(),
+                # Only what BoundedBody can inflate within its cap.
+                headers={**request_headers(), "Accept-Encoding": "gzip, deflate"},
                 timeout=httpx.Timeout(timeout),
                 follow_redirects=False,
                 transport=transport,
                 trust_env=False,
+                event_hooks={"response": [_refuse_redirect]},
             ) as client,
             client.stream("GET", url) as response,
         ):
-            chunks: list[bytes] = []
-            received = 0
-            for chunk in response.iter_bytes():
-                chunks.append(chunk)
-                received += len(chunk)
-                if progress is not None:
-                    progress(received)
-                if time.monotonic() > deadline:
-                    raise httpx.ReadTimeout("the answer took too long")
-            body = b"".join(chunks)
-            del chunks
+            body = _read(response, max_bytes, deadline, progress)
+    except TooLarge as exc:
+        raise _too_large(exc, max_bytes) from None
+    except UnknownEncoding as exc:
+        raise BadResponse(
+            f"the answer came in an encoding bsevents did not ask for ({clean(str(exc))})",
+            "a proxy in front of the API may be misbehaving; run with --debug",
+        ) from None
+    except zlib.error:
+        raise BadResponse(
+            "the answer's compressed body is damaged",
+            "try again; if it persists, a proxy in front of the API may be misbehaving",
+        ) from None
     except httpx.TimeoutException as exc:
         reached = not isinstance(exc, (httpx.ConnectTimeout, httpx.PoolTimeout))
         raise NetworkError(
@@ -176,8 +227,73 @@ def _get(
     return Answer(response.status_code, response.headers, body, elapsed)
 
 
+def _refuse_redirect(response: httpx.Response) -> None:
+    """Refuse a redirect before httpx reads its Location, which can raise for a URL
+    it cannot parse (a `]` in it): every redirect gets the same clear error."""
+    if response.has_redirect_location:
+        raise error_for_response(response.status_code, b"", response.headers, "")
+
+
+def _read(
+    response: httpx.Response, max_bytes: int, deadline: float, progress: Progress | None
+) -> bytes:
+    """The body, read as it streams in, within the size cap and the deadline. Of an
+    error answer, only the first bytes, and nothing that could hide its status."""
+    failed = response.status_code != 200
+    declared = response.headers.get("content-length", "")
+    if not failed and declared.isascii() and declared.isdigit() and int(declared) > max_bytes:
+        raise TooLarge(inflated=False)
+    try:
+        collected = BoundedBody(
+            response.headers.get("content-encoding", ""),
+            ERROR_BODY_BYTES if failed else max_bytes,
+        )
+        for chunk in response.iter_raw():
+            collected.feed(chunk)
+            if progress is not None:
+                progress(collected.received)
+            if time.monotonic() > deadline:
+                raise httpx.ReadTimeout("the answer took too long")
+        return collected.finish()
+    except TooLarge:
+        if failed:
+            return collected.partial()
+        raise
+    except (UnknownEncoding, zlib.error):
+        if failed:
+            return b""
+        raise
+
+
+def _too_large(exc: TooLarge, max_bytes: int) -> RequestFailed:
+    what = "inflates to" if exc.inflated else "is"
+    return RequestFailed(
+        f"the answer {what} more than {max_bytes // MB} MB; stopped reading it",
+        "if the customer really has that many events, raise the cap: "
+        "bsevents config set max-response-mb N",
+    )
+
+
+def check_url(url: str) -> None:
+    """UsageProblem unless the HTTP library accepts `url`: the last check before a call
+    is counted, so that no URL can fail inside httpx after the ledger has it."""
+    try:
+        parsed = httpx.URL(url)
+        ok = parsed.scheme in ("http", "https") and bool(parsed.host)
+    except (httpx.InvalidURL, ValueError, UnicodeError):
+        ok = False
+    if not ok:
+        raise UsageProblem(
+            f"the request URL {shorten(clean(url), 120)!r} is not a valid URL",
+            "check --base-url (or BSEVENTS_BASE_URL)",
+        )
+
+
 def _host(base_url: str) -> str:
-    return urlsplit(base_url).netloc or base_url
+    try:
+        return urlsplit(base_url).netloc or base_url
+    except ValueError:  # e.g. a `]` in a redirect's Location: quote it as it came
+        return shorten(base_url, 120)
 
 
 def _reason(exc: Exception) -> str:
@@ -208,7 +324,7 @@ def error_for_response(status: int, body: bytes, headers: Any, target: str) -> B
             f"Blueshift's rate limit is reached ({quoted})",
             "show_events allows 10 calls an hour; wait before calling again",
             status=status,
-            retry_after=_retry_after(headers.get("retry-after", "")),
+            retry_after=retry_after(headers.get("retry-after", "")),
         )
     if 300 <= status < 400:
         location = headers.get("location", "")
@@ -232,20 +348,29 @@ def error_for_response(status: int, body: bytes, headers: Any, target: str) -> B
     )
 
 
-def _retry_after(value: str) -> float | None:
-    """Seconds from a Retry-After header (delta-seconds or an HTTP date), or None."""
+def retry_after(value: str, now: float | None = None) -> float | None:
+    """Seconds from a Retry-After header (delta-seconds or an HTTP date), at most an hour:
+    no wait the hourly cap could need is longer, and a year-9999 date must not hold calls
+    for millennia. 0 for no wait (0, or a date past); None when absent or unreadable."""
     value = value.strip()
     if not value:
         return None
     if value.isascii() and value.isdigit():
-        return float(value)
+        # Compare digit counts first: int() of 5,000 digits raises, and any number
+        # of more than four digits is past the hour anyway.
+        return HOUR if len(value.lstrip("0")) > 4 else min(float(int(value)), HOUR)
     from email.utils import parsedate_to_datetime
 
     try:
         moment = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+        if moment.tzinfo is None:  # RFC 9110 dates are GMT; an unmarked one is too
+            from datetime import timezone
+
+            moment = moment.replace(tzinfo=timezone.utc)
+        wait = moment.timestamp() - (time.time() if now is None else now)
+    except (TypeError, ValueError, OverflowError, IndexError):
         return None
-    return max(0.0, moment.timestamp() - time.time())
+    return min(max(0.0, wait), HOUR)
 
 
 _TITLE_RE = re.compile(rb"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
@@ -257,10 +382,10 @@ def describe_body(body: bytes, content_type: str = "") -> str:
     an HTML page, or the start of the text. Empty when there is nothing to say."""
     if not body.strip():
         return ""
-    try:
-        data = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
-        data = None
+    data = None
+    if not too_deep(body):  # a body nested 1,000 deep must not hide the status
+        with contextlib.suppress(ValueError, UnicodeDecodeError, RecursionError):
+            data = json.loads(body)
     text = ""
     if isinstance(data, dict):
         text = _json_error_text(data)

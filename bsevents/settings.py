@@ -45,6 +45,10 @@ __all__ = ["DEFAULT_PROFILE", "SETTINGS", "ConfigFile", "Resolved", "Setting", "
 ENV_PROFILE = "BSEVENTS_PROFILE"
 ENV_REGION = "BLUESHIFT_REGION"
 ENV_BASE_URL = "BSEVENTS_BASE_URL"
+# 128 MB holds 100,000 events of the demo's size (about 1 kB each) with room to spare;
+# a body past 4 GB would not fit the memory of most machines once parsed.
+DEFAULT_RESPONSE_MB = 128
+MAX_RESPONSE_MB = 4096
 
 
 def _positive_int(text: str) -> int:
@@ -58,6 +62,13 @@ def _non_negative_int(text: str) -> int:
     value = _int(text)
     if value < 0:
         raise UsageProblem(f"expected 0 or a positive whole number, got {text!r}")
+    return value
+
+
+def _response_mb(text: str) -> int:
+    value = _int(text)
+    if not 1 <= value <= MAX_RESPONSE_MB:
+        raise UsageProblem(f"expected a size in MB from 1 to {MAX_RESPONSE_MB}, got {text!r}")
     return value
 
 
@@ -119,6 +130,12 @@ SETTINGS: dict[str, Setting] = {
         ),
         Setting("hourly-cap", 10, _positive_int, "show_events calls allowed per hour"),
         Setting("cache-ttl", 300, _non_negative_int, "seconds a fetch is re-used; 0 = off"),
+        Setting(
+            "max-response-mb",
+            DEFAULT_RESPONSE_MB,
+            _response_mb,
+            "largest answer read, as sent and as decompressed, in MB",
+        ),
         Setting(
             "pager",
             False,

@@ -57,6 +57,29 @@ class FetchOptions:
     force: bool = False  # call even at the hourly cap or during a hold after a 429
     retries: int = 2  # for 502/503/504 and dropped connections; each one is a ledger entry
     retry_base: float = 0.5  # seconds before the first retry; doubles, with jitter
+    keep: int = 0  # calls of the hour retries leave alone (--watch keeps one for the user)
+
+    def __post_init__(self) -> None:
+        check_timeout(self.timeout)
+        if not 0 <= self.retries <= MAX_RETRIES:
+            raise UsageProblem(f"--retries {self.retries} is not between 0 and {MAX_RETRIES}")
+
+
+MIN_TIMEOUT = 0.1
+MAX_TIMEOUT = 600.0
+MAX_RETRIES = 5
+
+
+def check_timeout(seconds: float) -> float:
+    """`seconds` if it is a sane --timeout, else UsageProblem: NaN, infinity or 1e10
+    would pass a bare minimum and then fail inside the HTTP library, after the call was
+    counted."""
+    if not MIN_TIMEOUT <= seconds <= MAX_TIMEOUT:  # False for NaN too
+        raise UsageProblem(
+            f"--timeout {seconds:g} is not between {MIN_TIMEOUT:g} and {MAX_TIMEOUT:g} seconds",
+            "for example --timeout 60",
+        )
+    return seconds
 
 
 def demo_events() -> list[Event]:
@@ -256,8 +279,10 @@ def _fetch_live(
     warn: Notify,
     progress: Progress | None,
 ) -> EventsResult:
-    from bsevents.client import fetch_events
+    from bsevents.client import check_url, fetch_events
+    from bsevents.endpoints import show_events_url
 
+    check_url(show_events_url(settings.base_url, uuid))  # before a call is counted
     with _ledger_for_calls(warn) as ledger:
         attempt = 0
         last_error: RequestFailed | None = None
@@ -269,32 +294,33 @@ def _fetch_live(
                     region=settings.region,
                     uuid=uuid,
                     limit=settings.hourly_cap,
-                    force=options.force,
+                    # --force buys one call past the cap, never its retries.
+                    force=options.force and not attempt,
                 )
             except RateLimited:
                 if last_error is None:
                     raise
-                # Another process took the last call while we waited.
-                notify("not retrying: the hourly cap is reached")
+                # The cap (or the kept call) is reached: perhaps another process took
+                # the last call while we waited.
+                notify("not retrying: no call of the hour is left for it")
                 raise last_error from None
             _announce(reservation.budget_after, notify)
             try:
                 with ledger.recording(reservation):
                     fetched = fetch_events(
-                        settings.base_url, key, uuid, timeout=options.timeout, progress=progress
+                        settings.base_url,
+                        key,
+                        uuid,
+                        timeout=options.timeout,
+                        progress=progress,
+                        max_bytes=max_response_bytes(settings),
                     )
             except RateLimited as error:
                 raise _hold_after_429(ledger, account, settings.hourly_cap, error) from None
             except RequestFailed as error:
                 if attempt >= options.retries or not _retryable(error):
                     raise
-                budget = ledger.budget(account, settings.hourly_cap)
-                if budget.free_at is not None and not options.force:
-                    # A retry never crosses the cap: report the failure that needed it.
-                    when = clock_and_wait(budget.free_at, budget.now)
-                    notify(
-                        f"not retrying: the hourly cap is reached; the next call is free at {when}"
-                    )
+                if not _retry_allowed(ledger, account, settings.hourly_cap, options, notify):
                     raise
                 attempt += 1
                 last_error = error
@@ -371,6 +397,30 @@ def _announce(budget: Budget, notify: Notify) -> None:
     notify(line)
 
 
+def _retry_allowed(
+    ledger: Ledger, account: str, limit: int, options: FetchOptions, notify: Notify
+) -> bool:
+    """A retry never crosses the cap, not even after --force, and never spends the calls
+    kept for the user: else report the failure that needed it."""
+    budget = ledger.budget(account, limit)
+    if budget.free_at is not None:
+        when = clock_and_wait(budget.free_at, budget.now)
+        notify(f"not retrying: the hourly cap is reached (next call free at {when})")
+        return False
+    if budget.remaining <= options.keep:
+        kept = "1 call" if options.keep == 1 else f"{options.keep} calls"
+        notify(f"not retrying: {kept} left this hour, kept for you")
+        return False
+    return True
+
+
+def max_response_bytes(settings: Resolved) -> int:
+    from bsevents.bounded import MB
+    from bsevents.settings import DEFAULT_RESPONSE_MB
+
+    return int(settings.values.get("max-response-mb", DEFAULT_RESPONSE_MB)) * MB
+
+
 def _retryable(error: RequestFailed) -> bool:
     """502, 503, 504 and dropped or refused connections; not timeouts, which already
     waited as long as the user allowed."""
@@ -384,6 +434,13 @@ def _hold_after_429(ledger: Ledger, account: str, limit: int, error: RateLimited
     from bsevents.ledger import REFUSAL_HINT
 
     after = ledger.budget(account, limit)
+    if error.retry_after == 0:
+        # Retry-After: 0 (or a date past): Blueshift asks for no wait, so none is held.
+        return RateLimited(
+            f"{error.message}; Blueshift asks for no wait (Retry-After), so no hold is kept",
+            "try again",
+            status=error.status,
+        )
     until = after.next_slot_at or after.now + 3600
     if error.retry_after is not None:
         until = after.now + error.retry_after
@@ -458,12 +515,15 @@ def find_by_email(
                 "run without --offline once to look the address up (it costs no events call)",
             )
         return EmailMatch(email, uuid, {"uuid": uuid}, [], stored=True)
-    from bsevents.client import search_customers
+    from bsevents.client import check_url, search_customers
     from bsevents.credentials import resolve_api_key
     from bsevents.customer import UUID_RE
+    from bsevents.endpoints import search_url
     from bsevents.ledger import SEARCH, account_id
     from bsevents.sanitize import clean, shorten
 
+    check_timeout(timeout)
+    check_url(search_url(settings.base_url, email))  # before the lookup is recorded
     key = resolve_api_key(settings.profile).value
     account = account_id(settings.region, key)
     with _ledger_for_calls(warn) as ledger:
@@ -476,7 +536,13 @@ def find_by_email(
             endpoint=SEARCH,
         )
         with ledger.recording(reservation):
-            match = search_customers(settings.base_url, key, email, timeout=timeout)
+            match = search_customers(
+                settings.base_url,
+                key,
+                email,
+                timeout=timeout,
+                max_bytes=max_response_bytes(settings),
+            )
         _record_success(ledger, reservation, warn)
     uuid = str(match.user["uuid"]).lower()
     if not UUID_RE.match(uuid):

@@ -101,8 +101,13 @@ def watch(
     chosen = plan(requested, budget)
     if budget.remaining <= KEEP:
         return f"not watching: {budget.remaining} call left this hour, kept for you"
+    # Retries stop at the kept call: the watch never spends it, not even to retry a 503.
     baseline = get_customer_events(
-        settings, uuid, FetchOptions(timeout=timeout), notify=notify, warn=warn
+        settings,
+        uuid,
+        FetchOptions(timeout=timeout, retries=retries, keep=KEEP),
+        notify=notify,
+        warn=warn,
     )
     seen = {event_key(e) for e in baseline.events}
     notify(
@@ -118,7 +123,7 @@ def watch(
             result = get_customer_events(
                 settings,
                 uuid,
-                FetchOptions(timeout=timeout, refresh=True, retries=retries),
+                FetchOptions(timeout=timeout, refresh=True, retries=retries, keep=KEEP),
                 notify=notify,
                 warn=warn,
             )

@@ -3,16 +3,20 @@
 It checks HTTP Basic auth the way Blueshift does (the User API key as username, empty
 password), records every request, serves configured customers, enforces an hourly limit
 with Blueshift's 429 body, and can be told to answer the next requests with any status,
-body, delay or misbehaviour (slow trickle, dropped connection, redirect).
+body, delay or misbehaviour (slow trickle, dropped connection, redirect, a gzip bomb,
+an endless body, JSON nested 1,000 deep, odd headers).
 """
 
 from __future__ import annotations
 
 import base64
+import functools
 import json
 import socket
+import struct
 import threading
 import time
+import zlib
 from collections import deque
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -42,6 +46,35 @@ DOCUMENTED_BODIES: dict[int, dict[str, Any]] = {
     },
 }
 
+ENDLESS_SECONDS = 30.0  # an endless body stops by itself after this, client or not
+DEEP_JSON = b"[" * 1000 + b"]" * 1000
+
+
+def deep_object(depth: int = 1000) -> bytes:
+    """A JSON object nested `depth` deep: {"message": {"message": ... 1 ...}}."""
+    return b'{"message": ' * depth + b"1" + b"}" * depth
+
+
+@functools.cache
+def gzip_bomb(inflated_mb: int = 1024) -> bytes:
+    """A valid gzip body of `inflated_mb` MB of zeros, about 1,000 times smaller.
+
+    After a full flush the compressor starts afresh, so every further megabyte of zeros
+    compresses to the same bytes: compress two, repeat the second. Seconds, not minutes.
+    """
+    zeros = bytes(1 << 20)
+    deflate = zlib.compressobj(9, zlib.DEFLATED, -zlib.MAX_WBITS)
+    first = deflate.compress(zeros) + deflate.flush(zlib.Z_FULL_FLUSH)
+    again = deflate.compress(zeros) + deflate.flush(zlib.Z_FULL_FLUSH)
+    end = deflate.flush()
+    crc = 0
+    for _ in range(inflated_mb):
+        crc = zlib.crc32(zeros, crc)
+    header = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff"
+    trailer = struct.pack("<II", crc, (inflated_mb << 20) & 0xFFFFFFFF)
+    return header + first + again * (inflated_mb - 1) + end + trailer
+
+
 HTML_502 = (
     b"<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway"
     b"</h1></center><hr><center>nginx</center></body></html>"
@@ -58,6 +91,8 @@ class Reply:
     delay: float = 0.0  # seconds before the headers are sent
     trickle: float = 0.0  # seconds between body chunks of 16 bytes
     drop: bool = False  # close the connection without answering (a reset)
+    gzip: bool = False  # send the body gzip-compressed, with Content-Encoding: gzip
+    endless: bool = False  # after the body, repeat it until the client hangs up
 
     def encoded(self) -> bytes:
         if isinstance(self.body, bytes):
@@ -199,8 +234,19 @@ class _Handler(BaseHTTPRequestHandler):
         body = reply.encoded()
         self.send_response(reply.status)
         headers = {"Content-Type": "application/json; charset=utf-8", **reply.headers}
+        if reply.gzip:
+            body = zlib.compress(body, wbits=31) if body[:2] != b"\x1f\x8b" else body
+            headers["Content-Encoding"] = "gzip"
         for name, value in headers.items():
             self.send_header(name, value)
+        if reply.endless:
+            # No length: the body ends when the connection does, which is never, unless
+            # the client hangs up (or ENDLESS_SECONDS pass: a test server stops itself).
+            self.send_header("Connection", "close")
+            self.end_headers()
+            self.close_connection = True
+            self._endless(body)
+            return
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         if reply.trickle:
@@ -210,3 +256,12 @@ class _Handler(BaseHTTPRequestHandler):
                 time.sleep(reply.trickle)
         else:
             self.wfile.write(body)
+
+    def _endless(self, chunk: bytes) -> None:
+        chunk = chunk or b"[" + b'{"event": "pageload"},' * 3000
+        stop = time.monotonic() + ENDLESS_SECONDS
+        try:
+            while time.monotonic() < stop:
+                self.wfile.write(chunk)
+        except OSError:
+            return  # the client hung up, as it should

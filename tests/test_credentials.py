@@ -373,6 +373,7 @@ def test_show_reports_each_source(
         "API key          ••••ABCD  (from the keyring (memory keyring MemoryKeyring))\n"
         "hourly-cap       4  (from [profiles.staging] in the settings file)\n"
         "cache-ttl        300  (default)\n"
+        "max-response-mb  128  (default)\n"
         "pager            false  (default)\n"
         "refresh-on-miss  30  (default)\n"
         f"settings         {isolated / '.config/bsevents/config.toml'}\n"

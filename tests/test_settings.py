@@ -44,6 +44,7 @@ def test_no_file_gives_the_defaults() -> None:
         "region": "us",
         "hourly-cap": 10,
         "cache-ttl": 300,
+        "max-response-mb": 128,
         "pager": False,
         "refresh-on-miss": 30,
     }
@@ -52,6 +53,7 @@ def test_no_file_gives_the_defaults() -> None:
         "region": "default",
         "hourly-cap": "default",
         "cache-ttl": "default",
+        "max-response-mb": "default",
         "pager": "default",
         "refresh-on-miss": "default",
         "base_url": "region",
@@ -239,8 +241,8 @@ def test_written_file_is_0600_in_a_0700_dir_and_typed(cli: Any) -> None:
         (("refresh-on-miss", "soon"), "expected seconds or never, got 'soon'"),
         (
             ("colour", "x"),
-            "unknown setting 'colour': expected one of region, hourly-cap, cache-ttl, pager, "
-            "refresh-on-miss",
+            "unknown setting 'colour': expected one of region, hourly-cap, cache-ttl, "
+            "max-response-mb, pager, refresh-on-miss",
         ),
     ],
 )

@@ -15,6 +15,7 @@ SETTINGS: dict[str, tuple[str, tuple[str, ...]]] = {
     "region": ("Blueshift region", ("us", "eu")),
     "hourly-cap": ("show_events calls allowed per hour", ()),
     "cache-ttl": ("seconds a fetch is re-used; 0 = off", ()),
+    "max-response-mb": ("largest answer read, as sent and as decompressed, in MB", ()),
     "pager": ("page long table/timeline output on a terminal", ("true", "false")),
     "refresh-on-miss": (
         "seconds old a stored copy must be for a miss in it to call live; never = off",

@@ -1,0 +1,353 @@
+"""Bounds on what a server, or a typo, can cost: the answer's size and memory, JSON depth,
+Retry-After, options checked before a call is counted, and retries that keep their
+promises. Every case runs the CLI (or the console script) against the stand-in."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from typing import Any
+
+import pytest
+
+from bsevents.settings import resolve
+from bsevents.watch import watch
+from tests.conftest import CUSTOMER, make_event
+from tests.script import SCRIPT
+from tests.standin import DEEP_JSON, DOCUMENTED_BODIES, Reply, StandIn, deep_object, gzip_bomb
+
+GOOD = [make_event(event="identify")]
+MB = 1024 * 1024
+# The measured peak (README, "Limits") is about 160 MB at the default 128 MB cap: the
+# capped body plus the interpreter. The bound leaves room for allocator noise only.
+PEAK_BOUND_MB = 200
+
+_MEASURE = (
+    "import json, resource, subprocess, sys\n"
+    "done = subprocess.run(sys.argv[1:], capture_output=True, text=True, timeout=120)\n"
+    "peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss\n"
+    "print(json.dumps([done.returncode, done.stdout, done.stderr, peak]))\n"
+)
+
+
+def run_measured(*args: str) -> tuple[int, str, str, float]:
+    """Run the console script in a fresh process of its own and return (exit code, stdout,
+    stderr, peak RSS in MB): RUSAGE_CHILDREN of that process sees this one child only."""
+    done = subprocess.run(
+        [sys.executable, "-c", _MEASURE, str(SCRIPT), *args],
+        capture_output=True,
+        text=True,
+        env=os.environ.copy(),
+        timeout=150,
+    )
+    code, out, err, peak_kb = json.loads(done.stdout)
+    return code, out, err, peak_kb / 1024
+
+
+def quota(cli: Any) -> dict[str, Any]:
+    result = cli("quota", "--json")
+    assert result.exit_code == 0, result.stderr
+    return dict(json.loads(result.stdout))
+
+
+def one_error(result: Any, code: int) -> str:
+    assert result.exit_code == code, result.stderr
+    assert result.stdout == ""
+    assert "Traceback" not in result.stderr
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error: ")]
+    assert len(errors) == 1, result.stderr
+    return errors[0]
+
+
+# --- size and memory -------------------------------------------------------------------
+
+
+def test_gzip_bomb_stops_at_the_cap_within_bounded_memory(standin: StandIn) -> None:
+    bomb = gzip_bomb(1024)  # 1 MB that inflates to 1 GB
+    assert len(bomb) < 1.1 * MB
+    standin.reply(Reply(200, bomb, gzip=True))
+    code, out, err, peak = run_measured("events", CUSTOMER)
+    assert (code, out) == (1, "")
+    assert "error: the answer inflates to more than 128 MB; stopped reading it" in err
+    assert "bsevents config set max-response-mb N" in err
+    assert standin.requests[0].headers["accept-encoding"] == "gzip, deflate"
+    assert peak < PEAK_BOUND_MB, f"peak RSS {peak:.0f} MB"
+    print(f"gzip bomb: peak RSS {peak:.0f} MB")
+
+
+def test_endless_body_stops_at_the_cap_within_bounded_memory(standin: StandIn) -> None:
+    standin.reply(Reply(200, b"", endless=True))
+    code, out, err, peak = run_measured("events", CUSTOMER)
+    assert (code, out) == (1, "")
+    assert "error: the answer is more than 128 MB; stopped reading it" in err
+    assert peak < PEAK_BOUND_MB, f"peak RSS {peak:.0f} MB"
+    print(f"endless body: peak RSS {peak:.0f} MB")
+
+
+def test_the_cap_is_a_setting_and_counts_the_call(standin: StandIn, cli: Any) -> None:
+    assert cli("config", "set", "max-response-mb", "1").exit_code == 0
+    standin.customers[CUSTOMER] = [make_event(event_uuid=f"e-{i}") for i in range(6000)]
+    assert len(json.dumps(standin.customers[CUSTOMER])) > MB
+    line = one_error(cli("events", CUSTOMER), 1)
+    assert line == "error: the answer is more than 1 MB; stopped reading it"
+    assert [c["status"] for c in quota(cli)["calls"]] == ["bad-response"]
+    standin.customers[CUSTOMER] = standin.customers[CUSTOMER][:100]
+    assert cli("events", CUSTOMER).exit_code == 0
+
+
+def test_a_declared_length_past_the_cap_is_refused_unread(standin: StandIn, cli: Any) -> None:
+    cli("config", "set", "max-response-mb", "1")
+    standin.reply(Reply(200, b"[]" * (MB // 2 + 1)))
+    assert "is more than 1 MB" in one_error(cli("events", CUSTOMER), 1)
+
+
+def test_gzip_within_the_cap_is_read(standin: StandIn, cli: Any) -> None:
+    standin.reply(Reply(200, GOOD, gzip=True))
+    result = cli("events", CUSTOMER)
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout) == GOOD
+
+
+@pytest.mark.parametrize(
+    "value", ["0", "-1", "4097", "1e3", "nan", "99999999999999999999999"], ids=str
+)
+def test_absurd_caps_are_refused(cli: Any, value: str) -> None:
+    result = cli("config", "set", "--", "max-response-mb", value)
+    assert result.exit_code == 2
+    assert result.stderr.startswith("error: expected ")
+    assert cli("config", "get", "max-response-mb").stdout == "128\n"
+
+
+def test_unknown_encoding_fails_but_a_status_wins(standin: StandIn, cli: Any) -> None:
+    standin.reply(Reply(200, GOOD, {"Content-Encoding": "br"}))
+    assert "an encoding bsevents did not ask for (br)" in one_error(cli("events", CUSTOMER), 1)
+    standin.reply(Reply(429, b"\x00junk", {"Content-Encoding": "gzip", "Retry-After": "60"}))
+    assert "rate limit is reached (429)" in one_error(cli("events", CUSTOMER, "--refresh"), 5)
+
+
+def test_a_huge_error_body_is_cut_and_the_status_wins(standin: StandIn, cli: Any) -> None:
+    standin.reply(Reply(503, b"", endless=True), Reply(503, gzip_bomb(1024), gzip=True))
+    line = one_error(cli("events", CUSTOMER, "--retries", "1"), 1)
+    assert line == "error: Blueshift had a server problem (503)"  # zeros say nothing
+    assert [c["status"] for c in quota(cli)["calls"]] == ["503", "503"]
+
+
+# --- JSON depth ----------------------------------------------------------------------
+
+
+def test_events_nested_a_thousand_deep_are_refused(standin: StandIn, cli: Any) -> None:
+    standin.reply(Reply(200, b"[" + deep_object() + b"]"))
+    line = one_error(cli("events", CUSTOMER), 1)
+    assert line == "error: the response nests JSON more than 64 levels deep; not read"
+
+
+def test_events_nested_within_the_bound_are_shown(standin: StandIn, cli: Any) -> None:
+    nested: Any = "core"
+    for _ in range(31):  # 62 levels, in an event (63) in the array (64)
+        nested = {"n": [nested]}
+    standin.customers[CUSTOMER] = [make_event(extra=nested)]
+    result = cli("events", CUSTOMER)
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)[0]["extra"] == nested
+
+
+def test_a_deep_429_body_still_holds(standin: StandIn, cli: Any) -> None:
+    standin.reply(Reply(429, deep_object(), {"Retry-After": "120"}))
+    line = one_error(cli("events", CUSTOMER), 5)
+    assert "live calls are held until" in line
+    assert "(in 2 min)" in line
+    assert quota(cli)["blocked_until"] is not None
+
+
+def test_a_deep_503_body_is_still_retried(standin: StandIn, cli: Any) -> None:
+    standin.customers[CUSTOMER] = GOOD
+    standin.reply(Reply(503, DEEP_JSON))
+    result = cli("events", CUSTOMER)
+    assert result.exit_code == 0, result.stderr
+    assert "retry 1 of 2" in result.stderr
+    assert [c["status"] for c in quota(cli)["calls"]] == ["503", "200"]
+
+
+@pytest.mark.parametrize(
+    ("body", "why"),
+    [
+        (deep_object(), "it nests JSON more than 64 levels deep"),
+        ({"users": 5}, "`users` must be a list and `user` an object"),
+        ({"users": [], "user": 5}, "`users` must be a list and `user` an object"),
+        ({"users": "x", "user": {}}, "`users` must be a list and `user` an object"),
+        ([{"uuid": CUSTOMER}], "it is not a JSON object"),
+        (b"<html>", "it is not valid JSON"),
+    ],
+    ids=["deep", "users-5", "user-5", "users-text", "array", "html"],
+)
+def test_search_answers_of_the_wrong_shape(standin: StandIn, cli: Any, body: Any, why: str) -> None:
+    standin.reply(Reply(200, body))
+    line = one_error(cli("events", "--email", "maya@example.com"), 1)
+    assert line == f"error: unexpected answer from Search customer: {why}"
+    assert len(standin.requests) == 1
+
+
+# --- Retry-After -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["99999999999999999999", "9" * 5000, "Fri, 31 Dec 9999 23:59:59 GMT", "7200"],
+    ids=["huge", "5000-digits", "year-9999", "two-hours"],
+)
+def test_retry_after_holds_at_most_an_hour(standin: StandIn, cli: Any, value: str) -> None:
+    standin.reply(Reply(429, DOCUMENTED_BODIES[429], {"Retry-After": value}))
+    line = one_error(cli("events", CUSTOMER), 5)
+    assert "(in 60 min)" in line
+    report = quota(cli)
+    assert report["blocked_until"] is not None
+    held = report["blocked_until"]
+    assert isinstance(held, (int, float, str))
+
+
+@pytest.mark.parametrize("value", ["0", "Thu, 01 Jan 1970 00:00:00 GMT"], ids=["zero", "past"])
+def test_retry_after_zero_or_past_holds_nothing(standin: StandIn, cli: Any, value: str) -> None:
+    standin.customers[CUSTOMER] = GOOD
+    standin.reply(Reply(429, DOCUMENTED_BODIES[429], {"Retry-After": value}))
+    line = one_error(cli("events", CUSTOMER), 5)
+    assert line == (
+        "error: Blueshift's rate limit is reached (429 Rate limit exceeded); Blueshift asks "
+        "for no wait (Retry-After), so no hold is kept"
+    )
+    assert quota(cli)["blocked_until"] is None
+    assert cli("events", CUSTOMER).exit_code == 0  # no hold stands in the way
+
+
+@pytest.mark.parametrize("value", ["-5", "1e5", "nan", "\u00b2", "soon"], ids=repr)
+def test_an_unreadable_retry_after_is_as_if_absent(standin: StandIn, cli: Any, value: str) -> None:
+    standin.reply(Reply(429, DOCUMENTED_BODIES[429], {"Retry-After": value}))
+    line = one_error(cli("events", CUSTOMER), 5)
+    assert "live calls are held until" in line
+    assert "(in 60 min)" in line  # the window's own hold: no call in it frees sooner
+
+
+# --- redirects -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("location", ["http://[::1/x]", "https://a]b/", "]", "http://[zz]/"])
+def test_a_redirect_to_a_malformed_location_is_refused(
+    standin: StandIn, cli: Any, location: str
+) -> None:
+    standin.reply(Reply(302, b"", {"Location": location}))
+    line = one_error(cli("events", CUSTOMER), 1)
+    assert "the server redirected to" in line
+    assert "not followed" in line
+
+
+# --- options checked before anything is counted --------------------------------------
+
+BAD_OPTIONS = [
+    ("--timeout", "nan"),
+    ("--timeout", "inf"),
+    ("--timeout", "-inf"),
+    ("--timeout", "1e10"),
+    ("--timeout", "601"),
+    ("--timeout", "0"),
+    ("--timeout", "abc"),
+    ("--base-url", "https://api\t.example.com"),
+    ("--base-url", "https://api.exa\x01mple.com"),
+    ("--base-url", "https://a..b"),
+    ("--base-url", "https://bäd.example.com"),
+    ("--base-url", "https://xn--zz.example.com"),
+    ("--base-url", "https://xn--abc-.example.com"),
+    ("--base-url", f"https://{'a' * 64}.example.com"),
+    ("--base-url", f"https://{'a.' * 127}com"),
+    ("--base-url", "https://a_b.example.com"),
+    ("--base-url", "http://[::1"),
+    ("--base-url", "https://example.com:99999"),
+    ("--base-url", "https://example.com:0"),
+    ("--base-url", "https://user:secret@example.com"),
+    ("--base-url", "https://example.com/a b"),
+    ("--base-url", "ftp://example.com"),
+    ("--base-url", "http://[::1]x/"),
+    ("--base-url", "http://[::1];"),
+    ("--base-url", "https://example.com/[x]"),
+    ("--base-url", "https://xn--9a.example.com"),  # IDNA 2003 allows it, httpx does not
+    ("--retries", "-1"),
+    ("--retries", "6"),
+    ("--retries", "nan"),
+    ("--retries", "99999999999999999999"),
+    ("--watch", "nan"),
+    ("--watch", "inf"),
+    ("--watch", "0"),
+    ("--watch", "-5m"),
+    ("--watch", "1e400"),
+    ("--watch", "10s"),
+    ("--watch", "9" * 400),
+]
+
+
+@pytest.mark.parametrize("email", [False, True], ids=["uuid", "email"])
+@pytest.mark.parametrize(("option", "value"), BAD_OPTIONS, ids=repr)
+def test_bad_options_cost_nothing(
+    standin: StandIn, cli: Any, option: str, value: str, email: bool
+) -> None:
+    who = ["--email", "maya@example.com"] if email else [CUSTOMER]
+    result = cli("events", *who, f"{option}={value}")
+    assert result.exit_code == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    assert "secret" not in result.stderr
+    assert standin.requests == []
+    assert quota(cli)["calls"] == []
+
+
+@pytest.mark.parametrize(
+    "value", ["https://a..b", "https://api\t.example.com", "https://bäd.example.com"], ids=repr
+)
+def test_a_bad_base_url_from_the_environment_costs_nothing(
+    standin: StandIn, cli: Any, monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
+    monkeypatch.setenv("BSEVENTS_BASE_URL", value)
+    result = cli("events", CUSTOMER)
+    assert result.exit_code == 2, result.stderr
+    assert result.stderr.startswith("error: base URL ")
+    assert standin.requests == []
+
+
+# --- retries keep their promises ------------------------------------------------------
+
+
+def test_force_buys_one_call_never_its_retries(standin: StandIn, cli: Any) -> None:
+    standin.customers[CUSTOMER] = GOOD
+    for _ in range(10):
+        assert cli("events", CUSTOMER, "--refresh").exit_code == 0
+    standin.reply(*[Reply(503, DOCUMENTED_BODIES[503]) for _ in range(6)])
+    result = cli("events", CUSTOMER, "--force", "--retries", "5")
+    assert "503 Service Unavailable" in one_error(result, 1)
+    assert "not retrying: the hourly cap is reached" in result.stderr
+    assert len(standin.show_events_requests()) == 11
+    assert [c["status"] for c in quota(cli)["calls"]][-2:] == ["200", "503"]
+
+
+def test_watch_retries_stop_at_the_kept_call(standin: StandIn, cli: Any) -> None:
+    standin.customers[CUSTOMER] = GOOD
+    for _ in range(7):
+        assert cli("events", CUSTOMER, "--refresh").exit_code == 0
+    notes: list[str] = []
+
+    def fake_sleep(seconds: float) -> None:
+        standin.reply(*[Reply(503, DOCUMENTED_BODIES[503]) for _ in range(3)])
+
+    reason = watch(
+        resolve(),
+        CUSTOMER,
+        None,
+        timeout=5,
+        on_new=lambda events: None,
+        notify=notes.append,
+        warn=notes.append,
+        retries=2,
+        sleep=fake_sleep,
+    )
+    # The baseline (call 8) and one poll (call 9): its retry would spend call 10.
+    assert reason == "stopped: 1 call left this hour, kept for you"
+    assert len(standin.show_events_requests()) == 9
+    assert "not retrying: 1 call left this hour, kept for you" in notes
+    assert quota(cli)["used"] == 9
