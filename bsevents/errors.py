@@ -18,6 +18,7 @@ class ExitCode(IntEnum):
     AUTH = 3  # no key, key rejected (401) or not allowed (403), keyring unusable
     NOT_FOUND = 4  # 404, or no customer matches
     RATE_LIMITED = 5  # server 429, or the local hourly cap
+    ANSWER_IS_NO = 6  # no event passes the filters (--exit-status), a --wait deadline passed
     INTERRUPTED = 130  # Ctrl-C
 
 
@@ -96,6 +97,12 @@ class RateLimited(BseventsError):
         self.retry_after = retry_after  # seconds, when the server said so
 
 
+class AnswerIsNo(BseventsError):
+    """Nothing went wrong, and the answer to the question asked is no: no event passes
+    the filters (`--exit-status`), or none arrived before a `--wait` deadline. Shown as
+    a plain line, not as an error."""
+
+
 # The one table: the first class in an error's MRO that is listed here decides its
 # exit code. Keep the README's exit-code table in step with it.
 EXIT_CODES: dict[type[BaseException], ExitCode] = {
@@ -104,6 +111,7 @@ EXIT_CODES: dict[type[BaseException], ExitCode] = {
     AuthProblem: ExitCode.AUTH,
     NotFound: ExitCode.NOT_FOUND,
     RateLimited: ExitCode.RATE_LIMITED,
+    AnswerIsNo: ExitCode.ANSWER_IS_NO,
     KeyboardInterrupt: ExitCode.INTERRUPTED,
     BseventsError: ExitCode.FAILED,
 }

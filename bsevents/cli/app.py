@@ -11,7 +11,7 @@ from typer.core import TyperGroup
 
 from bsevents import __version__, ui
 from bsevents.completion.shells import use_in_typer
-from bsevents.errors import BseventsError, ExitCode, exit_code_for
+from bsevents.errors import AnswerIsNo, BseventsError, ExitCode, exit_code_for
 
 # Options whose value may be left out, and what they mean then. Click (as vendored by
 # Typer) has no optional option values, so the argument list is completed before parsing.
@@ -52,7 +52,10 @@ class BseventsGroup(TyperGroup):
         except BseventsError as error:
             if ui.debug_enabled():
                 traceback.print_exc(file=sys.stderr)
-            ui.error(error.message, error.hint)
+            if isinstance(error, AnswerIsNo):
+                ui.note(error.message)  # an answer, not a failure: no "error:", and -q hides it
+            else:
+                ui.error(error.message, error.hint)
             raise typer.Exit(exit_code_for(error)) from None
         except KeyboardInterrupt:
             sys.stderr.write("\ninterrupted\n")

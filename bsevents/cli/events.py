@@ -9,8 +9,10 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from bsevents import ui
+from bsevents.cli import scripting
 from bsevents.cli.options import BaseUrlOption, ProfileOption, RegionOption
 from bsevents.cli.output import ColorChoice
+from bsevents.cli.scripting import ExitStatusOption, WaitOption, WhereOption
 from bsevents.cli.views import DEFAULT_SHOWN, FILTER_PANEL, VIEW_PANEL, Request, View, render
 from bsevents.errors import UsageProblem
 from bsevents.events import count_trailing_untimed
@@ -216,6 +218,9 @@ def events_command(
         bool,
         typer.Option("--reverse", "-r", help="Newest first.", rich_help_panel=FILTER_PANEL),
     ] = False,
+    where: WhereOption = None,
+    exit_status: ExitStatusOption = False,
+    wait: WaitOption = None,
 ) -> None:
     """Fetch one customer's events and show them sorted by time."""
     if debug:
@@ -251,7 +256,15 @@ def events_command(
             "--reverse": reverse,
         },
     )
-    criteria = make_criteria(types=types, since=since, until=until, grep=grep, utc=utc)
+    scripting.refuse_clashes(
+        wait=wait is not None,
+        exit_status=exit_status,
+        curl=curl,
+        watch=watch is not None,
+        local=demo or from_file is not None,
+        others={"--offline": offline, "--force": force, "--new": new, "--show": show is not None},
+    )
+    criteria = make_criteria(types=types, since=since, until=until, grep=grep, utc=utc, where=where)
     picked = parse_fields(fields) if fields is not None else None
     dashboard: str | None = None
     if from_file is not None:
@@ -275,6 +288,10 @@ def events_command(
             from bsevents.watch import parse_interval
 
             interval = parse_interval(watch, resolved.hourly_cap)
+        if wait is not None:
+            from bsevents.wait import parse_wait
+
+            wait_seconds = parse_wait(wait)
         from bsevents.cli.who import resolve_customer
 
         who_uuid = resolve_customer(
@@ -300,10 +317,13 @@ def events_command(
         options = source.FetchOptions(
             timeout=timeout, refresh=refresh, offline=offline, force=force, retries=retries
         )
-        with ui.Spinner("receiving") as spinner:
-            result = source.get_customer_events(
-                resolved, who_uuid, options, notify=ui.note, warn=ui.warn, progress=spinner
-            )
+        if wait is not None:
+            result = scripting.wait_for_events(resolved, who_uuid, wait_seconds, criteria, options)
+        else:
+            with ui.Spinner("receiving") as spinner:
+                result = source.get_customer_events(
+                    resolved, who_uuid, options, notify=ui.note, warn=ui.warn, progress=spinner
+                )
         from bsevents.regions import dashboard_url
 
         dashboard = dashboard_url(resolved.region, who_uuid)
@@ -328,6 +348,8 @@ def events_command(
         dashboard_url=dashboard,
     )
     render(result, request)
+    if exit_status:
+        scripting.require_match(result.events, criteria)
 
 
 def _refuse_contradictions(

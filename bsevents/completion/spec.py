@@ -203,6 +203,21 @@ ROOT = Command(
                     help="Newest first.",
                 ),
                 Option(
+                    ("--where",),
+                    help="Only events where COND holds: PATH=VALUE, PATH!=VALUE, PATH>N, PATH>=N, PATH<N, PATH<=N, PATH~TEXT (contains, ignoring case) or a bare PATH (present, not null). PATH is dotted like --fields. Repeat: all must hold.",
+                    takes_value=True,
+                    multiple=True,
+                ),
+                Option(
+                    ("--exit-status", "-e"),
+                    help="Exit 6 when no event passes the filters (like grep).",
+                ),
+                Option(
+                    ("--wait",),
+                    help="Ask again, paced within the hourly budget, until an event passes the filters (e.g. 15m); exit 6 at the deadline.",
+                    takes_value=True,
+                ),
+                Option(
                     ("-h", "--help"),
                     help="Show this message and exit.",
                 ),
