@@ -59,8 +59,20 @@ class Step:
     poll: bool
 
 
-def next_step(now: float, deadline: float, budget: Budget, shortest: float) -> Step | None:
-    """The next step of the pacing; None once the deadline has come."""
+def next_step(
+    now: float,
+    deadline: float,
+    budget: Budget,
+    shortest: float,
+    *,
+    started: float,
+    answered: float,
+) -> Step | None:
+    """The next step of the pacing; None once the deadline has come. The previous call
+    `started` and was `answered` at those times: the calls left are spread over the time
+    from its start to the deadline (so the time each call takes does not add up and push
+    the last ones past the deadline), and the next one goes out at least `shortest` after
+    the previous answer (so the server never sees two closer together)."""
     left = deadline - now
     if left <= 0:
         return None
@@ -70,12 +82,10 @@ def next_step(now: float, deadline: float, budget: Budget, shortest: float) -> S
     if usable <= 0:
         slot = budget.next_slot_at
         return Step(max(0.0, min(slot - now, left)) if slot else left, poll=False)
-    interval = left / usable
-    if interval < shortest:
-        if shortest > left:
-            return Step(left, poll=False)  # one more poll would come too soon after the last
-        interval = shortest
-    return Step(interval, poll=True)
+    target = max(started + (deadline - started) / usable, answered + shortest)
+    if target > deadline + 1e-6:  # the next poll would come too soon after the last one
+        return Step(left, poll=False)
+    return Step(max(0.0, target - now), poll=True)
 
 
 @dataclass(frozen=True)
@@ -112,13 +122,17 @@ def wait_for(
     if result is not None and any(passes(e) for e in result.events):
         return Waited(result, calls, clock() - started)
     notify(
-        f"waiting up to {duration_text(seconds)} for {looked_for} · at most "
+        f"waiting up to {duration_text(seconds)} for {_a(looked_for)} · at most "
         f"{_plural(max(get_budget(settings).remaining - KEEP, 0), 'call')} this hour · "
         "Ctrl-C to stop"
     )
     poll = FetchOptions(timeout=first.timeout, refresh=True, retries=0)
+    last_start, last_answer = started, clock()
     while True:
-        step = next_step(clock(), deadline, get_budget(settings, warn=warn), shortest)
+        budget = get_budget(settings, warn=warn)
+        step = next_step(
+            clock(), deadline, budget, shortest, started=last_start, answered=last_answer
+        )
         if step is None:
             break
         sleep(step.sleep)
@@ -127,6 +141,7 @@ def wait_for(
         budget = get_budget(settings, warn=warn)
         if budget.free_at is not None or budget.remaining <= KEEP:
             continue  # someone else spent the budget while we slept
+        last_start = clock()
         try:
             result = get_customer_events(settings, uuid, poll, notify=notify, warn=warn)
         except RateLimited as refused:
@@ -137,6 +152,8 @@ def wait_for(
             calls += 1
             warn(f"{error.message}; polling again")
             continue
+        finally:
+            last_answer = clock()
         calls += 1
         if any(passes(e) for e in result.events):
             return Waited(result, calls, clock() - started)
@@ -156,6 +173,10 @@ def _first_answer(
         warn(refused.message)
         return None, int(refused.status is not None)
     return result, int(result.origin == "live")
+
+
+def _a(what: str) -> str:
+    return f"an {what}" if what[:1] in ("a", "e", "i", "o", "u") else f"a {what}"
 
 
 def _plural(count: int, word: str) -> str:

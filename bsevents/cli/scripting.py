@@ -68,8 +68,7 @@ def refuse_clashes(
 
 def looked_for(criteria: Criteria) -> str:
     """What the filters ask for, in words: `purchase event with order_id=ORD-1`."""
-    what = " or ".join(sorted(criteria.types)) + " event" if criteria.types else "event"
-    parts = [f"an {what}" if what[0] in "aeiou" else f"a {what}"]
+    parts = [" or ".join(sorted(criteria.types)) + " event" if criteria.types else "event"]
     if criteria.where:
         parts.append("with " + " and ".join(c.text for c in criteria.where))
     if criteria.grep is not None:
