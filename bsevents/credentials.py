@@ -123,11 +123,12 @@ def _read_key_file(path: Path) -> dict[str, Any]:
     return profiles if isinstance(profiles, dict) else {}
 
 
-def file_get(profile: str) -> tuple[str | None, Path]:
-    """(the key stored in plain text for `profile` or None, the file)."""
+def file_get(profile: str, field: str = "api-key") -> tuple[str | None, Path]:
+    """(the key stored in plain text for `profile` or None, the file). `field` is
+    `event-api-key` for the Event API key."""
     path = key_file()
     entry = _read_key_file(path).get(profile)
-    value = entry.get("api-key") if isinstance(entry, dict) else None
+    value = entry.get(field) if isinstance(entry, dict) else None
     if isinstance(value, str) and value.strip():
         return value.strip(), path
     return None, path
@@ -139,26 +140,31 @@ def _update_key_file(change: Callable[[TOMLDocument], None]) -> Path:
     return update_config(change, key_file(), header=_KEY_FILE_HEADER)
 
 
-def file_set(profile: str, value: str) -> Path:
+def file_set(profile: str, value: str, field: str = "api-key") -> Path:
     """Keep the key in the plain-text file (0600 in the 0700 config directory)."""
     from bsevents.config_file import profile_table
 
     def change(document: TOMLDocument) -> None:
-        table = profile_table(document, profile, create={"api-key": value})
+        table = profile_table(document, profile, create={field: value})
         assert table is not None
-        table["api-key"] = value
+        table[field] = value
 
     return _update_key_file(change)
 
 
-def file_delete(profile: str) -> bool:
-    """Remove the profile's key from the plain-text file; False if it had none there."""
+def file_delete(profile: str, field: str = "api-key") -> bool:
+    """Remove the profile's key from the plain-text file; False if it had none there.
+    The profile's other key (User or Event) stays."""
     path = key_file()
-    if not path.exists() or profile not in _read_key_file(path):
+    entry = _read_key_file(path).get(profile) if path.exists() else None
+    if not isinstance(entry, dict) or field not in entry:
         return False
 
     def change(document: TOMLDocument) -> None:
-        del document["profiles"][profile]
+        table = document["profiles"][profile]
+        del table[field]
+        if not table:
+            del document["profiles"][profile]
 
     _update_key_file(change)
     # Leave no file behind that says "keys are kept here" when none are.

@@ -110,6 +110,9 @@ def _register() -> None:
         no_args_is_help=False,
     )(events.events_command)
     app.command("quota", help="Show the hourly budget of show_events calls.")(quota.quota_command)
+    from bsevents.cli import send
+
+    app.command("send", help="Send one event through Blueshift's Event API.")(send.send_command)
 
     from bsevents.cli import config
 

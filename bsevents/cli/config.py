@@ -42,7 +42,7 @@ def _profile_option_text(profile: str) -> str:
     return "" if profile == "default" else f" --profile {profile}"
 
 
-def _read_key(use_stdin: bool, profile: str) -> str:
+def _read_key(use_stdin: bool, profile: str, label: str = "User API key") -> str:
     if use_stdin:
         return sys.stdin.read()
     if not sys.stdin.isatty():
@@ -54,7 +54,7 @@ def _read_key(use_stdin: bool, profile: str) -> str:
 
     try:
         return getpass.getpass(
-            f"Blueshift User API key for profile {profile!r} (input hidden): ", stream=sys.stderr
+            f"Blueshift {label} for profile {profile!r} (input hidden): ", stream=sys.stderr
         )
     except EOFError:
         raise UsageProblem("no API key given") from None
@@ -77,6 +77,12 @@ def set_key(
         ),
     ] = False,
     profile: ProfileOption = None,
+    event: Annotated[
+        bool,
+        typer.Option(
+            "--event", help="Store the Event API key (for `bsevents send`), not the User key."
+        ),
+    ] = False,
 ) -> None:
     """Store the API key in the system keyring: hidden prompt, or --stdin.
 
@@ -90,11 +96,13 @@ def set_key(
             "show in `ps`",
             _KEY_WAYS,
         )
-    from bsevents import credentials, settings
+    from bsevents import credentials, event_key, settings
 
     name = _profile_to_change(profile)
-    text = _read_key(use_stdin, name)
-    stored = credentials.store_api_key(name, text, insecure=insecure_storage)
+    label, env = ("Event API key", event_key.EVENT_KEY_ENV) if event else ("API key", "")
+    text = _read_key(use_stdin, name, "Event API key" if event else "User API key")
+    store = event_key.store_event_key if event else credentials.store_api_key
+    stored = store(name, text, insecure=insecure_storage)
     if settings.ensure_profile(name):
         ui.note(f"created profile {name!r}")
     for note in stored.notes:
@@ -102,13 +110,14 @@ def set_key(
     where = stored.key.origin().removeprefix("the ")
     if stored.key.source == "file":
         ui.warn(
-            f"stored the API key {stored.key.masked()} for profile {name!r} in plain text in "
+            f"stored the {label} {stored.key.masked()} for profile {name!r} in plain text in "
             f"{stored.key.path}: anyone who can read that file can use the key"
         )
     else:
-        ui.note(f"stored the API key {stored.key.masked()} for profile {name!r} in the {where}")
-    if os.environ.get(credentials.KEY_ENV, "").strip():
-        ui.note(f"{credentials.KEY_ENV} is set here, and takes precedence over the stored key")
+        ui.note(f"stored the {label} {stored.key.masked()} for profile {name!r} in the {where}")
+    env = env or credentials.KEY_ENV
+    if os.environ.get(env, "").strip():
+        ui.note(f"{env} is set here, and takes precedence over the stored key")
 
 
 @app.command("delete-key")

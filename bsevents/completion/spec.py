@@ -257,6 +257,100 @@ ROOT = Command(
             ),
         ),
         Command(
+            "send",
+            help="Send one event through Blueshift's Event API.",
+            options=(
+                Option(
+                    ("--customer-id",),
+                    help="The customer's id.",
+                    takes_value=True,
+                ),
+                Option(
+                    ("--email",),
+                    help="The customer's email.",
+                    takes_value=True,
+                    complete="emails",
+                ),
+                Option(
+                    ("--cookie",),
+                    help="The visitor's cookie id.",
+                    takes_value=True,
+                ),
+                Option(
+                    ("--param", "-p"),
+                    help="A parameter: key=text for a string, key:=JSON for any JSON value (seats:=3). Repeatable.",
+                    takes_value=True,
+                    multiple=True,
+                ),
+                Option(
+                    ("--data",),
+                    help="Parameters as one JSON object from FILE (- for stdin).",
+                    takes_value=True,
+                ),
+                Option(
+                    ("--event-uuid",),
+                    help="Use this event_uuid (default: new).",
+                    takes_value=True,
+                ),
+                Option(
+                    ("--force",),
+                    help="Send an event name Blueshift's integrations refuse.",
+                ),
+                Option(
+                    ("--curl",),
+                    help="Print the equivalent curl command and exit; nothing sent.",
+                ),
+                Option(
+                    ("--wait",),
+                    help="Then wait (paced within the hourly budget) until the event shows in the customer's events, and print it; needs --uuid or --email.",
+                    takes_value=True,
+                ),
+                Option(
+                    ("--uuid", "-u"),
+                    help="With --wait: the customer's UUID or URL.",
+                    takes_value=True,
+                    complete="customers",
+                ),
+                Option(
+                    ("--timeout",),
+                    help="Give up after this long.",
+                    takes_value=True,
+                ),
+                Option(
+                    ("--region",),
+                    help="Blueshift region (env BLUESHIFT_REGION).",
+                    takes_value=True,
+                    complete="choice",
+                    choices=("us", "eu"),
+                ),
+                Option(
+                    ("--base-url",),
+                    help="Replace the API base URL, e.g. a stand-in server (env BSEVENTS_BASE_URL).",
+                    takes_value=True,
+                ),
+                Option(
+                    ("--profile",),
+                    help="Profile to use (env BSEVENTS_PROFILE; default: the one chosen with `config use`, else default).",
+                    takes_value=True,
+                    complete="profiles",
+                ),
+                Option(
+                    ("--quiet", "-q"),
+                    help="No notes on stderr (errors still show).",
+                ),
+                Option(
+                    ("-h", "--help"),
+                    help="Show this message and exit.",
+                ),
+            ),
+            arguments=(
+                Argument(
+                    "name",
+                    complete="event-names",
+                ),
+            ),
+        ),
+        Command(
             "config",
             help="Store the API key, change settings and...",
             is_group=True,
@@ -284,6 +378,10 @@ ROOT = Command(
                             help="Profile to use (env BSEVENTS_PROFILE; default: the one chosen with `config use`, else default).",
                             takes_value=True,
                             complete="profiles",
+                        ),
+                        Option(
+                            ("--event",),
+                            help="Store the Event API key (for `bsevents send`), not the User key.",
                         ),
                         Option(
                             ("-h", "--help"),
