@@ -87,6 +87,9 @@ def send_command(
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="No notes on stderr (errors still show).")
     ] = False,
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Log requests on stderr; show tracebacks.")
+    ] = False,
 ) -> None:
     """Send one event through Blueshift's Event API; print its event_uuid."""
     from bsevents import send
@@ -94,6 +97,8 @@ def send_command(
 
     if quiet:
         ui.state.quiet = True
+    if debug:
+        ui.state.debug = True
     if curl and wait is not None:
         raise UsageProblem("--curl and --wait do not go together: --curl sends nothing")
     if uuid is not None and wait is None:

@@ -339,6 +339,10 @@ ROOT = Command(
                     help="No notes on stderr (errors still show).",
                 ),
                 Option(
+                    ("--debug",),
+                    help="Log requests on stderr; show tracebacks.",
+                ),
+                Option(
                     ("-h", "--help"),
                     help="Show this message and exit.",
                 ),
