@@ -12,7 +12,7 @@ import typer
 
 from bsevents import ui
 from bsevents.cli.options import BaseUrlOption, ProfileOption, RegionOption
-from bsevents.errors import KeyRejected, UsageProblem
+from bsevents.errors import KeyRejected, RateLimited, UsageProblem
 
 if TYPE_CHECKING:
     from bsevents.settings import Resolved
@@ -189,6 +189,10 @@ def _post(resolved: Resolved, text: str, timeout: float) -> None:
             rejected.message.replace("the API key", "the Event API key"),
             EVENT_KEY_HINT,
             status=rejected.status,
+        ) from None
+    except RateLimited as limited:  # not show_events' 10 an hour: say so
+        raise RateLimited(
+            limited.message, "the Event API is rate limited: send again later", status=429
         ) from None
 
 
