@@ -42,7 +42,7 @@ class Condition:
     path: str
     op: str = ""
     value: str = ""
-    number: float | None = None  # the value, for the number comparisons
+    number: int | float | None = None  # the value, for the number comparisons
 
 
 def parse_condition(text: str) -> Condition:
@@ -75,11 +75,17 @@ def parse_where(values: Iterable[str] | None) -> tuple[Condition, ...]:
     return tuple(parse_condition(value) for value in values or ())
 
 
-def parse_number(text: str) -> float | None:
-    """A finite number written the JSON way (surrounding space allowed), or None."""
+def parse_number(text: str) -> int | float | None:
+    """A finite number written the JSON way (surrounding space allowed), or None. Whole
+    numbers stay exact ints: Python compares them with floats exactly, at any size."""
     if _NUMBER_RE.fullmatch(text) is None:
         return None
-    number = float(text)
+    try:
+        if not any(c in text for c in ".eE"):
+            return int(text)
+        number = float(text)
+    except ValueError:  # more digits than Python converts
+        return None
     return number if math.isfinite(number) else None
 
 
@@ -91,13 +97,14 @@ def value_text(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
-def number_of(value: Any) -> float | None:
+def number_of(value: Any) -> int | float | None:
     """A JSON number, or a string holding one; None for anything else (booleans too)."""
     if isinstance(value, bool):
         return None
-    if isinstance(value, (int, float)):
-        number = float(value)
-        return number if math.isfinite(number) else None
+    if isinstance(value, int):
+        return value  # not float(value): a 400-digit id would overflow
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
     if isinstance(value, str):
         return parse_number(value)
     return None
@@ -128,7 +135,7 @@ def all_hold(event: Event, conditions: Iterable[Condition]) -> bool:
     return all(holds(event, condition) for condition in conditions)
 
 
-def _compare(left: float, op: str, right: float) -> bool:
+def _compare(left: int | float, op: str, right: int | float) -> bool:
     if op == ">":
         return left > right
     if op == ">=":

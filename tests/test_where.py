@@ -213,6 +213,31 @@ def test_numbers_as_strings_compare_like_numbers(number: float) -> None:
     assert holds(event, parse_condition(f"v>={number!r}")) is (float(text) >= number)
 
 
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(), inner, max_size=3),
+    max_leaves=10,
+)
+
+
+@given(st.text(), st.dictionaries(st.sampled_from(["a", "b", "a.b", "0"]), JSON))
+def test_any_condition_parses_or_is_refused_and_never_crashes_on_an_event(
+    text: str, event: dict[str, Any]
+) -> None:
+    try:
+        condition = parse_condition(text)
+    except UsageProblem:
+        return
+    assert isinstance(holds(event, condition), bool)
+
+
+def test_huge_numbers_compare_exactly() -> None:
+    huge = 10**400
+    assert holds({"id": huge}, parse_condition("id>1e300"))
+    assert holds({"id": str(huge)}, parse_condition(f"id>={huge}"))
+    assert not holds({"id": str(huge)}, parse_condition(f"id>{huge}"))
+
+
 def test_parse_number_is_strict() -> None:
     for text in ("", "1,5", "0x10", "1_000", "inf", "NaN", "+1", "1.", ".5", "1e999"):
         assert parse_number(text) is None, text
