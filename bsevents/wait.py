@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from bsevents.errors import AnswerIsNo, RateLimited, RequestFailed, UsageProblem
+from bsevents.errors import AnswerIsNo, NetworkError, RateLimited, RequestFailed, UsageProblem
 from bsevents.events import Event
 from bsevents.source import EventsResult, FetchOptions, Notify, get_budget, get_customer_events
 from bsevents.timefmt import duration_text
@@ -111,9 +111,7 @@ def wait_for(
     clock: Callable[[], float] = time.monotonic,
 ) -> Waited:
     """Fetch (by the usual cache rules), then poll until an event `passes`. Raises
-    AnswerIsNo at the deadline, saying what was `looked_for` and the calls spent. A failed
-    first call is raised as it is (a wrong key or URL should not wait out the deadline);
-    only a first call refused by the budget is waited out."""
+    AnswerIsNo at the deadline, saying what was `looked_for` and the calls spent."""
     started = clock()
     deadline = started + seconds
     first = replace(first, retries=0)  # the next poll is the retry
@@ -166,12 +164,21 @@ def _first_answer(
     settings: Resolved, uuid: str, options: FetchOptions, notify: Notify, warn: Notify
 ) -> tuple[EventsResult | None, int]:
     """The first answer by the usual cache rules, and the calls it cost; None when the
-    budget refused it (the wait then waits for the budget)."""
+    budget refused it or the server had a passing problem (5xx, a timeout, a dropped
+    connection): the wait goes on. Anything else (a wrong key, URL or customer) is raised,
+    so that it does not wait out the deadline."""
     try:
         result = get_customer_events(settings, uuid, options, notify=notify, warn=warn)
     except RateLimited as refused:
         warn(refused.message)
         return None, int(refused.status is not None)
+    except RequestFailed as error:
+        if isinstance(error, NetworkError) and error.kind == "connect":
+            raise
+        if not isinstance(error, NetworkError) and (error.status or 0) < 500:
+            raise
+        warn(f"{error.message}; polling again")
+        return None, 1
     return result, int(result.origin == "live")
 
 

@@ -113,6 +113,22 @@ def test_wait_honours_a_429_hold(standin: StandIn) -> None:
     assert done.stderr.splitlines()[-1].endswith("within 2s · 2 calls spent")
 
 
+def test_a_first_call_that_fails_for_good_exits_at_once_and_a_5xx_is_waited_out(
+    standin: StandIn,
+) -> None:
+    done = run("events", CUSTOMER, "--wait", "10m", "--base-url", "http://127.0.0.1:9")
+    assert done.returncode == 1  # connection refused: a wrong URL does not wait 10 minutes
+    assert "could not connect to 127.0.0.1:9" in done.stderr
+    standin.customers[CUSTOMER] = [OLD, PURCHASE]
+    standin.reply(Reply(503, {"message": "Service Unavailable"}))
+    done = run("events", CUSTOMER, "--wait", "3s", "-t", "purchase")
+    assert done.returncode == 0, done.stderr
+    assert "Blueshift had a server problem (503 Service Unavailable); polling again" in (
+        done.stderr
+    )
+    assert len(standin.show_events_requests()) == 2  # the 503, then the poll that found it
+
+
 def test_a_stored_answer_with_a_match_returns_at_once(standin: StandIn) -> None:
     standin.customers[CUSTOMER] = [OLD, PURCHASE]
     assert run("events", CUSTOMER).returncode == 0
