@@ -69,15 +69,15 @@ def test_wait_finds_an_event_that_arrives_while_it_waits(standin: StandIn) -> No
 
 def test_wait_deadline_exits_6_having_spent_the_budget_less_one(standin: StandIn) -> None:
     standin.customers[CUSTOMER] = [OLD]
-    done = run("events", CUSTOMER, "--wait", "6s", "--where", "order_id=ORD-9", "--json")
+    done = run("events", CUSTOMER, "--wait", "8s", "--where", "order_id=ORD-9", "--json")
     assert done.returncode == 6
     assert done.stdout == ""
-    # 10 an hour: the first call and 8 polls (3/4 s apart, time enough for a loaded
+    # 10 an hour: the first call and 8 polls (1 s apart, time enough for a loaded
     # machine to keep to the plan), one kept for the user.
     assert len(standin.show_events_requests()) == 10 - KEEP
     assert all(gap >= SHORTEST - JITTER for gap in gaps(standin))
     assert done.stderr.splitlines()[-1] == (
-        f"no event with order_id=ORD-9 for customer {CUSTOMER} within 6s · 9 calls spent"
+        f"no event with order_id=ORD-9 for customer {CUSTOMER} within 8s · 9 calls spent"
     )
     quota = json.loads(run("quota", "--json").stdout)
     assert quota["remaining"] == KEEP
@@ -98,7 +98,7 @@ def test_wait_never_polls_faster_than_the_minimum_interval(standin: StandIn) -> 
     # 8 polls would fit the budget, but 3.5 s at 1 s apart leaves room for 3 at most (fewer
     # when the answers take long on a loaded machine).
     polls = len(standin.show_events_requests()) - 1
-    assert 2 <= polls <= 3
+    assert 1 <= polls <= 3
     assert all(gap >= 1 - JITTER for gap in gaps(standin)[1:]), gaps(standin)
     assert done.stderr.splitlines()[-1].endswith(f"within 4s · {polls} calls spent")
 
