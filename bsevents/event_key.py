@@ -12,7 +12,16 @@ import os
 from collections.abc import Mapping
 
 from bsevents import ui
-from bsevents.credentials import ApiKey, Stored, check_key_text, file_delete, file_get, file_set
+from bsevents.credentials import (
+    ApiKey,
+    Deleted,
+    Stored,
+    check_key_text,
+    file_delete,
+    file_get,
+    file_set,
+    key_file,
+)
 from bsevents.errors import AuthProblem, KeyringUnavailable
 from bsevents.keyring_access import KeyringUnusable, keyring_delete, keyring_get, keyring_set
 
@@ -82,3 +91,15 @@ def store_event_key(profile: str, text: str, *, insecure: bool = False) -> Store
     removed = file_delete(profile, FIELD)
     notes = ["removed the plain-text copy of the Event API key"] if removed else []
     return Stored(ApiKey(value, "keyring", backend=name), removed_from_file=removed, notes=notes)
+
+
+def delete_event_key(profile: str) -> Deleted:
+    """Remove the profile's Event API key from the keyring and the key file."""
+    from_file = file_delete(profile, FIELD)
+    try:
+        from_keyring, name = keyring_delete(entry(profile))
+    except KeyringUnusable as problem:
+        return Deleted(
+            False, from_file, None, key_file(), None if problem.absent else problem.reason
+        )
+    return Deleted(from_keyring, from_file, name, key_file())

@@ -311,9 +311,17 @@ def test_event_key_from_the_keyring_and_the_key_file(
     assert again.exit_code == 0, again.stderr
     users = [r.auth_user for r in server.event_requests()]
     assert users == ["ring-event-key-0001", "file-event-key-02"]
-    # The User key is another entry: deleting it leaves the Event key alone.
+    # The User key is another entry: deleting it leaves the Event key alone, and back.
+    cli("config", "set-key", "--stdin", "--insecure-storage", input=API_KEY)
     cli("config", "delete-key")
     assert cli("send", "x", "--cookie", "c").exit_code == 0
+    cli("config", "set-key", "--stdin", "--insecure-storage", input=API_KEY)
+    gone = cli("config", "delete-key", "--event")
+    assert "deleted the plain-text Event API key for profile 'default'" in gone.stderr
+    assert cli("send", "x", "--cookie", "c").exit_code == 3
+    from bsevents.credentials import file_get
+
+    assert file_get("default")[0] == API_KEY
 
 
 # The body as pure functions -------------------------------------------------------------

@@ -121,16 +121,22 @@ def set_key(
 
 
 @app.command("delete-key")
-def delete_key(profile: ProfileOption = None) -> None:
+def delete_key(
+    profile: ProfileOption = None,
+    event: Annotated[
+        bool, typer.Option("--event", help="Delete the Event API key, not the User key.")
+    ] = False,
+) -> None:
     """Remove the profile's API key from the keyring (and the plain-text file)."""
-    from bsevents import credentials
+    from bsevents import credentials, event_key
 
     name = _profile_to_change(profile)
-    deleted = credentials.delete_api_key(name)
+    deleted = (event_key.delete_event_key if event else credentials.delete_api_key)(name)
+    label = "Event API key" if event else "API key"
     if deleted.from_file:
-        ui.note(f"deleted the plain-text API key for profile {name!r} from {deleted.file}")
+        ui.note(f"deleted the plain-text {label} for profile {name!r} from {deleted.file}")
     if deleted.from_keyring:
-        ui.note(f"deleted the API key for profile {name!r} from the keyring ({deleted.backend})")
+        ui.note(f"deleted the {label} for profile {name!r} from the keyring ({deleted.backend})")
     if deleted.keyring_problem:
         raise KeyringUnavailable(
             f"could not remove the key from the keyring: it cannot be used "
@@ -138,9 +144,10 @@ def delete_key(profile: ProfileOption = None) -> None:
             "try again once it is unlocked or reachable",
         )
     if not (deleted.from_file or deleted.from_keyring):
-        ui.note(f"no stored API key for profile {name!r}; nothing to delete")
-    if os.environ.get(credentials.KEY_ENV, "").strip():
-        ui.note(f"{credentials.KEY_ENV} is still set in this environment")
+        ui.note(f"no stored {label} for profile {name!r}; nothing to delete")
+    env = event_key.EVENT_KEY_ENV if event else credentials.KEY_ENV
+    if os.environ.get(env, "").strip():
+        ui.note(f"{env} is still set in this environment")
 
 
 def _env_overrides(name: str) -> None:

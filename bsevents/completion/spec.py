@@ -404,6 +404,10 @@ ROOT = Command(
                             complete="profiles",
                         ),
                         Option(
+                            ("--event",),
+                            help="Delete the Event API key, not the User key.",
+                        ),
+                        Option(
                             ("-h", "--help"),
                             help="Show this message and exit.",
                         ),
