@@ -18,6 +18,7 @@ from typing import Any
 from bsevents.errors import NotFound, UsageProblem
 from bsevents.events import Event, event_time, parse_iso
 from bsevents.timefmt import parse_duration
+from bsevents.where import Condition, all_hold, parse_where
 
 _DATE_ONLY_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _HAS_ZONE_RE = re.compile(
@@ -37,6 +38,7 @@ class Criteria:
     since: float | None = None  # epoch seconds, inclusive
     until: float | None = None  # epoch seconds, inclusive
     grep: str | None = None
+    where: tuple[Condition, ...] = ()  # --where: every one must hold
 
     @property
     def active(self) -> bool:
@@ -45,6 +47,7 @@ class Criteria:
             or self.since is not None
             or self.until is not None
             or (self.grep is not None)
+            or bool(self.where)
         )
 
 
@@ -116,6 +119,7 @@ def make_criteria(
     grep: str | None = None,
     utc: bool = False,
     now: datetime | None = None,
+    where: Iterable[str] | None = None,
 ) -> Criteria:
     """Criteria from the raw option values. Raises UsageProblem for a bad value."""
     moment = now or datetime.now(timezone.utc)
@@ -133,7 +137,7 @@ def make_criteria(
         )
     if grep is not None and not grep.strip():
         raise UsageProblem("--grep needs some text to look for")
-    return Criteria(parse_types(types), start, end, grep)
+    return Criteria(parse_types(types), start, end, grep, parse_where(where))
 
 
 def _values_text(value: Any, out: list[str]) -> None:
@@ -173,6 +177,8 @@ def matches(event: Event, criteria: Criteria) -> bool:
             return False
         if criteria.until is not None and moment > criteria.until:
             return False
+    if criteria.where and not all_hold(event, criteria.where):
+        return False
     return not (criteria.grep is not None and not grep_matches(event, criteria.grep))
 
 

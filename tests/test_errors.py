@@ -20,7 +20,7 @@ from bsevents.errors import ExitCode, exit_code_for
         (errors.KeyringUnavailable("x"), 3),
         (errors.NotFound("x"), 4),
         (errors.RateLimited("x"), 5),
-        (errors.AnswerNo("x"), 6),
+        (errors.AnswerIsNo("x"), 6),
         (KeyboardInterrupt(), 130),
         (errors.BseventsError("x"), 1),
         (ValueError("a bug"), 1),
@@ -38,6 +38,6 @@ def test_exit_codes_are_the_documented_ones() -> None:
         "AUTH": 3,
         "NOT_FOUND": 4,
         "RATE_LIMITED": 5,
-        "ANSWER_NO": 6,
+        "ANSWER_IS_NO": 6,
         "INTERRUPTED": 130,
     }

@@ -13,7 +13,7 @@ from typer.core import TyperGroup
 
 from bsevents import __version__, ui
 from bsevents.completion.shells import use_in_typer
-from bsevents.errors import BseventsError, ExitCode, exit_code_for
+from bsevents.errors import AnswerIsNo, BseventsError, ExitCode, exit_code_for
 
 # Options whose value may be left out, and what they mean then. Click (as vendored by
 # Typer) has no optional option values, so the argument list is completed before parsing.
@@ -66,7 +66,10 @@ class BseventsGroup(TyperGroup):
 def _fail(error: BseventsError) -> NoReturn:
     if ui.debug_enabled():
         traceback.print_exc(file=sys.stderr)
-    ui.error(error.message, error.hint)
+    if isinstance(error, AnswerIsNo):
+        ui.note(error.message)  # an answer, not a failure: no "error:", and -q hides it
+    else:
+        ui.error(error.message, error.hint)
     raise typer.Exit(exit_code_for(error)) from None
 
 
@@ -172,6 +175,9 @@ def _register() -> None:
         help="Check one customer's events against built-in rules and a tracking plan.",
         no_args_is_help=False,
     )(lint.lint_command)
+    from bsevents.cli import send
+
+    app.command("send", help="Send one event through Blueshift's Event API.")(send.send_command)
 
     from bsevents.cli import config
 

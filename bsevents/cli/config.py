@@ -50,14 +50,14 @@ def _check_key_input(use_stdin: bool, profile: str) -> None:
         )
 
 
-def _read_key(use_stdin: bool, profile: str) -> str:
+def _read_key(use_stdin: bool, profile: str, label: str = "User API key") -> str:
     if use_stdin:
         return sys.stdin.read()
     import getpass
 
     try:
         return getpass.getpass(
-            f"Blueshift User API key for profile {profile!r} (input hidden): ", stream=sys.stderr
+            f"Blueshift {label} for profile {profile!r} (input hidden): ", stream=sys.stderr
         )
     except EOFError:
         raise UsageProblem("no API key given") from None
@@ -80,6 +80,12 @@ def set_key(
         ),
     ] = False,
     profile: ProfileOption = None,
+    event: Annotated[
+        bool,
+        typer.Option(
+            "--event", help="Store the Event API key (for `bsevents send`), not the User key."
+        ),
+    ] = False,
 ) -> None:
     """Store the API key in the system keyring: hidden prompt, or --stdin.
 
@@ -93,14 +99,16 @@ def set_key(
             "show in `ps`",
             _KEY_WAYS,
         )
-    from bsevents import credentials, settings
+    from bsevents import credentials, event_key, settings
 
     name = _profile_to_change(profile)
     _check_key_input(use_stdin, name)
     if not insecure_storage:
         credentials.check_keyring_usable(name)  # before the key is typed, not after
-    text = _read_key(use_stdin, name)
-    stored = credentials.store_api_key(name, text, insecure=insecure_storage)
+    label, env = ("Event API key", event_key.EVENT_KEY_ENV) if event else ("API key", "")
+    text = _read_key(use_stdin, name, "Event API key" if event else "User API key")
+    store = event_key.store_event_key if event else credentials.store_api_key
+    stored = store(name, text, insecure=insecure_storage)
     if settings.ensure_profile(name):
         ui.note(f"created profile {name!r}")
     for note in stored.notes:
@@ -108,26 +116,33 @@ def set_key(
     where = stored.key.origin().removeprefix("the ")
     if stored.key.source == "file":
         ui.warn(
-            f"stored the API key {stored.key.masked()} for profile {name!r} in plain text in "
+            f"stored the {label} {stored.key.masked()} for profile {name!r} in plain text in "
             f"{stored.key.path}: anyone who can read that file can use the key"
         )
     else:
-        ui.note(f"stored the API key {stored.key.masked()} for profile {name!r} in the {where}")
-    if os.environ.get(credentials.KEY_ENV, "").strip():
-        ui.note(f"{credentials.KEY_ENV} is set here, and takes precedence over the stored key")
+        ui.note(f"stored the {label} {stored.key.masked()} for profile {name!r} in the {where}")
+    env = env or credentials.KEY_ENV
+    if os.environ.get(env, "").strip():
+        ui.note(f"{env} is set here, and takes precedence over the stored key")
 
 
 @app.command("delete-key")
-def delete_key(profile: ProfileOption = None) -> None:
+def delete_key(
+    profile: ProfileOption = None,
+    event: Annotated[
+        bool, typer.Option("--event", help="Delete the Event API key, not the User key.")
+    ] = False,
+) -> None:
     """Remove the profile's API key from the keyring (and the plain-text file)."""
-    from bsevents import credentials
+    from bsevents import credentials, event_key
 
     name = _profile_to_change(profile)
-    deleted = credentials.delete_api_key(name)
+    deleted = (event_key.delete_event_key if event else credentials.delete_api_key)(name)
+    label = "Event API key" if event else "API key"
     if deleted.from_file:
-        ui.note(f"deleted the plain-text API key for profile {name!r} from {deleted.file}")
+        ui.note(f"deleted the plain-text {label} for profile {name!r} from {deleted.file}")
     if deleted.from_keyring:
-        ui.note(f"deleted the API key for profile {name!r} from the keyring ({deleted.backend})")
+        ui.note(f"deleted the {label} for profile {name!r} from the keyring ({deleted.backend})")
     if deleted.keyring_problem:
         raise KeyringUnavailable(
             f"could not remove the key from the keyring: it cannot be used "
@@ -135,9 +150,10 @@ def delete_key(profile: ProfileOption = None) -> None:
             "try again once it is unlocked or reachable",
         )
     if not (deleted.from_file or deleted.from_keyring):
-        ui.note(f"no stored API key for profile {name!r}; nothing to delete")
-    if os.environ.get(credentials.KEY_ENV, "").strip():
-        ui.note(f"{credentials.KEY_ENV} is still set in this environment")
+        ui.note(f"no stored {label} for profile {name!r}; nothing to delete")
+    env = event_key.EVENT_KEY_ENV if event else credentials.KEY_ENV
+    if os.environ.get(env, "").strip():
+        ui.note(f"{env} is still set in this environment")
 
 
 def _env_overrides(name: str) -> None:

@@ -8,8 +8,10 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from bsevents import ui
+from bsevents.cli import scripting
 from bsevents.cli.options import BaseUrlOption, ProfileOption, RegionOption
 from bsevents.cli.output import ColorChoice
+from bsevents.cli.scripting import ExitStatusOption, WaitOption, WhereOption
 from bsevents.cli.views import DEFAULT_SHOWN, FILTER_PANEL, VIEW_PANEL, Request, View, render
 from bsevents.errors import RateLimited, RequestFailed, UsageProblem
 from bsevents.events import count_trailing_untimed
@@ -226,6 +228,9 @@ def events_command(
             rich_help_panel=VIEW_PANEL,
         ),
     ] = None,
+    where: WhereOption = None,
+    exit_status: ExitStatusOption = False,
+    wait: WaitOption = None,
 ) -> None:
     """Fetch one customer's events and show them sorted by time."""
     if debug:
@@ -261,7 +266,15 @@ def events_command(
             "--reverse": reverse,
         },
     )
-    criteria = make_criteria(types=types, since=since, until=until, grep=grep, utc=utc)
+    scripting.refuse_clashes(
+        wait=wait is not None,
+        exit_status=exit_status,
+        curl=curl,
+        watch=watch is not None,
+        local=demo or from_file is not None,
+        others={"--offline": offline, "--force": force, "--new": new, "--show": show is not None},
+    )
+    criteria = make_criteria(types=types, since=since, until=until, grep=grep, utc=utc, where=where)
     picked = parse_fields(fields) if fields is not None else None
     loaded_plan = None
     if plan is not None:  # read and checked before any call is spent
@@ -290,6 +303,10 @@ def events_command(
             from bsevents.watch import parse_interval
 
             interval = parse_interval(watch, resolved.hourly_cap)
+        if wait is not None:
+            from bsevents.wait import parse_wait
+
+            wait_seconds = parse_wait(wait)
         from bsevents.cli.who import resolve_customer
 
         who = resolve_customer(
@@ -316,11 +333,17 @@ def events_command(
         options = source.FetchOptions(
             timeout=timeout, refresh=refresh, offline=offline, force=force, retries=retries
         )
-        result, dashboard = live_result(resolved, who_uuid, options)
-        chosen_by = ["--profile", profile] if profile is not None else []
-        if region is not None:
-            chosen_by += ["--region", region]
-        asked = (resolved, who_uuid, options, chosen_by)
+        if wait is not None:
+            from bsevents.regions import dashboard_url
+
+            result = scripting.wait_for_events(resolved, who_uuid, wait_seconds, criteria, options)
+            dashboard = dashboard_url(resolved.region, who_uuid)
+        else:
+            result, dashboard = live_result(resolved, who_uuid, options)
+            chosen_by = ["--profile", profile] if profile is not None else []
+            if region is not None:
+                chosen_by += ["--region", region]
+            asked = (resolved, who_uuid, options, chosen_by)
     # Everything loaded lives until the process ends: keep the garbage collector from
     # walking those objects again and again while the view is drawn.
     gc.freeze()
@@ -346,6 +369,8 @@ def events_command(
         question = _question_args(types, since, until, grep, show, new=new)
         result = _ask_again_on_miss(*asked, result, request, question, new=new)
     render(result, request)
+    if exit_status:
+        scripting.require_match(result.events, criteria)
 
 
 def refuse_contradictions(

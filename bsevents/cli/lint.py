@@ -11,7 +11,7 @@ from bsevents import ui
 from bsevents.cli.options import BaseUrlOption, ProfileOption, RegionOption
 from bsevents.cli.output import ColorChoice
 from bsevents.cli.views import FILTER_PANEL
-from bsevents.errors import AnswerNo, UsageProblem
+from bsevents.errors import AnswerIsNo, UsageProblem
 from bsevents.filters import make_criteria, select
 
 if TYPE_CHECKING:
@@ -218,7 +218,7 @@ def lint_command(
     _render(findings, title, as_json=as_json, color=color, utc=utc)
     summary = count_line(findings, len(events))
     if any(f.severity == "error" for f in findings) or (strict and findings):
-        raise AnswerNo(f"lint: {summary}")
+        raise AnswerIsNo(summary)
     ui.note(summary)
 
 
