@@ -17,7 +17,16 @@ import re
 # ... and the invisible ones (zero-width space, word joiner, BOM): `purchase` followed by
 # one of them looks like `purchase` and is not. The zero-width (non-)joiners U+200C and
 # U+200D stay: Persian and Indic text and emoji sequences need them.
-_NON_C0 = "\x7f-\x9f\u061c\u200b\u200e\u200f\u202a-\u202e\u2060\u2066-\u2069\u2028\u2029\ufeff"
+# ... and lone surrogates, which JSON's \udXXXX escapes can put into a string but no
+# UTF-8 stream can carry (writing one raises), and the noncharacters, which are never
+# text (U+FDD0..U+FDEF and the last two code points of every plane).
+_NONCHARACTERS = "\ufdd0-\ufdef" + "".join(
+    f"{chr(plane << 16 | 0xFFFE)}{chr(plane << 16 | 0xFFFF)}" for plane in range(17)
+)
+_NON_C0 = (
+    "\x7f-\x9f\u061c\u200b\u200e\u200f\u202a-\u202e\u2060\u2066-\u2069\u2028\u2029\ufeff"
+    "\ud800-\udfff" + _NONCHARACTERS
+)
 UNSAFE_RE = re.compile(f"[\x00-\x1f{_NON_C0}]")
 # json.dumps already escapes C0 controls inside strings, so in JSON text they are only
 # the layout's own whitespace; the rest it leaves raw when ensure_ascii is off.
@@ -32,6 +41,17 @@ def _placeholder(char: str) -> str:
         return "\u2421"  # ␡
     if code < 0x100:
         return f"\\x{code:02x}"
+    if code > 0xFFFF:
+        return f"\\U{code:08x}"
+    return f"\\u{code:04x}"
+
+
+def _json_escape(char: str) -> str:
+    """The JSON escape of one character: past U+FFFF, JSON spells it as a UTF-16 pair."""
+    code = ord(char)
+    if code > 0xFFFF:
+        code -= 0x10000
+        return f"\\u{0xD800 | code >> 10:04x}\\u{0xDC00 | code & 0x3FF:04x}"
     return f"\\u{code:04x}"
 
 
@@ -55,8 +75,11 @@ def escape_json_text(json_text: str) -> str:
     """Escape unsafe characters inside JSON text as \\uXXXX.
 
     In JSON these characters can only occur inside strings, where the escape means the
-    same character: the data is unchanged, but a terminal showing it is safe.
+    same character: the data is unchanged, but a terminal showing it is safe, and a lone
+    surrogate becomes ASCII that any UTF-8 stream can carry (Python's json and jq 1.7
+    read it; jq 1.6 refuses a lone high surrogate, which no writer can avoid but by
+    changing the data).
     """
     if _JSON_UNSAFE_RE.search(json_text) is None:
         return json_text
-    return _JSON_UNSAFE_RE.sub(lambda match: f"\\u{ord(match.group()):04x}", json_text)
+    return _JSON_UNSAFE_RE.sub(lambda match: _json_escape(match.group()), json_text)

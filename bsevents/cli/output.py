@@ -79,9 +79,16 @@ def make_console(color: ColorChoice, *, file: Any = None, width: int | None = No
 
 def show_human(draw: Callable[[Console], None], *, color: ColorChoice, page: bool) -> None:
     """Draw a human view on stdout, through the pager when `page` is set, stdout is a
-    terminal and the output is taller than the screen."""
+    terminal and the output is taller than the screen.
+
+    The whole view is drawn before any of it is written: a view that fails half-way
+    must leave stdout empty, not holding a heading and half a table."""
     if not (page and stdout_is_terminal()):
-        draw(make_console(color))
+        console = make_console(color)
+        # capture() renders exactly as printing would (width, colours, links).
+        with console.capture() as captured:
+            draw(console)
+        write_chunks([captured.get()])
         return
     import io
     import shutil

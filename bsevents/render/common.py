@@ -17,7 +17,7 @@ from rich.console import Console
 from rich.style import Style
 from rich.text import Text
 
-from bsevents.events import Event, event_time
+from bsevents.events import Event, encode_json, event_time
 from bsevents.sanitize import clean, shorten
 
 # Values are cut before they are measured, so a 1 MB string costs nothing to lay out.
@@ -50,7 +50,7 @@ def event_name(event: Event) -> str:
         return cell(name)
     if name is None:
         return "(no event name)"
-    return cell(json.dumps(name, ensure_ascii=False))
+    return cell(encode_json(name, json.JSONEncoder(ensure_ascii=False).encode))
 
 
 def zone_label(tz: timezone | None, events: Iterable[Event] = ()) -> str:
