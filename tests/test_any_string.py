@@ -245,3 +245,30 @@ def test_lone_surrogates_live_cached_and_offline(standin: StandIn, cli: Any) -> 
         assert piped.exit_code == 0
         assert [json.loads(line) for line in piped.stdout.splitlines()][-1] == LONE
     assert len(standin.requests) == 2  # the two --refresh runs; the rest read the store
+
+
+@pytest.mark.parametrize("encoding", ["ascii", "latin-1"])
+def test_a_stdout_that_is_not_utf8_gets_every_view(tmp_path: Path, encoding: str) -> None:
+    # JSON and CSV are data and go out as UTF-8; the views for people keep the terminal's
+    # encoding and show what it cannot hold as an escape.
+    import os
+    import subprocess
+
+    from tests.script import SCRIPT
+
+    path = tmp_path / "lone.json"
+    path.write_text(json.dumps([LONE, make_event(event="signal", note="日本 é")]), "ascii")
+    env = {**os.environ, "PYTHONIOENCODING": encoding}
+    for view in VIEWS:
+        done = subprocess.run(
+            [str(SCRIPT), "events", "--from-file", str(path), "--color", "never", *view],
+            capture_output=True,
+            env=env,
+            timeout=60,
+        )
+        assert done.returncode == 0, (view, done.stderr)
+        if "table" in view and "--fields" not in view:
+            accent = "\\xe9" if encoding == "ascii" else "é"
+            assert f"note=\\u65e5\\u672c {accent}" in done.stdout.decode(encoding)
+        elif view[-1] in ("json", "ndjson", "csv"):
+            assert '"日本 é"' in done.stdout.decode("utf-8").replace('""', '"')
