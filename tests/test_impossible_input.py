@@ -9,6 +9,7 @@ through every view (encoders that run out of stack get a copy cut at MAX_DEPTH).
 from __future__ import annotations
 
 import json
+import math
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,6 +18,7 @@ from typing import Any
 
 import pytest
 
+from bsevents import timefmt
 from bsevents.events import MAX_DEPTH, TOO_DEEP, cut_deep, encode_json, event_time, parse_iso
 from bsevents.paths import cache_dir
 from tests.conftest import CUSTOMER, make_event
@@ -228,3 +230,14 @@ def test_a_stored_response_with_impossible_times_is_shown(standin: StandIn, cli:
         result = cli("events", CUSTOMER, "--view", "table", "--color", "never", *args)
         assert result.exit_code == 0, result.stderr
         assert result.stdout.count("(no time)") == len(_bad_events())
+
+
+@pytest.mark.parametrize("value", [math.nan, math.inf, -math.inf, 1e300, -1e300])
+def test_times_for_people_never_fail(value: float) -> None:
+    # Stored and ledger times come from files a crash or an editor may have damaged.
+    assert timefmt.clock(value) == "--:--"
+    assert timefmt.iso_utc(value) is None
+    assert timefmt.clock_and_wait(value, 0.0).startswith("--:-- (in ")
+    if not math.isfinite(value):
+        assert timefmt.ago(value) == "at an unknown time"
+        assert timefmt.minutes_text(value) == "an unknown time"
