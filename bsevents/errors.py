@@ -18,7 +18,7 @@ class ExitCode(IntEnum):
     AUTH = 3  # no key, key rejected (401) or not allowed (403), keyring unusable
     NOT_FOUND = 4  # 404, or no customer matches
     RATE_LIMITED = 5  # server 429, or the local hourly cap
-    ANSWER_IS_NO = 6  # the answer is no: no event passes (--exit-status), a --wait deadline, a failed lint
+    ANSWER_IS_NO = 6  # no event passes (--exit-status), a --wait deadline, a failed lint
     INTERRUPTED = 130  # Ctrl-C
 
 

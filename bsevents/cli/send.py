@@ -222,6 +222,7 @@ def _follow(
         timeout=timeout,
     )
     assert customer is not None  # no --curl here
+    resolved, customer_uuid = customer  # the region a dashboard URL names wins
 
     def is_it(event: dict[str, Any]) -> bool:
         value = event.get("event_uuid")
@@ -229,11 +230,11 @@ def _follow(
 
     waited = wait_for(
         resolved,
-        customer,
+        customer_uuid,
         seconds,
         first=FetchOptions(timeout=timeout),
         passes=is_it,
-        looked_for=f"event {event_uuid} for customer {customer}",
+        looked_for=f"event {event_uuid} for customer {customer_uuid}",
         notify=ui.note,
         warn=ui.warn,
     )

@@ -15,7 +15,12 @@ SETTINGS: dict[str, tuple[str, tuple[str, ...]]] = {
     "region": ("Blueshift region", ("us", "eu")),
     "hourly-cap": ("show_events calls allowed per hour", ()),
     "cache-ttl": ("seconds a fetch is re-used; 0 = off", ()),
+    "max-response-mb": ("largest answer read, as sent and as decompressed, in MB", ()),
     "pager": ("page long table/timeline output on a terminal", ("true", "false")),
+    "refresh-on-miss": (
+        "seconds old a stored copy must be for a miss in it to call live; never = off",
+        (),
+    ),
 }
 
 ROOT = Command(
@@ -203,6 +208,11 @@ ROOT = Command(
                     help="Newest first.",
                 ),
                 Option(
+                    ("--plan",),
+                    help="Mark with ! (table, timeline) the events that break this tracking plan, besides the built-in lint rules; --show lists the findings.",
+                    takes_value=True,
+                ),
+                Option(
                     ("--where",),
                     help="Only events where COND holds: PATH=VALUE, PATH!=VALUE, PATH>N, PATH>=N, PATH<N, PATH<=N, PATH~TEXT (contains, ignoring case) or a bare PATH (present, not null). PATH is dotted like --fields. Repeat: all must hold.",
                     takes_value=True,
@@ -253,6 +263,147 @@ ROOT = Command(
                 Option(
                     ("-h", "--help"),
                     help="Show this message and exit.",
+                ),
+            ),
+        ),
+        Command(
+            "lint",
+            help="Check one customer's events against...",
+            options=(
+                Option(
+                    ("--uuid", "-u"),
+                    help="Same as CUSTOMER.",
+                    takes_value=True,
+                    complete="customers",
+                ),
+                Option(
+                    ("--email",),
+                    help="Find the customer by email (Search customer; costs no events call).",
+                    takes_value=True,
+                    complete="emails",
+                ),
+                Option(
+                    ("--demo",),
+                    help="Lint the bundled demo journey: no key, no call.",
+                ),
+                Option(
+                    ("--from-file", "-f"),
+                    help="Lint a saved response (- for stdin): --json output, NDJSON or a Postman export. No key, no call.",
+                    takes_value=True,
+                ),
+                Option(
+                    ("--plan",),
+                    help='A tracking plan: a JSON object of event names to JSON Schemas (2020-12); "*" applies to every event.',
+                    takes_value=True,
+                ),
+                Option(
+                    ("--infer",),
+                    help="Print a tracking plan inferred from the events, for --plan.",
+                ),
+                Option(
+                    ("--strict",),
+                    help="Exit 6 on warnings too, not only on errors.",
+                ),
+                Option(
+                    ("--json",),
+                    help="Findings as JSON (the default when piped).",
+                ),
+                Option(
+                    ("--region",),
+                    help="Blueshift region (env BLUESHIFT_REGION).",
+                    takes_value=True,
+                    complete="choice",
+                    choices=("us", "eu"),
+                ),
+                Option(
+                    ("--base-url",),
+                    help="Replace the API base URL, e.g. a stand-in server (env BSEVENTS_BASE_URL).",
+                    takes_value=True,
+                ),
+                Option(
+                    ("--profile",),
+                    help="Profile to use (env BSEVENTS_PROFILE; default: the one chosen with `config use`, else default).",
+                    takes_value=True,
+                    complete="profiles",
+                ),
+                Option(
+                    ("--timeout",),
+                    help="Give up after this long.",
+                    takes_value=True,
+                ),
+                Option(
+                    ("--retries",),
+                    help="Retry 502/503/504 and dropped connections up to N times (each retry is a call of the budget; never past the cap).",
+                    takes_value=True,
+                ),
+                Option(
+                    ("--refresh",),
+                    help="Make a live call even if a fresh copy is stored.",
+                ),
+                Option(
+                    ("--offline",),
+                    help="Never call: lint the last stored response.",
+                ),
+                Option(
+                    ("--force",),
+                    help="Call even at the hourly cap or after a 429 (live call).",
+                ),
+                Option(
+                    ("--utc",),
+                    help="Show times in UTC.",
+                ),
+                Option(
+                    ("--color",),
+                    help="Colour: auto, always or never.",
+                    takes_value=True,
+                    complete="choice",
+                    choices=("auto", "always", "never"),
+                ),
+                Option(
+                    ("--quiet", "-q"),
+                    help="No notes on stderr (errors still show).",
+                ),
+                Option(
+                    ("--debug",),
+                    help="Log requests on stderr; show tracebacks.",
+                ),
+                Option(
+                    ("--type", "-t"),
+                    help="Only events with this name; repeat or separate with commas.",
+                    takes_value=True,
+                    multiple=True,
+                    complete="event-names",
+                ),
+                Option(
+                    ("--since",),
+                    help="Only events at or after WHEN: 2026-11-24, 2026-11-24T19:05, or 30m, 2h, 3d ago.",
+                    takes_value=True,
+                ),
+                Option(
+                    ("--until",),
+                    help="Only events at or before WHEN (a bare date includes that whole day).",
+                    takes_value=True,
+                ),
+                Option(
+                    ("--grep", "-g"),
+                    help="Only events with TEXT in any field's value (ignoring case).",
+                    takes_value=True,
+                ),
+                Option(
+                    ("--where",),
+                    help="Only events where COND holds: PATH=VALUE, PATH!=VALUE, PATH>N, PATH>=N, PATH<N, PATH<=N, PATH~TEXT (contains, ignoring case) or a bare PATH (present, not null). PATH is dotted like --fields. Repeat: all must hold.",
+                    takes_value=True,
+                    multiple=True,
+                ),
+                Option(
+                    ("-h", "--help"),
+                    help="Show this message and exit.",
+                ),
+            ),
+            arguments=(
+                Argument(
+                    "customer",
+                    complete="customers",
                 ),
             ),
         ),
