@@ -15,7 +15,13 @@ from typing import Any
 import pytest
 import typer
 
-from bsevents.cli.framework import ClickException, choices, is_option, typer_completions
+from bsevents.cli.framework import (
+    ClickException,
+    choices,
+    is_option,
+    takes_path,
+    typer_completions,
+)
 from bsevents.completion import engine, generate, model, spec
 from bsevents.completion.model import Command
 from tests.completion_support import (
@@ -84,7 +90,7 @@ def enriched(cli: Any) -> set[int]:
             option = is_option(param)
             kind, _, _ = generate.value_completion(path, param, None if option else position)
             position += 0 if option else 1
-            path_like = param.type.name in ("path", "filename")
+            path_like = takes_path(param)
             if path_like or (kind and choices(param) is None):
                 out.add(id(param))
     return out

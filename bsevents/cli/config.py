@@ -348,7 +348,7 @@ def path(
     which: Annotated[
         PathName | None,
         typer.Argument(
-            metavar="[WHAT]",
+            metavar="WHAT",
             help="Print only this path: settings, key-file, state or cache.",
             show_default=False,
         ),

@@ -57,8 +57,9 @@ def is_group(command: Any) -> bool:
 def choices(param: Any) -> tuple[tuple[str, ...], bool] | None:
     """(the choices as typed on the command line, case sensitive) of a click parameter
     that takes one of a fixed set of values, else None."""
-    listed = getattr(param.type, "choices", None)  # typer 0.28: click's Choice
-    case_sensitive = getattr(param.type, "case_sensitive", True)
+    kind = getattr(param, "type", None)  # typer 0.28: click's Choice; 0.29 has no .type
+    listed = getattr(kind, "choices", None)
+    case_sensitive = getattr(kind, "case_sensitive", True)
     if listed is None:  # typer 0.29 keeps them on the parameter's type descriptor
         descriptor = getattr(param, "type_descriptor", None)
         listed = getattr(descriptor, "choices", None)
@@ -66,6 +67,16 @@ def choices(param: Any) -> tuple[tuple[str, ...], bool] | None:
     if listed is None:
         return None
     return tuple(_as_typed(choice) for choice in listed), bool(case_sensitive)
+
+
+def takes_path(param: Any) -> bool:
+    """Whether a click parameter's value is a file or directory path (Typer then offers
+    the typed text back, for the shell to complete file names)."""
+    kind = getattr(param, "type", None)
+    if kind is not None:  # typer 0.28: click's Path or File
+        return getattr(kind, "name", "") in ("path", "filename")
+    descriptor = getattr(param, "type_descriptor", None)
+    return bool(getattr(descriptor, "is_path", False) or getattr(descriptor, "is_file", False))
 
 
 def _as_typed(choice: Any) -> str:

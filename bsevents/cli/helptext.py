@@ -77,6 +77,17 @@ class ScannableHelp:
         if format_commands is not None:
             format_commands(ctx, formatter)
 
+    def collect_usage_pieces(self, ctx: Any) -> list[str]:
+        """The usage line's words: arguments as help lists them, `[NAME]` when optional
+        (Typer's own reads `{NAME}`, or `[which]:<a|b>` for a choice)."""
+        pieces = [self.options_metavar] if self.options_metavar else []  # type: ignore[attr-defined]
+        for param in self.get_params(ctx):  # type: ignore[attr-defined]
+            if not is_option(param):
+                name = _argument_row(param)[0] + ("..." if param.nargs == -1 else "")
+                pieces.append(name if param.required else f"[{name}]")
+        subcommands = getattr(self, "subcommand_metavar", None)
+        return [*pieces, subcommands] if subcommands else pieces
+
     def format_epilog(self, ctx: Any, formatter: Any) -> None:
         if self.epilog:
             formatter.write_paragraph()
