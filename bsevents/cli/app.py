@@ -118,6 +118,11 @@ REWORDING: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], .
     ),
     (re.compile(r"^(invalid value for .*?: )Value error, "), r"\1"),
     (re.compile(r"\(Possible options: (.*)\)$"), r"(did you mean \1?)"),
+    (re.compile(r"\. Did you mean (.*)\?$"), r" (did you mean \1?)"),
+    (
+        re.compile(r"^got unexpected extra arguments?(?:\(s\))? \((.*)\)$"),
+        r"too many arguments: \1",
+    ),
 )
 
 

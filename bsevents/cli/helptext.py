@@ -20,7 +20,7 @@ from collections.abc import Iterable, Sequence
 from enum import Enum
 from typing import Any
 
-from bsevents.cli.framework import CommandBase, GroupBase, is_option
+from bsevents.cli.framework import CommandBase, GroupBase, UsageError, is_option
 
 # Headings (rich_help_panel names) for options, in the order help lists them.
 CUSTOMER = "Customer and source"
@@ -76,6 +76,15 @@ class ScannableHelp:
         format_commands = getattr(self, "format_commands", None)
         if format_commands is not None:
             format_commands(ctx, formatter)
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        try:
+            return list(super().parse_args(ctx, args))  # type: ignore[misc]
+        except UsageError as error:
+            # Some parser errors carry no context: give them this command's, so the hint
+            # names this command's --help rather than the program's.
+            error.ctx = error.ctx or ctx
+            raise
 
     def collect_usage_pieces(self, ctx: Any) -> list[str]:
         """The usage line's words: arguments as help lists them, `[NAME]` when optional
