@@ -174,3 +174,35 @@ def test_only_the_adapter_module_names_typer_internals() -> None:
             if PRIVATE.search(code) and not code.lstrip().startswith(("`", '"')):
                 offenders.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()}")
     assert offenders == []
+
+
+def test_install_completion_adds_the_start_up_line_once(cli: Any, isolated: Path) -> None:
+    (isolated / ".zshrc").write_text("export EDITOR=vi\n")
+    for _ in range(2):
+        result = cli("--install-completion", "zsh")
+        assert (result.exit_code, result.stdout) == (
+            0,
+            f"zsh completion installed in {isolated / '.zfunc' / '_bsevents'}\n",
+        )
+    assert (isolated / ".zshrc").read_text() == (
+        "export EDITOR=vi\nfpath+=~/.zfunc; autoload -Uz compinit; compinit\n"
+    )
+    committed = (ROOT / "completions" / "_bsevents").read_text()
+    assert (isolated / ".zfunc" / "_bsevents").read_text() == committed
+
+
+def test_show_completion_uses_shell_when_no_shell_is_detected(
+    cli: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import shellingham  # type: ignore[import-untyped]
+
+    def undetectable() -> tuple[str, str]:
+        raise shellingham.ShellDetectionFailure
+
+    monkeypatch.setattr(shellingham, "detect_shell", undetectable)
+    monkeypatch.setenv("SHELL", "/usr/bin/fish")
+    result = cli("--show-completion")
+    assert (result.exit_code, result.stdout) == (
+        0,
+        (ROOT / "completions" / "bsevents.fish").read_text(),
+    )
