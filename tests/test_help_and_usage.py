@@ -206,3 +206,42 @@ def test_show_completion_uses_shell_when_no_shell_is_detected(
         0,
         (ROOT / "completions" / "bsevents.fish").read_text(),
     )
+
+
+@pytest.mark.parametrize(
+    ("click_says", "we_say"),
+    [
+        (
+            "Invalid value for '-n': 5 is not in the range 0<=x<=3.",
+            "invalid value for '-n': must be at most 3",
+        ),
+        (
+            "Invalid value for '-n': -1 is not in the range 0<=x<=3.",
+            "invalid value for '-n': must be at least 0",
+        ),
+        (
+            "Invalid value for '-n': 0 is not in the range x>=1.",
+            "invalid value for '-n': must be at least 1",
+        ),
+        (
+            "Invalid value for '-n': 9 is not in the range x<=5.",
+            "invalid value for '-n': must be at most 5",
+        ),
+        (
+            "Invalid value for '-n': Input should be greater than or equal to 1",
+            "invalid value for '-n': must be at least 1",
+        ),
+        (
+            "Invalid value for '-t': 'x' is not a valid float range.",
+            "invalid value for '-t': not a number",
+        ),
+        ("No such command 'x'.", "no such command 'x'"),
+        ("Missing argument 'NAME'.", "missing argument 'NAME'"),
+    ],
+)
+def test_parser_messages_are_reworded_alike_for_both_typer_versions(
+    click_says: str, we_say: str
+) -> None:
+    from bsevents.cli.wording import sentence
+
+    assert sentence(click_says) == we_say

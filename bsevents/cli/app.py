@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import sys
 import traceback
 from collections.abc import Callable
@@ -74,7 +73,9 @@ class BseventsGroup(HelpfulGroup):
         except framework.UsageError as error:
             code = _report(_usage_problem(error))
         except framework.ClickException as error:
-            ui.error(_sentence(error.format_message()))
+            from bsevents.cli.wording import sentence
+
+            ui.error(sentence(error.format_message()))
             code = error.exit_code
         except typer.Abort:
             ui.error("aborted")
@@ -95,53 +96,10 @@ def _report(error: BseventsError) -> int:
 def _usage_problem(error: Any) -> UsageProblem:
     """The option parser's error in the tool's own words: `error: ...` and a hint naming
     the command's --help, instead of click's usage line and `Error: ...`."""
+    from bsevents.cli.wording import sentence
+
     path = error.ctx.command_path if error.ctx is not None else "bsevents"
-    return UsageProblem(_sentence(error.format_message()), f"see: {path} --help")
-
-
-# The option parser's wording for bad values, as typer 0.28 (click) and 0.29 (pydantic)
-# put it, and ours: the same words on either, and no `x>=1` notation.
-REWORDING: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], ...] = (
-    (
-        re.compile(r"'[^']*' is not a valid float( range)?|Input should be a valid number.*"),
-        "not a number",
-    ),
-    (
-        re.compile(r"'[^']*' is not a valid int(eger)?( range)?|Input should be a valid integer.*"),
-        "not a whole number",
-    ),
-    (re.compile(r"Input should be greater than or equal to (\S+)"), r"must be at least \1"),
-    (re.compile(r"Input should be less than or equal to (\S+)"), r"must be at most \1"),
-    (
-        re.compile(r"(\S+) is not in the range (?:(\S+)<=)?x(?:<=(\S+)|>=(\S+))?"),
-        lambda m: _range(*m.groups()),
-    ),
-    (re.compile(r"^(invalid value for .*?: )Value error, "), r"\1"),
-    (re.compile(r"\(Possible options: (.*)\)$"), r"(did you mean \1?)"),
-    (re.compile(r"\. Did you mean (.*)\?$"), r" (did you mean \1?)"),
-    (
-        re.compile(r"^got unexpected extra arguments?(?:\(s\))? \((.*)\)$"),
-        r"too many arguments: \1",
-    ),
-)
-
-
-def _range(value: str, low: str | None, high: str | None, at_least: str | None) -> str:
-    """Click's `5 is not in the range 0<=x<=3` as pydantic words it: the bound crossed."""
-    low = low or at_least
-    if low is not None and (high is None or float(value) < float(low)):
-        return f"must be at least {low}"
-    return f"must be at most {high}"
-
-
-def _sentence(message: str) -> str:
-    """Click's message as one line in the tool's style: lower-case start, no full stop."""
-    text = " ".join(message.split()).rstrip(".")
-    if text[:1].isupper() and not text[1:2].isupper():
-        text = text[:1].lower() + text[1:]
-    for pattern, replacement in REWORDING:
-        text = pattern.sub(replacement, text)
-    return text
+    return UsageProblem(sentence(error.format_message()), f"see: {path} --help")
 
 
 def _version(value: bool) -> None:
