@@ -9,6 +9,7 @@ import typer
 
 from bsevents import ui
 from bsevents.cli import scripting
+from bsevents.cli.helptext import CALLS, CUSTOMER
 from bsevents.cli.options import BaseUrlOption, ProfileOption, RegionOption
 from bsevents.cli.output import ColorChoice
 from bsevents.cli.scripting import ExitStatusOption, WaitOption, WhereOption
@@ -34,24 +35,41 @@ def events_command(
     ] = None,
     uuid: Annotated[
         str | None,
-        typer.Option("--uuid", "-u", metavar="CUSTOMER", help="Same as CUSTOMER."),
+        typer.Option(
+            "--uuid", "-u", metavar="CUSTOMER", help="Same as CUSTOMER.", rich_help_panel=CUSTOMER
+        ),
     ] = None,
     demo: Annotated[
-        bool, typer.Option("--demo", help="Show the bundled demo journey: no key, no call.")
+        bool,
+        typer.Option(
+            "--demo",
+            help="Show the bundled demo journey: no key, no call.",
+            rich_help_panel=CUSTOMER,
+        ),
     ] = False,
     view: Annotated[
         View | None,
         typer.Option(
-            "--view", help="Output format. Default: table on a terminal, json when piped."
+            "--view",
+            help="Output format. Default: table on a terminal, json when piped.",
+            rich_help_panel=VIEW_PANEL,
         ),
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Same as --view json.")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Same as --view json.", rich_help_panel=VIEW_PANEL)
+    ] = False,
     region: RegionOption = None,
     base_url: BaseUrlOption = None,
     profile: ProfileOption = None,
     timeout: Annotated[
         float,
-        typer.Option("--timeout", metavar="SECONDS", min=0.1, help="Give up after this long."),
+        typer.Option(
+            "--timeout",
+            metavar="SECONDS",
+            min=0.1,
+            help="Give up after this long.",
+            rich_help_panel=CALLS,
+        ),
     ] = 30.0,
     email: Annotated[
         str | None,
@@ -59,11 +77,16 @@ def events_command(
             "--email",
             metavar="ADDRESS",
             help="Find the customer by email (Search customer; costs no events call).",
+            rich_help_panel=CUSTOMER,
         ),
     ] = None,
     curl: Annotated[
         bool,
-        typer.Option("--curl", help="Print the equivalent curl command and exit; no call."),
+        typer.Option(
+            "--curl",
+            help="Print the equivalent curl command and exit; no call.",
+            rich_help_panel=CALLS,
+        ),
     ] = False,
     watch: Annotated[
         str | None,
@@ -73,6 +96,7 @@ def events_command(
             help="Poll for new events within the hourly budget; INTERVAL like 8m "
             "(default: paced by the calls left).",
             show_default=False,
+            rich_help_panel=CALLS,
         ),
     ] = None,
     retries: Annotated[
@@ -84,20 +108,38 @@ def events_command(
             max=5,
             help="Retry 502/503/504 and dropped connections up to N times (each retry is "
             "a call of the budget; never past the cap).",
+            rich_help_panel=CALLS,
         ),
     ] = 2,
     refresh: Annotated[
-        bool, typer.Option("--refresh", help="Make a live call even if a fresh copy is stored.")
+        bool,
+        typer.Option(
+            "--refresh",
+            help="Make a live call even if a fresh copy is stored.",
+            rich_help_panel=CALLS,
+        ),
     ] = False,
     offline: Annotated[
-        bool, typer.Option("--offline", help="Never call: show the last stored response.")
+        bool,
+        typer.Option(
+            "--offline", help="Never call: show the last stored response.", rich_help_panel=CALLS
+        ),
     ] = False,
     force: Annotated[
         bool,
-        typer.Option("--force", help="Call even at the hourly cap or after a 429 (live call)."),
+        typer.Option(
+            "--force",
+            help="Call even at the hourly cap or after a 429 (live call).",
+            rich_help_panel=CALLS,
+        ),
     ] = False,
     new: Annotated[
-        bool, typer.Option("--new", help="Only the events that are new since the fetch before.")
+        bool,
+        typer.Option(
+            "--new",
+            help="Only the events that are new since the fetch before.",
+            rich_help_panel=CALLS,
+        ),
     ] = False,
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="No notes on stderr (errors still show).")
@@ -113,6 +155,7 @@ def events_command(
             metavar="PATH",
             help="Show a saved response (- for stdin): --json output, NDJSON or a Postman "
             "export. No key, no call.",
+            rich_help_panel=CUSTOMER,
         ),
     ] = None,
     show: Annotated[

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from bsevents import ui
+from bsevents.cli.helptext import CALLS
 from bsevents.cli.views import FILTER_PANEL
 from bsevents.errors import AnswerIsNo, UsageProblem
 
@@ -32,7 +33,10 @@ WhereOption = Annotated[
 ExitStatusOption = Annotated[
     bool,
     typer.Option(
-        "--exit-status", "-e", help="Exit 6 when no event passes the filters (like grep)."
+        "--exit-status",
+        "-e",
+        help="Exit 6 when no event passes the filters (like grep).",
+        rich_help_panel=FILTER_PANEL,
     ),
 ]
 WaitOption = Annotated[
@@ -42,6 +46,7 @@ WaitOption = Annotated[
         metavar="DURATION",
         help="Ask again, paced within the hourly budget, until an event passes the "
         "filters (e.g. 15m); exit 6 at the deadline.",
+        rich_help_panel=CALLS,
     ),
 ]
 

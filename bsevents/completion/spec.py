@@ -37,11 +37,13 @@ ROOT = Command(
         ),
         Option(
             ("--install-completion",),
-            help="Install completion for the current shell.",
+            help="Install TAB completion for bash, zsh or fish (default: this shell).",
+            takes_value=True,
         ),
         Option(
             ("--show-completion",),
-            help="Show completion for the current shell, to copy it or customize the installation.",
+            help="Print the completion script for bash, zsh or fish (default: this shell).",
+            takes_value=True,
         ),
         Option(
             ("-h", "--help"),
