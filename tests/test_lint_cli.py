@@ -81,7 +81,7 @@ def test_plan_violations_are_errors_with_paths(tmp_path: Path, cli: Any) -> None
     )
     assert messages[3] == "3 is less than the minimum of 5 (plan: properties.revenue.minimum)"
     assert messages[4] == 'unplanned event: the plan has no "pageload"; expected one of its names'
-    assert result.stderr.splitlines()[-1] == "error: lint: 4 errors, 1 warning in 3 events"
+    assert result.stderr.splitlines()[-1] == "4 errors, 1 warning in 3 events"
 
 
 def test_star_applies_to_every_event_and_plans_all_names(tmp_path: Path, cli: Any) -> None:
@@ -123,7 +123,7 @@ def test_strict_fails_on_warnings(tmp_path: Path, cli: Any) -> None:
     assert cli("lint", "-f", events).exit_code == 0
     strict = cli("lint", "-f", events, "--strict")
     assert strict.exit_code == 6
-    assert strict.stderr.splitlines()[-1] == "error: lint: 0 errors, 1 warning in 1 event"
+    assert strict.stderr.splitlines()[-1] == "0 errors, 1 warning in 1 event"
 
 
 def test_demo_is_clean(cli: Any) -> None:
