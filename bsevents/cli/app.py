@@ -139,6 +139,7 @@ def _discard_stdout() -> None:
     os.dup2(devnull, descriptor)
     os.close(devnull)
 
+
 def _report(error: BseventsError) -> int:
     if ui.debug_enabled():
         traceback.print_exc(file=sys.stderr)
@@ -289,10 +290,11 @@ EVENTS_EXAMPLES = [
 ]
 
 
+UUID = EXAMPLE_UUID
 LINT_EXAMPLES = [
-    ("What is wrong with a customer's events (exit 6 on an error)", f"bsevents lint {EXAMPLE_UUID}"),
-    ("Check them against a tracking plan too", f"bsevents lint {EXAMPLE_UUID} --plan plan.json"),
-    ("A first tracking plan, from real traffic", f"bsevents lint {EXAMPLE_UUID} --infer > plan.json"),
+    ("What is wrong with a customer's events (exit 6 on an error)", f"bsevents lint {UUID}"),
+    ("Check them against a tracking plan too", f"bsevents lint {UUID} --plan plan.json"),
+    ("A first tracking plan, from real traffic", f"bsevents lint {UUID} --infer > plan.json"),
     ("The findings as JSON, on the demo", "bsevents lint --demo --json | jq '.[].rule'"),
 ]
 SEND_EXAMPLES = [
