@@ -200,6 +200,9 @@ ALL_ENVIRONMENT = (
     "PAGER",
 )
 
+# What `events` reads: everything but the Event API key, which only `send` uses.
+EVENTS_ENVIRONMENT = tuple(name for name in ALL_ENVIRONMENT if name != "BLUESHIFT_EVENT_API_KEY")
+
 app = typer.Typer(
     cls=BseventsGroup,
     name="bsevents",
@@ -317,9 +320,7 @@ def _register() -> None:
         "events",
         cls=HelpfulCommand,
         help="Fetch one customer's events and show them sorted by time.",
-        epilog=epilog(
-            EVENTS_EXAMPLES, tuple(n for n in ALL_ENVIRONMENT if n != "BLUESHIFT_EVENT_API_KEY")
-        ),
+        epilog=epilog(EVENTS_EXAMPLES, EVENTS_ENVIRONMENT),
         no_args_is_help=False,
     )(events.events_command)
     app.command(
