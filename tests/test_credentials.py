@@ -382,7 +382,9 @@ def test_show_reports_each_source(
     shown = cli("config", "show", "--region", "us").stdout.splitlines()
     assert shown[1] == "region           us  (from --region)"
     assert shown[2] == "base URL         https://api.getblueshift.com  (from the region)"
-    assert shown[3] == "API key          ••••cdef  (from the environment variable BLUESHIFT_API_KEY)"
+    assert shown[3] == (
+        "API key          ••••cdef  (from the environment variable BLUESHIFT_API_KEY)"
+    )
 
 
 def test_show_with_a_plain_text_key_says_so(cli: Any) -> None:
