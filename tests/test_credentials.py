@@ -148,8 +148,8 @@ def test_set_key_from_stdin_strips_and_stores_in_the_keyring(
     result = cli("config", "set-key", "--stdin", input=f"\n  {KEY} \r\n")
     assert (result.exit_code, result.stdout) == (0, "")
     assert result.stderr == (
-        "stored the API key ••••ABCD for profile 'default' in the keyring "
-        "(memory keyring MemoryKeyring)\n"
+        "stored the API key ••••ABCD for profile 'default' in the keyring, "
+        "via memory keyring MemoryKeyring\n"
     )
     assert ring.entries == {("bsevents", "default"): KEY}
     # A read first: set-key checks the keyring can be used before it asks for the key.
