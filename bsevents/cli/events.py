@@ -324,11 +324,15 @@ def events_command(
         from bsevents.plan import load_plan
 
         loaded_plan = load_plan(plan)
-    if (demo or from_file is not None) and (profile, region, base_url) != (None, None, None):
-        from bsevents.settings import resolve
+    from bsevents.cli.loading import check_like_a_live_run
 
-        # No call is made, but a typo is still a typo: checked as a live run checks it.
-        resolve(profile=profile, region=region, base_url=base_url)
+    check_like_a_live_run(
+        local=demo or from_file is not None,
+        profile=profile,
+        region=region,
+        base_url=base_url,
+        timeout=timeout,
+    )
     asked: tuple[Resolved, str, FetchOptions, list[str]] | None = None
     dashboard: str | None = None
     from bsevents.cli.loading import live_result, local_result
