@@ -357,6 +357,6 @@ def test_parse_param_and_check_name() -> None:
 
 
 def test_wait_for_an_unknown_email_sends_nothing(server: StandIn) -> None:
-    done = run("signed_up", "--email", "nobody@example.com", "--wait", "20s")
+    done = run("send", "signed_up", "--email", "nobody@example.com", "--wait", "20s")
     assert (done.returncode, done.stdout) == (4, "")
     assert [r.path for r in server.requests] == [SEARCH]  # looked up; nothing was sent
