@@ -509,3 +509,23 @@ def test_a_reader_that_stops_early_gets_no_traceback(tmp_path: Path) -> None:
     assert producer.wait(timeout=60) == 0  # the reader stopping is no failure
     assert json.loads(first)["n"] == 0
     assert errors == b""
+
+
+def test_show_finds_a_numeric_event_uuid_as_the_id_column_shows_it(
+    cli: Any, tmp_path: Path
+) -> None:
+    path = tmp_path / "numeric.json"
+    path.write_text(json.dumps([{"event": "a", "event_uuid": 12345, "timestamp": "2026-11-20"}]))
+    table = cli("events", "-f", str(path), "--view", "table")
+    assert "12345" in table.stdout
+    shown = cli("events", "-f", str(path), "--show", "12345")
+    assert shown.exit_code == 0, shown.stderr
+    assert json.loads(shown.stdout)["event_uuid"] == 12345
+
+
+@pytest.mark.parametrize("source", ["/dev/zero", "-"])
+def test_from_file_stops_reading_at_the_size_limit(cli: Any, source: str) -> None:
+    assert cli("config", "set", "max-response-mb", "1").exit_code == 0
+    done = cli("events", "-f", source, "--json", input="[" * (2 * 1024 * 1024))
+    assert (done.exit_code, done.stdout) == (2, "")
+    assert "is larger than 1 MB; stopped reading it" in done.stderr
