@@ -452,13 +452,19 @@ def test_missing_pager_falls_back_to_printing(tmp_path: Path) -> None:
     assert "pageload" in done.output
 
 
-def test_a_broken_setting_does_not_stop_the_demo() -> None:
-    env = {**os.environ, "BLUESHIFT_REGION": "mars"}
-    done = run_on_pty("events", "--demo", "-n", "2", env=env)
-    assert done.returncode == 0
+def test_a_broken_settings_file_does_not_stop_the_demo(isolated: Path) -> None:
+    # A value the settings file holds costs only the pager; the same value given as a
+    # flag or in the environment is refused, as a live run refuses it.
+    config = isolated / ".config" / "bsevents"
+    config.mkdir(parents=True)
+    (config / "config.toml").write_text('[profiles.default]\nregion = "mars"\n')
+    done = run_on_pty("events", "--demo", "-n", "2", env=dict(os.environ))
+    assert done.returncode == 0, done.output
     assert "unknown region 'mars'" in done.output
     assert "not paging" in done.output
     assert "pageload" in done.output
+    refused = run_on_pty("events", "--demo", env={**os.environ, "BLUESHIFT_REGION": "mars"})
+    assert refused.returncode == 2
 
 
 def test_pager_setting_exists_and_is_off_by_default() -> None:
