@@ -360,3 +360,20 @@ def test_wait_for_an_unknown_email_sends_nothing(server: StandIn) -> None:
     done = run("send", "signed_up", "--email", "nobody@example.com", "--wait", "20s")
     assert (done.returncode, done.stdout) == (4, "")
     assert [r.path for r in server.requests] == [SEARCH]  # looked up; nothing was sent
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["signed_up", "--cookie", ""],
+        ["signed_up", "--customer-id", "  "],
+        ["sign\x1bup", "--email", "maya@example.com"],
+    ],
+)
+def test_empty_identities_and_control_characters_are_refused_before_sending(
+    server: StandIn, args: list[str]
+) -> None:
+    done = run("send", *args)
+    assert (done.returncode, done.stdout) == (2, "")
+    assert "\x1b" not in done.stderr
+    assert server.requests == []
