@@ -17,7 +17,7 @@ from bsevents.send import Identity, build_event, check_name, parse_param
 from bsevents.wait import MIN_POLL_ENV
 from tests.conftest import API_KEY, CUSTOMER, make_event
 from tests.script import SCRIPT
-from tests.standin import EVENT, SEARCH, SHOW_EVENTS, StandIn
+from tests.standin import EVENT, SEARCH, SHOW_EVENTS, Reply, StandIn
 
 EVENT_KEY = "test-event-key-fedcba9876543210"
 UUID4_RE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")
@@ -190,7 +190,11 @@ def test_rejected_event_key_exits_3(server: StandIn) -> None:
 
 
 def test_a_body_blueshift_refuses_exits_1_with_its_message(server: StandIn) -> None:
-    done = run("send", "purchase", "--customer-id", "")
+    # Blueshift's own check, scripted: bsevents refuses an empty id before sending.
+    server.reply(
+        Reply(400, {"errors": {"customer": ["an email, customer_id, cookie or device_id"]}})
+    )
+    done = run("send", "purchase", "--customer-id", "42")
     assert done.returncode == 1
     assert done.stderr.splitlines()[0] == (
         "error: Blueshift refused the request "
