@@ -3,13 +3,17 @@ re-viewing and re-filtering cost no call. Also the small index that shell comple
 reads (customers fetched before, event names seen).
 
 Files are written atomically (a reader sees the old file or the new one); errors are
-never stored, so a failed call never replaces a good response.
+never stored, so a failed call never replaces a good response. The store is a convenience:
+when it cannot be read or written (a full disk, a read-only directory) the command goes on
+with a warning, and a paid answer is still shown.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
+import math
 import os
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -18,12 +22,25 @@ from typing import Any, TypeGuard
 
 from bsevents.customer import UUID_RE
 from bsevents.events import Event, check_events, event_key, load_json
-from bsevents.ledger import set_aside
-from bsevents.paths import cache_dir, ensure_private_dir, write_private_atomic
+from bsevents.paths import (
+    cache_dir,
+    describe_os_error,
+    ensure_private_dir,
+    set_aside,
+    write_private_atomic,
+)
 from bsevents.timefmt import iso_utc
 
 FORMAT = 1
 INDEX_LIMIT = 200  # customers remembered for completion
+LATEST_TIME = 32_503_680_000.0  # 3000-01-01: a stored time past this is damage
+
+
+def store_name(account: str, base_url: str) -> str:
+    """`us-1a2b3c4d5e6f@0a1b2c3d`: the directory of one account at one API base URL, so a
+    response fetched from a stand-in (--base-url) is never shown for the real API."""
+    digest = hashlib.sha256(base_url.rstrip("/").encode()).hexdigest()
+    return f"{account}@{digest[:8]}"
 
 
 @dataclass(frozen=True)
@@ -39,40 +56,44 @@ class Stored:
 
 
 class Cache:
-    """Stored responses of one account (region plus key fingerprint)."""
+    """Stored responses of one account (region plus key fingerprint) at one base URL.
+    Problems are reported through `warn`, one line each; none of them is raised."""
 
     def __init__(
         self,
         account: str,
+        base_url: str,
         root: Path | None = None,
-        on_damage: Callable[[str], None] | None = None,
+        warn: Callable[[str], None] | None = None,
     ) -> None:
         self.root = root or cache_dir()
-        self.account = account
-        self._on_damage = on_damage
+        self.name = store_name(account, base_url)
+        self._warn = warn or _ignore
 
     def path(self, uuid: str) -> Path:
         # Only a checked UUID may name a file: a server's text must never pick a path.
         if not UUID_RE.match(uuid) or uuid != uuid.lower():
             raise ValueError(f"not a customer UUID: {uuid!r}")
-        return self.root / "responses" / self.account / f"{uuid}.json"
+        return self.root / "responses" / self.name / f"{uuid}.json"
 
     def load(self, uuid: str) -> Stored | None:
         """The stored response for a customer, or None. A damaged entry is moved aside."""
         path = self.path(uuid)
         try:
             raw = path.read_bytes()
-        except FileNotFoundError:
+        except (FileNotFoundError, NotADirectoryError):
+            return None  # nothing stored (a file where a directory should be says so too)
+        except OSError as error:
+            self._warn(f"stored responses cannot be read ({describe_os_error(error)})")
             return None
         try:
             return _decode(raw, uuid)
         except (ValueError, KeyError, TypeError) as exc:
-            aside = set_aside(path)
-            if self._on_damage is not None:
-                self._on_damage(
-                    f"a stored response was unreadable ({type(exc).__name__}) and is kept "
-                    f"as {aside}"
-                )
+            try:
+                kept = f"is kept as {set_aside(path)}"
+            except OSError as error:
+                kept = f"could not be set aside ({describe_os_error(error)})"
+            self._warn(f"a stored response was unreadable ({type(exc).__name__}) and {kept}")
             return None
 
     def store(
@@ -85,7 +106,8 @@ class Cache:
         region: str,
     ) -> Stored:
         """Keep a good response (the body exactly as received), marking which events are
-        new since the response it replaces."""
+        new since the response it replaces. When it cannot be written, say so once: the
+        caller shows the events all the same."""
         previous = self.load(uuid)
         if previous is None:
             new_keys: frozenset[str] = frozenset()
@@ -106,9 +128,27 @@ class Cache:
         # keeping its bytes keeps the objects exactly as Blueshift sent them.
         head = json.dumps(meta, ensure_ascii=False)[:-1]
         data = head.encode() + b', "events": ' + body.strip() + b"}\n"
-        write_private_atomic(self.path(uuid), data)
-        update_index(self.root, uuid, events, fetched_at=fetched_at, region=region)
+        try:
+            write_private_atomic(self.path(uuid), data)
+            update_index(self.root, uuid, events, fetched_at=fetched_at, region=region)
+        except OSError as error:
+            self._warn(
+                f"the response could not be stored ({describe_os_error(error)}); it is shown "
+                "but not kept"
+            )
         return Stored(uuid, list(events), fetched_at, region, new_keys, previous_at)
+
+
+def _ignore(_: str) -> None:
+    return None
+
+
+def _time(value: Any) -> float:
+    """A stored time, checked: a number between 1970 and 3000, else the entry is damaged."""
+    number = float(value)
+    if not (math.isfinite(number) and 0 <= number < LATEST_TIME):
+        raise ValueError(f"implausible time {number}")
+    return number
 
 
 def _decode(raw: bytes, uuid: str) -> Stored:
@@ -120,19 +160,20 @@ def _decode(raw: bytes, uuid: str) -> Stored:
     return Stored(
         uuid,
         events,
-        float(data["fetched_at"]),
+        _time(data["fetched_at"]),
         str(data["region"]),
         frozenset(str(k) for k in data.get("new", [])),
-        float(previous) if previous is not None else None,
+        _time(previous) if previous is not None else None,
     )
 
 
-def find_any(uuid: str, region: str, root: Path | None = None) -> Stored | None:
-    """The newest stored response for a customer in a region, under any account: for
-    `--offline` when no key is at hand."""
+def find_any(uuid: str, region: str, base_url: str, root: Path | None = None) -> Stored | None:
+    """The newest stored response for a customer in a region at a base URL, under any
+    account: for `--offline` when no key is at hand."""
     base = (root or cache_dir()) / "responses"
     best: Stored | None = None
-    for path in base.glob(f"{region}-*/{uuid}.json"):
+    url_part = store_name("", base_url)  # "@<digest>"
+    for path in base.glob(f"{region}-*{url_part}/{uuid}.json"):
         with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
             stored = _decode(path.read_bytes(), uuid)
             if best is None or stored.fetched_at > best.fetched_at:

@@ -6,12 +6,17 @@ Every request is a row in a SQLite file in the user state directory, kept per ac
 reserving a call is one transaction taken *before* the request goes out: a process killed
 mid-request still counts its call, and processes racing each other never exceed the cap
 together (BEGIN IMMEDIATE serialises them). The outcome is filled in afterwards.
+
+Keeping the SQLite file healthy (locks, damage, I/O errors) is `ledger_db`. Times read
+back are never trusted blindly: a clock that was wrong when a call was recorded must not
+hold calls for longer than the window.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
+import math
 import sqlite3
 import time
 from collections.abc import Callable, Iterator
@@ -19,7 +24,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bsevents.errors import BseventsError, NetworkError, RateLimited
-from bsevents.paths import ensure_private_dir, state_dir
+from bsevents.ledger_db import LedgerFile, LedgerUnavailable, number, transaction
+from bsevents.paths import state_dir
 
 WINDOW_SECONDS = 3600
 SHOW_EVENTS = "show_events"
@@ -27,29 +33,7 @@ SEARCH = "customers"
 WARN_AT_REMAINING = 3  # warn before a call after which this many or fewer remain
 REFUSAL_HINT = "--offline shows the last stored response; --force sends anyway"
 PENDING = "pending"  # the call went out and no outcome was recorded (yet)
-ANY_ACCOUNT = "*"  # a hold on every account (after a damaged ledger)
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS calls (
-    id INTEGER PRIMARY KEY,
-    at REAL NOT NULL,
-    account TEXT NOT NULL,
-    profile TEXT NOT NULL,
-    region TEXT NOT NULL,
-    endpoint TEXT NOT NULL,
-    uuid TEXT,
-    status TEXT NOT NULL,
-    duration REAL,
-    bytes INTEGER,
-    forced INTEGER NOT NULL DEFAULT 0
-);
-CREATE INDEX IF NOT EXISTS calls_window ON calls (account, endpoint, at);
-CREATE TABLE IF NOT EXISTS holds (
-    account TEXT PRIMARY KEY,
-    until REAL NOT NULL,
-    reason TEXT NOT NULL
-);
-"""
+CLOCK_SKEW_SECONDS = 300  # a time further ahead than this was written by a wrong clock
 
 
 def account_id(region: str, key: str) -> str:
@@ -60,6 +44,16 @@ def account_id(region: str, key: str) -> str:
     """
     digest = hashlib.sha256(f"bsevents-account:{key}".encode()).hexdigest()
     return f"{region}-{digest[:12]}"
+
+
+def plausible_time(value: object, now: float) -> float | None:
+    """A stored time as a number no later than the window from now, or None when it is
+    no time at all. Anything later (a wrong clock, a huge Retry-After) is brought back to
+    `now`, so it counts for at most one window and never overflows a date conversion."""
+    number_ = number(value)
+    if number_ is None:
+        return None
+    return now if number_ > now + CLOCK_SKEW_SECONDS else max(0.0, number_)
 
 
 @dataclass(frozen=True)
@@ -76,9 +70,11 @@ class Budget:
 
     limit: int
     calls: tuple[Call, ...]  # show_events calls in the window, oldest first
-    blocked_until: float | None  # a hold after a server 429 or a damaged ledger
+    blocked_until: float | None  # a hold after a server 429
     now: float
-    hold_reason: str | None = None  # "429" or "damaged ledger"
+    hold_reason: str | None = None  # "429"
+    counting_since: float | None = None  # when this ledger started counting
+    counting_reason: str | None = None  # NEW or AFTER_DAMAGE
 
     @property
     def used(self) -> int:
@@ -115,80 +111,31 @@ class Reservation:
     budget_after: Budget  # the budget with this call counted
 
 
-class DamagedLedger(Exception):
-    """The ledger file is not a readable SQLite database."""
-
-
 def ledger_path() -> Path:
     return state_dir() / "ledger.sqlite3"
 
 
-def set_aside(path: Path) -> Path:
-    """Rename a damaged file to `<name>.damaged-<time>` and return the new path."""
-    aside = path.with_name(f"{path.name}.damaged-{time.strftime('%Y%m%dT%H%M%S')}")
-    path.replace(aside)
-    return aside
-
-
 class Ledger:
-    """The call ledger. Open with `Ledger.open()`; every method is one short transaction."""
+    """The call ledger. Open with `Ledger.open()`; every method is one short transaction.
 
-    def __init__(self, path: Path) -> None:
+    Problems are reported through `warn` (one line each); damage found by any method is
+    set aside and the method runs again on a new ledger.
+    """
+
+    def __init__(self, path: Path, warn: Callable[[str], None] | None = None) -> None:
         self.path = path
-        ensure_private_dir(path.parent)
-        if not path.exists():
-            path.touch(mode=0o600)
-        # isolation_level=None: we issue BEGIN IMMEDIATE ourselves, which takes the
-        # write lock up front so check-and-reserve is atomic across processes.
-        self._db = sqlite3.connect(path, timeout=30.0, isolation_level=None)
-        try:
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.executescript(_SCHEMA)
-        except sqlite3.DatabaseError as exc:
-            self._db.close()
-            raise DamagedLedger(str(exc)) from None
+        self._file = LedgerFile(path, warn)
+        self._run = self._file.run
 
     @classmethod
-    def open(
-        cls, path: Path | None = None, on_damage: Callable[[str], None] | None = None
-    ) -> Ledger:
+    def open(cls, path: Path | None = None, warn: Callable[[str], None] | None = None) -> Ledger:
         """Open the ledger; a damaged file is moved aside (kept for inspection), reported
-        through `on_damage`, and replaced by a new ledger.
-
-        The damaged file may have counted calls in the last hour that can no longer be
-        read, so counting is conservative: if it was written to within the window, live
-        calls (of every account) are held until that write ages out; --force overrides.
-        """
-        target = path or ledger_path()
-        try:
-            return cls(target)
-        except DamagedLedger:
-            # A modification time in the future (a skewed clock, a copied file) must not
-            # hold calls for longer than an hour from now.
-            last_write = min(target.stat().st_mtime, time.time())
-            aside = set_aside(target)
-            for suffix in ("-wal", "-shm"):
-                with contextlib.suppress(OSError):
-                    target.with_name(target.name + suffix).unlink()
-            ledger = cls(target)
-            until = last_write + WINDOW_SECONDS
-            message = f"the call ledger was unreadable and is kept as {aside}"
-            if until > time.time():
-                ledger.hold(ANY_ACCOUNT, until, "damaged ledger")
-                from bsevents.timefmt import clock_and_wait
-
-                message += (
-                    "; it may have counted calls this hour, so live calls are held until "
-                    f"{clock_and_wait(until, time.time())} (--force overrides)"
-                )
-            else:
-                message += "; it was last written over an hour ago, so nothing is lost"
-            if on_damage is not None:
-                on_damage(message)
-            return ledger
+        through `warn`, and replaced by a new ledger. Raises LedgerUnavailable when the
+        ledger cannot be opened for a reason that is not damage."""
+        return cls(path or ledger_path(), warn)
 
     def close(self) -> None:
-        self._db.close()
+        self._file.close()
 
     def __enter__(self) -> Ledger:
         return self
@@ -196,16 +143,7 @@ class Ledger:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    @contextlib.contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
-        self._db.execute("BEGIN IMMEDIATE")
-        try:
-            yield self._db
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
-        else:
-            self._db.execute("COMMIT")
+    # -- reading ------------------------------------------------------------------------
 
     def _budget(self, db: sqlite3.Connection, account: str, limit: int, now: float) -> Budget:
         rows = db.execute(
@@ -213,18 +151,50 @@ class Ledger:
             "AND at > ? ORDER BY at, id",
             (account, SHOW_EVENTS, now - WINDOW_SECONDS),
         ).fetchall()
-        hold = db.execute(
-            "SELECT until, reason FROM holds WHERE account IN (?, ?) ORDER BY until DESC",
-            (account, ANY_ACCOUNT),
-        ).fetchone()
-        blocked = hold[0] if hold and hold[0] > now else None
-        calls = tuple(Call(at, uuid, status, bool(forced)) for at, uuid, status, forced in rows)
-        return Budget(limit, calls, blocked, now, hold[1] if blocked else None)
+        calls = []
+        for at, uuid, status, forced in rows:
+            when = plausible_time(at, now)
+            if when is not None:
+                calls.append(Call(when, uuid, str(status), bool(forced)))
+        calls.sort(key=lambda call: call.at)
+        blocked, reason = self._hold(db, account, now)
+        since, why = self._started(db, now)
+        return Budget(limit, tuple(calls), blocked, now, reason, since, why)
+
+    @staticmethod
+    def _hold(db: sqlite3.Connection, account: str, now: float) -> tuple[float | None, str | None]:
+        row = db.execute("SELECT until, reason FROM holds WHERE account = ?", (account,)).fetchone()
+        if row is None:
+            return None, None
+        until = number(row[0])
+        if until is None or until <= now:
+            return None, None
+        return min(until, now + WINDOW_SECONDS), str(row[1])
+
+    @staticmethod
+    def _started(db: sqlite3.Connection, now: float) -> tuple[float | None, str | None]:
+        meta = dict(db.execute("SELECT key, value FROM meta").fetchall())
+        reason = meta.get("started_reason")
+        return plausible_time(meta.get("started_at"), now), str(reason) if reason else None
 
     def budget(self, account: str, limit: int, now: float | None = None) -> Budget:
         """The account's budget now, without reserving anything."""
         moment = time.time() if now is None else now
-        return self._budget(self._db, account, limit, moment)
+        return self._run(lambda db: self._budget(db, account, limit, moment))
+
+    def latest_account(self, profile: str, region: str) -> str | None:
+        """The account most recently used by a profile in a region (for `quota` with no
+        key at hand)."""
+        row = self._run(
+            lambda db: db.execute(
+                "SELECT account FROM calls WHERE profile = ? AND region = ? "
+                "ORDER BY at DESC LIMIT 1",
+                (profile, region),
+            ).fetchone()
+        )
+        return str(row[0]) if row else None
+
+    # -- writing ------------------------------------------------------------------------
 
     def reserve(
         self,
@@ -240,21 +210,39 @@ class Ledger:
     ) -> Reservation:
         """Check the budget and count the call, atomically. Raises RateLimited at the cap
         or during a hold after a 429, unless `force`. Search calls are recorded but not
-        capped."""
+        capped. Raises LedgerUnavailable when the call cannot be counted."""
         moment = time.time() if now is None else now
-        with self._transaction() as db:
-            budget = self._budget(db, account, limit, moment)
-            if endpoint == SHOW_EVENTS and not force and budget.free_at is not None:
-                raise refusal(budget)
-            cursor = db.execute(
-                "INSERT INTO calls (at, account, profile, region, endpoint, uuid, status, forced)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (moment, account, profile, region, endpoint, uuid, PENDING, int(force)),
-            )
-            row = cursor.lastrowid
-            assert row is not None
-            after = self._budget(db, account, limit, moment)
-        return Reservation(row, after)
+
+        def reserve_in(db: sqlite3.Connection) -> Reservation | Budget:
+            with transaction(db):
+                _forget_future(db, account, moment)
+                budget = self._budget(db, account, limit, moment)
+                if endpoint == SHOW_EVENTS and not force and budget.free_at is not None:
+                    return budget  # refused, once what a wrong clock wrote is corrected
+                cursor = db.execute(
+                    "INSERT INTO calls (at, account, profile, region, endpoint, uuid, status, "
+                    "forced) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    (moment, account, profile, region, endpoint, uuid, PENDING, int(force)),
+                )
+                row = cursor.lastrowid
+                assert row is not None
+                after = self._budget(db, account, limit, moment)
+            return Reservation(row, after)
+
+        try:
+            reserved = self._run(reserve_in)
+        except LedgerUnavailable as problem:
+            raise LedgerUnavailable(f"{problem.message}; no call was made", problem.hint) from None
+        if isinstance(reserved, Budget):
+            raise refusal(reserved)
+        return reserved
+
+    def _write(self, sql: str, parameters: tuple[object, ...]) -> None:
+        def write(db: sqlite3.Connection) -> None:
+            with transaction(db):
+                db.execute(sql, parameters)
+
+        self._run(write)
 
     def finish(
         self,
@@ -265,62 +253,71 @@ class Ledger:
         nbytes: int | None = None,
     ) -> None:
         """Record how a reserved call ended: an HTTP status or an error kind."""
-        with self._transaction() as db:
-            db.execute(
-                "UPDATE calls SET status = ?, duration = ?, bytes = ? WHERE id = ?",
-                (status, duration, nbytes, reservation.row),
-            )
+        self._write(
+            "UPDATE calls SET status = ?, duration = ?, bytes = ? WHERE id = ?",
+            (status, duration, nbytes, reservation.row),
+        )
 
     def release(self, reservation: Reservation) -> None:
         """Give a call back: it certainly never reached the server."""
-        with self._transaction() as db:
-            db.execute("DELETE FROM calls WHERE id = ?", (reservation.row,))
+        self._write("DELETE FROM calls WHERE id = ?", (reservation.row,))
 
     @contextlib.contextmanager
     def recording(self, reservation: Reservation) -> Iterator[None]:
         """Run the reserved request inside this block: its outcome is recorded however
-        it ends. A success is recorded by the caller with finish() (it knows the size)."""
+        it ends. A success is recorded by the caller with finish() (it knows the size).
+        An outcome that cannot be written leaves the call counted as pending, and the
+        request's own error is the one raised."""
         started = time.monotonic()
         try:
             yield
         except NetworkError as error:
             if error.reached_server:
-                self.finish(reservation, error.kind, duration=time.monotonic() - started)
+                self._settle(reservation, error.kind, time.monotonic() - started)
             else:
-                self.release(reservation)
+                with contextlib.suppress(LedgerUnavailable):
+                    self.release(reservation)
             raise
         except BseventsError as error:
             kind = str(error.status) if error.status is not None else "bad-response"
-            self.finish(reservation, kind, duration=time.monotonic() - started)
+            self._settle(reservation, kind, time.monotonic() - started)
             raise
         except KeyboardInterrupt:
-            self.finish(reservation, "interrupted", duration=time.monotonic() - started)
+            self._settle(reservation, "interrupted", time.monotonic() - started)
             raise
 
+    def _settle(self, reservation: Reservation, status: str, duration: float) -> None:
+        with contextlib.suppress(LedgerUnavailable):
+            self.finish(reservation, status, duration=duration)
+
     def clear_hold(self, account: str) -> None:
-        """End a hold after a 429: Blueshift has answered a call since. (A hold after a
-        damaged ledger stays: one answer says nothing about the calls it lost.)"""
-        with self._transaction() as db:
-            db.execute("DELETE FROM holds WHERE account = ?", (account,))
+        """End a hold after a 429: Blueshift has answered a call since."""
+        self._write("DELETE FROM holds WHERE account = ?", (account,))
 
-    def hold(self, account: str, until: float, reason: str) -> None:
-        """Hold back live calls for the account until `until` (after a server 429)."""
-        with self._transaction() as db:
-            db.execute(
-                "INSERT INTO holds (account, until, reason) VALUES (?, ?, ?) "
-                "ON CONFLICT(account) DO UPDATE SET until = max(until, excluded.until), "
-                "reason = excluded.reason",
-                (account, until, reason),
-            )
+    def hold(self, account: str, until: float, reason: str, now: float | None = None) -> None:
+        """Hold back live calls for the account until `until` (after a server 429), for
+        at most one window: the server enforces its limit anyway."""
+        now = time.time() if now is None else now
+        until = min(until, now + WINDOW_SECONDS) if math.isfinite(until) else now + WINDOW_SECONDS
+        self._write(
+            "INSERT INTO holds (account, until, reason) VALUES (?, ?, ?) "
+            "ON CONFLICT(account) DO UPDATE SET until = max(until, excluded.until), "
+            "reason = excluded.reason",
+            (account, until, reason),
+        )
 
-    def latest_account(self, profile: str, region: str) -> str | None:
-        """The account most recently used by a profile in a region (for `quota` with no
-        key at hand)."""
-        row = self._db.execute(
-            "SELECT account FROM calls WHERE profile = ? AND region = ? ORDER BY at DESC LIMIT 1",
-            (profile, region),
-        ).fetchone()
-        return row[0] if row else None
+
+def _forget_future(db: sqlite3.Connection, account: str, now: float) -> None:
+    """Rewrite what a wrong clock stamped in the future: calls count from now (for one
+    window, not until the clock catches up), holds end within the window."""
+    db.execute(
+        "UPDATE calls SET at = ? WHERE account = ? AND endpoint = ? AND at > ?",
+        (now, account, SHOW_EVENTS, now + CLOCK_SKEW_SECONDS),
+    )
+    db.execute(
+        "UPDATE holds SET until = ? WHERE account = ? AND NOT (until <= ?)",
+        (now + WINDOW_SECONDS, account, now + WINDOW_SECONDS),
+    )
 
 
 def refusal(budget: Budget) -> RateLimited:
@@ -331,12 +328,7 @@ def refusal(budget: Budget) -> RateLimited:
     assert free_at is not None
     when = clock_and_wait(free_at, budget.now)
     if budget.blocked_until is not None and budget.blocked_until > budget.now:
-        why = (
-            "the call ledger was damaged and may have counted calls this hour"
-            if budget.hold_reason == "damaged ledger"
-            else "Blueshift answered 429 (rate limit)"
-        )
-        message = f"{why}; live calls are held until {when}"
+        message = f"Blueshift answered 429 (rate limit); live calls are held until {when}"
     else:
         message = (
             f"hourly budget used: {budget.used} of {budget.limit} show_events calls in the "

@@ -12,6 +12,7 @@ import contextlib
 import errno
 import os
 import tempfile
+import time
 from pathlib import Path
 
 from bsevents.dirs import user_dir
@@ -70,3 +71,22 @@ def write_private_atomic(path: Path, data: bytes) -> None:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+def set_aside(path: Path, label: str = "damaged") -> Path:
+    """Rename a damaged file (or whatever stands at `path`) to `<name>.<label>-<time>` and
+    return the new path. A name already taken gets `-2`, `-3`…: an earlier aside is never
+    overwritten. A symlink is renamed itself; what it points to is left alone."""
+    stamp = time.strftime("%Y%m%dT%H%M%S")
+    aside = path.with_name(f"{path.name}.{label}-{stamp}")
+    number = 1
+    while os.path.lexists(aside):
+        number += 1
+        aside = path.with_name(f"{path.name}.{label}-{stamp}-{number}")
+    os.rename(path, aside)
+    return aside
+
+
+def describe_os_error(error: OSError) -> str:
+    """`No space left on device`: the reason alone, without the path (said elsewhere)."""
+    return error.strerror or type(error).__name__

@@ -28,7 +28,7 @@ from bsevents.timefmt import ago, clock_and_wait
 if TYPE_CHECKING:  # imported lazily at run time: the demo and --help need none of them
     from bsevents.cache import Cache, Stored
     from bsevents.client import Progress
-    from bsevents.ledger import Budget, Ledger
+    from bsevents.ledger import Budget, Ledger, Reservation
     from bsevents.settings import Resolved
 
 Origin = Literal["demo", "live", "cache", "file"]
@@ -97,24 +97,20 @@ def get_customer_events(
         if not options.offline:
             raise
         # Viewing what is stored needs no key: take the newest copy in this region.
-        stored = find_any(uuid, settings.region)
+        stored = find_any(uuid, settings.region, settings.base_url)
         if stored is None:
             raise _nothing_stored(uuid) from None
         return _from_store(stored, now, "stored response", None)
     account = account_id(settings.region, key.value)
-    cache = Cache(account, on_damage=warn)
+    cache = Cache(account, settings.base_url, warn=warn)
     stored = cache.load(uuid)
     if options.offline:
         if stored is None:
             raise _nothing_stored(uuid)
         return _from_store(stored, now, "stored response", None)
     live = options.refresh or options.force or settings.cache_ttl <= 0
-    if stored is not None and not live and now - stored.fetched_at < settings.cache_ttl:
-        from bsevents.ledger import Ledger
-
-        with Ledger.open(on_damage=warn) as ledger:
-            left = ledger.budget(account, settings.hourly_cap, now).remaining
-        return _from_store(stored, now, "from cache", left)
+    if stored is not None and not live and _fresh(stored, now, settings.cache_ttl):
+        return _from_store(stored, now, "from cache", _calls_left(settings, account, now, warn))
     try:
         return _fetch_live(
             settings, uuid, options, key.value, account, cache, notify, warn, progress
@@ -137,8 +133,43 @@ def _nothing_stored(uuid: str) -> RequestFailed:
     )
 
 
+def _fresh(stored: Stored, now: float, ttl: int) -> bool:
+    """Fetched less than `ttl` seconds ago. A copy stamped in the future (past the clock
+    skew a machine may have) is not fresh: the clock was wrong then, or is now."""
+    from bsevents.ledger import CLOCK_SKEW_SECONDS
+
+    return -CLOCK_SKEW_SECONDS <= now - stored.fetched_at < ttl
+
+
+def _calls_left(settings: Resolved, account: str, now: float, warn: Notify) -> int | None:
+    """The calls left this hour, for the note on a stored copy; None if the ledger
+    cannot be read (the copy is shown all the same)."""
+    from bsevents.ledger import Ledger
+    from bsevents.ledger_db import LedgerUnavailable
+
+    try:
+        with Ledger.open(warn=warn) as ledger:
+            return ledger.budget(account, settings.hourly_cap, now).remaining
+    except LedgerUnavailable as problem:
+        warn(problem.message)
+        return None
+
+
+def _fetched_when(stored: Stored, now: float) -> str:
+    from bsevents.ledger import CLOCK_SKEW_SECONDS
+
+    if stored.fetched_at - now > CLOCK_SKEW_SECONDS:
+        from bsevents.timefmt import iso_utc
+
+        return (
+            f"stamped {iso_utc(stored.fetched_at)}, in the future (the clock was wrong "
+            "when it was fetched, or is now)"
+        )
+    return f"fetched {ago(now - stored.fetched_at)}"
+
+
 def _from_store(stored: Stored, now: float, label: str, left: int | None) -> EventsResult:
-    note = f"{label}, fetched {ago(now - stored.fetched_at)}"
+    note = f"{label}, {_fetched_when(stored, now)}"
     if left is not None:
         note += f" · --refresh for a live call ({left} left this hour)"
     else:
@@ -164,9 +195,8 @@ def _fetch_live(
     progress: Progress | None,
 ) -> EventsResult:
     from bsevents.client import fetch_events
-    from bsevents.ledger import Ledger
 
-    with Ledger.open(on_damage=warn) as ledger:
+    with _ledger_for_calls(warn) as ledger:
         attempt = 0
         last_error: RequestFailed | None = None
         while True:
@@ -210,9 +240,14 @@ def _fetch_live(
                 notify(f"{reason}; retry {attempt} of {options.retries} in {delay:.1f} s")
                 time.sleep(delay)
                 continue
-            ledger.finish(reservation, "200", duration=fetched.elapsed, nbytes=len(fetched.body))
-            # Blueshift answered, so whatever hold a 429 left is over.
-            ledger.clear_hold(account)
+            _record_success(
+                ledger,
+                reservation,
+                warn,
+                elapsed=fetched.elapsed,
+                nbytes=len(fetched.body),
+                end_hold_of=account,
+            )
             break
     fetched_at = time.time()
     stored = cache.store(
@@ -224,6 +259,39 @@ def _fetch_live(
         many = {0: "no new events", 1: "1 new event"}.get(count, f"{count} new events")
         notes.append(f"{many} since the fetch {ago(fetched_at - stored.previous_fetched_at)}")
     return EventsResult(sort_events(fetched.events), uuid, "live", notes, stored.new_keys)
+
+
+def _ledger_for_calls(warn: Notify) -> Ledger:
+    """The ledger, opened to count calls: if it cannot be, no call goes out."""
+    from bsevents.ledger import Ledger
+    from bsevents.ledger_db import LedgerUnavailable
+
+    try:
+        return Ledger.open(warn=warn)
+    except LedgerUnavailable as problem:
+        raise LedgerUnavailable(f"{problem.message}; no call was made", problem.hint) from None
+
+
+def _record_success(
+    ledger: Ledger,
+    reservation: Reservation,
+    warn: Notify,
+    *,
+    elapsed: float | None = None,
+    nbytes: int | None = None,
+    end_hold_of: str | None = None,
+) -> None:
+    """Record a good answer; one that cannot be recorded stays counted (as pending) and is
+    shown all the same: it was paid for."""
+    from bsevents.ledger_db import LedgerUnavailable
+
+    try:
+        ledger.finish(reservation, "200", duration=elapsed, nbytes=nbytes)
+        if end_hold_of is not None:
+            # Blueshift answered, so whatever hold a 429 left is over.
+            ledger.clear_hold(end_hold_of)
+    except LedgerUnavailable as problem:
+        warn(f"{problem.message}; the call stays counted as pending")
 
 
 def _announce(budget: Budget, notify: Notify) -> None:
@@ -263,24 +331,41 @@ def _hold_after_429(ledger: Ledger, account: str, limit: int, error: RateLimited
     )
 
 
-def get_budget(settings: Resolved, *, warn: Notify = _ignore) -> Budget:
+@dataclass(frozen=True)
+class Quota:
+    """The hourly budget, and whose it is."""
+
+    budget: Budget
+    profile: str
+    region: str
+    account: str | None  # region-fingerprint; None when the profile has no record
+
+    @property
+    def fingerprint(self) -> str | None:
+        """The short key fingerprint (never the key)."""
+        return self.account.split("-", 1)[1] if self.account else None
+
+
+def get_quota(settings: Resolved, *, warn: Notify = _ignore) -> Quota:
     """The hourly budget of the profile's account. Without a key at hand, the account
     the profile used last in this region; with no record at all, an untouched budget."""
     from bsevents.credentials import resolve_api_key
     from bsevents.ledger import Ledger, account_id
 
-    with Ledger.open(on_damage=warn) as ledger:
+    with Ledger.open(warn=warn) as ledger:
         try:
             account: str | None = account_id(
                 settings.region, resolve_api_key(settings.profile).value
             )
         except AuthProblem:
             account = ledger.latest_account(settings.profile, settings.region)
-        if account is None:
-            from bsevents.ledger import Budget
+        budget = ledger.budget(account or "", settings.hourly_cap)
+    return Quota(budget, settings.profile, settings.region, account)
 
-            return Budget(settings.hourly_cap, (), None, time.time())
-        return ledger.budget(account, settings.hourly_cap)
+
+def get_budget(settings: Resolved, *, warn: Notify = _ignore) -> Budget:
+    """The hourly budget of the profile's account (see get_quota)."""
+    return get_quota(settings, warn=warn).budget
 
 
 @dataclass(frozen=True)
@@ -312,12 +397,12 @@ def find_by_email(
     from bsevents.client import search_customers
     from bsevents.credentials import resolve_api_key
     from bsevents.customer import UUID_RE
-    from bsevents.ledger import SEARCH, Ledger, account_id
+    from bsevents.ledger import SEARCH, account_id
     from bsevents.sanitize import clean, shorten
 
     key = resolve_api_key(settings.profile).value
     account = account_id(settings.region, key)
-    with Ledger.open(on_damage=warn) as ledger:
+    with _ledger_for_calls(warn) as ledger:
         reservation = ledger.reserve(
             account=account,
             profile=settings.profile,
@@ -328,7 +413,7 @@ def find_by_email(
         )
         with ledger.recording(reservation):
             match = search_customers(settings.base_url, key, email, timeout=timeout)
-        ledger.finish(reservation, "200")
+        _record_success(ledger, reservation, warn)
     uuid = str(match.user["uuid"]).lower()
     if not UUID_RE.match(uuid):
         raise BadResponse(
@@ -337,5 +422,12 @@ def find_by_email(
             "no events call was made; check the base URL",
         )
     others = [u for u in match.users if str(u.get("uuid", "")).lower() != uuid]
-    remember_email(email, uuid, region=settings.region)
+    try:
+        remember_email(email, uuid, region=settings.region)
+    except OSError as error:
+        from bsevents.paths import describe_os_error
+
+        warn(
+            f"the lookup could not be stored ({describe_os_error(error)}); it is shown but not kept"
+        )
     return EmailMatch(email, uuid, match.user, others)

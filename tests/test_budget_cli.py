@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bsevents.ledger import account_id
 from tests.conftest import API_KEY, CUSTOMER, make_event
 from tests.script import SCRIPT
 from tests.standin import Reply, StandIn
@@ -58,7 +59,13 @@ def test_calls_are_counted_warned_and_refused_at_the_cap(standin: StandIn, cli: 
 
 
 def test_quota_json_shape_and_calls(standin: StandIn, cli: Any) -> None:
-    assert quota(cli) == {
+    empty = quota(cli)
+    since = empty.pop("counting_since")
+    assert re.match(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$", since)
+    fingerprint = account_id("us", API_KEY).split("-")[1]
+    assert empty == {
+        "account": {"profile": "default", "region": "us", "key_fingerprint": fingerprint},
+        "counting_since_reason": "new",
         "limit": 10,
         "used": 0,
         "remaining": 10,
@@ -83,6 +90,9 @@ def test_quota_json_shape_and_calls(standin: StandIn, cli: Any) -> None:
     human = cli("quota")
     assert human.exit_code == 0
     assert "2 of 10 used · 8 left" in human.stdout
+    assert human.stdout.startswith(f"account: profile default · region us · key {fingerprint}\n")
+    assert re.search(r"^counting since \d\d:\d\d, when the ledger was started$", human.stdout, re.M)
+    assert API_KEY not in human.stdout
     assert f"{CUSTOMER}  500" in human.stdout
 
 

@@ -21,10 +21,10 @@ def quota_command(
     from bsevents.render.quota import budget_json, budget_lines
 
     resolved = settings.resolve(profile=profile, region=region)
-    budget = source.get_budget(resolved, warn=ui.warn)
+    report = source.get_quota(resolved, warn=ui.warn)
     if as_json:
         from bsevents.render.jsonout import pretty_json
 
-        sys.stdout.write(pretty_json(budget_json(budget)))
+        sys.stdout.write(pretty_json(budget_json(report)))
     else:
-        sys.stdout.write("\n".join(budget_lines(budget)) + "\n")
+        sys.stdout.write("\n".join(budget_lines(report)) + "\n")

@@ -7,44 +7,51 @@ from typing import TYPE_CHECKING
 from bsevents.timefmt import clock, clock_and_wait, iso_utc
 
 if TYPE_CHECKING:
-    from bsevents.ledger import Budget
+    from bsevents.source import Quota
 
 BAR_WIDTH = 20
 
 
-def budget_json(budget: Budget) -> dict[str, object]:
+def budget_json(report: Quota) -> dict[str, object]:
     """The documented `quota --json` object."""
     from bsevents.ledger import WINDOW_SECONDS
 
+    budget = report.budget
     return {
+        "account": {
+            "profile": report.profile,
+            "region": report.region,
+            "key_fingerprint": report.fingerprint,
+        },
         "limit": budget.limit,
         "used": budget.used,
         "remaining": budget.remaining,
         "window_seconds": WINDOW_SECONDS,
         "next_slot_at": iso_utc(budget.next_slot_at),
         "blocked_until": iso_utc(budget.blocked_until),
+        "counting_since": iso_utc(budget.counting_since),
+        "counting_since_reason": budget.counting_reason,
         "calls": [{"at": iso_utc(c.at), "uuid": c.uuid, "status": c.status} for c in budget.calls],
     }
 
 
-def budget_lines(budget: Budget) -> list[str]:
+def budget_lines(report: Quota) -> list[str]:
     """The human report, as plain lines."""
+    budget = report.budget
     filled = min(BAR_WIDTH, round(BAR_WIDTH * budget.used / budget.limit))
     bar = "█" * filled + "░" * (BAR_WIDTH - filled)
+    key = f"key {report.fingerprint}" if report.fingerprint else "no key at hand, no calls recorded"
     lines = [
+        f"account: profile {report.profile} · region {report.region} · {key}",
         f"show_events calls this hour: {bar} {budget.used} of {budget.limit} used · "
-        f"{budget.remaining} left"
+        f"{budget.remaining} left",
     ]
+    lines.extend(_counting_since(report))
     if budget.next_slot_at is not None:
         lines.append(f"next call frees at {clock_and_wait(budget.next_slot_at, budget.now)}")
     if budget.blocked_until is not None:
-        after = (
-            "a damaged call ledger"
-            if budget.hold_reason == "damaged ledger"
-            else "a 429 from Blueshift"
-        )
         lines.append(
-            f"held after {after} until "
+            "held after a 429 from Blueshift until "
             f"{clock_and_wait(budget.blocked_until, budget.now)} (--force overrides)"
         )
     if budget.calls:
@@ -55,3 +62,21 @@ def budget_lines(budget: Budget) -> list[str]:
             for c in budget.calls
         )
     return lines
+
+
+def _counting_since(report: Quota) -> list[str]:
+    """When the ledger started counting, if that was within the hour: the count may miss
+    calls made before it."""
+    from bsevents.ledger import WINDOW_SECONDS
+    from bsevents.ledger_db import AFTER_DAMAGE
+
+    budget = report.budget
+    since = budget.counting_since
+    if since is None or budget.now - since >= WINDOW_SECONDS:
+        return []
+    why = (
+        "when a damaged ledger was set aside"
+        if budget.counting_reason == AFTER_DAMAGE
+        else "when the ledger was started"
+    )
+    return [f"counting since {clock(since)}, {why}"]
