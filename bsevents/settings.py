@@ -45,6 +45,7 @@ __all__ = ["DEFAULT_PROFILE", "SETTINGS", "ConfigFile", "Resolved", "Setting", "
 ENV_PROFILE = "BSEVENTS_PROFILE"
 ENV_REGION = "BLUESHIFT_REGION"
 ENV_BASE_URL = "BSEVENTS_BASE_URL"
+ENV_SHARED_URL = "BSEVENTS_SHARED_URL"
 
 
 def _positive_int(text: str) -> int:
@@ -69,10 +70,21 @@ def _int(text: str) -> int:
 
 
 def format_value(value: Any) -> str:
-    """A setting's value as a person writes it (and as TOML spells booleans)."""
+    """A setting's value as a person writes it (and as TOML spells booleans), with the
+    password of a URL masked: the value is shown, never the secret in it."""
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, str) and "://" in value:
+        from bsevents.shared.store import mask_passwords
+
+        return mask_passwords(value)
     return str(value)
+
+
+def _shared_url(text: str) -> str:
+    from bsevents.shared.store import check_shared_url  # only when the setting is used
+
+    return check_shared_url(text)
 
 
 def _boolean(text: str) -> bool:
@@ -115,6 +127,13 @@ SETTINGS: dict[str, Setting] = {
             _boolean,
             "page long table/timeline output on a terminal",
             ("true", "false"),
+        ),
+        Setting(
+            "shared-url",
+            "",
+            _shared_url,
+            "a team's Redis for one shared ledger and cache (redis://, rediss://, unix://)",
+            env=ENV_SHARED_URL,
         ),
     )
 }

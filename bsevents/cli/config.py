@@ -255,7 +255,9 @@ def show(
             "api_key_source": key.source if key else None,
         }
         for name, value in resolved.values.items():
-            document.setdefault(name.replace("-", "_"), value)
+            # Text through format_value: a URL's password is never printed.
+            shown = settings.format_value(value) if isinstance(value, str) else value
+            document.setdefault(name.replace("-", "_"), shown)
         from bsevents.render.jsonout import pretty_json
 
         sys.stdout.write(pretty_json(document))
