@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bsevents.cache import FORMAT, Cache, Stored
+from bsevents.errors import BseventsError
 from bsevents.events import Event, check_events, event_key, load_json
 from bsevents.shared.store import clean_who, failed, key_name
 
@@ -84,7 +85,7 @@ class SharedCache(Cache):
             if len(raw) > MAX_BYTES:
                 raise ValueError("too large")
             return decode(raw, uuid)
-        except (ValueError, KeyError, TypeError) as exc:
+        except (ValueError, KeyError, TypeError, BseventsError) as exc:
             self._warn(f"a shared copy was unreadable ({type(exc).__name__}) and is ignored")
             return None
 
