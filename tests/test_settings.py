@@ -40,13 +40,20 @@ def test_no_file_gives_the_defaults() -> None:
         10,
         300,
     )
-    assert resolved.values == {"region": "us", "hourly-cap": 10, "cache-ttl": 300, "pager": False}
+    assert resolved.values == {
+        "region": "us",
+        "hourly-cap": 10,
+        "cache-ttl": 300,
+        "pager": False,
+        "shared-url": "",
+    }
     assert dict(resolved.sources) == {
         "profile": "default",
         "region": "default",
         "hourly-cap": "default",
         "cache-ttl": "default",
         "pager": "default",
+        "shared-url": "default",
         "base_url": "region",
     }
     assert not config_file().exists()  # reading never creates the file
@@ -231,7 +238,8 @@ def test_written_file_is_0600_in_a_0700_dir_and_typed(cli: Any) -> None:
         (("cache-ttl", "-1"), "expected 0 or a positive whole number, got '-1'"),
         (
             ("colour", "x"),
-            "unknown setting 'colour': expected one of region, hourly-cap, cache-ttl, pager",
+            "unknown setting 'colour': expected one of region, hourly-cap, cache-ttl, pager, "
+            "shared-url",
         ),
     ],
 )

@@ -16,6 +16,10 @@ SETTINGS: dict[str, tuple[str, tuple[str, ...]]] = {
     "hourly-cap": ("show_events calls allowed per hour", ()),
     "cache-ttl": ("seconds a fetch is re-used; 0 = off", ()),
     "pager": ("page long table/timeline output on a terminal", ("true", "false")),
+    "shared-url": (
+        "a team's Redis for one shared ledger and cache (redis://, rediss://, unix://)",
+        (),
+    ),
 }
 
 ROOT = Command(
