@@ -231,6 +231,32 @@ def _stop_when_asked(standin: StandIn, server: RedisServer) -> None:
     server.stop()
 
 
+def test_without_the_store_teammates_calls_as_last_seen_still_count(
+    standin: StandIn, machine: Any, shared: RedisServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    standin.customers[CUSTOMER] = [E1]
+    assert machine("ana", "config", "set", "hourly-cap", "4").exit_code == 0
+    for _ in range(3):
+        assert machine("ben", "events", CUSTOMER, "--refresh").exit_code == 0
+    assert quota_json(machine, "ana")["used"] == 3  # ana has seen the team's calls
+    dead = shared.url.replace(f":{shared.port}/", f":{_closed_port()}/")
+    monkeypatch.setenv("BSEVENTS_SHARED_URL", dead)
+    report = quota_json(machine, "ana")
+    assert report["shared"] is False
+    assert [(c["status"], c["by"]) for c in report["calls"]] == [("teammate", None)] * 3
+    assert machine("ana", "events", CUSTOMER, "--refresh").exit_code == 0
+    refused = machine("ana", "events", CUSTOMER, "--refresh")
+    assert refused.exit_code == 5
+    assert "hourly budget used: 4 of 4 show_events calls" in refused.stderr
+    assert len(standin.show_events_requests()) == 4
+
+
+def _closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
 def test_a_wrong_password_is_one_warning_and_local_counting(
     standin: StandIn, machine: Any, shared: RedisServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:

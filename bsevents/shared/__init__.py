@@ -35,12 +35,10 @@ def open_ledger(settings: Resolved, key: str | None, warn: Callable[[str], None]
     from bsevents.shared.store import connect, shared_account_id, who
 
     try:
-        client = connect(url, warn)
+        client = connect(url, warn)  # None: counted locally, teammates' calls as last seen
     except BaseException:
         local.close()
         raise
-    if client is None:
-        return local
     from bsevents.ledger import account_id
     from bsevents.shared.ledger import SharedLedger
 

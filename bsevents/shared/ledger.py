@@ -7,20 +7,24 @@ mid-request leaves its call counted as pending; the hold after a 429 is one key 
 reads. Times are the Redis server's clock, so machines whose clocks disagree still share
 one window. Every key expires on its own shortly after the window.
 
-Every call made through the store is also written to the local ledger: if the store
-becomes unreachable, the local count still holds this machine's calls (the team's are
-then unknown, and the command says so). Search calls are not capped and stay local.
+Every call made through the store is also written to the local ledger, and the times of
+teammates' calls are remembered (`seen`): when the store cannot be reached, the local
+count holds this machine's calls plus the team's as last seen, so it errs on the safe
+side. Search calls are not capped and stay local.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
+import time
 import uuid as uuid_module
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from bsevents.customer import UUID_RE
+from bsevents.errors import RateLimited
 from bsevents.ledger import (
     CLOCK_SKEW_SECONDS,
     PENDING,
@@ -34,6 +38,7 @@ from bsevents.ledger import (
     refusal,
 )
 from bsevents.ledger_db import LedgerUnavailable
+from bsevents.shared import seen
 from bsevents.shared.store import clean_who, failed, key_name
 
 CALLS_LIMIT = 1000  # calls read back from a window (forced calls can pass the cap)
@@ -130,6 +135,7 @@ class SharedLedger(Ledger):
     ) -> None:
         self.path = local.path
         self.local = local
+        # None when the store cannot be used (from the start, or since it failed).
         self._client = client
         self._url = url
         self._local_account = local_account
@@ -158,7 +164,21 @@ class SharedLedger(Ledger):
                 return self._shared_budget(limit)
             except Exception as error:  # the store failing is not fatal
                 self._down(error)
-        return self.local.budget(account, limit, now)
+        return self._local_budget(account, limit, now)
+
+    def _local_budget(self, account: str, limit: int, now: float | None = None) -> Budget:
+        """The local count, plus teammates' calls as last seen in the store."""
+        budget = self.local.budget(account, limit, now)
+        if account != self._local_account:
+            return budget
+        others = [
+            SharedCall(at, None, "teammate")
+            for at in seen.recall(account, budget.now)
+        ]
+        if not others:
+            return budget
+        calls = sorted((*budget.calls, *others), key=lambda call: call.at)
+        return dataclasses.replace(budget, calls=tuple(calls))
 
     def _shared_budget(self, limit: int) -> SharedBudget:
         reply = self._client.eval(
@@ -170,7 +190,12 @@ class SharedLedger(Ledger):
             CALLS_LIMIT,
             self._key("call", ""),
         )
-        return parse_budget(reply, limit)
+        budget = parse_budget(reply, limit)
+        seen.remember(
+            self._local_account,
+            [c.at for c in budget.calls if getattr(c, "by", None) != self._who],
+        )
+        return budget
 
     def latest_account(self, profile: str, region: str) -> str | None:
         return self.local.latest_account(profile, region)
@@ -195,8 +220,10 @@ class SharedLedger(Ledger):
             "region": region,
             "uuid": uuid,
         }
-        if endpoint != SHOW_EVENTS or not self._shared(account):
+        if endpoint != SHOW_EVENTS:
             return self.local.reserve(**local, limit=limit, endpoint=endpoint, force=force)
+        if not self._shared(account):
+            return self._reserve_locally(local, limit, force)
         call_id = uuid_module.uuid4().hex
         try:
             taken, _ = self._client.eval(
@@ -216,10 +243,28 @@ class SharedLedger(Ledger):
             budget = self._shared_budget(limit)
         except Exception as error:  # count locally, as without a store
             self._down(error)
-            return self.local.reserve(**local, limit=limit, force=force)
+            return self._reserve_locally(local, limit, force)
         if int(taken) != 1:
             raise refusal(budget)
         return SharedReservation(-1, budget, call_id, self._mirror(local, limit))
+
+    def _reserve_locally(self, local: dict[str, Any], limit: int, force: bool) -> Reservation:
+        """Count the call in the local ledger, leaving room for the teammates' calls last
+        seen in the store."""
+        account = local["account"]
+        taken = len(seen.recall(account, time.time())) if account == self._local_account else 0
+        if taken and not force:
+            if taken >= limit:
+                raise refusal(self._local_budget(account, limit))
+            try:
+                reserved = self.local.reserve(**local, limit=limit - taken)
+            except RateLimited as refused:
+                if refused.status is None:  # our count, not Blueshift's 429
+                    raise refusal(self._local_budget(account, limit)) from None
+                raise
+        else:
+            reserved = self.local.reserve(**local, limit=limit, force=force)
+        return dataclasses.replace(reserved, budget_after=self._local_budget(account, limit))
 
     def _mirror(self, local: dict[str, Any], limit: int) -> Reservation | None:
         """The call in the local ledger too (counted even past the local cap: the store
