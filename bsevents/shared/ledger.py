@@ -171,10 +171,7 @@ class SharedLedger(Ledger):
         budget = self.local.budget(account, limit, now)
         if account != self._local_account:
             return budget
-        others = [
-            SharedCall(at, None, "teammate")
-            for at in seen.recall(account, budget.now)
-        ]
+        others = [SharedCall(at, None, "teammate") for at in seen.recall(account, budget.now)]
         if not others:
             return budget
         calls = sorted((*budget.calls, *others), key=lambda call: call.at)
