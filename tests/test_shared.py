@@ -257,6 +257,24 @@ def _closed_port() -> int:
         return int(probe.getsockname()[1])
 
 
+def test_a_store_that_never_answers_times_out_into_local_counting(
+    standin: StandIn, machine: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with socket.socket() as silent:  # the kernel accepts connections; nothing ever answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        port = silent.getsockname()[1]
+        monkeypatch.setenv("BSEVENTS_SHARED_URL", f"redis://:{PASSWORD}@127.0.0.1:{port}/0")
+        standin.customers[CUSTOMER] = [E1]
+        result = machine("ana", "events", CUSTOMER)
+    assert result.exit_code == 0
+    assert result.stderr == (
+        f"warning: the shared store redis://:***@127.0.0.1:{port}/0 cannot be used "
+        "(timed out); counting on this machine only\n"
+    )
+    assert len(standin.show_events_requests()) == 1
+
+
 def test_a_wrong_password_is_one_warning_and_local_counting(
     standin: StandIn, machine: Any, shared: RedisServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
