@@ -374,6 +374,7 @@ def test_show_reports_each_source(
         "hourly-cap  4  (from [profiles.staging] in the settings file)\n"
         "cache-ttl   300  (default)\n"
         "pager       false  (default)\n"
+        "shared-url  not set  (default)\n"
         f"settings    {isolated / '.config/bsevents/config.toml'}\n"
     )
     monkeypatch.setenv("BLUESHIFT_API_KEY", API_KEY)

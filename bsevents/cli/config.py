@@ -267,7 +267,7 @@ def show(
         ("profile", f"{resolved.profile}  ({_source_text(sources['profile'], 'profile', '')})"),
     ]
     for name, value in resolved.values.items():
-        shown = settings.format_value(value)
+        shown = settings.format_value(value) or "not set"  # an empty shared-url
         rows.append((name, f"{shown}  ({_source_text(sources[name], name, resolved.profile)})"))
         if name == "region":
             via = _source_text(sources["base_url"], "base_url", resolved.profile)
