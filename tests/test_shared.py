@@ -7,6 +7,7 @@ import base64
 import json
 import os
 import re
+import signal
 import socket
 import subprocess
 import sys
@@ -123,6 +124,27 @@ def test_three_machines_many_processes_send_exactly_the_cap(
     by = [call["by"] for call in report["calls"]]
     assert set(by) <= {f"ana@{HOST}", f"ben@{HOST}", f"cy@{HOST}"}
     assert len(set(by)) >= 2
+
+
+def test_a_call_whose_process_was_killed_stays_counted_for_the_team(
+    standin: StandIn, machine: Any, tmp_path: Path
+) -> None:
+    standin.reply(Reply(200, [E1], delay=30))
+    proc = subprocess.Popen(
+        [str(SCRIPT), "events", CUSTOMER],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env={**os.environ, **home_env(tmp_path, "ana")},
+    )
+    deadline = time.monotonic() + 30
+    while not standin.show_events_requests() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert standin.show_events_requests(), "the request never reached the server"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=10)
+    report = quota_json(machine, "ben")
+    assert report["used"] == 1
+    assert (report["calls"][0]["status"], report["calls"][0]["by"]) == ("pending", f"ana@{HOST}")
 
 
 def test_a_copy_one_member_fetched_answers_another_without_a_call(
