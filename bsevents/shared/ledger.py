@@ -44,9 +44,12 @@ from bsevents.shared.store import clean_who, failed, key_name
 CALLS_LIMIT = 1000  # calls read back from a window (forced calls can pass the cap)
 KEEP_SECONDS = WINDOW_SECONDS + CLOCK_SKEW_SECONDS
 
+# Scripts take the time from the server (TIME), so every machine counts one window; a
+# server before Redis 5 needs effects replication switched on to write after TIME.
 # KEYS: calls (sorted set of call ids by time), hold (hash), the new call's hash.
 # ARGV: limit, force (0/1), call id, customer, who, window, keep.
 _RESERVE = """
+if redis.replicate_commands then redis.replicate_commands() end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
 local window = tonumber(ARGV[6])
@@ -65,7 +68,8 @@ redis.call('EXPIRE', KEYS[1], ARGV[7])
 return {1, string.format('%.6f', now)}
 """
 
-# KEYS: calls, hold. ARGV: window, limit, the prefix of call hashes.
+# KEYS: calls, hold. ARGV: window, limit, the prefix of call hashes (named here, not in
+# KEYS, as there is one per call; the account's braces keep them in the same cluster slot).
 _BUDGET = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
@@ -90,6 +94,7 @@ return 0
 
 # KEYS: hold. ARGV: until, reason, who, window. Never shortens a hold; at most a window.
 _HOLD = """
+if redis.replicate_commands then redis.replicate_commands() end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
 local u = math.min(tonumber(ARGV[1]), now + tonumber(ARGV[4]))
