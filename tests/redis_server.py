@@ -33,13 +33,18 @@ class RedisServer:
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
+    def socket(self) -> Path:
+        return self.folder / "redis.sock"
+
+    @property
     def url(self) -> str:
         return f"redis://:{PASSWORD}@127.0.0.1:{self.port}/0"
 
     def options(self) -> list[str]:
         """Loopback only, a password, nothing written to disk."""
         listen = ["--port", str(self.port), "--bind", "127.0.0.1", "--requirepass", PASSWORD]
-        return [*listen, "--save", "", "--appendonly", "no", "--dir", str(self.folder)]
+        socket = ["--unixsocket", str(self.socket), "--unixsocketperm", "700"]
+        return [*listen, *socket, "--save", "", "--appendonly", "no", "--dir", str(self.folder)]
 
     def start(self) -> RedisServer:
         self.folder.mkdir(parents=True, exist_ok=True)

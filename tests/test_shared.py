@@ -173,6 +173,32 @@ def test_a_copy_one_member_fetched_answers_another_without_a_call(
     assert [c["by"] for c in report["calls"]] == [f"ana@{HOST}", f"ben@{HOST}"]
 
 
+def test_a_retry_is_a_call_for_the_team(standin: StandIn, machine: Any) -> None:
+    standin.customers[CUSTOMER] = [E1]
+    standin.reply(Reply(503, {"message": "Service Unavailable"}))
+    result = machine("ana", "events", CUSTOMER)
+    assert result.exit_code == 0, result.stderr
+    report = quota_json(machine, "ben")
+    assert [c["status"] for c in report["calls"]] == ["503", "200"]
+    assert len(standin.show_events_requests()) == 2
+
+
+def test_a_unix_socket_url_with_the_password_in_the_query(
+    standin: StandIn, machine: Any, shared: RedisServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = f"unix://{shared.socket}?db=0&password={PASSWORD}"
+    monkeypatch.setenv("BSEVENTS_SHARED_URL", url)
+    standin.customers[CUSTOMER] = [E1]
+    assert machine("ana", "events", CUSTOMER).exit_code == 0
+    cached = machine("ben", "events", CUSTOMER)
+    assert cached.stderr.startswith(f"from cache, fetched just now by ana@{HOST}")
+    shown = machine("ben", "config", "show").stdout
+    assert f"shared-url  unix://{shared.socket}?db=0&password=***  (from BSEVENTS_SHARED_URL)" in (
+        shown
+    )
+    assert PASSWORD not in shown
+
+
 def test_a_stale_shared_copy_is_a_miss(
     standin: StandIn, machine: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
