@@ -375,15 +375,6 @@ def test_nothing_secret_is_written_to_redis(
     assert all(0 < client.ttl(key) <= 24 * 3600 for key in client.scan_iter())
 
 
-def test_the_account_id_is_an_hmac_of_the_key() -> None:
-    one = store.shared_account_id("us", API_KEY)
-    assert one == store.shared_account_id("us", API_KEY)
-    assert one != store.shared_account_id("eu", API_KEY)
-    assert one != store.shared_account_id("us", API_KEY + "x")
-    assert re.fullmatch(r"us-[0-9a-f]{32}", one)
-    assert API_KEY not in one
-
-
 def test_config_masks_the_password(cli: Any, shared: RedisServer) -> None:
     shown = cli("config", "show")
     assert f"shared-url  redis://:***@127.0.0.1:{shared.port}/0  (from BSEVENTS_SHARED_URL)" in (
