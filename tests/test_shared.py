@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import base64
+import importlib.util
 import json
 import os
 import re
@@ -26,10 +27,17 @@ from tests.redis_server import PASSWORD, RedisServer
 from tests.script import SCRIPT
 from tests.standin import Reply, StandIn
 
-pytestmark = pytest.mark.skipif(
-    not redis_server.available(),
-    reason=f"redis-server is not installed ({redis_server.BINARY}): apt-get install redis-server",
-)
+pytestmark = [
+    pytest.mark.skipif(
+        not redis_server.available(),
+        reason=f"redis-server is not installed ({redis_server.BINARY}): "
+        "apt-get install redis-server",
+    ),
+    pytest.mark.skipif(
+        importlib.util.find_spec("redis") is None,
+        reason="the redis library is not installed: pip install -e '.[test]'",
+    ),
+]
 
 E1 = make_event(event="identify", event_uuid="e-1", timestamp="2026-11-28T10:00:00Z")
 E2 = make_event(event="purchase", event_uuid="e-2", timestamp="2026-11-28T10:02:00Z")
