@@ -179,6 +179,10 @@ def test_a_copy_one_member_fetched_answers_another_without_a_call(
     assert len(standin.show_events_requests()) == 2
     report = quota_json(machine, "cy")
     assert [c["by"] for c in report["calls"]] == [f"ana@{HOST}", f"ben@{HOST}"]
+    human = machine("cy", "quota").stdout.splitlines()
+    assert human[2] == "counted with the team, in the shared store (every member's calls)"
+    assert "calls in the last 60 min (local time, customer, outcome, by whom):" in human
+    assert re.fullmatch(rf"  \d\d:\d\d  {CUSTOMER}  200  ben@{re.escape(HOST)}", human[-1])
 
 
 def test_a_retry_is_a_call_for_the_team(standin: StandIn, machine: Any) -> None:
