@@ -140,6 +140,9 @@ class SharedLedger(Ledger):
     ) -> None:
         self.path = local.path
         self.local = local
+        # Any method of Ledger not overridden here works on the local ledger's file.
+        self._file = local._file
+        self._run = local._run
         # None when the store cannot be used (from the start, or since it failed).
         self._client = client
         self._url = url
