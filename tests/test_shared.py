@@ -266,8 +266,8 @@ def test_redis_stopped_mid_session_falls_back_to_the_local_ledger(
     warnings = [line for line in result.stderr.splitlines() if line.startswith("warning:")]
     assert warnings == [
         f"warning: the shared store redis://:***@127.0.0.1:{own.port}/0 cannot be used "
-        f"(Error 111 connecting to 127.0.0.1:{own.port}. Connection refused.); counting on "
-        "this machine only"
+        f"(Error 111 connecting to 127.0.0.1:{own.port}. Connection refused.); carrying "
+        "on with this machine's ledger and cache"
     ], result.stderr
     assert PASSWORD not in result.stderr
     # Without the store, this machine's own calls still count, and the call that was in
@@ -330,7 +330,7 @@ def test_a_store_that_never_answers_times_out_into_local_counting(
     assert result.exit_code == 0
     assert result.stderr == (
         f"warning: the shared store redis://:***@127.0.0.1:{port}/0 cannot be used "
-        "(timed out); counting on this machine only\n"
+        "(timed out); carrying on with this machine's ledger and cache\n"
     )
     assert len(standin.show_events_requests()) == 1
 
@@ -345,7 +345,7 @@ def test_a_wrong_password_is_one_warning_and_local_counting(
     assert result.exit_code == 0
     assert result.stderr == (
         f"warning: the shared store redis://:***@127.0.0.1:{shared.port}/0 cannot be used "
-        "(authentication failed); counting on this machine only\n"
+        "(authentication failed); carrying on with this machine's ledger and cache\n"
     )
     assert shared.client().dbsize() == 0
 

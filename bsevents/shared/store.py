@@ -164,7 +164,7 @@ def failed(url: str, error: BaseException, warn: Callable[[str], None]) -> None:
             client.close()
     warn(
         f"the shared store {mask_url(url)} cannot be used ({describe(error, url)}); "
-        "counting on this machine only"
+        "carrying on with this machine's ledger and cache"
     )
 
 
