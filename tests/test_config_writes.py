@@ -182,6 +182,17 @@ def _cannot_use(path: Path) -> str:
     return f"error: cannot use {path}: part of that path is a file, not a folder\n{HINT}"
 
 
+def _ledger_cannot_use(state: Path, *, calls: bool) -> str:
+    """The ledger's own error for a state folder it cannot use (ws-state's wording, which
+    this merge keeps: the ledger says which file it needs and that no call was made)."""
+    made = "; no call was made" if calls else ""
+    return (
+        f"error: the call ledger {state}/bsevents/ledger.sqlite3 cannot be used "
+        f"(Not a directory){made}\n  nothing was set aside: free some space or fix the state "
+        "directory's permissions, then try again\n"
+    )
+
+
 @pytest.mark.parametrize(
     "args",
     [("quota",), ("quota", "--json"), ("events", CUSTOMER), ("events", CUSTOMER, "--json")],
@@ -191,7 +202,8 @@ def test_a_state_folder_under_a_file_is_one_line_for_commands_that_need_it(
 ) -> None:
     folder = _under_a_file(isolated, monkeypatch, "XDG_STATE_HOME")
     result = cli(*args)
-    assert (result.exit_code, result.stdout, result.stderr) == (1, "", _cannot_use(folder))
+    expected = _ledger_cannot_use(folder, calls=args[0] == "events")
+    assert (result.exit_code, result.stdout, result.stderr) == (1, "", expected)
     assert standin.show_events_requests() == []  # refused before any call was made
 
 
@@ -234,6 +246,9 @@ def test_a_file_where_the_state_folder_should_be_is_named_and_left_alone(
     squatter.write_text("mine\n", encoding="utf-8")
     squatter.chmod(0o644)
     result = cli("quota")
-    assert (result.exit_code, result.stderr) == (1, _cannot_use(squatter))
+    assert (result.exit_code, result.stderr) == (
+        1,
+        _ledger_cannot_use(squatter.parent, calls=False),
+    )
     assert stat.S_IMODE(squatter.stat().st_mode) == 0o644  # not chmodded to 0700
     assert squatter.read_text(encoding="utf-8") == "mine\n"
