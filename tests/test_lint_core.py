@@ -80,9 +80,7 @@ def test_errors_come_first_then_time() -> None:
     assert found == [("bad-time", ""), ("event-name", "event"), ("placeholder-value", "v")]
 
 
-def test_an_object_as_an_event_name_beside_type_drift_is_no_crash(
-    cli: Any, tmp_path: Path
-) -> None:
+def test_an_object_as_an_event_name_beside_type_drift_is_no_crash(cli: Any, tmp_path: Path) -> None:
     events = [
         {"event": "a", "x": 1, "event_uuid": "u1", "timestamp": "2026-11-20T10:00:00Z"},
         {"event": "a", "x": "1", "event_uuid": "u2", "timestamp": "2026-11-20T10:01:00Z"},

@@ -15,7 +15,12 @@ SETTINGS: dict[str, tuple[str, tuple[str, ...]]] = {
     "region": ("Blueshift region", ("us", "eu")),
     "hourly-cap": ("show_events calls allowed per hour", ()),
     "cache-ttl": ("seconds a fetch is re-used; 0 = off", ()),
+    "max-response-mb": ("largest answer read, as sent and as decompressed, in MB", ()),
     "pager": ("page long table/timeline output on a terminal", ("true", "false")),
+    "refresh-on-miss": (
+        "seconds old a stored copy must be for a miss in it to call live; never = off",
+        (),
+    ),
     "shared-url": (
         "a team's Redis for one shared ledger and cache (redis://, rediss://, unix://)",
         (),
@@ -36,11 +41,13 @@ ROOT = Command(
         ),
         Option(
             ("--install-completion",),
-            help="Install completion for the current shell.",
+            help="Install TAB completion for bash, zsh or fish (default: this shell).",
+            takes_value=True,
         ),
         Option(
             ("--show-completion",),
-            help="Show completion for the current shell, to copy it or customize the installation.",
+            help="Print the completion script for bash, zsh or fish (default: this shell).",
+            takes_value=True,
         ),
         Option(
             ("-h", "--help"),
@@ -207,6 +214,26 @@ ROOT = Command(
                     help="Newest first.",
                 ),
                 Option(
+                    ("--plan",),
+                    help="Mark with ! (table, timeline) the events that break this tracking plan, besides the built-in lint rules; --show lists the findings.",
+                    takes_value=True,
+                ),
+                Option(
+                    ("--where",),
+                    help="Only events where COND holds: PATH=VALUE, PATH!=VALUE, PATH>N, PATH>=N, PATH<N, PATH<=N, PATH~TEXT (contains, ignoring case) or a bare PATH (present, not null). PATH is dotted like --fields. Repeat: all must hold.",
+                    takes_value=True,
+                    multiple=True,
+                ),
+                Option(
+                    ("--exit-status", "-e"),
+                    help="Exit 6 when no event passes the filters (like grep).",
+                ),
+                Option(
+                    ("--wait",),
+                    help="Ask again, paced within the hourly budget, until an event passes the filters (e.g. 15m); exit 6 at the deadline.",
+                    takes_value=True,
+                ),
+                Option(
                     ("-h", "--help"),
                     help="Show this message and exit.",
                 ),
@@ -246,6 +273,245 @@ ROOT = Command(
             ),
         ),
         Command(
+            "lint",
+            help="Check one customer's events against...",
+            options=(
+                Option(
+                    ("--uuid", "-u"),
+                    help="Same as CUSTOMER.",
+                    takes_value=True,
+                    complete="customers",
+                ),
+                Option(
+                    ("--email",),
+                    help="Find the customer by email (Search customer; costs no events call).",
+                    takes_value=True,
+                    complete="emails",
+                ),
+                Option(
+                    ("--demo",),
+                    help="Lint the bundled demo journey: no key, no call.",
+                ),
+                Option(
+                    ("--from-file", "-f"),
+                    help="Lint a saved response (- for stdin): --json output, NDJSON or a Postman export. No key, no call.",
+                    takes_value=True,
+                ),
+                Option(
+                    ("--plan",),
+                    help='A tracking plan: a JSON object of event names to JSON Schemas (2020-12); "*" applies to every event.',
+                    takes_value=True,
+                ),
+                Option(
+                    ("--infer",),
+                    help="Print a tracking plan inferred from the events, for --plan.",
+                ),
+                Option(
+                    ("--strict",),
+                    help="Exit 6 on warnings too, not only on errors.",
+                ),
+                Option(
+                    ("--json",),
+                    help="Findings as JSON (the default when piped).",
+                ),
+                Option(
+                    ("--region",),
+                    help="Blueshift region (env BLUESHIFT_REGION).",
+                    takes_value=True,
+                    complete="choice",
+                    choices=("us", "eu"),
+                ),
+                Option(
+                    ("--base-url",),
+                    help="Replace the API base URL, e.g. a stand-in server (env BSEVENTS_BASE_URL).",
+                    takes_value=True,
+                ),
+                Option(
+                    ("--profile",),
+                    help="Profile to use (env BSEVENTS_PROFILE; default: the one chosen with `config use`, else default).",
+                    takes_value=True,
+                    complete="profiles",
+                ),
+                Option(
+                    ("--timeout",),
+                    help="Give up after this long.",
+                    takes_value=True,
+                ),
+                Option(
+                    ("--retries",),
+                    help="Retry 502/503/504 and dropped connections up to N times (each retry is a call of the budget; never past the cap).",
+                    takes_value=True,
+                ),
+                Option(
+                    ("--refresh",),
+                    help="Make a live call even if a fresh copy is stored.",
+                ),
+                Option(
+                    ("--offline",),
+                    help="Never call: lint the last stored response.",
+                ),
+                Option(
+                    ("--force",),
+                    help="Call even at the hourly cap or after a 429 (live call).",
+                ),
+                Option(
+                    ("--utc",),
+                    help="Show times in UTC.",
+                ),
+                Option(
+                    ("--color",),
+                    help="Colour: auto, always or never.",
+                    takes_value=True,
+                    complete="choice",
+                    choices=("auto", "always", "never"),
+                ),
+                Option(
+                    ("--quiet", "-q"),
+                    help="No notes on stderr (errors still show).",
+                ),
+                Option(
+                    ("--debug",),
+                    help="Log requests on stderr; show tracebacks.",
+                ),
+                Option(
+                    ("--type", "-t"),
+                    help="Only events with this name; repeat or separate with commas.",
+                    takes_value=True,
+                    multiple=True,
+                    complete="event-names",
+                ),
+                Option(
+                    ("--since",),
+                    help="Only events at or after WHEN: 2026-11-24, 2026-11-24T19:05, or 30m, 2h, 3d ago.",
+                    takes_value=True,
+                ),
+                Option(
+                    ("--until",),
+                    help="Only events at or before WHEN (a bare date includes that whole day).",
+                    takes_value=True,
+                ),
+                Option(
+                    ("--grep", "-g"),
+                    help="Only events with TEXT in any field's value (ignoring case).",
+                    takes_value=True,
+                ),
+                Option(
+                    ("--where",),
+                    help="Only events where COND holds: PATH=VALUE, PATH!=VALUE, PATH>N, PATH>=N, PATH<N, PATH<=N, PATH~TEXT (contains, ignoring case) or a bare PATH (present, not null). PATH is dotted like --fields. Repeat: all must hold.",
+                    takes_value=True,
+                    multiple=True,
+                ),
+                Option(
+                    ("-h", "--help"),
+                    help="Show this message and exit.",
+                ),
+            ),
+            arguments=(
+                Argument(
+                    "customer",
+                    complete="customers",
+                ),
+            ),
+        ),
+        Command(
+            "send",
+            help="Send one event through Blueshift's Event API.",
+            options=(
+                Option(
+                    ("--customer-id",),
+                    help="The customer's id.",
+                    takes_value=True,
+                ),
+                Option(
+                    ("--email",),
+                    help="The customer's email.",
+                    takes_value=True,
+                    complete="emails",
+                ),
+                Option(
+                    ("--cookie",),
+                    help="The visitor's cookie id.",
+                    takes_value=True,
+                ),
+                Option(
+                    ("--param", "-p"),
+                    help="A parameter: key=text for a string, key:=JSON for any JSON value (seats:=3). Repeatable.",
+                    takes_value=True,
+                    multiple=True,
+                ),
+                Option(
+                    ("--data",),
+                    help="Parameters as one JSON object from FILE (- for stdin).",
+                    takes_value=True,
+                ),
+                Option(
+                    ("--event-uuid",),
+                    help="Use this event_uuid (default: new).",
+                    takes_value=True,
+                ),
+                Option(
+                    ("--force",),
+                    help="Send an event name Blueshift's integrations refuse.",
+                ),
+                Option(
+                    ("--curl",),
+                    help="Print the equivalent curl command and exit; nothing sent.",
+                ),
+                Option(
+                    ("--wait",),
+                    help="Then wait (paced within the hourly budget) until the event shows in the customer's events, and print it; needs --uuid or --email.",
+                    takes_value=True,
+                ),
+                Option(
+                    ("--uuid", "-u"),
+                    help="With --wait: the customer's UUID or URL.",
+                    takes_value=True,
+                    complete="customers",
+                ),
+                Option(
+                    ("--timeout",),
+                    help="Give up after this long.",
+                    takes_value=True,
+                ),
+                Option(
+                    ("--region",),
+                    help="Blueshift region (env BLUESHIFT_REGION).",
+                    takes_value=True,
+                    complete="choice",
+                    choices=("us", "eu"),
+                ),
+                Option(
+                    ("--base-url",),
+                    help="Replace the API base URL, e.g. a stand-in server (env BSEVENTS_BASE_URL).",
+                    takes_value=True,
+                ),
+                Option(
+                    ("--profile",),
+                    help="Profile to use (env BSEVENTS_PROFILE; default: the one chosen with `config use`, else default).",
+                    takes_value=True,
+                    complete="profiles",
+                ),
+                Option(
+                    ("--quiet", "-q"),
+                    help="No notes on stderr (errors still show).",
+                ),
+                Option(
+                    ("--debug",),
+                    help="Log requests on stderr; show tracebacks.",
+                ),
+                Option(
+                    ("-h", "--help"),
+                    help="Show this message and exit.",
+                ),
+            ),
+            arguments=(
+                Argument(
+                    "name",
+                    complete="event-names",
+                ),
+            ),
+        ),
+        Command(
             "config",
             help="Store the API key, change settings and...",
             is_group=True,
@@ -275,6 +541,10 @@ ROOT = Command(
                             complete="profiles",
                         ),
                         Option(
+                            ("--event",),
+                            help="Store the Event API key (for `bsevents send`), not the User key.",
+                        ),
+                        Option(
                             ("-h", "--help"),
                             help="Show this message and exit.",
                         ),
@@ -289,6 +559,10 @@ ROOT = Command(
                             help="Profile to use (env BSEVENTS_PROFILE; default: the one chosen with `config use`, else default).",
                             takes_value=True,
                             complete="profiles",
+                        ),
+                        Option(
+                            ("--event",),
+                            help="Delete the Event API key, not the User key.",
                         ),
                         Option(
                             ("-h", "--help"),
