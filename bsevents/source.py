@@ -56,13 +56,24 @@ class FetchOptions:
     offline: bool = False  # never call; show the stored response
     force: bool = False  # call even at the hourly cap or during a hold after a 429
     retries: int = 2  # for 502/503/504 and dropped connections; each one is a ledger entry
-    retry_base: float = 0.5  # seconds before the first retry; doubles, with jitter
+    # Seconds before the first retry; doubles, with jitter. BSEVENTS_RETRY_BASE is for
+    # tests only, so that they exercise retries without sleeping.
+    retry_base: float = field(default_factory=lambda: _retry_base())
     keep: int = 0  # calls of the hour retries leave alone (--watch keeps one for the user)
 
     def __post_init__(self) -> None:
         check_timeout(self.timeout)
         if not 0 <= self.retries <= MAX_RETRIES:
             raise UsageProblem(f"--retries {self.retries} is not between 0 and {MAX_RETRIES}")
+
+
+def _retry_base() -> float:
+    import os
+
+    try:
+        return min(max(0.0, float(os.environ.get("BSEVENTS_RETRY_BASE", "0.5"))), 60.0)
+    except ValueError:
+        return 0.5
 
 
 MIN_TIMEOUT = 0.1

@@ -27,6 +27,8 @@ def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         if name.startswith(("BLUESHIFT_", "BSEVENTS_")) or name in ("NO_COLOR", "PAGER"):
             monkeypatch.delenv(name)
     monkeypatch.setenv("HOME", str(home))
+    # Retries are exercised, never waited for (source.FetchOptions reads it).
+    monkeypatch.setenv("BSEVENTS_RETRY_BASE", "0")
     for var, sub in (
         ("XDG_CONFIG_HOME", ".config"),
         ("XDG_STATE_HOME", ".local/state"),

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from bsevents.sanitize import clean
 from tests.hostile import (
     HOSTILE_UUID,
     HUGE,
@@ -111,3 +112,8 @@ def test_csv_cells_hold_visible_placeholders(saved: Path) -> None:
     assert "␛]52;c;ZWNobyBwd25lZA==␇" in done.stdout
     assert MARKUP in done.stdout
     assert "\\u202e" in done.stdout
+
+
+def test_joiners_that_scripts_and_emoji_need_are_kept() -> None:
+    assert clean("می\u200cخواهم 👨\u200d👩") == "می\u200cخواهم 👨\u200d👩"
+    assert clean("purchase\u200b") == "purchase\\u200b"
