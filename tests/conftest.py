@@ -42,7 +42,7 @@ def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setattr(keyring.core, "_keyring_backend", None)
     monkeypatch.setenv("COLUMNS", "120")
     monkeypatch.setenv("TZ", "UTC")
-    monkeypatch.setattr(ui, "state", ui._State())
+    ui.start(ui.Terminal())  # no --quiet or --debug left over from the test before
     return home
 
 

@@ -9,7 +9,6 @@ import io
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -250,13 +249,13 @@ class _Terminal(io.StringIO):
 def test_the_spinner_line_is_erased_before_a_note(monkeypatch: pytest.MonkeyPatch) -> None:
     from bsevents import ui
 
-    terminal = _Terminal()
-    monkeypatch.setattr(sys, "stderr", terminal)
+    screen = _Terminal()
     monkeypatch.setenv("NO_COLOR", "1")
-    with ui.Spinner("receiving") as spinner:
+    terminal = ui.Terminal(stream=screen)
+    with ui.Spinner("receiving", on=terminal) as spinner:
         spinner(200_000)
-        ui.note("Blueshift had a hiccup")
-    assert terminal.getvalue() == ("\r⠙ receiving 0.2 MB\x1b[K\r\x1b[KBlueshift had a hiccup\n")
+        terminal.note("Blueshift had a hiccup")
+    assert screen.getvalue() == ("\r⠙ receiving 0.2 MB\x1b[K\r\x1b[KBlueshift had a hiccup\n")
 
 
 def test_a_failed_miss_call_still_shows_the_copy(standin: StandIn) -> None:

@@ -53,7 +53,9 @@ def test_a_reader_that_stops_early_is_no_failure(args: tuple[str, ...]) -> None:
 
 def test_table_into_a_closed_pipe_exits_0(tmp_path: Path) -> None:
     path = tmp_path / "many.json"
-    path.write_text(json.dumps([make_event(event_uuid=f"e-{i}") for i in range(20_000)]))
+    # 2,000 events make ~110 kB of timeline, past the 64 KiB a pipe holds: the writer
+    # meets the closed pipe mid-way.
+    path.write_text(json.dumps([make_event(event_uuid=f"e-{i}") for i in range(2_000)]))
     producer = subprocess.Popen(
         [str(SCRIPT), "events", "--from-file", str(path), "--all", "--view", "timeline"],
         stdout=subprocess.PIPE,

@@ -141,6 +141,7 @@ app = typer.Typer(
 
 @app.callback()
 def root(
+    ctx: typer.Context,
     version: Annotated[
         bool,
         typer.Option(
@@ -152,8 +153,8 @@ def root(
     ] = False,
 ) -> None:
     """Debug Blueshift's 'Get customer events' API."""
-    if debug:
-        ui.state.debug = True
+    # This run's terminal state, handed down to every command through the context.
+    ctx.obj = ui.start(ui.Terminal(debugging=debug))
 
 
 def _register() -> None:

@@ -100,7 +100,7 @@ def set_key(
     if not insecure_storage:
         credentials.check_keyring_usable(name)  # before the key is typed, not after
     text = _read_key(use_stdin, name)
-    stored = credentials.store_api_key(name, text, insecure=insecure_storage)
+    stored = credentials.store_api_key(name, text, insecure=insecure_storage, debug=ui.debug)
     if settings.ensure_profile(name):
         ui.note(f"created profile {name!r}")
     for note in stored.notes:
@@ -234,7 +234,7 @@ def show(
     from bsevents.paths import config_file
 
     resolved = settings.resolve(profile=profile, region=region, base_url=base_url)
-    found = credentials.lookup_api_key(resolved.profile)
+    found = credentials.lookup_api_key(resolved.profile, warn=ui.warn, debug=ui.debug)
     key = found.key
     if found.keyring_problem and key is None:
         key_text = f"none: the keyring cannot be used ({found.keyring_problem})"

@@ -229,13 +229,13 @@ def events_command(
 ) -> None:
     """Fetch one customer's events and show them sorted by time."""
     if debug:
-        ui.state.debug = True
+        ui.terminal().debugging = True
     if quiet:
-        ui.state.quiet = True
+        ui.terminal().quiet = True
     from bsevents import source
 
     if color is not ColorChoice.auto:
-        ui.state.color = color is ColorChoice.always
+        ui.terminal().color = color is ColorChoice.always
     chosen = View.json if as_json else view
     if as_json and view not in (None, View.json):
         raise UsageProblem(f"--json and --view {view.value} ask for different views", "give one")
@@ -486,6 +486,7 @@ def _ask_again_on_miss(
                 notify=ui.note,
                 tell=ui.say,
                 warn=ui.warn,
+                debug=ui.debug,
                 progress=spinner,
             )
     except (RequestFailed, RateLimited) as failed:

@@ -155,10 +155,11 @@ def lint_command(
 ) -> None:
     """Check one customer's events for double sends, type drift, placeholder values, bad
     times and names, and against a tracking plan. Exit 6 when there is an error."""
-    ui.state.debug = ui.state.debug or debug
-    ui.state.quiet = ui.state.quiet or quiet
+    terminal = ui.terminal()
+    terminal.debugging = terminal.debugging or debug
+    terminal.quiet = terminal.quiet or quiet
     if color is not ColorChoice.auto:
-        ui.state.color = color is ColorChoice.always
+        terminal.color = color is ColorChoice.always
     from bsevents.cli.events import refuse_contradictions
 
     # Every option is checked before the call: a typo must not cost one of the 10 an hour.
