@@ -12,6 +12,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
 from tests.conftest import CUSTOMER, make_event
 from tests.script import SCRIPT
@@ -24,7 +25,13 @@ UUID_C = "9a00c0de-0000-11eb-a278-0242ac110006"
 
 
 def run(*args: str, later: str | None = None) -> subprocess.CompletedProcess[str]:
-    """The console script; `later` ("+120") runs it that many seconds in the future."""
+    """bsevents with `args`: in-process, or with `later` ("+120") as the console script run
+    that many seconds in the future (libfaketime needs a process of its own)."""
+    if later is None:
+        from bsevents.cli.app import app
+
+        done = CliRunner().invoke(app, list(args), catch_exceptions=False)
+        return subprocess.CompletedProcess(list(args), done.exit_code, done.stdout, done.stderr)
     env = os.environ.copy()
     if later is not None:
         env.update(LD_PRELOAD=str(FAKETIME), FAKETIME=later, FAKETIME_DONT_FAKE_MONOTONIC="1")
