@@ -27,7 +27,7 @@ from bsevents.bounded import (
     UnknownEncoding,
     too_deep,
 )
-from bsevents.endpoints import request_headers, search_url, show_events_url
+from bsevents.endpoints import event_url, request_headers, search_url, show_events_url
 from bsevents.errors import (
     BadResponse,
     BseventsError,
@@ -416,3 +416,46 @@ def _json_error_text(data: dict[str, Any]) -> str:
         if isinstance(value, list) and value:
             return "; ".join(map(str, value))
     return ""
+
+
+def post_event(
+    base_url: str,
+    event_api_key: str,
+    body: bytes,
+    *,
+    timeout: float = DEFAULT_TIMEOUT,
+    transport: httpx.BaseTransport | None = None,
+    debug: Notify = ignore,
+) -> None:
+    """POST one event to the Event API (HTTP Basic with the Event API key). Any 2xx is
+    accepted, as Blueshift's own integrations do; anything else raises the typed error.
+    `debug` hears the request and the status line (never the key)."""
+    url = event_url(base_url)
+    debug(f"POST {url}")
+    debug("Authorization: Basic ***")
+    try:
+        with httpx.Client(
+            auth=(event_api_key, ""),
+            headers={**request_headers(), "Content-Type": "application/json"},
+            timeout=httpx.Timeout(timeout),
+            follow_redirects=False,
+            transport=transport,
+            trust_env=False,
+        ) as client:
+            response = client.post(url, content=body)
+    except httpx.TimeoutException:
+        raise NetworkError(
+            f"no answer from {_host(base_url)} within {timeout:g} s",
+            "the event may or may not have been taken; allow longer with --timeout SECONDS",
+            kind="timeout",
+        ) from None
+    except httpx.HTTPError as exc:
+        raise NetworkError(
+            f"could not send to {_host(base_url)}: {_reason(exc)}",
+            "check the network, and the region or base URL",
+        ) from None
+    debug(f"{response.status_code} {response.reason_phrase}, {len(response.content)} bytes")
+    if not 200 <= response.status_code < 300:
+        raise error_for_response(
+            response.status_code, response.content[:65536], response.headers, "the event"
+        )

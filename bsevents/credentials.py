@@ -123,43 +123,48 @@ def _read_key_file(path: Path) -> dict[str, Any]:
     return profiles if isinstance(profiles, dict) else {}
 
 
-def file_get(profile: str) -> tuple[str | None, Path]:
-    """(the key stored in plain text for `profile` or None, the file)."""
+def file_get(profile: str, field: str = "api-key") -> tuple[str | None, Path]:
+    """(the key stored in plain text for `profile` or None, the file). `field` is
+    `event-api-key` for the Event API key."""
     path = key_file()
     entry = _read_key_file(path).get(profile)
-    value = entry.get("api-key") if isinstance(entry, dict) else None
+    value = entry.get(field) if isinstance(entry, dict) else None
     if isinstance(value, str) and value.strip():
         return value.strip(), path
     return None, path
 
 
-def file_set(profile: str, value: str) -> Path:
+def file_set(profile: str, value: str, field: str = "api-key") -> Path:
     """Keep the key in the plain-text file (0600 in the 0700 config directory)."""
     from bsevents.config_file import profile_table, update_config
 
     def change(document: TOMLDocument) -> None:
-        table = profile_table(document, profile, create={"api-key": value})
+        table = profile_table(document, profile, create={field: value})
         assert table is not None
-        table["api-key"] = value
+        table[field] = value
 
     path = key_file()
     update_config(change, path, header=_KEY_FILE_HEADER)
     return path
 
 
-def file_delete(profile: str) -> bool:
-    """Remove the profile's key from the plain-text file; False if it had none there."""
+def file_delete(profile: str, field: str = "api-key") -> bool:
+    """Remove the profile's key from the plain-text file; False if it had none there.
+    The profile's other key (User or Event) stays."""
     from bsevents.config_file import update_config
 
     path = key_file()
-    if profile not in _read_key_file(path):
+    entry = _read_key_file(path).get(profile) if path.exists() else None
+    if not isinstance(entry, dict) or field not in entry:
         return False  # the common case: no lock taken
 
     def change(document: TOMLDocument) -> bool:
-        profiles = document.get("profiles", {})
-        if profile not in profiles:
+        table = document.get("profiles", {}).get(profile)
+        if table is None or field not in table:
             return False  # another process removed it meanwhile
-        del profiles[profile]
+        del table[field]
+        if not table:
+            del document["profiles"][profile]
         return True
 
     def no_keys_left(document: TOMLDocument) -> bool:

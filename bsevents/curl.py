@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import shlex
 
-from bsevents.endpoints import request_headers, search_url, show_events_url
+from bsevents.endpoints import event_url, request_headers, search_url, show_events_url
 
 
 def _curl(quoted_url: str) -> str:
@@ -25,3 +25,13 @@ def email_then_events_commands(base_url: str, email: str) -> str:
     search = _curl(shlex.quote(search_url(base_url, email)))
     events = _curl(shlex.quote(show_events_url(base_url, "")) + '"$UUID"')
     return f"UUID=$({search} | jq -r .user.uuid)\n{events}"
+
+
+def send_event_command(base_url: str, body: str) -> str:
+    """POST one event to the Event API; the Event API key comes from its own variable."""
+    headers = {**request_headers(), "Content-Type": "application/json"}
+    flags = " ".join(f"-H {shlex.quote(f'{k}: {v}')}" for k, v in headers.items())
+    return (
+        f'curl -sS --fail-with-body -u "$BLUESHIFT_EVENT_API_KEY:" {flags} '
+        f"--data-raw {shlex.quote(body)} {shlex.quote(event_url(base_url))}"
+    )

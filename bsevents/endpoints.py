@@ -9,6 +9,7 @@ from bsevents import __version__
 
 SHOW_EVENTS_PATH = "/api/v1/customer_search/show_events"
 SEARCH_PATH = "/api/v1/customers"
+EVENT_PATH = "/api/v1/event"
 
 
 def show_events_url(base_url: str, uuid: str) -> str:
@@ -17,6 +18,10 @@ def show_events_url(base_url: str, uuid: str) -> str:
 
 def search_url(base_url: str, email: str) -> str:
     return f"{base_url}{SEARCH_PATH}?email={quote(email, safe='@')}"
+
+
+def event_url(base_url: str) -> str:
+    return f"{base_url}{EVENT_PATH}"
 
 
 def request_headers() -> dict[str, str]:

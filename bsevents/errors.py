@@ -18,7 +18,7 @@ class ExitCode(IntEnum):
     AUTH = 3  # no key, key rejected (401) or not allowed (403), keyring unusable
     NOT_FOUND = 4  # 404, or no customer matches
     RATE_LIMITED = 5  # server 429, or the local hourly cap
-    ANSWER_NO = 6  # the command worked and the answer is no (a failed lint)
+    ANSWER_IS_NO = 6  # no event passes (--exit-status), a --wait deadline, a failed lint
     INTERRUPTED = 130  # Ctrl-C
 
 
@@ -31,7 +31,7 @@ MEANINGS: dict[ExitCode, str] = {
     ExitCode.AUTH: "no API key, the key was rejected (401) or lacks permission (403)",
     ExitCode.NOT_FOUND: "not found",
     ExitCode.RATE_LIMITED: "rate limited",
-    ExitCode.ANSWER_NO: "the answer is no",
+    ExitCode.ANSWER_IS_NO: "the answer is no",
     ExitCode.INTERRUPTED: "interrupted",
 }
 
@@ -111,9 +111,10 @@ class RateLimited(BseventsError):
         self.retry_after = retry_after  # seconds, when the server said so
 
 
-class AnswerNo(BseventsError):
-    """The command did its work and the answer is no: `lint` found errors. Its message
-    is the count, printed last on stderr."""
+class AnswerIsNo(BseventsError):
+    """Nothing went wrong, and the answer to the question asked is no: no event passes
+    the filters (`--exit-status`), none arrived before a `--wait` deadline, or `lint`
+    found an error. Shown as a plain line, not as an error."""
 
 
 # The one table: the first class in an error's MRO that is listed here decides its
@@ -124,7 +125,7 @@ EXIT_CODES: dict[type[BaseException], ExitCode] = {
     AuthProblem: ExitCode.AUTH,
     NotFound: ExitCode.NOT_FOUND,
     RateLimited: ExitCode.RATE_LIMITED,
-    AnswerNo: ExitCode.ANSWER_NO,
+    AnswerIsNo: ExitCode.ANSWER_IS_NO,
     KeyboardInterrupt: ExitCode.INTERRUPTED,
     BseventsError: ExitCode.FAILED,
 }

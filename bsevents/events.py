@@ -12,7 +12,7 @@ import json
 import math
 import re
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -74,8 +74,53 @@ def _no_constant(name: str) -> Any:
 
 
 def loads(text: bytes | str) -> Any:
-    """json.loads for event data: no NaN or Infinity in, so none can come out."""
-    return json.loads(text, parse_float=_finite_float, parse_constant=_no_constant)
+    """json.loads for event data: no NaN or Infinity in, so none can come out. JSON
+    nested deeper than Python's parser can follow (about 1,000 levels) is a ValueError
+    like any other unreadable JSON, not a RecursionError."""
+    try:
+        return json.loads(text, parse_float=_finite_float, parse_constant=_no_constant)
+    except RecursionError:
+        raise ValueError(TOO_DEEP_TO_READ) from None
+
+
+TOO_DEEP_TO_READ = "arrays and objects nested too deeply to read"
+# What stands for the parts of a value nested deeper than MAX_DEPTH when it is shown.
+MAX_DEPTH = 100
+TOO_DEEP = f"(nested deeper than {MAX_DEPTH} levels)"
+
+
+def cut_deep(value: Any, limit: int = MAX_DEPTH) -> Any:
+    """A copy of `value` in which every array or object more than `limit` levels down is
+    replaced by the TOO_DEEP string. Iterative, so any depth that parsed can be cut.
+
+    JSON encoders recurse: a value that json could parse (about 1,000 levels) can still be
+    too deep to encode from further down the stack. Callers encode first and cut only
+    when that fails, so ordinary events pay nothing."""
+    root: list[Any] = [None]
+    stack: list[tuple[Any, Any, Any, int]] = [(value, root, 0, 0)]
+    while stack:
+        item, parent, slot, depth = stack.pop()
+        if isinstance(item, (dict, list)):
+            if depth >= limit:
+                item = TOO_DEEP
+            elif isinstance(item, dict):
+                copy: Any = dict.fromkeys(item)
+                stack.extend((child, copy, key, depth + 1) for key, child in item.items())
+                item = copy
+            else:
+                copy = [None] * len(item)
+                stack.extend((child, copy, i, depth + 1) for i, child in enumerate(item))
+                item = copy
+        parent[slot] = item
+    return root[0]
+
+
+def encode_json(value: Any, encode: Callable[[Any], str]) -> str:
+    """`encode(value)`, or when `value` is too deep for the encoder, of its cut copy."""
+    try:
+        return encode(value)
+    except RecursionError:
+        return encode(cut_deep(value))
 
 
 def load_json(body: bytes | str) -> Any:
@@ -154,12 +199,9 @@ def parse_iso(text: str) -> datetime | None:
         return None
     year, month, day, hour, minute, second, fraction, zone = match.groups()
     micro = int((fraction or "0")[:6].ljust(6, "0"))
-    tz = timezone.utc
-    if zone and zone not in ("Z", "z"):
-        sign = -1 if zone[0] == "-" else 1
-        digits = zone[1:].replace(":", "")
-        offset = timedelta(hours=int(digits[:2]), minutes=int(digits[2:4] or 0))
-        tz = timezone(sign * offset)
+    tz = _zone(zone)
+    if tz is None:
+        return None
     try:
         return datetime(
             int(year),
@@ -173,6 +215,29 @@ def parse_iso(text: str) -> datetime | None:
         )
     except ValueError:
         return None
+
+
+# No place on Earth is further from UTC than 14 hours; ISO 8601 readers such as Java's
+# stop at 18. Past that an offset is a mistake, and past 24 hours Python cannot hold it.
+MAX_OFFSET = timedelta(hours=18)
+
+
+def _zone(text: str | None) -> timezone | None:
+    """The zone of `Z`, `+05:30`, `-0800` or `+05` (UTC when absent); None when the
+    offset is impossible (minutes past 59, or beyond ±18:00)."""
+    if not text or text in ("Z", "z"):
+        return timezone.utc
+    digits = text[1:].replace(":", "")
+    minutes = int(digits[2:4] or 0)
+    offset = timedelta(hours=int(digits[:2]), minutes=minutes)
+    if minutes > 59 or offset > MAX_OFFSET:
+        return None
+    return timezone(-offset if text[0] == "-" else offset)
+
+
+def looks_iso(text: str) -> bool:
+    """Whether `text` has the shape of an ISO 8601 date or date-time, possible or not."""
+    return _ISO_RE.fullmatch(text.strip()) is not None
 
 
 def _parse_common_iso(text: str) -> datetime | None:
@@ -197,14 +262,17 @@ def _parse_common_iso(text: str) -> datetime | None:
         return None
 
 
+# A number as JSON writes it: float() would also take "1_000", "nan" and Arabic digits.
+_NUMBER_RE = re.compile(r"\s*-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?\s*", re.ASCII)
+
+
 def _epoch_seconds(value: Any) -> float | None:
     if isinstance(value, bool):
         return None
     if isinstance(value, str):
-        try:
-            value = float(value.strip())
-        except ValueError:
+        if len(value) > 64 or not _NUMBER_RE.fullmatch(value):
             return None
+        value = float(value)
     if not isinstance(value, (int, float)):
         return None
     try:
@@ -231,7 +299,17 @@ def _iso_seconds(value: Any) -> float | None:
     if not isinstance(value, str):
         return None
     parsed = parse_iso(value)
-    return None if parsed is None else parsed.timestamp()
+    if parsed is None:
+        return None
+    try:
+        return parsed.timestamp()
+    except (OverflowError, ValueError):
+        return None  # year 1 or 9999 with an offset that takes it past the calendar
+
+
+def in_calendar(seconds: float) -> bool:
+    """Whether an epoch time can be an event's: shown in any zone, compared, sorted."""
+    return _EARLIEST <= seconds <= _LATEST
 
 
 def event_time(event: Event) -> float | None:
@@ -264,8 +342,14 @@ def event_key(event: Event) -> str:
     uuid = event.get("event_uuid")
     if isinstance(uuid, str) and uuid:
         return uuid
-    canonical = json.dumps(event, sort_keys=True, ensure_ascii=False, default=str)
-    return "sha1:" + hashlib.sha1(canonical.encode(), usedforsecurity=False).hexdigest()
+    canonical = encode_json(event, _CANONICAL)
+    # surrogatepass: a lone surrogate from a JSON escape still hashes, and every other
+    # string hashes exactly as before (the cache keeps these keys).
+    digest = hashlib.sha1(canonical.encode("utf-8", "surrogatepass"), usedforsecurity=False)
+    return "sha1:" + digest.hexdigest()
+
+
+_CANONICAL = json.JSONEncoder(sort_keys=True, ensure_ascii=False, default=str).encode
 
 
 def count_trailing_untimed(events: Sequence[Event]) -> int:

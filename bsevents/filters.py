@@ -9,6 +9,7 @@ recent, then the order.
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -16,8 +17,9 @@ from datetime import datetime, timedelta, timezone, tzinfo
 from typing import Any
 
 from bsevents.errors import NotFound, UsageProblem
-from bsevents.events import Event, event_time, parse_iso
+from bsevents.events import Event, event_time, in_calendar, looks_iso, parse_iso
 from bsevents.timefmt import parse_duration
+from bsevents.where import Condition, all_hold, parse_where
 
 _DATE_ONLY_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _HAS_ZONE_RE = re.compile(
@@ -37,6 +39,7 @@ class Criteria:
     since: float | None = None  # epoch seconds, inclusive
     until: float | None = None  # epoch seconds, inclusive
     grep: str | None = None
+    where: tuple[Condition, ...] = ()  # --where: every one must hold
 
     @property
     def active(self) -> bool:
@@ -45,6 +48,7 @@ class Criteria:
             or self.since is not None
             or self.until is not None
             or (self.grep is not None)
+            or bool(self.where)
         )
 
 
@@ -90,8 +94,13 @@ def parse_when(
     # A bare number is no duration here: "2026" reads more like a year than seconds.
     ago = parse_duration(stripped, bare_seconds=False)
     if ago is not None:
-        return now.timestamp() - ago
+        return _in_calendar(now.timestamp() - ago, option, stripped)
     parsed = parse_iso(stripped)
+    if parsed is None and looks_iso(stripped):
+        raise UsageProblem(
+            f"{option}: {stripped!r} is not a possible date or time",
+            "months run 1-12, hours 0-23, and a UTC offset is at most ±18:00",
+        )
     if parsed is None:
         raise UsageProblem(
             f"{option}: {stripped!r} is not a date, a date-time or a duration", WHEN_HINT
@@ -105,11 +114,19 @@ def parse_when(
             naive = parsed.replace(tzinfo=None)
             parsed = naive.replace(tzinfo=tz) if tz is not None else naive.astimezone()
         if end_of_day and _DATE_ONLY_RE.fullmatch(stripped):
-            return (parsed + timedelta(days=1)).timestamp() - 1e-6
-        return parsed.timestamp()
+            seconds = (parsed + timedelta(days=1)).timestamp() - 1e-6
+        else:
+            seconds = parsed.timestamp()
     except (OverflowError, ValueError, OSError):
-        # The first or last days of the calendar: no event can be there.
-        raise UsageProblem(f"{option}: {stripped!r} is too far in time", WHEN_HINT) from None
+        seconds = math.inf
+    return _in_calendar(seconds, option, stripped)
+
+
+def _in_calendar(seconds: float, option: str, text: str) -> float:
+    # The first or last days of the calendar, or past them: no event can be there.
+    if not in_calendar(seconds):
+        raise UsageProblem(f"{option}: {text!r} is too far in time", WHEN_HINT)
+    return seconds
 
 
 def make_criteria(
@@ -120,6 +137,7 @@ def make_criteria(
     grep: str | None = None,
     utc: bool = False,
     now: datetime | None = None,
+    where: Iterable[str] | None = None,
 ) -> Criteria:
     """Criteria from the raw option values. Raises UsageProblem for a bad value."""
     moment = now or datetime.now(timezone.utc)
@@ -137,20 +155,22 @@ def make_criteria(
         )
     if grep is not None and not grep.strip():
         raise UsageProblem("--grep needs some text to look for")
-    return Criteria(parse_types(types), start, end, grep)
+    return Criteria(parse_types(types), start, end, grep, parse_where(where))
 
 
 def _values_text(value: Any, out: list[str]) -> None:
-    if isinstance(value, str):
-        out.append(value)
-    elif isinstance(value, dict):
-        for item in value.values():
-            _values_text(item, out)
-    elif isinstance(value, list):
-        for item in value:
-            _values_text(item, out)
-    else:
-        out.append(json.dumps(value))
+    # A stack, not recursion: an event can nest as deep as the JSON parser went.
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            out.append(item)
+        elif isinstance(item, dict):
+            stack.extend(reversed(item.values()))
+        elif isinstance(item, list):
+            stack.extend(reversed(item))
+        else:
+            out.append(json.dumps(item))
 
 
 def grep_matches(event: Event, needle: str) -> bool:
@@ -177,6 +197,8 @@ def matches(event: Event, criteria: Criteria) -> bool:
             return False
         if criteria.until is not None and moment > criteria.until:
             return False
+    if criteria.where and not all_hold(event, criteria.where):
+        return False
     return not (criteria.grep is not None and not grep_matches(event, criteria.grep))
 
 

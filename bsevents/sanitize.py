@@ -17,7 +17,15 @@ import re
 # ... and the invisible ones (zero-width space, word joiner, BOM): `purchase` followed by
 # one of them looks like `purchase` and is not. The zero-width (non-)joiners U+200C and
 # U+200D stay: Persian and Indic text and emoji sequences need them.
-_NON_C0 = "\x7f-\x9f\u061c\u200b\u200e\u200f\u202a-\u202e\u2060\u2066-\u2069\u2028\u2029\ufeff"
+# ... and lone surrogates, which JSON's \udXXXX escapes can put into a string but no
+# UTF-8 stream can carry (writing one raises), and the noncharacters of the first plane,
+# which are never text. (Those of the other planes, U+1FFFE and so on, stay: any one code
+# point past U+FFFF in this class makes every search ten times slower, and they neither
+# act on a terminal nor break UTF-8.)
+_NON_C0 = (
+    "\x7f-\x9f\u061c\u200b\u200e\u200f\u202a-\u202e\u2060\u2066-\u2069\u2028\u2029\ufeff"
+    "\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff"
+)
 UNSAFE_RE = re.compile(f"[\x00-\x1f{_NON_C0}]")
 # json.dumps already escapes C0 controls inside strings, so in JSON text they are only
 # the layout's own whitespace; the rest it leaves raw when ensure_ascii is off.
@@ -55,7 +63,10 @@ def escape_json_text(json_text: str) -> str:
     """Escape unsafe characters inside JSON text as \\uXXXX.
 
     In JSON these characters can only occur inside strings, where the escape means the
-    same character: the data is unchanged, but a terminal showing it is safe.
+    same character: the data is unchanged, but a terminal showing it is safe, and a lone
+    surrogate becomes ASCII that any UTF-8 stream can carry (Python's json and jq 1.7
+    read it; jq 1.6 refuses a lone high surrogate, which no writer can avoid but by
+    changing the data).
     """
     if _JSON_UNSAFE_RE.search(json_text) is None:
         return json_text

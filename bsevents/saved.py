@@ -9,7 +9,15 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from bsevents.errors import BadResponse, UsageProblem
-from bsevents.events import Event, check_events, load_json, loads, sort_events
+from bsevents.events import (
+    TOO_DEEP_TO_READ,
+    Event,
+    check_events,
+    encode_json,
+    load_json,
+    loads,
+    sort_events,
+)
 from bsevents.source import EventsResult
 
 
@@ -66,6 +74,11 @@ def parse_saved(body: str, name: str = "the file") -> tuple[list[Event], list[st
         lines = _ndjson(body)
         if lines is not None:
             return lines, []
+        if str(exc) == TOO_DEEP_TO_READ:
+            raise UsageProblem(
+                f"{name} nests arrays and objects too deeply to read (about 1,000 levels)",
+                "no show_events response nests like this: is it the right file?",
+            ) from None
         where = (
             f"{exc.msg} at line {exc.lineno} column {exc.colno}"
             if isinstance(exc, json.JSONDecodeError)
@@ -121,7 +134,9 @@ def _from_postman(collection: dict[str, Any], name: str, hint: str) -> tuple[Any
                 except ValueError:
                     continue
                 if isinstance(parsed, list):
-                    request = json.dumps(response.get("originalRequest") or item.get("request"))
+                    request = encode_json(
+                        response.get("originalRequest") or item.get("request"), json.dumps
+                    )
                     label = str(response.get("name") or item.get("name") or "unnamed")
                     found.append(("show_events" in request, label, parsed))
 
@@ -138,9 +153,10 @@ def _from_postman(collection: dict[str, Any], name: str, hint: str) -> tuple[Any
 
 def _common_user(events: list[Event]) -> str:
     """The customer the events belong to, when they all name the same one."""
-    users = {e.get("user_uuid") for e in events}
+    # Any JSON value can sit in user_uuid, an unhashable object too: only strings count.
+    users = {user if isinstance(user := e.get("user_uuid"), str) else None for e in events}
     if len(users) == 1:
         (user,) = users
-        if isinstance(user, str):
+        if user is not None:
             return user
     return ""

@@ -5,13 +5,23 @@ from __future__ import annotations
 import math
 from datetime import datetime, timezone
 
+# The times shown here come from our own clock and files, but a damaged file can hold
+# any number: past what datetime can hold, or NaN from a string "nan". Those show as
+# unknown rather than stop the command.
+_OUT_OF_RANGE = (OverflowError, ValueError, OSError)
+
 
 def clock(at: float) -> str:
-    """Local `HH:MM`."""
-    return datetime.fromtimestamp(at).strftime("%H:%M")
+    """Local `HH:MM`, or `--:--` for a time no clock can show."""
+    try:
+        return datetime.fromtimestamp(at).strftime("%H:%M")
+    except _OUT_OF_RANGE:
+        return "--:--"
 
 
 def minutes_text(seconds: float) -> str:
+    if not math.isfinite(seconds):
+        return "an unknown time"
     minutes = max(1, math.ceil(seconds / 60))
     if minutes < 120:
         return f"{minutes} min"
@@ -25,6 +35,8 @@ def clock_and_wait(at: float, now: float) -> str:
 
 def ago(seconds: float) -> str:
     """`just now`, `2 min ago`, `3 h ago`, `2 days ago`."""
+    if not math.isfinite(seconds):
+        return "at an unknown time"
     if seconds < 60:
         return "just now"
     minutes = int(seconds // 60)
@@ -40,7 +52,10 @@ def iso_utc(at: float | None) -> str | None:
     """`2026-11-28T14:32:05Z`, or None."""
     if at is None:
         return None
-    return datetime.fromtimestamp(at, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    try:
+        return datetime.fromtimestamp(at, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    except _OUT_OF_RANGE:
+        return None
 
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}

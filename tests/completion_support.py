@@ -174,14 +174,15 @@ def make_app() -> typer.Typer:
 
 def walk(command: Any, ctx: Any, path: tuple[str, ...] = ()) -> Any:
     """(path, click command, context) for `command` and every command under it."""
-    from typer import _click
-    from typer.core import TyperGroup
+    import typer
+
+    from bsevents.cli.framework import is_group
 
     yield path, command, ctx
-    if isinstance(command, TyperGroup):
+    if is_group(command):
         for name in command.list_commands(ctx):
             sub = command.get_command(ctx, name)
-            sub_ctx = _click.Context(sub, parent=ctx, info_name=name, **sub.context_settings)
+            sub_ctx = typer.Context(sub, parent=ctx, info_name=name, **sub.context_settings)
             yield from walk(sub, sub_ctx, (*path, name))
 
 

@@ -5,6 +5,11 @@ password), records every request, serves configured customers, enforces an hourl
 with Blueshift's 429 body, and can be told to answer the next requests with any status,
 body, delay or misbehaviour (slow trickle, dropped connection, redirect, a gzip bomb,
 an endless body, JSON nested 1,000 deep, odd headers).
+
+It also takes events through the Event API (`POST /api/v1/event`, with the Event API key),
+validates them like Blueshift, and shows each in show_events for the customer whose
+email or customer_id it names (`people`) after `ingest_delay` seconds; `arrive` makes an
+event appear later without a POST (after a delay, or at the Nth show_events request).
 """
 
 from __future__ import annotations
@@ -25,6 +30,8 @@ from urllib.parse import parse_qs, urlsplit
 
 SHOW_EVENTS = "/api/v1/customer_search/show_events"
 SEARCH = "/api/v1/customers"
+EVENT = "/api/v1/event"
+IDENTITIES = ("customer_id", "email", "cookie", "device_id")
 
 # Blueshift's documented error bodies.
 DOCUMENTED_BODIES: dict[int, dict[str, Any]] = {
@@ -108,6 +115,8 @@ class Recorded:
     path: str
     query: dict[str, list[str]]
     headers: dict[str, str]
+    body: bytes = b""
+    at: float = field(default_factory=time.monotonic)
 
     @property
     def auth_user(self) -> str | None:
@@ -119,11 +128,29 @@ class Recorded:
         return decoded.split(":", 1)[0]
 
 
+@dataclass
+class Arrival:
+    """An event that shows in show_events for `uuid` from `visible_at` (monotonic time),
+    or from the `at_request`-th show_events request on."""
+
+    uuid: str
+    event: dict[str, Any]
+    visible_at: float | None = None
+    at_request: int | None = None
+
+
 class StandIn:
     """The server's state; tests configure it and read `requests`."""
 
-    def __init__(self, api_key: str = "test-key-0123456789abcdef") -> None:
+    def __init__(
+        self,
+        api_key: str = "test-key-0123456789abcdef",
+        event_api_key: str = "test-event-key-fedcba9876543210",
+    ) -> None:
         self.api_key = api_key
+        self.event_api_key = event_api_key
+        self.ingest_delay = 0.0  # seconds before a sent event shows in show_events
+        self.arrivals: list[Arrival] = []
         self.customers: dict[str, Any] = {}
         self.people: dict[str, list[dict[str, Any]]] = {}  # email -> Search customer users
         self.replies: deque[Reply] = deque()
@@ -147,6 +174,23 @@ class StandIn:
 
     def show_events_requests(self) -> list[Recorded]:
         return [r for r in self.requests if r.path == SHOW_EVENTS]
+
+    def event_requests(self) -> list[Recorded]:
+        return [r for r in self.requests if r.path == EVENT]
+
+    def arrive(
+        self,
+        uuid: str,
+        event: dict[str, Any],
+        *,
+        after: float | None = None,
+        at_request: int | None = None,
+    ) -> None:
+        """Let `event` appear for `uuid` after `after` seconds, or from the `at_request`-th
+        show_events request on."""
+        visible_at = time.monotonic() + after if after is not None else None
+        with self._lock:
+            self.arrivals.append(Arrival(uuid, event, visible_at, at_request))
 
     # -- lifecycle -------------------------------------------------------------------
     def start(self, port: int = 0) -> StandIn:
@@ -175,6 +219,8 @@ class StandIn:
             self.requests.append(recorded)
             if self.replies:
                 return self.replies.popleft()
+        if recorded.path == EVENT:
+            return self._take_event(recorded)
         if recorded.auth_user != self.api_key:
             return Reply(401, DOCUMENTED_BODIES[401])
         if recorded.path == SEARCH:
@@ -192,9 +238,58 @@ class StandIn:
         uuid = (recorded.query.get("uuid") or [""])[0]
         if not uuid:
             return Reply(400, DOCUMENTED_BODIES[400])
+        self._deliver(len(self.show_events_requests()))
         if uuid not in self.customers:
             return Reply(404, DOCUMENTED_BODIES[404])
         return Reply(200, self.customers[uuid])
+
+    def _deliver(self, request_number: int) -> None:
+        """Move the arrivals whose time has come into their customer's events."""
+        now = time.monotonic()
+        with self._lock:
+            due = [
+                a
+                for a in self.arrivals
+                if (a.visible_at is not None and a.visible_at <= now)
+                or (a.at_request is not None and a.at_request <= request_number)
+            ]
+            for arrival in due:
+                self.arrivals.remove(arrival)
+                self.customers.setdefault(arrival.uuid, []).append(arrival.event)
+
+    def _take_event(self, recorded: Recorded) -> Reply:
+        """The Event API: Basic auth with the Event API key, Blueshift's 400 for a body
+        without `event` or an identity, and the event queued for its customer."""
+        if recorded.method != "POST":
+            return Reply(404, {"message": "Not found"})
+        if recorded.auth_user != self.event_api_key:
+            return Reply(401, DOCUMENTED_BODIES[401])
+        try:
+            body = json.loads(recorded.body)
+        except ValueError:
+            return Reply(400, {"errors": {"body": ["is not valid JSON"]}})
+        if not isinstance(body, dict):
+            return Reply(400, {"errors": {"body": ["must be a JSON object"]}})
+        if not body.get("event"):
+            return Reply(400, {"errors": {"event": ["can't be blank"]}})
+        if not any(body.get(name) for name in IDENTITIES):
+            return Reply(
+                400, {"errors": {"customer": ["an email, customer_id, cookie or device_id"]}}
+            )
+        uuid = self._customer_of(body)
+        if uuid is not None:
+            shown = {**body, "user_uuid": uuid, "_bsft_doc_type": "events"}
+            self.arrive(uuid, shown, after=self.ingest_delay)
+        return Reply(200, {"status": "ok"})
+
+    def _customer_of(self, body: dict[str, Any]) -> str | None:
+        for users in self.people.values():
+            for user in users:
+                if (body.get("email") and body["email"].lower() == str(user.get("email"))) or (
+                    body.get("customer_id") and body["customer_id"] == user.get("customer_id")
+                ):
+                    return str(user["uuid"])
+        return None
 
 
 class _Server(ThreadingHTTPServer):
@@ -214,12 +309,20 @@ class _Handler(BaseHTTPRequestHandler):
         return
 
     def do_GET(self) -> None:
+        self._answer("GET")
+
+    def do_POST(self) -> None:
+        self._answer("POST")
+
+    def _answer(self, method: str) -> None:
         parts = urlsplit(self.path)
+        length = int(self.headers.get("Content-Length") or 0)
         recorded = Recorded(
-            "GET",
+            method,
             parts.path,
             parse_qs(parts.query),
             {k.lower(): v for k, v in self.headers.items()},
+            self.rfile.read(length) if length else b"",
         )
         reply = self.state.answer(recorded)
         if reply.delay:

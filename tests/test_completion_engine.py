@@ -14,12 +14,14 @@ from typing import Any
 
 import pytest
 import typer
-from typer import _click
-from typer._click.shell_completion import _resolve_context, _resolve_incomplete
-from typer._completion_classes import BashComplete
-from typer._types import TyperChoice
-from typer.core import TyperOption
 
+from bsevents.cli.framework import (
+    ClickException,
+    choices,
+    is_option,
+    takes_path,
+    typer_completions,
+)
 from bsevents.completion import engine, generate, model, spec
 from bsevents.completion.model import Command
 from tests.completion_support import (
@@ -41,7 +43,7 @@ EAGER = {"--version", "-V"}
 
 def command_lines(cli: Any) -> Iterator[tuple[list[str], str]]:
     """(args, incomplete) pairs covering every command, option and value of `cli`."""
-    root_ctx = _click.Context(cli, info_name="bsevents", **cli.context_settings)
+    root_ctx = typer.Context(cli, info_name="bsevents", **cli.context_settings)
     for path_tuple, command, ctx in walk(cli, root_ctx):
         path = list(path_tuple)
         for incomplete in ("", "-", "--", "x"):
@@ -50,14 +52,14 @@ def command_lines(cli: Any) -> Iterator[tuple[list[str], str]]:
             yield path, name[:1]
             yield path, name
         params = command.get_params(ctx)
-        arguments = [p for p in params if not isinstance(p, TyperOption)]
+        arguments = [p for p in params if not is_option(p)]
         for count in range(len(arguments) + 2):
             yield [*path, *["word"] * count], ""
             yield [*path, *["word"] * count], "-"
         yield [*path, "--"], ""
         yield [*path, "--"], "-"
         for param in params:
-            if not isinstance(param, TyperOption):
+            if not is_option(param):
                 continue
             for name in (*param.opts, *param.secondary_opts):
                 if name in EAGER:
@@ -72,32 +74,32 @@ def command_lines(cli: Any) -> Iterator[tuple[list[str], str]]:
                 yield [*path, *[name, "a"] * param.nargs][:-1], ""
                 yield [*path, name, *["value"] * param.nargs], "-"
                 yield [*path, name, *["value"] * param.nargs], "--"
-                for choice in getattr(param.type, "choices", ()):
-                    yield [*path, name], str(choice)[:1]
-                    yield [*path, name], str(choice).upper()[:2]
+                for choice in (choices(param) or ((), True))[0]:
+                    yield [*path, name], choice[:1]
+                    yield [*path, name], choice.upper()[:2]
 
 
 def enriched(cli: Any) -> set[int]:
     """ids of the click parameters whose values the engine completes where Typer cannot:
     from local data or a metavar listing values, and paths (Typer echoes the typed text)."""
     out = set()
-    root_ctx = _click.Context(cli, info_name="bsevents", **cli.context_settings)
+    root_ctx = typer.Context(cli, info_name="bsevents", **cli.context_settings)
     for path, command, ctx in walk(cli, root_ctx):
         position = 0
         for param in command.get_params(ctx):
-            is_option = isinstance(param, TyperOption)
-            kind, _, _ = generate.value_completion(path, param, None if is_option else position)
-            position += 0 if is_option else 1
-            path_like = param.type.name in ("path", "filename")
-            if path_like or (kind and not isinstance(param.type, TyperChoice)):
+            option = is_option(param)
+            kind, _, _ = generate.value_completion(path, param, None if option else position)
+            position += 0 if option else 1
+            path_like = takes_path(param)
+            if path_like or (kind and choices(param) is None):
                 out.add(id(param))
     return out
 
 
-def in_declared_order(items: list[Item], ctx: Any) -> list[Item]:
+def in_declared_order(items: list[Item], cli: Any) -> list[Item]:
     """click lists the help option's names in set order, which changes from one process
     to the next; put them in the order the app declares, as the spec has them."""
-    declared = list(ctx.help_option_names)
+    declared = list(cli.context_settings.get("help_option_names", ["--help"]))
     slots = [n for n, (value, _) in enumerate(items) if value in declared]
     ordered = sorted((items[n] for n in slots), key=lambda item: declared.index(item[0]))
     items = list(items)
@@ -108,20 +110,17 @@ def in_declared_order(items: list[Item], ctx: Any) -> list[Item]:
 
 def compare(cli: Any, root: Command) -> tuple[int, list[str]]:
     """Compare Typer's and the engine's answers; (lines compared, differences)."""
-    completer = BashComplete(cli, {}, "bsevents", "_BSEVENTS_COMPLETE")
     skip = enriched(cli)
     compared, differences = 0, []
     for args, incomplete in command_lines(cli):
         try:
-            ctx = _resolve_context(cli, {}, "bsevents", list(args))
-            target, _ = _resolve_incomplete(ctx, list(args), incomplete)
-            completions = completer.get_completions(list(args), incomplete)
-        except (SystemExit, typer.Exit, _click.ClickException):
+            target, completions = typer_completions(cli, args, incomplete)
+        except (SystemExit, typer.Exit, ClickException):
             continue  # an option's callback acted while Typer parsed: no answer to compare
         if id(target) in skip:
             continue
         theirs = [(i.value, i.help) for i in completions]
-        theirs = in_declared_order(theirs, ctx)
+        theirs = in_declared_order(theirs, cli)
         ours = engine.complete(root, args, incomplete, EmptySources(), {})
         compared += 1
         if ours != theirs:

@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from typer._click.shell_completion import split_arg_string
 
 from bsevents import entry
+from bsevents.cli.framework import click_split
 from bsevents.completion import fast, shells, spec
 from tests.completion_support import (
     ANA,
@@ -318,7 +318,7 @@ def test_nothing_is_written_to_stderr_even_without_a_home(tmp_path: Path) -> Non
 
 @given(st.text(alphabet=st.sampled_from(list("ab -='\"\\\t\n\xa0é")), max_size=30))
 def test_words_split_as_click_splits_them(line: str) -> None:
-    assert shells.split_words(line) == split_arg_string(line)
+    assert shells.split_words(line) == click_split(line)
 
 
 @pytest.mark.parametrize(

@@ -40,13 +40,9 @@ def need(shell: str) -> str:
 
 def typer_script(shell: str, tmp_path: Path) -> Path:
     """The script Typer itself would have installed (before bsevents had its own)."""
-    from typer import _completion_shared
+    from bsevents.cli.framework import typer_completion_scripts
 
-    templates = {
-        "bash": _completion_shared.COMPLETION_SCRIPT_BASH,
-        "zsh": _completion_shared.COMPLETION_SCRIPT_ZSH,
-        "fish": _completion_shared.COMPLETION_SCRIPT_FISH,
-    }
+    templates = typer_completion_scripts()
     path = tmp_path / f"typer-{shell}" / ("_bsevents" if shell == "zsh" else f"bsevents.{shell}")
     path.parent.mkdir()
     path.write_text((templates[shell] % shells.script_vars("bsevents")).strip() + "\n")

@@ -21,7 +21,7 @@ from tests.readme import readme_table
         (errors.KeyringUnavailable("x"), 3),
         (errors.NotFound("x"), 4),
         (errors.RateLimited("x"), 5),
-        (errors.AnswerNo("x"), 6),
+        (errors.AnswerIsNo("x"), 6),
         (KeyboardInterrupt(), 130),
         (errors.BseventsError("x"), 1),
         (ValueError("a bug"), 1),

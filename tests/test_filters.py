@@ -72,15 +72,57 @@ def test_times_without_offset_are_read_in_the_zone_shown() -> None:
     assert value == at("2026-11-24T19:05:00+00:00")
 
 
-@pytest.mark.parametrize(
-    "text", ["yesterday", "", "30", "m30", "2 hours", "2026-13-01", "2026-11-24T25:00", "-3d"]
-)
+@pytest.mark.parametrize("text", ["yesterday", "", "30", "m30", "2 hours", "-3d", "2026-11-24x"])
 def test_parse_when_rejects_anything_else(text: str) -> None:
     with pytest.raises(UsageProblem) as caught:
         parse_when(text, option="--since", now=NOW)
-    assert caught.value.message.startswith("--since: ")
+    assert caught.value.message == f"--since: {text!r} is not a date, a date-time or a duration"
     assert caught.value.hint is not None
     assert "30m, 2h, 3d" in caught.value.hint
+
+
+IMPOSSIBLE_TIMES = [
+    "2026-13-01",
+    "2026-00-10",
+    "2026-02-30",
+    "0000-01-01",
+    "2026-11-24T25:00",
+    "2026-11-24T24:00:00Z",
+    "2026-11-24T10:60",
+    "2026-11-24T10:00:61Z",
+    "2026-11-24T10:00:00+24:00",
+    "2026-11-24T10:00:00-24:00",
+    "2026-11-24T10:00:00+18:01",
+    "2026-11-24T10:00:00+99",
+    "2026-11-24T10:00:00+05:60",
+    "2026-11-24T10:00:00.123+2400",
+]
+
+
+@pytest.mark.parametrize("text", IMPOSSIBLE_TIMES)
+@pytest.mark.parametrize("option", ["--since", "--until"])
+def test_impossible_dates_and_offsets_are_named_as_such(text: str, option: str) -> None:
+    with pytest.raises(UsageProblem) as caught:
+        parse_when(text, option=option, now=NOW, end_of_day=option == "--until")
+    assert caught.value.message == f"{option}: {text!r} is not a possible date or time"
+    assert caught.value.hint == "months run 1-12, hours 0-23, and a UTC offset is at most ±18:00"
+
+
+@pytest.mark.parametrize(
+    "text", ["0001-01-01T00:00:00+18:00", "9999-12-31T23:59:59-18:00", "0001-01-01"]
+)
+def test_the_ends_of_the_calendar_are_too_far(text: str) -> None:
+    with pytest.raises(UsageProblem, match="is too far in time"):
+        parse_when(text, option="--since", now=NOW)
+
+
+def test_offsets_up_to_eighteen_hours_are_read() -> None:
+    assert parse_when("2026-11-24T18:00+18:00", option="--since", now=NOW) == at(
+        "2026-11-24T00:00:00+00:00"
+    )
+    assert parse_when("2026-11-24T00:00-1800", option="--since", now=NOW) == at(
+        "2026-11-24T18:00:00+00:00"
+    )
 
 
 def test_since_after_until_is_a_usage_error() -> None:

@@ -81,7 +81,7 @@ def test_plan_violations_are_errors_with_paths(tmp_path: Path, cli: Any) -> None
     )
     assert messages[3] == "3 is less than the minimum of 5 (plan: properties.revenue.minimum)"
     assert messages[4] == 'unplanned event: the plan has no "pageload"; expected one of its names'
-    assert result.stderr.splitlines()[-1] == "error: lint: 4 errors, 1 warning in 3 events"
+    assert result.stderr.splitlines()[-1] == "4 errors, 1 warning in 3 events"
 
 
 def test_star_applies_to_every_event_and_plans_all_names(tmp_path: Path, cli: Any) -> None:
@@ -123,7 +123,7 @@ def test_strict_fails_on_warnings(tmp_path: Path, cli: Any) -> None:
     assert cli("lint", "-f", events).exit_code == 0
     strict = cli("lint", "-f", events, "--strict")
     assert strict.exit_code == 6
-    assert strict.stderr.splitlines()[-1] == "error: lint: 0 errors, 1 warning in 1 event"
+    assert strict.stderr.splitlines()[-1] == "0 errors, 1 warning in 1 event"
 
 
 def test_demo_is_clean(cli: Any) -> None:
@@ -286,3 +286,19 @@ def test_email_and_dashboard_url_find_the_customer(standin: StandIn, cli: Any) -
     searches = [r for r in standin.requests if r.path == "/api/v1/customers"]
     assert [r.query for r in searches] == [{"email": ["maya@example.com"]}]
     assert [r.query for r in standin.show_events_requests()] == [{"uuid": [CUSTOMER]}] * 2
+
+
+def test_where_chooses_the_events_lint_reads(tmp_path: Path, cli: Any) -> None:
+    path = saved(tmp_path, purchases())
+    plan = tmp_path / "plan.json"
+    plan.write_text(json.dumps(PLAN), "utf-8")
+    every = json.loads(cli("lint", "-f", path, "--plan", str(plan), "--json").stdout)
+    cheap = cli("lint", "-f", path, "--plan", str(plan), "--json", "--where", "revenue<5")
+    assert cheap.exit_code == 6
+    assert {f["event_uuid"] for f in every} > {f["event_uuid"] for f in json.loads(cheap.stdout)}
+    assert {f["event_uuid"] for f in json.loads(cheap.stdout)} == {
+        "00000000-0000-4000-8000-000000000002"
+    }
+    bad = cli("lint", "-f", path, "--where", "revenue>>")
+    assert (bad.exit_code, bad.stdout) == (2, "")
+    assert "error: --where 'revenue>>'" in bad.stderr

@@ -164,7 +164,7 @@ def test_rule_fires_once(standin: StandIn, rule: str) -> None:
     last = done.stderr.splitlines()[-1]
     events = len(standin.customers[CUSTOMER])
     if severity == "error":
-        assert last == f"error: lint: {count} in {events} events"
+        assert last == f"{count} in {events} events"
     else:
         assert last == f"{count} in {events} events"
     assert len(standin.show_events_requests()) == 1

@@ -162,3 +162,64 @@ def test_the_console_script_does_not_leak_an_environment_key(
     assert server.requests[0].auth_user == SECRET
     assert not [form for form in forms(SECRET) if any(form in out for out in outputs)]
     assert files_holding(tmp_path, [SECRET]) == set()
+
+
+EVENT_SECRET = "scan-event-secret-7c1d2e3f4a5b"
+
+
+def test_the_event_api_key_never_leaks(
+    keyring_backend: Any, cli: Any, server: StandIn, tmp_path: Path
+) -> None:
+    server.event_api_key = EVENT_SECRET
+    server.people["maya@example.com"] = [{"uuid": CUSTOMER, "email": "maya@example.com"}]
+    keyring_backend("MemoryKeyring")
+    t = Transcript(cli)
+    t.run("config", "set-key", "--stdin", input=SECRET)
+    t.run("config", "set-key", "--event", "--stdin", input=f"{EVENT_SECRET}\n")
+    t.run("config", "set-key", "--event", "--stdin", EVENT_SECRET, code=2)
+    for args in (
+        ("send", "purchase", "--email", "maya@example.com", "-p", "seats:=2"),
+        ("--debug", "send", "purchase", "--cookie", "c1"),
+        ("send", "purchase", "--cookie", "c1", "--curl"),
+        ("config", "show"),
+        ("send", "--help"),
+    ):
+        t.run(*args)
+    t.run("config", "set", "--profile", "other", "region", "us")
+    t.run("send", "purchase", "--cookie", "c1", "--profile", "other", code=3)  # no key there
+    t.run("send", "order.placed", "--cookie", "c1", code=2)
+    server.event_api_key = WRONG
+    t.run("--debug", "send", "purchase", "--cookie", "c1", code=3)  # 401, with traceback
+    assert [r.auth_user for r in server.event_requests()][:1] == [EVENT_SECRET]
+    assert t.leaks([EVENT_SECRET, SECRET]) == []
+    assert files_holding(tmp_path, [EVENT_SECRET, SECRET]) == set()
+
+
+def test_a_plain_text_event_key_stays_in_the_key_file(
+    cli: Any, server: StandIn, tmp_path: Path, isolated: Path
+) -> None:
+    server.event_api_key = EVENT_SECRET
+    t = Transcript(cli)
+    t.run("config", "set-key", "--event", "--stdin", "--insecure-storage", input=EVENT_SECRET)
+    t.run("send", "purchase", "--cookie", "c1")
+    t.run("send", "purchase", "--cookie", "c1", "--debug")
+    assert t.leaks([EVENT_SECRET]) == []
+    key_file = isolated / ".config" / "bsevents" / "credentials.toml"
+    assert files_holding(tmp_path, [EVENT_SECRET]) == {key_file}
+
+
+def test_the_console_script_does_not_leak_an_environment_event_key(server: StandIn) -> None:
+    server.event_api_key = EVENT_SECRET
+    env = {**os.environ, "BLUESHIFT_EVENT_API_KEY": EVENT_SECRET, "BSEVENTS_DEBUG": "1"}
+    outputs = []
+    for args in (
+        ["send", "purchase", "--cookie", "c1"],
+        ["send", "purchase", "--cookie", "c1", "--curl"],
+        ["send", "purchase", "--cookie", "c1", "--base-url", "http://127.0.0.1:9"],
+    ):
+        done = subprocess.run(
+            [str(SCRIPT), *args], capture_output=True, env=env, timeout=60, check=False
+        )
+        outputs.append(done.stdout + done.stderr)
+    assert server.event_requests()[0].auth_user == EVENT_SECRET
+    assert not [f for f in forms(EVENT_SECRET) if any(f in out for out in outputs)]

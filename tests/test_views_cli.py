@@ -221,7 +221,7 @@ def test_relative_since_counts_back_from_now(cli: Any, tmp_path: Path) -> None:
     ("args", "message"),
     [
         (["--since", "yesterday"], "--since: 'yesterday' is not a date, a date-time or a duration"),
-        (["--until", "2026-02-30"], "--until: '2026-02-30' is not a date"),
+        (["--until", "2026-02-30"], "--until: '2026-02-30' is not a possible date or time"),
         (["--since", "2026-11-25", "--until", "2026-11-24"], "is after --until"),
         (["--all", "--limit", "5"], "--all and --limit contradict each other"),
         (["--json", "--view", "table"], "--json and --view table ask for different views"),

@@ -6,25 +6,35 @@ import errno
 import os
 import sys
 import traceback
-from typing import Annotated, Any, NoReturn
+from collections.abc import Callable
+from typing import Annotated, Any
 
 import typer
-from typer.core import TyperGroup
 
 from bsevents import __version__, ui
-from bsevents.completion.shells import use_in_typer
-from bsevents.errors import BseventsError, ExitCode, exit_code_for
+from bsevents.cli import framework
+from bsevents.cli.helptext import HelpfulCommand, HelpfulGroup, epilog
+from bsevents.errors import AnswerIsNo, BseventsError, ExitCode, UsageProblem, exit_code_for
 
-# Options whose value may be left out, and what they mean then. Click (as vendored by
-# Typer) has no optional option values, so the argument list is completed before parsing.
-OPTIONAL_VALUES = {"--watch": "auto"}
+# Options whose value may be left out: the value they mean then, and the values they take.
+# Click (as vendored by Typer) has no optional option values, so the argument list is
+# completed before parsing.
+OPTIONAL_VALUES: dict[str, tuple[str, Callable[[str], bool]]] = {
+    "--watch": ("auto", lambda value: _parse_duration(value) is not None),
+    "--show-completion": ("auto", lambda value: not value.startswith("-")),
+    "--install-completion": ("auto", lambda value: not value.startswith("-")),
+}
+
+
+def _parse_duration(text: str) -> float | None:
+    from bsevents.timefmt import parse_duration
+
+    return parse_duration(text)
 
 
 def complete_optional_values(args: list[str]) -> list[str]:
     """Insert the implied value after an option given without one: `--watch` followed by
     nothing, by another option, or by something that is not a duration."""
-    from bsevents.timefmt import parse_duration
-
     out: list[str] = []
     for index, arg in enumerate(args):
         out.append(arg)
@@ -32,18 +42,16 @@ def complete_optional_values(args: list[str]) -> list[str]:
             out.extend(args[index + 1 :])
             break
         if arg in OPTIONAL_VALUES:
+            implied, takes = OPTIONAL_VALUES[arg]
             following = args[index + 1] if index + 1 < len(args) else None
-            if (
-                following is None
-                or following.startswith("-")
-                or (following != OPTIONAL_VALUES[arg] and parse_duration(following) is None)
-            ):
-                out.append(OPTIONAL_VALUES[arg])
+            if following is None or (following != implied and not takes(following)):
+                out.append(implied)
     return out
 
 
-class BseventsGroup(TyperGroup):
-    """Turns a BseventsError raised by any command into its message and exit code."""
+class BseventsGroup(HelpfulGroup):
+    """The root group: turns every error, the option parser's included, into one line on
+    stderr and its exit code."""
 
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
         return list(super().parse_args(ctx, complete_optional_values(args)))
@@ -54,20 +62,35 @@ class BseventsGroup(TyperGroup):
             # Output still buffered would otherwise fail at exit, past every handler.
             sys.stdout.flush()
             return result
-        except BseventsError as error:
-            _fail(error)
         except KeyboardInterrupt:
             sys.stderr.write("\ninterrupted\n")
             raise typer.Exit(ExitCode.INTERRUPTED) from None
         except OSError as error:
-            _fail(_os_problem(error))
+            raise _os_problem(error) from None
 
+    def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
+        kwargs["standalone_mode"] = False  # errors are reported below, not by click
+        try:
+            code = super().main(*args, **kwargs)
+        except BseventsError as error:
+            code = _report(error)
+        except framework.NoArgsIsHelpError as error:
+            error.show()  # the help, on stderr
+            code = ExitCode.USAGE
+        except framework.UsageError as error:
+            code = _report(_usage_problem(error))
+        except framework.ClickException as error:
+            from bsevents.cli.wording import sentence
 
-def _fail(error: BseventsError) -> NoReturn:
-    if ui.debug_enabled():
-        traceback.print_exc(file=sys.stderr)
-    ui.error(error.message, error.hint)
-    raise typer.Exit(exit_code_for(error)) from None
+            ui.error(sentence(error.format_message()))
+            code = error.exit_code
+        except typer.Abort:
+            ui.error("aborted")
+            code = ExitCode.FAILED
+        code = code if isinstance(code, int) else ExitCode.OK
+        if standalone_mode:
+            sys.exit(code)
+        return code
 
 
 # What a write raises when its device cannot take the output: a full disk or /dev/full,
@@ -117,17 +140,83 @@ def _discard_stdout() -> None:
     os.close(devnull)
 
 
+def _report(error: BseventsError) -> int:
+    if ui.debug_enabled():
+        traceback.print_exc(file=sys.stderr)
+    if isinstance(error, AnswerIsNo):
+        ui.note(error.message)  # an answer, not a failure: no "error:", and -q hides it
+    else:
+        ui.error(error.message, error.hint)
+    return exit_code_for(error)
+
+
+def _usage_problem(error: Any) -> UsageProblem:
+    """The option parser's error in the tool's own words: `error: ...` and a hint naming
+    the command's --help, instead of click's usage line and `Error: ...`."""
+    from bsevents.cli.wording import sentence
+
+    path = error.ctx.command_path if error.ctx is not None else "bsevents"
+    return UsageProblem(sentence(error.format_message()), f"see: {path} --help")
+
+
 def _version(value: bool) -> None:
     if value:
         sys.stdout.write(f"bsevents {__version__}\n")
         raise typer.Exit()
 
 
+def _show_completion(value: str | None) -> None:
+    if value is not None:
+        from bsevents.completion.install import choose_shell
+        from bsevents.completion.shells import render
+
+        sys.stdout.write(render(choose_shell(value), "bsevents"))
+        raise typer.Exit()
+
+
+def _install_completion(value: str | None) -> None:
+    if value is not None:
+        from pathlib import Path
+
+        from bsevents.completion.install import choose_shell, install
+
+        shell = choose_shell(value)
+        path = install(shell, "bsevents", Path.home())
+        sys.stdout.write(f"{shell} completion installed in {path}\n")
+        ui.note("completion takes effect in a new shell")
+        raise typer.Exit()
+
+
+EXAMPLE_UUID = "51aceb79-2cbc-4e2b-a132-b02de69bba15"
+ALL_ENVIRONMENT = (
+    "BLUESHIFT_API_KEY",
+    "BLUESHIFT_EVENT_API_KEY",
+    "BLUESHIFT_REGION",
+    "BSEVENTS_PROFILE",
+    "BSEVENTS_BASE_URL",
+    "BSEVENTS_DEBUG",
+    "BSEVENTS_KEYRING_TIMEOUT",
+    "NO_COLOR",
+    "PAGER",
+)
+
 app = typer.Typer(
     cls=BseventsGroup,
     name="bsevents",
     help="Debug Blueshift's 'Get customer events' API: one customer's events, sorted, "
     "readable, and within the 10-calls-an-hour budget.",
+    epilog=epilog(
+        [
+            (
+                "See what bsevents shows, on the bundled demo: no key, no call",
+                "bsevents events --demo",
+            ),
+            ("Store the API key in the system keyring", "bsevents config set-key"),
+            ("One customer's events, oldest first", f"bsevents events {EXAMPLE_UUID}"),
+            ("How many of the 10 calls an hour are left", "bsevents quota"),
+        ],
+        ALL_ENVIRONMENT,
+    ),
     no_args_is_help=True,
     # Plain click help: rich help costs ~100 ms of imports and reads "[env: X]" in help
     # text as markup, dropping it. Usage errors become plain lines too.
@@ -135,6 +224,9 @@ app = typer.Typer(
     # Tracebacks with locals could show the API key; errors are one line unless --debug.
     pretty_exceptions_enable=False,
     pretty_exceptions_show_locals=False,
+    # Typer's --install-completion and --show-completion install Typer's scripts; ours
+    # (below) serve the committed ones in completions/.
+    add_completion=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
@@ -151,10 +243,77 @@ def root(
     debug: Annotated[
         bool, typer.Option("--debug", help="Log requests on stderr; show tracebacks.")
     ] = False,
+    install_completion: Annotated[
+        str | None,
+        typer.Option(
+            "--install-completion",
+            metavar="[SHELL]",
+            help="Install TAB completion for bash, zsh or fish (default: this shell).",
+            callback=_install_completion,
+            is_eager=True,
+            show_default=False,
+        ),
+    ] = None,
+    show_completion: Annotated[
+        str | None,
+        typer.Option(
+            "--show-completion",
+            metavar="[SHELL]",
+            help="Print the completion script for bash, zsh or fish (default: this shell).",
+            callback=_show_completion,
+            is_eager=True,
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Debug Blueshift's 'Get customer events' API."""
     # This run's terminal state, handed down to every command through the context.
     ctx.obj = ui.start(ui.Terminal(debugging=debug))
+
+
+EVENTS_EXAMPLES = [
+    ("The bundled demo journey: no key, no call", "bsevents events --demo"),
+    ("A customer by UUID (or a dashboard URL, quoted)", f"bsevents events {EXAMPLE_UUID}"),
+    (
+        "By email, only purchases of the last 2 hours",
+        "bsevents events --email ana@example.com -t purchase --since 2h",
+    ),
+    (
+        "Event names, oldest first, through jq",
+        f"bsevents events {EXAMPLE_UUID} | jq -r '.[].event'",
+    ),
+    (
+        "The stored response again, as a timeline: no call",
+        f"bsevents events {EXAMPLE_UUID} --offline --view timeline",
+    ),
+    ("Wait for new events within the hourly budget", f"bsevents events {EXAMPLE_UUID} --watch"),
+    ("One event in full, from a saved response", "bsevents events -f events.json --show 3766f118"),
+]
+
+
+LINT_EXAMPLES = [
+    (
+        "What is wrong with a customer's events (exit 6 on an error)",
+        f"bsevents lint {EXAMPLE_UUID}",
+    ),
+    ("Check them against a tracking plan too", f"bsevents lint {EXAMPLE_UUID} --plan plan.json"),
+    (
+        "A first tracking plan, from real traffic",
+        f"bsevents lint {EXAMPLE_UUID} --infer > plan.json",
+    ),
+    ("The findings as JSON, on the demo", "bsevents lint --demo --json | jq '.[].rule'"),
+]
+SEND_EXAMPLES = [
+    (
+        "Send a test event; its event_uuid is printed",
+        "bsevents send signed_up --email ana@example.com -p plan=pro -p seats:=3",
+    ),
+    (
+        "Send one and wait until show_events has it (a round trip)",
+        "bsevents send purchase --email ana@example.com -p order_id=T-1 --wait 10m",
+    ),
+    ("The request as curl, sending nothing", "bsevents send login --customer-id 42 --curl"),
+]
 
 
 def _register() -> None:
@@ -162,17 +321,44 @@ def _register() -> None:
 
     app.command(
         "events",
+        cls=HelpfulCommand,
         help="Fetch one customer's events and show them sorted by time.",
+        epilog=epilog(
+            EVENTS_EXAMPLES, tuple(n for n in ALL_ENVIRONMENT if n != "BLUESHIFT_EVENT_API_KEY")
+        ),
         no_args_is_help=False,
     )(events.events_command)
-    app.command("quota", help="Show the hourly budget of show_events calls.")(quota.quota_command)
+    app.command(
+        "quota",
+        cls=HelpfulCommand,
+        help="Show the hourly budget of show_events calls.",
+        epilog=epilog(
+            [
+                ("Calls left this hour, and the calls in the window", "bsevents quota"),
+                ("The same as JSON, for scripts", "bsevents quota --json"),
+            ],
+            ("BSEVENTS_PROFILE", "BLUESHIFT_REGION"),
+        ),
+    )(quota.quota_command)
     from bsevents.cli import lint
 
     app.command(
         "lint",
+        cls=HelpfulCommand,
         help="Check one customer's events against built-in rules and a tracking plan.",
+        epilog=epilog(LINT_EXAMPLES, ("BLUESHIFT_API_KEY", "BSEVENTS_PROFILE", "NO_COLOR")),
         no_args_is_help=False,
     )(lint.lint_command)
+    from bsevents.cli import send
+
+    app.command(
+        "send",
+        cls=HelpfulCommand,
+        help="Send one event through Blueshift's Event API.",
+        epilog=epilog(
+            SEND_EXAMPLES, ("BLUESHIFT_EVENT_API_KEY", "BLUESHIFT_API_KEY", "BSEVENTS_PROFILE")
+        ),
+    )(send.send_command)
 
     from bsevents.cli import config
 
@@ -180,9 +366,6 @@ def _register() -> None:
 
 
 _register()
-
-# --show-completion and --install-completion: the scripts committed in completions/.
-use_in_typer()
 
 
 def run(argv: list[str] | None = None) -> None:

@@ -8,21 +8,43 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from enum import Enum
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import typer
 
 from bsevents import ui
+from bsevents.cli.helptext import HelpfulCommand, HelpfulGroup, epilog
 from bsevents.cli.options import BaseUrlOption, ProfileOption, RegionOption
 from bsevents.errors import KeyringUnavailable, UsageProblem
 from bsevents.sanitize import clean
 
+CommandFunction = TypeVar("CommandFunction", bound=Callable[..., Any])
+
 app = typer.Typer(
     name="config",
+    cls=HelpfulGroup,
     help="Store the API key, change settings and switch profiles.",
+    epilog=epilog(
+        [
+            ("Store the API key from a hidden prompt", "bsevents config set-key"),
+            ("Use the EU region from now on", "bsevents config set region eu"),
+            ("Every setting, and where its value comes from", "bsevents config show"),
+        ],
+        ("BLUESHIFT_API_KEY", "BLUESHIFT_REGION", "BSEVENTS_PROFILE"),
+    ),
     no_args_is_help=True,
 )
+
+
+def _command(
+    name: str, examples: list[tuple[str, str]], **settings: Any
+) -> Callable[[CommandFunction], CommandFunction]:
+    """`app.command` with headed help and these examples (what it does, command line)."""
+    environment = ("BSEVENTS_PROFILE",)
+    return app.command(name, cls=HelpfulCommand, epilog=epilog(examples, environment), **settings)
+
 
 _KEY_WAYS = (
     "type or paste it at the hidden prompt of `bsevents config set-key`, or pipe it: "
@@ -50,14 +72,14 @@ def _check_key_input(use_stdin: bool, profile: str) -> None:
         )
 
 
-def _read_key(use_stdin: bool, profile: str) -> str:
+def _read_key(use_stdin: bool, profile: str, label: str = "User API key") -> str:
     if use_stdin:
         return sys.stdin.read()
     import getpass
 
     try:
         return getpass.getpass(
-            f"Blueshift User API key for profile {profile!r} (input hidden): ", stream=sys.stderr
+            f"Blueshift {label} for profile {profile!r} (input hidden): ", stream=sys.stderr
         )
     except EOFError:
         raise UsageProblem("no API key given") from None
@@ -65,7 +87,16 @@ def _read_key(use_stdin: bool, profile: str) -> str:
 
 # Anything extra on the command line (a key, or a key that starts with "-") lands in
 # ctx.args instead of in a Click error message that would print it back.
-@app.command("set-key", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+@_command(
+    "set-key",
+    [
+        ("Store the key from a hidden prompt", "bsevents config set-key"),
+        ("Store it from a pipe, for scripts", 'printf %s "$KEY" | bsevents config set-key --stdin'),
+        ("A second account's key, in profile staging", "bsevents config set-key --profile staging"),
+        ("The Event API key, for bsevents send", "bsevents config set-key --event"),
+    ],
+    context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
+)
 def set_key(
     ctx: typer.Context,
     use_stdin: Annotated[
@@ -80,6 +111,12 @@ def set_key(
         ),
     ] = False,
     profile: ProfileOption = None,
+    event: Annotated[
+        bool,
+        typer.Option(
+            "--event", help="Store the Event API key (for `bsevents send`), not the User key."
+        ),
+    ] = False,
 ) -> None:
     """Store the API key in the system keyring: hidden prompt, or --stdin.
 
@@ -93,14 +130,18 @@ def set_key(
             "show in `ps`",
             _KEY_WAYS,
         )
-    from bsevents import credentials, settings
+    from bsevents import credentials, event_key, settings
 
     name = _profile_to_change(profile)
     _check_key_input(use_stdin, name)
     if not insecure_storage:
         credentials.check_keyring_usable(name)  # before the key is typed, not after
-    text = _read_key(use_stdin, name)
-    stored = credentials.store_api_key(name, text, insecure=insecure_storage, debug=ui.debug)
+    label, env = ("Event API key", event_key.EVENT_KEY_ENV) if event else ("API key", "")
+    text = _read_key(use_stdin, name, "Event API key" if event else "User API key")
+    if event:
+        stored = event_key.store_event_key(name, text, insecure=insecure_storage)
+    else:
+        stored = credentials.store_api_key(name, text, insecure=insecure_storage, debug=ui.debug)
     if settings.ensure_profile(name):
         ui.note(f"created profile {name!r}")
     for note in stored.notes:
@@ -108,26 +149,40 @@ def set_key(
     where = stored.key.origin().removeprefix("the ")
     if stored.key.source == "file":
         ui.warn(
-            f"stored the API key {stored.key.masked()} for profile {name!r} in plain text in "
+            f"stored the {label} {stored.key.masked()} for profile {name!r} in plain text in "
             f"{stored.key.path}: anyone who can read that file can use the key"
         )
     else:
-        ui.note(f"stored the API key {stored.key.masked()} for profile {name!r} in the {where}")
-    if os.environ.get(credentials.KEY_ENV, "").strip():
-        ui.note(f"{credentials.KEY_ENV} is set here, and takes precedence over the stored key")
+        ui.note(f"stored the {label} {stored.key.masked()} for profile {name!r} in the {where}")
+    env = env or credentials.KEY_ENV
+    if os.environ.get(env, "").strip():
+        ui.note(f"{env} is set here, and takes precedence over the stored key")
 
 
-@app.command("delete-key")
-def delete_key(profile: ProfileOption = None) -> None:
+@_command(
+    "delete-key",
+    [
+        ("Remove the default profile's key", "bsevents config delete-key"),
+        ("Remove profile staging's key", "bsevents config delete-key --profile staging"),
+        ("Remove the Event API key that send uses", "bsevents config delete-key --event"),
+    ],
+)
+def delete_key(
+    profile: ProfileOption = None,
+    event: Annotated[
+        bool, typer.Option("--event", help="Delete the Event API key, not the User key.")
+    ] = False,
+) -> None:
     """Remove the profile's API key from the keyring (and the plain-text file)."""
-    from bsevents import credentials
+    from bsevents import credentials, event_key
 
     name = _profile_to_change(profile)
-    deleted = credentials.delete_api_key(name)
+    deleted = (event_key.delete_event_key if event else credentials.delete_api_key)(name)
+    label = "Event API key" if event else "API key"
     if deleted.from_file:
-        ui.note(f"deleted the plain-text API key for profile {name!r} from {deleted.file}")
+        ui.note(f"deleted the plain-text {label} for profile {name!r} from {deleted.file}")
     if deleted.from_keyring:
-        ui.note(f"deleted the API key for profile {name!r} from the keyring ({deleted.backend})")
+        ui.note(f"deleted the {label} for profile {name!r} from the keyring ({deleted.backend})")
     if deleted.keyring_problem:
         raise KeyringUnavailable(
             f"could not remove the key from the keyring: it cannot be used "
@@ -135,9 +190,10 @@ def delete_key(profile: ProfileOption = None) -> None:
             "try again once it is unlocked or reachable",
         )
     if not (deleted.from_file or deleted.from_keyring):
-        ui.note(f"no stored API key for profile {name!r}; nothing to delete")
-    if os.environ.get(credentials.KEY_ENV, "").strip():
-        ui.note(f"{credentials.KEY_ENV} is still set in this environment")
+        ui.note(f"no stored {label} for profile {name!r}; nothing to delete")
+    env = event_key.EVENT_KEY_ENV if event else credentials.KEY_ENV
+    if os.environ.get(env, "").strip():
+        ui.note(f"{env} is still set in this environment")
 
 
 def _env_overrides(name: str) -> None:
@@ -148,10 +204,19 @@ def _env_overrides(name: str) -> None:
         ui.note(f"{env} is set here, and takes precedence over the settings file")
 
 
-@app.command("set", context_settings={"ignore_unknown_options": True})
+@_command(
+    "set",
+    [
+        ("Use the EU region", "bsevents config set region eu"),
+        ("Keep stored responses for 10 minutes", "bsevents config set cache-ttl 600"),
+    ],
+    context_settings={"ignore_unknown_options": True},
+)
 def set_setting(
     name: Annotated[str, typer.Argument(metavar="NAME", help="A setting: see `config show`.")],
-    value: Annotated[str, typer.Argument(metavar="VALUE")],
+    value: Annotated[
+        str, typer.Argument(metavar="VALUE", help="The new value: see `config show`.")
+    ],
     profile: ProfileOption = None,
 ) -> None:
     """Change a setting in the profile (creating the profile if needed)."""
@@ -167,9 +232,12 @@ def set_setting(
     _env_overrides(setting.name)
 
 
-@app.command("unset")
+@_command(
+    "unset",
+    [("Back to the default region", "bsevents config unset region")],
+)
 def unset_setting(
-    name: Annotated[str, typer.Argument(metavar="NAME")],
+    name: Annotated[str, typer.Argument(metavar="NAME", help="A setting: see `config show`.")],
     profile: ProfileOption = None,
 ) -> None:
     """Remove a setting from the profile, so its default applies again."""
@@ -184,9 +252,15 @@ def unset_setting(
         ui.note(f"profile {target!r} does not set {name}; nothing to change")
 
 
-@app.command("get")
+@_command(
+    "get",
+    [
+        ("The region commands use", "bsevents config get region"),
+        ("The hourly cap of profile staging", "bsevents config get hourly-cap --profile staging"),
+    ],
+)
 def get_setting(
-    name: Annotated[str, typer.Argument(metavar="NAME")],
+    name: Annotated[str, typer.Argument(metavar="NAME", help="A setting: see `config show`.")],
     profile: ProfileOption = None,
 ) -> None:
     """Print a setting's effective value (flag > environment > profile > default)."""
@@ -219,7 +293,13 @@ def _source_text(source: str, what: str, profile: str) -> str:
     return "default"
 
 
-@app.command("show")
+@_command(
+    "show",
+    [
+        ("Every setting and where it comes from", "bsevents config show"),
+        ("The same as JSON", "bsevents config show --json"),
+    ],
+)
 def show(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
     profile: ProfileOption = None,
@@ -283,11 +363,21 @@ class PathName(str, Enum):
     cache = "cache"
 
 
-@app.command("path")
+@_command(
+    "path",
+    [
+        ("Every place bsevents keeps files", "bsevents config path"),
+        ("Open the settings file", '"$EDITOR" "$(bsevents config path settings)"'),
+    ],
+)
 def path(
     which: Annotated[
         PathName | None,
-        typer.Argument(help="Print only this path.", show_default=False),
+        typer.Argument(
+            metavar="WHAT",
+            help="Print only this path: settings, key-file, state or cache.",
+            show_default=False,
+        ),
     ] = None,
 ) -> None:
     """Where bsevents keeps its settings, key file, call ledger and stored responses."""
@@ -307,7 +397,7 @@ def path(
         sys.stdout.write(f"{name.value:<{width}}  {where}  ({what})\n")
 
 
-@app.command("profiles")
+@_command("profiles", [("The profiles, * marking the one in use", "bsevents config profiles")])
 def profiles(profile: ProfileOption = None) -> None:
     """List the profiles; `*` marks the one commands use."""
     from bsevents import settings
@@ -322,7 +412,7 @@ def profiles(profile: ProfileOption = None) -> None:
         ui.warn(f"{origin} names profile {active!r}, which does not exist")
 
 
-@app.command("use")
+@_command("use", [("Use profile staging from now on", "bsevents config use staging")])
 def use(
     profile: Annotated[str, typer.Argument(metavar="PROFILE", help="An existing profile.")],
 ) -> None:

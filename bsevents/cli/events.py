@@ -8,8 +8,11 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from bsevents import ui
+from bsevents.cli import scripting
+from bsevents.cli.helptext import CALLS, CUSTOMER
 from bsevents.cli.options import BaseUrlOption, ProfileOption, RegionOption
 from bsevents.cli.output import ColorChoice
+from bsevents.cli.scripting import ExitStatusOption, WaitOption, WhereOption
 from bsevents.cli.views import DEFAULT_SHOWN, FILTER_PANEL, VIEW_PANEL, Request, View, render
 from bsevents.errors import RateLimited, RequestFailed, UsageProblem
 from bsevents.events import count_trailing_untimed
@@ -32,24 +35,41 @@ def events_command(
     ] = None,
     uuid: Annotated[
         str | None,
-        typer.Option("--uuid", "-u", metavar="CUSTOMER", help="Same as CUSTOMER."),
+        typer.Option(
+            "--uuid", "-u", metavar="CUSTOMER", help="Same as CUSTOMER.", rich_help_panel=CUSTOMER
+        ),
     ] = None,
     demo: Annotated[
-        bool, typer.Option("--demo", help="Show the bundled demo journey: no key, no call.")
+        bool,
+        typer.Option(
+            "--demo",
+            help="Show the bundled demo journey: no key, no call.",
+            rich_help_panel=CUSTOMER,
+        ),
     ] = False,
     view: Annotated[
         View | None,
         typer.Option(
-            "--view", help="Output format. Default: table on a terminal, json when piped."
+            "--view",
+            help="Output format. Default: table on a terminal, json when piped.",
+            rich_help_panel=VIEW_PANEL,
         ),
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Same as --view json.")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Same as --view json.", rich_help_panel=VIEW_PANEL)
+    ] = False,
     region: RegionOption = None,
     base_url: BaseUrlOption = None,
     profile: ProfileOption = None,
     timeout: Annotated[
         float,
-        typer.Option("--timeout", metavar="SECONDS", min=0.1, help="Give up after this long."),
+        typer.Option(
+            "--timeout",
+            metavar="SECONDS",
+            min=0.1,
+            help="Give up after this long.",
+            rich_help_panel=CALLS,
+        ),
     ] = 30.0,
     email: Annotated[
         str | None,
@@ -57,11 +77,16 @@ def events_command(
             "--email",
             metavar="ADDRESS",
             help="Find the customer by email (Search customer; costs no events call).",
+            rich_help_panel=CUSTOMER,
         ),
     ] = None,
     curl: Annotated[
         bool,
-        typer.Option("--curl", help="Print the equivalent curl command and exit; no call."),
+        typer.Option(
+            "--curl",
+            help="Print the equivalent curl command and exit; no call.",
+            rich_help_panel=CALLS,
+        ),
     ] = False,
     watch: Annotated[
         str | None,
@@ -71,6 +96,7 @@ def events_command(
             help="Poll for new events within the hourly budget; INTERVAL like 8m "
             "(default: paced by the calls left).",
             show_default=False,
+            rich_help_panel=CALLS,
         ),
     ] = None,
     retries: Annotated[
@@ -82,20 +108,38 @@ def events_command(
             max=5,
             help="Retry 502/503/504 and dropped connections up to N times (each retry is "
             "a call of the budget; never past the cap).",
+            rich_help_panel=CALLS,
         ),
     ] = 2,
     refresh: Annotated[
-        bool, typer.Option("--refresh", help="Make a live call even if a fresh copy is stored.")
+        bool,
+        typer.Option(
+            "--refresh",
+            help="Make a live call even if a fresh copy is stored.",
+            rich_help_panel=CALLS,
+        ),
     ] = False,
     offline: Annotated[
-        bool, typer.Option("--offline", help="Never call: show the last stored response.")
+        bool,
+        typer.Option(
+            "--offline", help="Never call: show the last stored response.", rich_help_panel=CALLS
+        ),
     ] = False,
     force: Annotated[
         bool,
-        typer.Option("--force", help="Call even at the hourly cap or after a 429 (live call)."),
+        typer.Option(
+            "--force",
+            help="Call even at the hourly cap or after a 429 (live call).",
+            rich_help_panel=CALLS,
+        ),
     ] = False,
     new: Annotated[
-        bool, typer.Option("--new", help="Only the events that are new since the fetch before.")
+        bool,
+        typer.Option(
+            "--new",
+            help="Only the events that are new since the fetch before.",
+            rich_help_panel=CALLS,
+        ),
     ] = False,
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="No notes on stderr (errors still show).")
@@ -111,6 +155,7 @@ def events_command(
             metavar="PATH",
             help="Show a saved response (- for stdin): --json output, NDJSON or a Postman "
             "export. No key, no call.",
+            rich_help_panel=CUSTOMER,
         ),
     ] = None,
     show: Annotated[
@@ -226,6 +271,9 @@ def events_command(
             rich_help_panel=VIEW_PANEL,
         ),
     ] = None,
+    where: WhereOption = None,
+    exit_status: ExitStatusOption = False,
+    wait: WaitOption = None,
 ) -> None:
     """Fetch one customer's events and show them sorted by time."""
     if debug:
@@ -261,7 +309,15 @@ def events_command(
             "--reverse": reverse,
         },
     )
-    criteria = make_criteria(types=types, since=since, until=until, grep=grep, utc=utc)
+    scripting.refuse_clashes(
+        wait=wait is not None,
+        exit_status=exit_status,
+        curl=curl,
+        watch=watch is not None,
+        local=demo or from_file is not None,
+        others={"--offline": offline, "--force": force, "--new": new, "--show": show is not None},
+    )
+    criteria = make_criteria(types=types, since=since, until=until, grep=grep, utc=utc, where=where)
     picked = parse_fields(fields) if fields is not None else None
     loaded_plan = None
     if plan is not None:  # read and checked before any call is spent
@@ -290,6 +346,10 @@ def events_command(
             from bsevents.watch import parse_interval
 
             interval = parse_interval(watch, resolved.hourly_cap)
+        if wait is not None:
+            from bsevents.wait import parse_wait
+
+            wait_seconds = parse_wait(wait)
         from bsevents.cli.who import resolve_customer
 
         who = resolve_customer(
@@ -316,11 +376,17 @@ def events_command(
         options = source.FetchOptions(
             timeout=timeout, refresh=refresh, offline=offline, force=force, retries=retries
         )
-        result, dashboard = live_result(resolved, who_uuid, options)
-        chosen_by = ["--profile", profile] if profile is not None else []
-        if region is not None:
-            chosen_by += ["--region", region]
-        asked = (resolved, who_uuid, options, chosen_by)
+        if wait is not None:
+            from bsevents.regions import dashboard_url
+
+            result = scripting.wait_for_events(resolved, who_uuid, wait_seconds, criteria, options)
+            dashboard = dashboard_url(resolved.region, who_uuid)
+        else:
+            result, dashboard = live_result(resolved, who_uuid, options)
+            chosen_by = ["--profile", profile] if profile is not None else []
+            if region is not None:
+                chosen_by += ["--region", region]
+            asked = (resolved, who_uuid, options, chosen_by)
     # Everything loaded lives until the process ends: keep the garbage collector from
     # walking those objects again and again while the view is drawn.
     gc.freeze()
@@ -346,6 +412,8 @@ def events_command(
         question = _question_args(types, since, until, grep, show, new=new)
         result = _ask_again_on_miss(*asked, result, request, question, new=new)
     render(result, request)
+    if exit_status:
+        scripting.require_match(result.events, criteria)
 
 
 def refuse_contradictions(

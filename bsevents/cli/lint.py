@@ -10,8 +10,9 @@ import typer
 from bsevents import ui
 from bsevents.cli.options import BaseUrlOption, ProfileOption, RegionOption
 from bsevents.cli.output import ColorChoice
+from bsevents.cli.scripting import WhereOption
 from bsevents.cli.views import FILTER_PANEL
-from bsevents.errors import AnswerNo, UsageProblem
+from bsevents.errors import AnswerIsNo, UsageProblem
 from bsevents.filters import make_criteria, select
 
 if TYPE_CHECKING:
@@ -152,6 +153,7 @@ def lint_command(
             rich_help_panel=FILTER_PANEL,
         ),
     ] = None,
+    where: WhereOption = None,
 ) -> None:
     """Check one customer's events for double sends, type drift, placeholder values, bad
     times and names, and against a tracking plan. Exit 6 when there is an error."""
@@ -177,7 +179,7 @@ def lint_command(
     )
     if infer and (plan is not None or strict):
         raise UsageProblem("--infer writes a plan; it checks nothing", "drop --plan and --strict")
-    criteria = make_criteria(types=types, since=since, until=until, grep=grep, utc=utc)
+    criteria = make_criteria(types=types, since=since, until=until, grep=grep, utc=utc, where=where)
     loaded = None
     if plan is not None:
         from bsevents.plan import load_plan
@@ -219,7 +221,7 @@ def lint_command(
     _render(findings, title, as_json=as_json, color=color, utc=utc)
     summary = count_line(findings, len(events))
     if any(f.severity == "error" for f in findings) or (strict and findings):
-        raise AnswerNo(f"lint: {summary}")
+        raise AnswerIsNo(summary)
     ui.note(summary)
 
 

@@ -6,6 +6,8 @@ from typing import Annotated
 
 import typer
 
+from bsevents.cli.helptext import ACCOUNT
+
 ProfileOption = Annotated[
     str | None,
     typer.Option(
@@ -14,11 +16,17 @@ ProfileOption = Annotated[
         help="Profile to use (env BSEVENTS_PROFILE; default: the one chosen with "
         "`config use`, else default).",
         show_default=False,
+        rich_help_panel=ACCOUNT,
     ),
 ]
 RegionOption = Annotated[
     str | None,
-    typer.Option("--region", metavar="us|eu", help="Blueshift region (env BLUESHIFT_REGION)."),
+    typer.Option(
+        "--region",
+        metavar="us|eu",
+        help="Blueshift region (env BLUESHIFT_REGION).",
+        rich_help_panel=ACCOUNT,
+    ),
 ]
 BaseUrlOption = Annotated[
     str | None,
@@ -26,5 +34,6 @@ BaseUrlOption = Annotated[
         "--base-url",
         metavar="URL",
         help="Replace the API base URL, e.g. a stand-in server (env BSEVENTS_BASE_URL).",
+        rich_help_panel=ACCOUNT,
     ),
 ]

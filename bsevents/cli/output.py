@@ -30,15 +30,32 @@ def stdout_is_terminal() -> bool:
     return sys.stdout.isatty()
 
 
-def write_chunks(chunks: Iterable[str]) -> None:
+def write_chunks(chunks: Iterable[str], *, for_people: bool = False) -> None:
     """Write text to stdout piece by piece; a reader that stops early (`| head`) ends the
     output quietly instead of with a traceback."""
+    _fit_stdout(for_people)
     try:
         for chunk in chunks:
             sys.stdout.write(chunk)
         sys.stdout.flush()
     except BrokenPipeError:
         _closed_pipe()
+
+
+def _fit_stdout(for_people: bool) -> None:
+    """Make sure any text can be written when stdout is not UTF-8 (PYTHONIOENCODING=ascii,
+    a Latin-1 locale). JSON and CSV are data, and JSON is UTF-8 by definition (RFC 8259):
+    they switch stdout to UTF-8. A view for people keeps the terminal's encoding and
+    shows what it cannot encode as a `\\uXXXX` placeholder."""
+    stream = sys.stdout
+    encoding = (getattr(stream, "encoding", None) or "utf-8").lower().replace("_", "-")
+    reconfigure = getattr(stream, "reconfigure", None)
+    if encoding in ("utf-8", "utf8") or reconfigure is None:
+        return
+    if for_people:
+        reconfigure(errors="backslashreplace")
+    else:
+        reconfigure(encoding="utf-8")
 
 
 def _closed_pipe() -> None:
@@ -79,9 +96,16 @@ def make_console(color: ColorChoice, *, file: Any = None, width: int | None = No
 
 def show_human(draw: Callable[[Console], None], *, color: ColorChoice, page: bool) -> None:
     """Draw a human view on stdout, through the pager when `page` is set, stdout is a
-    terminal and the output is taller than the screen."""
+    terminal and the output is taller than the screen.
+
+    The whole view is drawn before any of it is written: a view that fails half-way
+    must leave stdout empty, not holding a heading and half a table."""
     if not (page and stdout_is_terminal()):
-        draw(make_console(color))
+        console = make_console(color)
+        # capture() renders exactly as printing would (width, colours, links).
+        with console.capture() as captured:
+            draw(console)
+        write_chunks([captured.get()], for_people=True)
         return
     import io
     import shutil
@@ -91,7 +115,7 @@ def show_human(draw: Callable[[Console], None], *, color: ColorChoice, page: boo
     draw(make_console(color, file=buffer, width=size.columns))
     text = buffer.getvalue()
     if text.count("\n") < size.lines:
-        write_chunks([text])
+        write_chunks([text], for_people=True)
         return
     run_pager(text)
 
@@ -116,7 +140,7 @@ def run_pager(text: str) -> None:
     """Show `text` through the pager, or print it when there is none to run."""
     argv = pager_command()
     if argv is None:
-        write_chunks([text])
+        write_chunks([text], for_people=True)
         return
     env = dict(os.environ)
     # Like git: a bare `less` from PAGER still gets colours (-R) and quits on one screen.
@@ -126,7 +150,7 @@ def run_pager(text: str) -> None:
         process = subprocess.Popen(argv, stdin=subprocess.PIPE, env=env)
     except OSError as exc:
         ui.warn(f"cannot run the pager {argv[0]!r} ({exc.strerror or exc}); printing directly")
-        write_chunks([text])
+        write_chunks([text], for_people=True)
         return
     assert process.stdin is not None  # stdin=PIPE
     try:

@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING
 from bsevents import ui
 from bsevents.cli.output import (
     ColorChoice,
-    make_console,
     show_human,
     stdout_is_terminal,
     write_chunks,
@@ -260,7 +259,7 @@ def _show_one(result: EventsResult, request: Request, on_terminal: bool) -> None
     if on_terminal and request.view is None:
         from bsevents.render.detail import render_detail
 
-        render_detail(make_console(request.color), value)
+        show_human(lambda console: render_detail(console, value), color=request.color, page=False)
     else:
         from bsevents.render.jsonout import pretty_json
 

@@ -30,7 +30,7 @@ def run_watch(
     events that pass the filters, as a timeline on a terminal or NDJSON."""
     from datetime import timezone
 
-    from bsevents.cli.output import make_console, stdout_is_terminal, write_chunks
+    from bsevents.cli.output import show_human, stdout_is_terminal, write_chunks
     from bsevents.filters import matches
     from bsevents.timefmt import clock
     from bsevents.watch import watch
@@ -49,7 +49,11 @@ def run_watch(
             count = f"{len(ordered)} new event{'s' if len(ordered) != 1 else ''}"
             title = f"{count} at {clock(time.time())}"
             tz = timezone.utc if utc else None
-            render_timeline(make_console(color), ordered, title=title, tz=tz)
+            show_human(
+                lambda console: render_timeline(console, ordered, title=title, tz=tz),
+                color=color,
+                page=False,
+            )
         else:
             from bsevents.render.jsonout import ndjson_chunks
 

@@ -3,7 +3,7 @@
 Given the words before the cursor and the word being typed, find the command they reach,
 then what the typed word is: an option name, an option's value, an argument, or a
 subcommand. The rules follow click's own shell completion (`click.shell_completion`,
-vendored in typer as `typer._click.shell_completion`) so that the fast path offers what
+which Typer vendors) so that the fast path offers what
 Typer would, with four deliberate differences, each tested:
 - unknown options and malformed words do not abort the parse;
 - `-vp <TAB>` (short options run together) completes the value of `-p`;

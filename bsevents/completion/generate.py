@@ -71,11 +71,11 @@ def value_completion(
 ) -> tuple[str, tuple[str, ...], bool]:
     """How the value of click parameter `param` of the command at `path` completes:
     (kind, choices, case sensitive). `position` is an argument's index, None for options."""
-    from typer._types import TyperChoice
+    from bsevents.cli.framework import choices
 
-    if isinstance(param.type, TyperChoice):
-        # What TyperChoice.shell_complete offers: str() of each choice.
-        return model.CHOICE, tuple(str(c) for c in param.type.choices), param.type.case_sensitive
+    listed = choices(param)
+    if listed is not None:
+        return model.CHOICE, *listed
     metavar = param.metavar or ""
     kind = ""
     if position is None:
@@ -98,15 +98,16 @@ def value_completion(
 
 def build(command: Any, prog: str = PROG) -> model.Command:
     """The spec of click command `command` (what `typer.main.get_command(app)` returns)."""
-    from typer import _click
+    import typer
 
-    ctx = _click.Context(command, info_name=prog, **(command.context_settings or {}))
+    ctx = typer.Context(command, info_name=prog, **(command.context_settings or {}))
     return _build(command, ctx, ())
 
 
 def _build(command: Any, ctx: Any, path: tuple[str, ...]) -> model.Command:
-    from typer import _click
-    from typer.core import TyperGroup, TyperOption
+    import typer
+
+    from bsevents.cli.framework import is_group, is_option
 
     if getattr(command, "chain", False):
         raise NotImplementedError(f"{' '.join(path) or PROG}: chained groups are not supported")
@@ -114,7 +115,7 @@ def _build(command: Any, ctx: Any, path: tuple[str, ...]) -> model.Command:
     arguments: list[model.Argument] = []
     help_option = command.get_help_option(ctx)
     for param in command.get_params(ctx):
-        if isinstance(param, TyperOption):
+        if is_option(param):
             option = _option(path, param)
             if param is help_option:
                 # click builds the help option's names from a set: their order changes
@@ -134,20 +135,18 @@ def _build(command: Any, ctx: Any, path: tuple[str, ...]) -> model.Command:
                 )
             )
     commands: list[model.Command] = []
-    is_group = isinstance(command, TyperGroup)
-    if is_group:
+    group = is_group(command)
+    if group:
         for name in command.list_commands(ctx):
             sub = command.get_command(ctx, name)
-            sub_ctx = _click.Context(
-                sub, parent=ctx, info_name=name, **(sub.context_settings or {})
-            )
+            sub_ctx = typer.Context(sub, parent=ctx, info_name=name, **(sub.context_settings or {}))
             built = _build(sub, sub_ctx, (*path, name))
             built.help = sub.get_short_help_str() or None
             built.hidden = bool(sub.hidden)
             commands.append(built)
     return model.Command(
         path[-1] if path else ctx.info_name,
-        is_group=is_group,
+        is_group=group,
         options=tuple(options),
         arguments=tuple(arguments),
         commands=tuple(commands),

@@ -37,11 +37,13 @@ ROOT = Command(
         ),
         Option(
             ("--install-completion",),
-            help="Install completion for the current shell.",
+            help="Install TAB completion for bash, zsh or fish (default: this shell).",
+            takes_value=True,
         ),
         Option(
             ("--show-completion",),
-            help="Show completion for the current shell, to copy it or customize the installation.",
+            help="Print the completion script for bash, zsh or fish (default: this shell).",
+            takes_value=True,
         ),
         Option(
             ("-h", "--help"),
@@ -213,6 +215,21 @@ ROOT = Command(
                     takes_value=True,
                 ),
                 Option(
+                    ("--where",),
+                    help="Only events where COND holds: PATH=VALUE, PATH!=VALUE, PATH>N, PATH>=N, PATH<N, PATH<=N, PATH~TEXT (contains, ignoring case) or a bare PATH (present, not null). PATH is dotted like --fields. Repeat: all must hold.",
+                    takes_value=True,
+                    multiple=True,
+                ),
+                Option(
+                    ("--exit-status", "-e"),
+                    help="Exit 6 when no event passes the filters (like grep).",
+                ),
+                Option(
+                    ("--wait",),
+                    help="Ask again, paced within the hourly budget, until an event passes the filters (e.g. 15m); exit 6 at the deadline.",
+                    takes_value=True,
+                ),
+                Option(
                     ("-h", "--help"),
                     help="Show this message and exit.",
                 ),
@@ -375,6 +392,12 @@ ROOT = Command(
                     takes_value=True,
                 ),
                 Option(
+                    ("--where",),
+                    help="Only events where COND holds: PATH=VALUE, PATH!=VALUE, PATH>N, PATH>=N, PATH<N, PATH<=N, PATH~TEXT (contains, ignoring case) or a bare PATH (present, not null). PATH is dotted like --fields. Repeat: all must hold.",
+                    takes_value=True,
+                    multiple=True,
+                ),
+                Option(
                     ("-h", "--help"),
                     help="Show this message and exit.",
                 ),
@@ -383,6 +406,104 @@ ROOT = Command(
                 Argument(
                     "customer",
                     complete="customers",
+                ),
+            ),
+        ),
+        Command(
+            "send",
+            help="Send one event through Blueshift's Event API.",
+            options=(
+                Option(
+                    ("--customer-id",),
+                    help="The customer's id.",
+                    takes_value=True,
+                ),
+                Option(
+                    ("--email",),
+                    help="The customer's email.",
+                    takes_value=True,
+                    complete="emails",
+                ),
+                Option(
+                    ("--cookie",),
+                    help="The visitor's cookie id.",
+                    takes_value=True,
+                ),
+                Option(
+                    ("--param", "-p"),
+                    help="A parameter: key=text for a string, key:=JSON for any JSON value (seats:=3). Repeatable.",
+                    takes_value=True,
+                    multiple=True,
+                ),
+                Option(
+                    ("--data",),
+                    help="Parameters as one JSON object from FILE (- for stdin).",
+                    takes_value=True,
+                ),
+                Option(
+                    ("--event-uuid",),
+                    help="Use this event_uuid (default: new).",
+                    takes_value=True,
+                ),
+                Option(
+                    ("--force",),
+                    help="Send an event name Blueshift's integrations refuse.",
+                ),
+                Option(
+                    ("--curl",),
+                    help="Print the equivalent curl command and exit; nothing sent.",
+                ),
+                Option(
+                    ("--wait",),
+                    help="Then wait (paced within the hourly budget) until the event shows in the customer's events, and print it; needs --uuid or --email.",
+                    takes_value=True,
+                ),
+                Option(
+                    ("--uuid", "-u"),
+                    help="With --wait: the customer's UUID or URL.",
+                    takes_value=True,
+                    complete="customers",
+                ),
+                Option(
+                    ("--timeout",),
+                    help="Give up after this long.",
+                    takes_value=True,
+                ),
+                Option(
+                    ("--region",),
+                    help="Blueshift region (env BLUESHIFT_REGION).",
+                    takes_value=True,
+                    complete="choice",
+                    choices=("us", "eu"),
+                ),
+                Option(
+                    ("--base-url",),
+                    help="Replace the API base URL, e.g. a stand-in server (env BSEVENTS_BASE_URL).",
+                    takes_value=True,
+                ),
+                Option(
+                    ("--profile",),
+                    help="Profile to use (env BSEVENTS_PROFILE; default: the one chosen with `config use`, else default).",
+                    takes_value=True,
+                    complete="profiles",
+                ),
+                Option(
+                    ("--quiet", "-q"),
+                    help="No notes on stderr (errors still show).",
+                ),
+                Option(
+                    ("--debug",),
+                    help="Log requests on stderr; show tracebacks.",
+                ),
+                Option(
+                    ("-h", "--help"),
+                    help="Show this message and exit.",
+                ),
+            ),
+            arguments=(
+                Argument(
+                    "name",
+                    complete="event-names",
                 ),
             ),
         ),
@@ -416,6 +537,10 @@ ROOT = Command(
                             complete="profiles",
                         ),
                         Option(
+                            ("--event",),
+                            help="Store the Event API key (for `bsevents send`), not the User key.",
+                        ),
+                        Option(
                             ("-h", "--help"),
                             help="Show this message and exit.",
                         ),
@@ -430,6 +555,10 @@ ROOT = Command(
                             help="Profile to use (env BSEVENTS_PROFILE; default: the one chosen with `config use`, else default).",
                             takes_value=True,
                             complete="profiles",
+                        ),
+                        Option(
+                            ("--event",),
+                            help="Delete the Event API key, not the User key.",
                         ),
                         Option(
                             ("-h", "--help"),

@@ -17,7 +17,7 @@ from rich.console import Console
 from rich.style import Style
 from rich.text import Text
 
-from bsevents.events import Event, event_time
+from bsevents.events import Event, encode_json, event_time
 from bsevents.render.layout import Column, Span
 from bsevents.sanitize import clean, shorten
 
@@ -53,7 +53,7 @@ def event_name(event: Event) -> str:
         return cell(name)
     if name is None:
         return "(no event name)"
-    return cell(json.dumps(name, ensure_ascii=False))
+    return cell(encode_json(name, json.JSONEncoder(ensure_ascii=False).encode))
 
 
 def zone_label(tz: timezone | None, events: Iterable[Event] = ()) -> str:

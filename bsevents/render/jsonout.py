@@ -10,6 +10,7 @@ import json
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
+from bsevents.events import encode_json
 from bsevents.sanitize import escape_json_text
 
 
@@ -40,7 +41,7 @@ _CHUNK = 1 << 20  # characters gathered before each write
 
 def dump_event(event: Any) -> str:
     """One event as compact JSON on one line, safe to show on a terminal."""
-    text = _ENCODE(event)
+    text = encode_json(event, _ENCODE)
     # isascii() is O(1) on str; only non-ASCII text can hold the C1 and bidi characters
     # that need escaping (json already escapes C0 controls).
     return text if text.isascii() else escape_json_text(text)
@@ -48,7 +49,7 @@ def dump_event(event: Any) -> str:
 
 def pretty_json(value: Any) -> str:
     """Indented JSON of any value, safe on a terminal, ending with a newline."""
-    return escape_json_text(_PRETTY(value)) + "\n"
+    return escape_json_text(encode_json(value, _PRETTY)) + "\n"
 
 
 def json_chunks(events: Sequence[Any], *, pretty: bool = False) -> Iterator[str]:

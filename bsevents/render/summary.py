@@ -6,7 +6,7 @@ import json
 from typing import Any
 from urllib.parse import urlsplit
 
-from bsevents.events import Event, custom_fields
+from bsevents.events import Event, custom_fields, encode_json
 
 KINDS: dict[str, frozenset[str]] = {
     "identity": frozenset({"identify", "login", "logout", "signed_up", "signup", "register"}),
@@ -37,7 +37,10 @@ def value_text(value: Any) -> str:
     """A field value as one line of text: strings bare, everything else as JSON."""
     if isinstance(value, str):
         return value
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return encode_json(value, _COMPACT)
+
+
+_COMPACT = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
 def _url_path(url: Any) -> str:
