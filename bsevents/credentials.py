@@ -69,11 +69,12 @@ class ApiKey:
         return mask(self.value)
 
     def origin(self) -> str:
-        """Where the key came from, for people: 'the keyring (SecretService Keyring)'."""
+        """Where the key came from, for people: 'the keyring, via SecretService Keyring'
+        (no parentheses: callers put this inside their own)."""
         if self.source == "env":
-            return f"the environment ({KEY_ENV})"
+            return f"the environment variable {KEY_ENV}"
         if self.source == "keyring":
-            return f"the keyring ({self.backend or 'unknown backend'})"
+            return f"the keyring, via {self.backend or 'an unknown backend'}"
         return f"the plain-text file {self.path}"
 
 

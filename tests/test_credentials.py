@@ -49,7 +49,7 @@ def test_keyring_key_is_found_with_its_backend_name(keyring_backend: Any) -> Non
     key = resolve_api_key("default", env={})
     assert (key.value, key.source, key.backend) == (KEY, "keyring", "memory keyring MemoryKeyring")
     assert resolve_api_key("staging", env={}).value == "staging-key-0123456789"
-    assert key.origin() == "the keyring (memory keyring MemoryKeyring)"
+    assert key.origin() == "the keyring, via memory keyring MemoryKeyring"
     assert KEY not in repr(key)
     assert KEY not in str(key)
     assert str(key) == "<ApiKey from keyring: ••••ABCD>"
@@ -139,8 +139,8 @@ def test_set_key_from_stdin_strips_and_stores_in_the_keyring(
     result = cli("config", "set-key", "--stdin", input=f"\n  {KEY} \r\n")
     assert (result.exit_code, result.stdout) == (0, "")
     assert result.stderr == (
-        "stored the API key ••••ABCD for profile 'default' in the keyring "
-        "(memory keyring MemoryKeyring)\n"
+        "stored the API key ••••ABCD for profile 'default' in the keyring, "
+        "via memory keyring MemoryKeyring\n"
     )
     assert ring.entries == {("bsevents", "default"): KEY}
     # A read first: set-key checks the keyring can be used before it asks for the key.
@@ -361,7 +361,7 @@ def test_show_reports_each_source(
         "profile          staging  (from BSEVENTS_PROFILE)\n"
         "region           eu  (from BLUESHIFT_REGION)\n"
         "base URL         http://127.0.0.1:9  (from --base-url)\n"
-        "API key          ••••ABCD  (from the keyring (memory keyring MemoryKeyring))\n"
+        "API key          ••••ABCD  (from the keyring, via memory keyring MemoryKeyring)\n"
         "hourly-cap       4  (from [profiles.staging] in the settings file)\n"
         "cache-ttl        300  (default)\n"
         "max-response-mb  128  (default)\n"
@@ -373,7 +373,9 @@ def test_show_reports_each_source(
     shown = cli("config", "show", "--region", "us").stdout.splitlines()
     assert shown[1] == "region           us  (from --region)"
     assert shown[2] == "base URL         https://api.getblueshift.com  (from the region)"
-    assert shown[3] == "API key          ••••cdef  (from the environment (BLUESHIFT_API_KEY))"
+    assert shown[3] == (
+        "API key          ••••cdef  (from the environment variable BLUESHIFT_API_KEY)"
+    )
 
 
 def test_show_with_a_plain_text_key_says_so(cli: Any) -> None:

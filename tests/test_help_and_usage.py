@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import typer
 
-from bsevents.cli.app import ALL_ENVIRONMENT, app
+from bsevents.cli.app import ALL_ENVIRONMENT, EVENTS_ENVIRONMENT, app
 from bsevents.cli.framework import is_option
 from bsevents.cli.helptext import ENVIRONMENT
 from tests.completion_support import walk
@@ -80,20 +80,26 @@ def test_events_help_groups_its_options_under_headings_then_examples_and_environ
     assert found["Customer and source"][0].split()[:3] == ["-u,", "--uuid", "CUSTOMER"]
     assert any(line.split()[0] == "--since" for line in found["Filters"])
     assert any(line.split()[0] == "--color" for line in found["View"])
-    assert [line.split()[0] for line in found["Environment"]] == list(ALL_ENVIRONMENT)
-    assert {"BLUESHIFT_API_KEY", "BLUESHIFT_REGION", "BSEVENTS_PROFILE"} <= set(ALL_ENVIRONMENT)
-    assert {"BSEVENTS_BASE_URL", "NO_COLOR", "PAGER"} <= set(ALL_ENVIRONMENT)
+    assert [line.split()[0] for line in found["Environment"]] == list(EVENTS_ENVIRONMENT)
+    assert {"BLUESHIFT_API_KEY", "BLUESHIFT_REGION", "BSEVENTS_PROFILE"} <= set(EVENTS_ENVIRONMENT)
+    assert {"BSEVENTS_BASE_URL", "NO_COLOR", "PAGER"} <= set(EVENTS_ENVIRONMENT)
     # Defaults in the tool's words, not the framework's range notation.
     assert "Give up after this long. (default: 30)" in text
     # One option per name: none is listed twice, none is missing.
     listed = re.findall(r"^  (-\w, )?(--[\w-]+)", text, flags=re.M)
     names = [name for _, name in listed]
-    assert len(names) == len(set(names)) == 32
+    assert len(names) == len(set(names)) == 36  # --plan, --where, -e, --wait among them
 
 
 def test_root_help_lists_commands_examples_and_every_variable(cli: Any) -> None:
     found = sections(cli("--help").stdout)
-    assert [line.split()[0] for line in found["Commands"]] == ["events", "quota", "config"]
+    assert [line.split()[0] for line in found["Commands"]] == [
+        "events",
+        "quota",
+        "lint",
+        "send",
+        "config",
+    ]
     assert [line.split()[0] for line in found["Environment"]] == list(ALL_ENVIRONMENT)
     assert "  bsevents events --demo" in found["Examples"]
 

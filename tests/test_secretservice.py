@@ -139,7 +139,8 @@ def test_set_use_show_and_delete_a_key_in_gnome_keyring(
     stored = bsevents(env, "config", "set-key", "--stdin", input=f"{API_KEY}\n")
     assert (stored.returncode, stored.stdout) == (0, "")
     assert stored.stderr == (
-        "stored the API key ••••cdef for profile 'default' in the keyring (SecretService Keyring)\n"
+        "stored the API key ••••cdef for profile 'default' in the keyring, "
+        "via SecretService Keyring\n"
     )
     # Really in the Secret Service, where any other client would find it.
     check = (
@@ -153,7 +154,9 @@ def test_set_use_show_and_delete_a_key_in_gnome_keyring(
     assert json.loads(shown.stdout)["api_key"] == "••••cdef"
     assert json.loads(shown.stdout)["api_key_source"] == "keyring"
     human = bsevents(env, "config", "show")
-    assert "API key          ••••cdef  (from the keyring (SecretService Keyring))" in human.stdout
+    assert (
+        "API key          ••••cdef  (from the keyring, via SecretService Keyring)" in human.stdout
+    )
 
     fetched = bsevents(env, "events", CUSTOMER)
     assert fetched.returncode == 0, fetched.stderr

@@ -200,6 +200,9 @@ ALL_ENVIRONMENT = (
     "PAGER",
 )
 
+# What `events` reads: everything but the Event API key, which only `send` uses.
+EVENTS_ENVIRONMENT = tuple(name for name in ALL_ENVIRONMENT if name != "BLUESHIFT_EVENT_API_KEY")
+
 app = typer.Typer(
     cls=BseventsGroup,
     name="bsevents",
@@ -291,16 +294,11 @@ EVENTS_EXAMPLES = [
 ]
 
 
+UUID = EXAMPLE_UUID
 LINT_EXAMPLES = [
-    (
-        "What is wrong with a customer's events (exit 6 on an error)",
-        f"bsevents lint {EXAMPLE_UUID}",
-    ),
-    ("Check them against a tracking plan too", f"bsevents lint {EXAMPLE_UUID} --plan plan.json"),
-    (
-        "A first tracking plan, from real traffic",
-        f"bsevents lint {EXAMPLE_UUID} --infer > plan.json",
-    ),
+    ("What is wrong with a customer's events (exit 6 on an error)", f"bsevents lint {UUID}"),
+    ("Check them against a tracking plan too", f"bsevents lint {UUID} --plan plan.json"),
+    ("A first tracking plan, from real traffic", f"bsevents lint {UUID} --infer > plan.json"),
     ("The findings as JSON, on the demo", "bsevents lint --demo --json | jq '.[].rule'"),
 ]
 SEND_EXAMPLES = [
@@ -323,9 +321,7 @@ def _register() -> None:
         "events",
         cls=HelpfulCommand,
         help="Fetch one customer's events and show them sorted by time.",
-        epilog=epilog(
-            EVENTS_EXAMPLES, tuple(n for n in ALL_ENVIRONMENT if n != "BLUESHIFT_EVENT_API_KEY")
-        ),
+        epilog=epilog(EVENTS_EXAMPLES, EVENTS_ENVIRONMENT),
         no_args_is_help=False,
     )(events.events_command)
     app.command(
