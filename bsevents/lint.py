@@ -147,28 +147,48 @@ def _duplicate_uuid(batch: Batch) -> Iterator[tuple[int, str, str]]:
 
 def _near_duplicate(batch: Batch) -> Iterator[tuple[int, str, str]]:
     events, times = batch.events, batch.times
-    recent: dict[str, list[tuple[int, float]]] = {}  # name -> (index, time) of the last 2 s
+    # For each (name, parameters): the latest event, and the latest one whose uuid differs
+    # from it. Events come oldest first, so that pair is all a later event can match, and
+    # a burst of thousands of events at one moment costs one lookup each, not a scan.
+    latest: dict[tuple[str, str], tuple[_Seen, _Seen | None]] = {}
     for index, event in enumerate(events):
         name, moment = event.get("event"), times[index]
         if not isinstance(name, str) or moment is None:
             continue
-        # Events come oldest first: only the same name's last few seconds can match, so
-        # parameters are compared for those pairs alone.
-        window = [(i, t) for i, t in recent.get(name, ()) if moment - t <= NEAR_WINDOW]
+        key = (name, _fingerprint(custom_fields(event)))
         uuid = event.get("event_uuid")
-        for before, then in reversed(window):
-            other = events[before]
-            if other.get("event_uuid") != uuid and custom_fields(other) == custom_fields(event):
-                yield (
-                    index,
-                    "",
-                    f"same {_quote(name)} with the same parameters {moment - then:.1f} s after "
-                    f"event {_quote(str(other.get('event_uuid')))} (a double-fired tag?); "
-                    "expected one event",
-                )
-                break
-        window.append((index, moment))
-        recent[name] = window
+        now = _Seen(index, moment, uuid)
+        last, other = latest.get(key, (None, None))
+        match = last if last is not None and last.uuid != uuid else other
+        if match is not None and moment - match.moment <= NEAR_WINDOW:
+            yield (
+                index,
+                "",
+                f"same {_quote(name)} with the same parameters {moment - match.moment:.1f} s "
+                f"after event {_quote(str(events[match.index].get('event_uuid')))} "
+                "(a double-fired tag?); expected one event",
+            )
+        if last is None:
+            latest[key] = (now, None)
+        elif last.uuid != uuid:
+            latest[key] = (now, last)
+        else:
+            latest[key] = (now, other)
+
+
+@dataclass(frozen=True)
+class _Seen:
+    index: int
+    moment: float
+    uuid: Any
+
+
+def _fingerprint(parameters: dict[str, Any]) -> str:
+    """The parameters as canonical JSON text: equal text, equal parameters."""
+    try:
+        return json.dumps(parameters, sort_keys=True, ensure_ascii=True, default=repr)
+    except (RecursionError, ValueError):  # too deep to compare: never a near-duplicate
+        return f"unique-{id(parameters)}"
 
 
 def _type_drift(batch: Batch) -> Iterator[tuple[int, str, str]]:
