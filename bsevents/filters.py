@@ -236,6 +236,20 @@ def missing_types(events: Sequence[Event], types: frozenset[str]) -> dict[str, l
     return out
 
 
+def uuid_of(event: Event) -> str:
+    """The event's `event_uuid` as `--show` matches it, lower-cased: a string as it is,
+    a number (or any other value) as its JSON text, as the table's Id column shows it."""
+    value = event.get("event_uuid")
+    if isinstance(value, str):
+        return value.lower()
+    if value is None:
+        return ""
+    try:
+        return json.dumps(value, ensure_ascii=False).lower()
+    except (TypeError, ValueError, RecursionError):
+        return ""
+
+
 def find_events(events: Sequence[Event], wanted: str) -> list[Event]:
     """The events whose `event_uuid` is `wanted` (ignoring case and surrounding space), or
     failing that the events whose uuid starts with it. Raises NotFound when none does and
@@ -243,10 +257,6 @@ def find_events(events: Sequence[Event], wanted: str) -> list[Event]:
     key = wanted.strip().lower()
     if not key:
         raise UsageProblem("--show needs an event_uuid")
-
-    def uuid_of(event: Event) -> str:
-        value = event.get("event_uuid")
-        return value.lower() if isinstance(value, str) else ""
 
     exact = [e for e in events if uuid_of(e) == key]
     if exact:

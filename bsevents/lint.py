@@ -97,7 +97,7 @@ def finding(
         rule=rule,
         severity=severity,
         index=index,
-        event_uuid=uuid if isinstance(uuid, str) else None,
+        event_uuid=uuid if isinstance(uuid, str) else (None if uuid is None else _id_text(uuid)),
         event=name if isinstance(name, str) else None,
         timestamp=iso_utc(batch.times[index]),
         path=path,
@@ -122,18 +122,29 @@ def json_type(value: Any) -> str:
     return _TYPE_NAMES.get(type(value), "object")
 
 
+def _id_text(value: Any) -> str | None:
+    """A non-string event_uuid (a number) as the JSON text the table shows."""
+    try:
+        return json.dumps(value, ensure_ascii=False)
+    except (TypeError, ValueError, RecursionError):
+        return None
+
+
 def _quote(value: str, limit: int = 60) -> str:
     text = json.dumps(value, ensure_ascii=False)
     return text if len(text) <= limit else text[: limit - 2] + '…"'
 
 
 def _duplicate_uuid(batch: Batch) -> Iterator[tuple[int, str, str]]:
+    from bsevents.filters import uuid_of
+
     events = batch.events
-    counts = Counter(u for u in (e.get("event_uuid") for e in events) if isinstance(u, str))
+    # Compared as --show compares them: ignoring letter case, a number as its JSON text.
+    ids = [uuid_of(e) for e in events]
+    counts = Counter(u for u in ids if u)
     seen: set[str] = set()
-    for index, event in enumerate(events):
-        uuid = event.get("event_uuid")
-        if not isinstance(uuid, str) or counts[uuid] < 2:
+    for index, uuid in enumerate(ids):
+        if not uuid or counts[uuid] < 2:
             continue
         if uuid in seen:
             yield (
@@ -214,12 +225,17 @@ def _drifted(
 ) -> Iterator[tuple[int, str, str]]:
     counts: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
     for event in events:
+        name = event.get("event")
+        if not isinstance(name, str):  # an object or list as a name: unhashable, no drift
+            continue
         for key, value in event.items():
-            pair = (event.get("event"), key)
+            pair = (name, key)
             if pair in drifting and value is not None:
                 counts[pair][json_type(value)] += 1
     for index, event in enumerate(events):
         name = event.get("event")
+        if not isinstance(name, str):
+            continue
         for key, value in event.items():
             pair = (name, key)
             if pair not in drifting or value is None:

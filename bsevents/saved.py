@@ -37,24 +37,45 @@ def get_from_file(path: str, *, stdin: BinaryIO | None = None) -> EventsResult:
 def _read_text(path: str, name: str, stdin: BinaryIO | None) -> str:
     """The file's text. Decoding here, rather than handing bytes to json, lets the bytes
     go before parsing starts: 100 MB less at the peak for 100,000 events."""
+    limit = _size_limit()
     try:
         if path == "-":
             if stdin is None:
                 raise UsageProblem("--from-file -: there is no standard input to read")
-            body = stdin.read()
+            body = stdin.read(limit + 1)
         else:
-            body = Path(path).read_bytes()
+            with Path(path).open("rb") as file:
+                body = file.read(limit + 1)
     except OSError as exc:
         reason = exc.strerror or type(exc).__name__
         raise UsageProblem(
             f"cannot read {name}: {reason}", "give the path of a saved response"
         ) from None
+    if len(body) > limit:
+        # Read no further: /dev/zero or an endless pipe would take all the memory there is.
+        raise UsageProblem(
+            f"{name} is larger than {limit // (1024 * 1024)} MB; stopped reading it",
+            "the limit is the max-response-mb setting (bsevents config set max-response-mb N)",
+        )
     try:
         # The encodings json accepts (UTF-8, with or without a BOM as Windows tools
         # write, UTF-16, UTF-32), found the way json.loads finds them.
         return body.decode(json.detect_encoding(body), "surrogatepass")
     except UnicodeDecodeError:
         raise UsageProblem(f"{name} is not UTF-8 text", _SAVED_HINT) from None
+
+
+def _size_limit() -> int:
+    """Bytes a saved response may have: the max-response-mb setting, as for a live answer
+    (its default when the settings cannot be read: a saved file needs none)."""
+    from bsevents.bounded import MB
+    from bsevents.errors import BseventsError
+    from bsevents.settings import DEFAULT_RESPONSE_MB, resolve
+
+    try:
+        return int(resolve().values["max-response-mb"]) * MB
+    except (BseventsError, OSError, KeyError, TypeError, ValueError):
+        return DEFAULT_RESPONSE_MB * MB
 
 
 _SAVED_HINT = (

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import base64
 import functools
+import gzip
 import json
 import socket
 import struct
@@ -338,7 +339,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_response(reply.status)
         headers = {"Content-Type": "application/json; charset=utf-8", **reply.headers}
         if reply.gzip:
-            body = zlib.compress(body, wbits=31) if body[:2] != b"\x1f\x8b" else body
+            body = gzip.compress(body, mtime=0) if body[:2] != b"\x1f\x8b" else body
             headers["Content-Encoding"] = "gzip"
         for name, value in headers.items():
             self.send_header(name, value)

@@ -3,8 +3,8 @@ any JSON, and the body collector stops at its cap however the bytes arrive."""
 
 from __future__ import annotations
 
+import gzip
 import json
-import zlib
 from typing import Any
 
 import pytest
@@ -45,7 +45,7 @@ def test_a_thousand_levels_are_too_deep_and_sixty_four_are_not() -> None:
 
 @pytest.mark.parametrize("step", [1, 7, 65536])
 def test_a_gzip_body_arriving_in_any_pieces_stops_at_the_cap(step: int) -> None:
-    packed = zlib.compress(bytes(10_000), wbits=31)
+    packed = gzip.compress(bytes(10_000), mtime=0)
 
     def collect(limit: int) -> bytes:
         body = BoundedBody("gzip", limit)

@@ -147,12 +147,16 @@ def refuse_contradictions(
 def get_events(asked: Asked, request: Request) -> tuple[EventsResult, Request] | None:
     """The events to show, and the request with what only the source knows (the customer's
     dashboard link); None when --curl or --watch has already written its own output."""
-    from bsevents.cli.loading import local_result
+    from bsevents.cli.loading import check_like_a_live_run, local_result
     from bsevents.settings import resolve
 
-    if asked.local and (asked.profile, asked.region, asked.base_url) != (None, None, None):
-        # No call is made, but a typo is still a typo: checked as a live run checks it.
-        resolve(profile=asked.profile, region=asked.region, base_url=asked.base_url)
+    check_like_a_live_run(
+        local=asked.local is not None,
+        profile=asked.profile,
+        region=asked.region,
+        base_url=asked.base_url,
+        timeout=asked.timeout,
+    )
     local = local_result(
         from_file=asked.from_file,
         demo=asked.demo,

@@ -240,12 +240,16 @@ def _load(
     """The events, the same ways `events` gets them (and under the same budget)."""
     import gc
 
-    from bsevents.cli.loading import live_result, local_result
+    from bsevents.cli.loading import check_like_a_live_run, live_result, local_result
     from bsevents.settings import resolve
 
-    if (demo or from_file is not None) and (profile, region, base_url) != (None, None, None):
-        # No call is made, but a typo is still a typo: checked as a live run checks it.
-        resolve(profile=profile, region=region, base_url=base_url)
+    check_like_a_live_run(
+        local=demo or from_file is not None,
+        profile=profile,
+        region=region,
+        base_url=base_url,
+        timeout=timeout,
+    )
     result = local_result(from_file=from_file, demo=demo, customer=customer, uuid=uuid, email=email)
     if result is None:
         from bsevents import source

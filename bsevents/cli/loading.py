@@ -15,6 +15,36 @@ if TYPE_CHECKING:
     from bsevents.source import EventsResult, FetchOptions
 
 
+# The variables that choose what a live run would call: checked with --demo and
+# --from-file too, as the flags are.
+_CHOOSING = ("BSEVENTS_PROFILE", "BLUESHIFT_REGION", "BSEVENTS_BASE_URL")
+
+
+def check_like_a_live_run(
+    *,
+    local: bool,
+    profile: str | None,
+    region: str | None,
+    base_url: str | None,
+    timeout: float,
+) -> None:
+    """--demo and --from-file make no call, but a typo is still a typo: the profile,
+    region, base URL (flags or environment) and timeout are checked as a live run checks
+    them. A damaged settings file alone does not stop a local view."""
+    if not local:
+        return
+    import os
+
+    from bsevents.settings import resolve
+    from bsevents.source import check_timeout
+
+    check_timeout(timeout)
+    if (profile, region, base_url) != (None, None, None) or any(
+        os.environ.get(name, "").strip() for name in _CHOOSING
+    ):
+        resolve(profile=profile, region=region, base_url=base_url)
+
+
 def local_result(
     *,
     from_file: str | None,

@@ -120,15 +120,21 @@ def send_command(
         sys.stdout.write(send_event_command(resolved.base_url, text) + "\n")
         return
     seconds = _check_wait(resolved, wait, uuid, email)
+    customer: tuple[Resolved, str] | None = None
+    if seconds is not None:
+        # Whose events to watch is settled before anything is sent: an unknown email or a
+        # rejected key must not leave an event sent with no event_uuid on stdout.
+        customer = _whose_events(resolved, uuid, email, timeout)
+        resolved = customer[0]  # the region a dashboard URL names wins
     _post(resolved, text, timeout)
     sent_at = time.monotonic()
     who = ", ".join(f"{k} {v}" for k, v in identity.fields().items())
-    if seconds is None:
+    if seconds is None or customer is None:
         sys.stdout.write(f"{body['event_uuid']}\n")
         ui.note(f"sent {name} for {who} · event_uuid {body['event_uuid']}")
         return
     ui.note(f"sent {name} for {who} · event_uuid {body['event_uuid']}")
-    _follow(resolved, body["event_uuid"], seconds, uuid, email, timeout, sent_at)
+    _follow(customer, body["event_uuid"], seconds, timeout, sent_at)
 
 
 def _email(text: str | None) -> str | None:
@@ -196,21 +202,12 @@ def _post(resolved: Resolved, text: str, timeout: float) -> None:
         ) from None
 
 
-def _follow(
-    resolved: Resolved,
-    event_uuid: str,
-    seconds: float,
-    uuid: str | None,
-    email: str | None,
-    timeout: float,
-    sent_at: float,
-) -> None:
-    """Wait for the sent event in show_events and print it as it arrived."""
-    from bsevents.cli.output import write_chunks
+def _whose_events(
+    resolved: Resolved, uuid: str | None, email: str | None, timeout: float
+) -> tuple[Resolved, str]:
+    """The settings and UUID of the customer whose events --wait watches (an --email is
+    looked up with Search customer, which costs no show_events call)."""
     from bsevents.cli.who import resolve_customer
-    from bsevents.render.jsonout import pretty_json
-    from bsevents.source import FetchOptions
-    from bsevents.wait import wait_for
 
     customer = resolve_customer(
         resolved,
@@ -222,7 +219,23 @@ def _follow(
         timeout=timeout,
     )
     assert customer is not None  # no --curl here
-    resolved, customer_uuid = customer  # the region a dashboard URL names wins
+    return customer
+
+
+def _follow(
+    customer: tuple[Resolved, str],
+    event_uuid: str,
+    seconds: float,
+    timeout: float,
+    sent_at: float,
+) -> None:
+    """Wait for the sent event in show_events and print it as it arrived."""
+    from bsevents.cli.output import write_chunks
+    from bsevents.render.jsonout import pretty_json
+    from bsevents.source import FetchOptions
+    from bsevents.wait import wait_for
+
+    resolved, customer_uuid = customer
 
     def is_it(event: dict[str, Any]) -> bool:
         value = event.get("event_uuid")
