@@ -241,7 +241,7 @@ def test_round_trip_waits_for_the_event_to_arrive(server: StandIn) -> None:
     (body,) = sent(server)
     assert arrived == {**body, "user_uuid": CUSTOMER, "_bsft_doc_type": "events"}
     paths = [r.path for r in server.requests]
-    assert paths[:2] == [EVENT, SEARCH]
+    assert paths[:2] == [SEARCH, EVENT]  # whose events is settled before the send
     calls = paths.count(SHOW_EVENTS)
     assert calls >= 2  # the first answer cannot have it: it shows 2 s after the send
     found = re.search(r"arrived after (\d+) s · (\d+) calls?$", done.stderr)
@@ -354,3 +354,9 @@ def test_parse_param_and_check_name() -> None:
     assert check_name("a" * 64, force=False) == "a" * 64
     with pytest.raises(UsageProblem):
         check_name(" ", force=True)
+
+
+def test_wait_for_an_unknown_email_sends_nothing(server: StandIn) -> None:
+    done = run("signed_up", "--email", "nobody@example.com", "--wait", "20s")
+    assert (done.returncode, done.stdout) == (4, "")
+    assert [r.path for r in server.requests] == [SEARCH]  # looked up; nothing was sent
