@@ -31,6 +31,15 @@ class Identity:
     email: str | None = None
     cookie: str | None = None
 
+    def __post_init__(self) -> None:
+        for option, value in (("--customer-id", self.customer_id), ("--cookie", self.cookie)):
+            if value is not None and (not value.strip() or not value.isprintable()):
+                # Blueshift answers an empty identity with a 400 after the send; say it first.
+                raise UsageProblem(
+                    f"{option} needs a value of printable characters",
+                    "give the id the site uses for this visitor",
+                )
+
     def fields(self) -> dict[str, str]:
         given = {"customer_id": self.customer_id, "email": self.email, "cookie": self.cookie}
         return {k: v for k, v in given.items() if v is not None}
@@ -48,6 +57,8 @@ def check_name(name: str, *, force: bool) -> str:
         problems.append("a digit")
     if any(c.isspace() for c in name):
         problems.append("white space")
+    if not all(c.isprintable() or c.isspace() for c in name):
+        problems.append("a control character")
     if len(name) > MAX_NAME:
         problems.append(f"{len(name)} characters (at most {MAX_NAME})")
     if problems and not force:

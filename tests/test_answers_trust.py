@@ -277,3 +277,38 @@ def test_a_failed_miss_call_still_shows_the_copy(standin: StandIn) -> None:
         "support for more information.); showing the stored copy, which may be stale",
         "no 'signup_test' events (names are case-sensitive)",
     ]
+
+
+def test_a_name_missing_beside_one_that_matched_is_asked_too(standin: StandIn) -> None:
+    _journey(standin)
+    assert run("events", CUSTOMER).returncode == 0
+    standin.customers[CUSTOMER].append(
+        make_event(event="signup_test", event_uuid=UUID_C, timestamp="2021-06-24T05:00:00Z")
+    )
+    done = run("events", CUSTOMER, "-t", "pageload,signup_test", later="+120")
+    assert done.returncode == 0, done.stderr
+    assert len(standin.show_events_requests()) == 2
+    assert [e["event"] for e in json.loads(done.stdout)] == ["pageload", "signup_test"]
+    assert "'signup_test' is not in the copy fetched 2 min ago; asking Blueshift" in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("bad", "env"),
+    [
+        (["--timeout", "nan"], {}),
+        (["--timeout", "inf"], {}),
+        (["--timeout", "601"], {}),
+        ([], {"BSEVENTS_PROFILE": "nosuch"}),
+        ([], {"BLUESHIFT_REGION": "mars"}),
+        ([], {"BSEVENTS_BASE_URL": "http://example.com"}),
+    ],
+)
+def test_demo_and_lint_demo_check_the_timeout_and_the_environment(
+    bad: list[str], env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    for command in (["events", "--demo"], ["lint", "--demo"]):
+        done = run(*command, *bad)
+        assert (done.returncode, done.stdout) == (2, ""), (command, bad, env, done.stderr)
+        assert done.stderr.startswith("error: ")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 from bsevents.events import sort_events
@@ -76,3 +78,21 @@ def test_errors_come_first_then_time() -> None:
         make_event(event_uuid="c", timestamp="never"),
     )
     assert found == [("bad-time", ""), ("event-name", "event"), ("placeholder-value", "v")]
+
+
+def test_an_object_as_an_event_name_beside_type_drift_is_no_crash(cli: Any, tmp_path: Path) -> None:
+    events = [
+        {"event": "a", "x": 1, "event_uuid": "u1", "timestamp": "2026-11-20T10:00:00Z"},
+        {"event": "a", "x": "1", "event_uuid": "u2", "timestamp": "2026-11-20T10:01:00Z"},
+        {"event": {"n": 1}, "event_uuid": "u3", "timestamp": "2026-11-20T10:02:00Z"},
+        {"event": ["a"], "x": [1], "event_uuid": "u4", "timestamp": "2026-11-20T10:03:00Z"},
+    ]
+    path = tmp_path / "odd.json"
+    path.write_text(json.dumps(events))
+    for args in (["events", "--view", "table"], ["events", "--view", "timeline"], ["lint"]):
+        done = cli(*args, "-f", str(path))
+        assert done.exit_code == 0, (args, done.stderr)
+        assert "internal error" not in done.stderr
+    drift = json.loads(cli("lint", "-f", str(path), "--json").stdout)
+    # The first type seen is taken as meant when the types are tied.
+    assert [(f["rule"], f["event_uuid"]) for f in drift] == [("type-drift", "u2")]

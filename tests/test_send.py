@@ -17,7 +17,7 @@ from bsevents.send import Identity, build_event, check_name, parse_param
 from bsevents.wait import MIN_POLL_ENV
 from tests.conftest import API_KEY, CUSTOMER, make_event
 from tests.script import SCRIPT
-from tests.standin import EVENT, SEARCH, SHOW_EVENTS, StandIn
+from tests.standin import EVENT, SEARCH, SHOW_EVENTS, Reply, StandIn
 
 EVENT_KEY = "test-event-key-fedcba9876543210"
 UUID4_RE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")
@@ -190,7 +190,11 @@ def test_rejected_event_key_exits_3(server: StandIn) -> None:
 
 
 def test_a_body_blueshift_refuses_exits_1_with_its_message(server: StandIn) -> None:
-    done = run("send", "purchase", "--customer-id", "")
+    # Blueshift's own check, scripted: bsevents refuses an empty id before sending.
+    server.reply(
+        Reply(400, {"errors": {"customer": ["an email, customer_id, cookie or device_id"]}})
+    )
+    done = run("send", "purchase", "--customer-id", "42")
     assert done.returncode == 1
     assert done.stderr.splitlines()[0] == (
         "error: Blueshift refused the request "
@@ -357,6 +361,23 @@ def test_parse_param_and_check_name() -> None:
 
 
 def test_wait_for_an_unknown_email_sends_nothing(server: StandIn) -> None:
-    done = run("signed_up", "--email", "nobody@example.com", "--wait", "20s")
+    done = run("send", "signed_up", "--email", "nobody@example.com", "--wait", "20s")
     assert (done.returncode, done.stdout) == (4, "")
     assert [r.path for r in server.requests] == [SEARCH]  # looked up; nothing was sent
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["signed_up", "--cookie", ""],
+        ["signed_up", "--customer-id", "  "],
+        ["sign\x1bup", "--email", "maya@example.com"],
+    ],
+)
+def test_empty_identities_and_control_characters_are_refused_before_sending(
+    server: StandIn, args: list[str]
+) -> None:
+    done = run("send", *args)
+    assert (done.returncode, done.stdout) == (2, "")
+    assert "\x1b" not in done.stderr
+    assert server.requests == []

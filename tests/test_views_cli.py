@@ -452,17 +452,19 @@ def test_missing_pager_falls_back_to_printing(tmp_path: Path) -> None:
     assert "pageload" in done.output
 
 
-def test_a_broken_setting_does_not_stop_the_demo(isolated: Path) -> None:
-    # In the settings file: a variable or flag that chooses the call is checked even with
-    # --demo (exit 2), but a damaged file alone does not stop a local view.
-    config = isolated / ".config" / "bsevents" / "config.toml"
-    config.parent.mkdir(parents=True)
-    config.write_text('[profiles.default]\nregion = "mars"\n')
-    done = run_on_pty("events", "--demo", "-n", "2")
-    assert done.returncode == 0
+def test_a_broken_settings_file_does_not_stop_the_demo(isolated: Path) -> None:
+    # A value the settings file holds costs only the pager; the same value given as a
+    # flag or in the environment is refused, as a live run refuses it.
+    config = isolated / ".config" / "bsevents"
+    config.mkdir(parents=True)
+    (config / "config.toml").write_text('[profiles.default]\nregion = "mars"\n')
+    done = run_on_pty("events", "--demo", "-n", "2", env=dict(os.environ))
+    assert done.returncode == 0, done.output
     assert "unknown region 'mars'" in done.output
     assert "not paging" in done.output
     assert "pageload" in done.output
+    refused = run_on_pty("events", "--demo", env={**os.environ, "BLUESHIFT_REGION": "mars"})
+    assert refused.returncode == 2
 
 
 def test_pager_setting_exists_and_is_off_by_default() -> None:
@@ -533,3 +535,23 @@ def test_postman_bodies_get_the_same_number_handling(cli: Any, tmp_path: Path) -
     assert result.exit_code == 0, result.stderr
     assert "Infinity" not in result.stdout
     assert json.loads(result.stdout)[0]["revenue"] == 1.7976931348623157e308
+
+
+def test_show_finds_a_numeric_event_uuid_as_the_id_column_shows_it(
+    cli: Any, tmp_path: Path
+) -> None:
+    path = tmp_path / "numeric.json"
+    path.write_text(json.dumps([{"event": "a", "event_uuid": 12345, "timestamp": "2026-11-20"}]))
+    table = cli("events", "-f", str(path), "--view", "table")
+    assert "12345" in table.stdout
+    shown = cli("events", "-f", str(path), "--show", "12345")
+    assert shown.exit_code == 0, shown.stderr
+    assert json.loads(shown.stdout)["event_uuid"] == 12345
+
+
+@pytest.mark.parametrize("source", ["/dev/zero", "-"])
+def test_from_file_stops_reading_at_the_size_limit(cli: Any, source: str) -> None:
+    assert cli("config", "set", "max-response-mb", "1").exit_code == 0
+    done = cli("events", "-f", source, "--json", input="[" * (2 * 1024 * 1024))
+    assert (done.exit_code, done.stdout) == (2, "")
+    assert "is larger than 1 MB; stopped reading it" in done.stderr

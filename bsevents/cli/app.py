@@ -333,7 +333,7 @@ def _register() -> None:
                 ("Calls left this hour, and the calls in the window", "bsevents quota"),
                 ("The same as JSON, for scripts", "bsevents quota --json"),
             ],
-            ("BSEVENTS_PROFILE", "BLUESHIFT_REGION"),
+            ("BLUESHIFT_API_KEY", "BSEVENTS_PROFILE", "BLUESHIFT_REGION"),
         ),
     )(quota.quota_command)
     from bsevents.cli import lint
@@ -342,7 +342,7 @@ def _register() -> None:
         "lint",
         cls=HelpfulCommand,
         help="Check one customer's events against built-in rules and a tracking plan.",
-        epilog=epilog(LINT_EXAMPLES, ("BLUESHIFT_API_KEY", "BSEVENTS_PROFILE", "NO_COLOR")),
+        epilog=epilog(LINT_EXAMPLES, EVENTS_ENVIRONMENT),
         no_args_is_help=False,
     )(lint.lint_command)
     from bsevents.cli import send
@@ -352,7 +352,15 @@ def _register() -> None:
         cls=HelpfulCommand,
         help="Send one event through Blueshift's Event API.",
         epilog=epilog(
-            SEND_EXAMPLES, ("BLUESHIFT_EVENT_API_KEY", "BLUESHIFT_API_KEY", "BSEVENTS_PROFILE")
+            SEND_EXAMPLES,
+            (
+                "BLUESHIFT_EVENT_API_KEY",
+                "BLUESHIFT_API_KEY",
+                "BLUESHIFT_REGION",
+                "BSEVENTS_PROFILE",
+                "BSEVENTS_BASE_URL",
+                "BSEVENTS_DEBUG",
+            ),
         ),
     )(send.send_command)
 

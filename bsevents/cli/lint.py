@@ -36,7 +36,7 @@ def lint_command(
         str | None,
         typer.Argument(
             metavar="CUSTOMER",
-            help="Customer UUID, or a dashboard URL copied from the browser.",
+            help="Customer UUID, a dashboard URL copied from the browser, or an email.",
             show_default=False,
         ),
     ] = None,
