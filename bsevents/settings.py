@@ -49,6 +49,7 @@ ENV_BASE_URL = "BSEVENTS_BASE_URL"
 # a body past 4 GB would not fit the memory of most machines once parsed.
 DEFAULT_RESPONSE_MB = 128
 MAX_RESPONSE_MB = 4096
+ENV_SHARED_URL = "BSEVENTS_SHARED_URL"
 
 
 def _positive_int(text: str) -> int:
@@ -90,10 +91,21 @@ def _seconds_or_never(text: str) -> int | str:
 
 
 def format_value(value: Any) -> str:
-    """A setting's value as a person writes it (and as TOML spells booleans)."""
+    """A setting's value as a person writes it (and as TOML spells booleans), with the
+    password of a URL masked: the value is shown, never the secret in it."""
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, str) and "://" in value:
+        from bsevents.shared.store import mask_passwords
+
+        return mask_passwords(value)
     return str(value)
+
+
+def _shared_url(text: str) -> str:
+    from bsevents.shared.store import check_shared_url  # only when the setting is used
+
+    return check_shared_url(text)
 
 
 def _boolean(text: str) -> bool:
@@ -148,6 +160,13 @@ SETTINGS: dict[str, Setting] = {
             30,
             _seconds_or_never,
             "seconds old a stored copy must be for a miss in it to call live; never = off",
+        ),
+        Setting(
+            "shared-url",
+            "",
+            _shared_url,
+            "a team's Redis for one shared ledger and cache (redis://, rediss://, unix://)",
+            env=ENV_SHARED_URL,
         ),
     )
 }

@@ -119,9 +119,10 @@ def get_customer_events(
 ) -> EventsResult:
     """One customer's events: from the store when fresh (or --offline), else live, within
     the hourly budget. Every live call is in the ledger; every good answer is stored."""
-    from bsevents.cache import Cache, find_any
+    from bsevents.cache import find_any
     from bsevents.credentials import resolve_api_key
     from bsevents.ledger import account_id
+    from bsevents.shared import open_cache
 
     if options.offline and (options.refresh or options.force):
         raise UsageProblem("--offline never calls; it cannot be combined with --refresh/--force")
@@ -137,7 +138,7 @@ def get_customer_events(
             raise _nothing_stored(uuid) from None
         return _from_store(stored, now, "stored response", None)
     account = account_id(settings.region, key.value)
-    cache = Cache(account, settings.base_url, warn=warn)
+    cache = open_cache(settings, key.value, warn)
     stored = cache.load(uuid)
     if options.offline:
         if stored is None:
@@ -145,7 +146,7 @@ def get_customer_events(
         return _from_store(stored, now, "stored response", None)
     live = options.refresh or options.force or settings.cache_ttl <= 0
     if stored is not None and not live and _fresh(stored, now, settings.cache_ttl):
-        return _from_store(stored, now, "from cache", _calls_left(settings, account, now, warn))
+        return _from_store(stored, now, "from cache", _calls_left(settings, key.value, now, warn))
     try:
         return _fetch_live(
             settings, uuid, options, key.value, account, cache, notify, warn, debug, progress
@@ -177,9 +178,8 @@ def refresh_on_miss(
     """After `miss.what` was not in a stored copy: one live call, within the budget, when
     the copy is at least `refresh-on-miss` seconds old. Returns the fresh events, or None
     after `tell` has said why no call was made and which command makes one."""
-    from bsevents.cache import Cache
     from bsevents.credentials import resolve_api_key
-    from bsevents.ledger import Ledger, account_id
+    from bsevents.ledger import account_id
 
     if copy.origin != "cache" or copy.fetched_at is None:
         return None
@@ -197,19 +197,24 @@ def refresh_on_miss(
         return None
     account = account_id(settings.region, key)
     from bsevents.ledger_db import LedgerUnavailable
+    from bsevents.shared import open_cache, open_ledger
 
     try:
-        with Ledger.open(warn=warn) as ledger:
+        with open_ledger(settings, key, warn) as ledger:
             budget = ledger.budget(account, settings.hourly_cap, now)
     except LedgerUnavailable as problem:
         tell(f"{lead}; no call made ({problem.message}): {miss.command}")
         return None
     if budget.free_at is not None:
         when = clock_and_wait(budget.free_at, now)
-        tell(f"{lead}; no call is left this hour, the next is free at {when}: {miss.command}")
+        held = budget.blocked_until is not None and budget.blocked_until > now
+        why = "calls are held after a 429 from Blueshift" if held else "no call is left this hour"
+        # --refresh would be refused as this call was: only --force sends now.
+        forced = miss.command.removesuffix(" --refresh") + " --force"
+        tell(f"{lead}; {why}, the next is free at {when}; to ask anyway: {forced}")
         return None
     notify(f"{lead}; asking Blueshift (call {budget.used + 1} of {budget.limit})")
-    cache = Cache(account, settings.base_url, warn=warn)
+    cache = open_cache(settings, key, warn)
     return _fetch_live(settings, uuid, options, key, account, cache, notify, warn, debug, progress)
 
 
@@ -236,14 +241,16 @@ def _fresh(stored: Stored, now: float, ttl: int) -> bool:
     return -CLOCK_SKEW_SECONDS <= now - stored.fetched_at < ttl
 
 
-def _calls_left(settings: Resolved, account: str, now: float, warn: Notify) -> int | None:
+def _calls_left(settings: Resolved, key: str, now: float, warn: Notify) -> int | None:
     """The calls left this hour, for the note on a stored copy; None if the ledger
     cannot be read (the copy is shown all the same)."""
-    from bsevents.ledger import Ledger
+    from bsevents.ledger import account_id
     from bsevents.ledger_db import LedgerUnavailable
+    from bsevents.shared import open_ledger
 
     try:
-        with Ledger.open(warn=warn) as ledger:
+        with open_ledger(settings, key, warn) as ledger:
+            account = account_id(settings.region, key)
             return ledger.budget(account, settings.hourly_cap, now).remaining
     except LedgerUnavailable as problem:
         warn(problem.message)
@@ -260,7 +267,8 @@ def _fetched_when(stored: Stored, now: float) -> str:
             f"stamped {iso_utc(stored.fetched_at)}, in the future (the clock was wrong "
             "when it was fetched, or is now)"
         )
-    return f"fetched {ago(now - stored.fetched_at)}"
+    by = getattr(stored, "by", None)  # a copy from the team's shared store
+    return f"fetched {ago(now - stored.fetched_at)}" + (f" by {by}" if by else "")
 
 
 def _from_store(stored: Stored, now: float, label: str, left: int | None) -> EventsResult:
@@ -295,7 +303,7 @@ def _fetch_live(
     from bsevents.endpoints import show_events_url
 
     check_url(show_events_url(settings.base_url, uuid))  # before a call is counted
-    with _ledger_for_calls(warn) as ledger:
+    with _ledger_for_calls(settings, key, warn) as ledger:
         attempt = 0
         last_error: RequestFailed | None = None
         while True:
@@ -406,13 +414,13 @@ def _paid_call(
     )
 
 
-def _ledger_for_calls(warn: Notify) -> Ledger:
+def _ledger_for_calls(settings: Resolved, key: str, warn: Notify) -> Ledger:
     """The ledger, opened to count calls: if it cannot be, no call goes out."""
-    from bsevents.ledger import Ledger
     from bsevents.ledger_db import LedgerUnavailable
+    from bsevents.shared import open_ledger
 
     try:
-        return Ledger.open(warn=warn)
+        return open_ledger(settings, key, warn)
     except LedgerUnavailable as problem:
         raise LedgerUnavailable(f"{problem.message}; no call was made", problem.hint) from None
 
@@ -517,6 +525,13 @@ class Quota:
     account: str | None  # region-fingerprint; None when the profile has no record
 
     @property
+    def shared(self) -> bool:
+        """Counted in the team's shared store (every member's calls)."""
+        from bsevents.shared.ledger import SharedBudget
+
+        return isinstance(self.budget, SharedBudget)
+
+    @property
     def fingerprint(self) -> str | None:
         """The short key fingerprint (never the key)."""
         return self.account.split("-", 1)[1] if self.account else None
@@ -526,14 +541,17 @@ def get_quota(settings: Resolved, *, warn: Notify = _ignore, debug: Notify = _ig
     """The hourly budget of the profile's account. Without a key at hand, the account
     the profile used last in this region; with no record at all, an untouched budget."""
     from bsevents.credentials import resolve_api_key
-    from bsevents.ledger import Ledger, account_id
+    from bsevents.ledger import account_id
+    from bsevents.shared import open_ledger
 
-    with Ledger.open(warn=warn) as ledger:
-        try:
-            account: str | None = account_id(
-                settings.region, resolve_api_key(settings.profile, warn=warn, debug=debug).value
-            )
-        except AuthProblem:
+    try:
+        key: str | None = resolve_api_key(settings.profile, warn=warn, debug=debug).value
+    except AuthProblem:
+        key = None
+    with open_ledger(settings, key, warn) as ledger:
+        if key is not None:
+            account: str | None = account_id(settings.region, key)
+        else:
             account = ledger.latest_account(settings.profile, settings.region)
         budget = ledger.budget(account or "", settings.hourly_cap)
     return Quota(budget, settings.profile, settings.region, account)
@@ -588,7 +606,7 @@ def find_by_email(
     key = resolve_api_key(settings.profile, warn=warn, debug=debug).value
     account = account_id(settings.region, key)
     with (
-        _ledger_for_calls(warn) as ledger,
+        _ledger_for_calls(settings, key, warn) as ledger,
         _paid_call(ledger, settings, account, None, warn, endpoint=SEARCH),
     ):
         match = search_customers(

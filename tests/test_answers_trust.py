@@ -242,7 +242,7 @@ def test_a_miss_with_no_call_left_spends_nothing_and_says_when(standin: StandIn)
         "a new event is not in the copy fetched 2 min ago; no call is left this hour, "
         "the next is free at "
     )
-    assert said.endswith(f"(in 58 min): bsevents events {CUSTOMER} --new --refresh")
+    assert said.endswith(f"(in 58 min); to ask anyway: bsevents events {CUSTOMER} --new --force")
 
 
 # small things -------------------------------------------------------------------------------

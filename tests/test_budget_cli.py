@@ -72,6 +72,7 @@ def test_quota_json_shape_and_calls(standin: StandIn, cli: Any) -> None:
         "window_seconds": 3600,
         "next_slot_at": None,
         "blocked_until": None,
+        "shared": False,
         "calls": [],
     }
     standin.customers[CUSTOMER] = [E1]
@@ -80,9 +81,9 @@ def test_quota_json_shape_and_calls(standin: StandIn, cli: Any) -> None:
     assert cli("events", CUSTOMER, "--refresh").exit_code == 1
     report = quota(cli)
     assert (report["used"], report["remaining"]) == (2, 8)
-    assert [(c["uuid"], c["status"]) for c in report["calls"]] == [
-        (CUSTOMER, "200"),
-        (CUSTOMER, "500"),
+    assert [(c["uuid"], c["status"], c["by"]) for c in report["calls"]] == [
+        (CUSTOMER, "200", None),
+        (CUSTOMER, "500", None),
     ]
     iso = r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$"
     assert re.match(iso, report["next_slot_at"])

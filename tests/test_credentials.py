@@ -367,6 +367,7 @@ def test_show_reports_each_source(
         "max-response-mb  128  (default)\n"
         "pager            false  (default)\n"
         "refresh-on-miss  30  (default)\n"
+        "shared-url       not set  (default)\n"
         f"settings         {isolated / '.config/bsevents/config.toml'}\n"
     )
     monkeypatch.setenv("BLUESHIFT_API_KEY", API_KEY)

@@ -47,6 +47,7 @@ def test_no_file_gives_the_defaults() -> None:
         "max-response-mb": 128,
         "pager": False,
         "refresh-on-miss": 30,
+        "shared-url": "",
     }
     assert dict(resolved.sources) == {
         "profile": "default",
@@ -56,6 +57,7 @@ def test_no_file_gives_the_defaults() -> None:
         "max-response-mb": "default",
         "pager": "default",
         "refresh-on-miss": "default",
+        "shared-url": "default",
         "base_url": "region",
     }
     assert not config_file().exists()  # reading never creates the file
@@ -242,7 +244,7 @@ def test_written_file_is_0600_in_a_0700_dir_and_typed(cli: Any) -> None:
         (
             ("colour", "x"),
             "unknown setting 'colour': expected one of region, hourly-cap, cache-ttl, "
-            "max-response-mb, pager, refresh-on-miss",
+            "max-response-mb, pager, refresh-on-miss, shared-url",
         ),
     ],
 )

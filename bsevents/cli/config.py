@@ -335,7 +335,9 @@ def show(
             "api_key_source": key.source if key else None,
         }
         for name, value in resolved.values.items():
-            document.setdefault(name.replace("-", "_"), value)
+            # Text through format_value: a URL's password is never printed.
+            shown = settings.format_value(value) if isinstance(value, str) else value
+            document.setdefault(name.replace("-", "_"), shown)
         from bsevents.render.jsonout import pretty_json
 
         sys.stdout.write(pretty_json(document))
@@ -345,7 +347,7 @@ def show(
         ("profile", f"{resolved.profile}  ({_source_text(sources['profile'], 'profile', '')})"),
     ]
     for name, value in resolved.values.items():
-        shown = settings.format_value(value)
+        shown = settings.format_value(value) or "not set"  # an empty shared-url
         rows.append((name, f"{shown}  ({_source_text(sources[name], name, resolved.profile)})"))
         if name == "region":
             via = _source_text(sources["base_url"], "base_url", resolved.profile)

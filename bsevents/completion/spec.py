@@ -21,6 +21,10 @@ SETTINGS: dict[str, tuple[str, tuple[str, ...]]] = {
         "seconds old a stored copy must be for a miss in it to call live; never = off",
         (),
     ),
+    "shared-url": (
+        "a team's Redis for one shared ledger and cache (redis://, rediss://, unix://)",
+        (),
+    ),
 }
 
 ROOT = Command(

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from bsevents.timefmt import clock, clock_and_wait, iso_utc
 
 if TYPE_CHECKING:
+    from bsevents.ledger import Call
     from bsevents.source import Quota
 
 BAR_WIDTH = 20
@@ -31,7 +32,12 @@ def budget_json(report: Quota) -> dict[str, object]:
         "blocked_until": iso_utc(budget.blocked_until),
         "counting_since": iso_utc(budget.counting_since),
         "counting_since_reason": budget.counting_reason,
-        "calls": [{"at": iso_utc(c.at), "uuid": c.uuid, "status": c.status} for c in budget.calls],
+        "shared": report.shared,
+        "calls": [
+            # `by`: the teammate (user@host) who made a call counted in the shared store.
+            {"at": iso_utc(c.at), "uuid": c.uuid, "status": c.status, "by": getattr(c, "by", None)}
+            for c in budget.calls
+        ],
     }
 
 
@@ -46,6 +52,8 @@ def budget_lines(report: Quota) -> list[str]:
         f"show_events calls this hour: {bar} {budget.used} of {budget.limit} used · "
         f"{budget.remaining} left",
     ]
+    if report.shared:
+        lines.append("counted with the team, in the shared store (every member's calls)")
     lines.extend(_counting_since(report))
     if budget.next_slot_at is not None:
         lines.append(f"next call frees at {clock_and_wait(budget.next_slot_at, budget.now)}")
@@ -56,12 +64,18 @@ def budget_lines(report: Quota) -> list[str]:
         )
     if budget.calls:
         lines.append("")
-        lines.append("calls in the last 60 min (local time, customer, outcome):")
-        lines.extend(
-            f"  {clock(c.at)}  {c.uuid or '-'}  {c.status}{'  (forced)' if c.forced else ''}"
-            for c in budget.calls
-        )
+        who = ", by whom" if report.shared else ""
+        lines.append(f"calls in the last 60 min (local time, customer, outcome{who}):")
+        lines.extend(_call_line(c) for c in budget.calls)
     return lines
+
+
+def _call_line(call: Call) -> str:
+    by = getattr(call, "by", None)  # a teammate's name, cleaned when it was read
+    forced = "  (forced)" if call.forced else ""
+    return f"  {clock(call.at)}  {call.uuid or '-'}  {call.status}{forced}" + (
+        f"  {by}" if by else ""
+    )
 
 
 def _counting_since(report: Quota) -> list[str]:
