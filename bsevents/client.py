@@ -19,7 +19,6 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from bsevents import ui
 from bsevents.bounded import (
     MAX_JSON_DEPTH,
     MB,
@@ -40,6 +39,7 @@ from bsevents.errors import (
     UsageProblem,
 )
 from bsevents.events import Event, parse_events_json
+from bsevents.report import Notify, ignore
 from bsevents.sanitize import clean, shorten
 
 DEFAULT_TIMEOUT = 30.0
@@ -69,10 +69,12 @@ def fetch_events(
     transport: httpx.BaseTransport | None = None,
     progress: Progress | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
+    debug: Notify = ignore,
 ) -> Fetched:
-    """GET show_events for one customer. Raises a BseventsError subclass on any failure."""
+    """GET show_events for one customer. Raises a BseventsError subclass on any failure.
+    `debug` hears the request and the answer's status line (never the key)."""
     url = show_events_url(base_url, uuid)
-    answer = _get(base_url, api_key, url, timeout, transport, progress, max_bytes)
+    answer = _get(base_url, api_key, url, timeout, transport, progress, max_bytes, debug)
     if answer.status != 200:
         raise error_for_response(answer.status, answer.body, answer.headers, f"customer {uuid}")
     if too_deep(answer.body):
@@ -99,12 +101,12 @@ def search_customers(
     timeout: float = DEFAULT_TIMEOUT,
     transport: httpx.BaseTransport | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
+    debug: Notify = ignore,
 ) -> Match:
     """GET Search customer by email. Raises NotFound when nothing matches, BadResponse
-    for an answer of another shape."""
-    answer = _get(
-        base_url, api_key, search_url(base_url, email), timeout, transport, None, max_bytes
-    )
+    for an answer of another shape. `debug` hears the request, as for fetch_events."""
+    url = search_url(base_url, email)
+    answer = _get(base_url, api_key, url, timeout, transport, None, max_bytes, debug)
     body = answer.body
     if answer.status != 200:
         raise error_for_response(answer.status, body, answer.headers, f"email {email}")
@@ -162,6 +164,7 @@ def _get(
     transport: httpx.BaseTransport | None,
     progress: Progress | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
+    debug: Notify = ignore,
 ) -> Answer:
     """One GET with our auth and headers; network failures become NetworkError.
 
@@ -170,8 +173,8 @@ def _get(
     as received and as decompressed; an error answer keeps only its first bytes.
     `progress` hears the bytes received.
     """
-    ui.debug(f"GET {url}")
-    ui.debug("Authorization: Basic ***")
+    debug(f"GET {url}")
+    debug("Authorization: Basic ***")
     started = time.monotonic()
     deadline = started + timeout
     try:
@@ -223,7 +226,7 @@ def _get(
             reached_server=True,
         ) from None
     elapsed = time.monotonic() - started
-    ui.debug(f"{response.status_code} {response.reason_phrase}, {len(body)} bytes, {elapsed:.2f} s")
+    debug(f"{response.status_code} {response.reason_phrase}, {len(body)} bytes, {elapsed:.2f} s")
     return Answer(response.status_code, response.headers, body, elapsed)
 
 
@@ -422,12 +425,14 @@ def post_event(
     *,
     timeout: float = DEFAULT_TIMEOUT,
     transport: httpx.BaseTransport | None = None,
+    debug: Notify = ignore,
 ) -> None:
     """POST one event to the Event API (HTTP Basic with the Event API key). Any 2xx is
-    accepted, as Blueshift's own integrations do; anything else raises the typed error."""
+    accepted, as Blueshift's own integrations do; anything else raises the typed error.
+    `debug` hears the request and the status line (never the key)."""
     url = event_url(base_url)
-    ui.debug(f"POST {url}")
-    ui.debug("Authorization: Basic ***")
+    debug(f"POST {url}")
+    debug("Authorization: Basic ***")
     try:
         with httpx.Client(
             auth=(event_api_key, ""),
@@ -449,7 +454,7 @@ def post_event(
             f"could not send to {_host(base_url)}: {_reason(exc)}",
             "check the network, and the region or base URL",
         ) from None
-    ui.debug(f"{response.status_code} {response.reason_phrase}, {len(response.content)} bytes")
+    debug(f"{response.status_code} {response.reason_phrase}, {len(response.content)} bytes")
     if not 200 <= response.status_code < 300:
         raise error_for_response(
             response.status_code, response.content[:65536], response.headers, "the event"

@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from bsevents import ui
 from bsevents.errors import AuthProblem, KeyringUnavailable, UsageProblem
 from bsevents.keyring_access import (
     TIMEOUT_ENV,
@@ -28,6 +27,7 @@ from bsevents.keyring_access import (
     keyring_get,
     keyring_set,
 )
+from bsevents.report import Notify, ignore
 
 if TYPE_CHECKING:
     from tomlkit import TOMLDocument
@@ -193,11 +193,17 @@ class KeyLookup:
     keyring_problem: str | None = None
 
 
-def lookup_api_key(profile: str, env: Mapping[str, str] | None = None) -> KeyLookup:
+def lookup_api_key(
+    profile: str,
+    env: Mapping[str, str] | None = None,
+    *,
+    warn: Notify = ignore,
+    debug: Notify = ignore,
+) -> KeyLookup:
     """Look for the key in the environment, the keyring, then the plain-text file.
 
     Never raises for a missing key or an unusable keyring (it says so instead). Using the
-    plain-text file prints a one-line warning, every time.
+    plain-text file is a one-line `warn`, every time; why the keyring failed goes to `debug`.
     """
     environ = os.environ if env is None else env
     value = environ.get(KEY_ENV, "").strip()
@@ -209,7 +215,7 @@ def lookup_api_key(profile: str, env: Mapping[str, str] | None = None) -> KeyLoo
         stored, name = keyring_get(profile)
     except KeyringUnusable as problem:
         unusable, absent = problem.reason, problem.absent
-        ui.debug(f"keyring: {problem.reason}")
+        debug(f"keyring: {problem.reason}")
     else:
         if stored and stored.strip():
             return KeyLookup(ApiKey(stored.strip(), "keyring", backend=name))
@@ -218,20 +224,26 @@ def lookup_api_key(profile: str, env: Mapping[str, str] | None = None) -> KeyLoo
         # Say why the keyring was passed over only when it is not simply absent: a
         # locked or silent keyring is worth fixing, and explains a slow start.
         because = f" (the keyring cannot be used: {unusable})" if unusable and not absent else ""
-        ui.warn(f"using the API key for profile {profile!r} kept in plain text in {path}{because}")
+        warn(f"using the API key for profile {profile!r} kept in plain text in {path}{because}")
         if _too_open(path):
-            ui.warn(f"{path} can be read by other users: run chmod 600 {path}")
+            warn(f"{path} can be read by other users: run chmod 600 {path}")
         return KeyLookup(ApiKey(in_file, "file", path=path), unusable)
     return KeyLookup(None, unusable)
 
 
-def resolve_api_key(profile: str, env: Mapping[str, str] | None = None) -> ApiKey:
+def resolve_api_key(
+    profile: str,
+    env: Mapping[str, str] | None = None,
+    *,
+    warn: Notify = ignore,
+    debug: Notify = ignore,
+) -> ApiKey:
     """The key for `profile`: the environment, else the keyring, else the plain-text file.
 
     Raises AuthProblem when there is none, KeyringUnavailable when there is none and the
-    keyring could not be asked. Using the plain-text file prints a one-line warning.
+    keyring could not be asked. Using the plain-text file is a one-line `warn`.
     """
-    found = lookup_api_key(profile, env)
+    found = lookup_api_key(profile, env, warn=warn, debug=debug)
     if found.key is not None:
         return found.key
     if found.keyring_problem:
@@ -259,7 +271,9 @@ class Stored:
     notes: list[str] = field(default_factory=list)
 
 
-def store_api_key(profile: str, text: str, *, insecure: bool = False) -> Stored:
+def store_api_key(
+    profile: str, text: str, *, insecure: bool = False, debug: Notify = ignore
+) -> Stored:
     """Store the key for `profile` in the keyring, or with `insecure` in the plain-text
     file. Only one store holds a profile's key: the other one is emptied, so an old key
     can never shadow the new one. Raises KeyringUnavailable when the keyring cannot be
@@ -273,7 +287,7 @@ def store_api_key(profile: str, text: str, *, insecure: bool = False) -> Stored:
             removed, _ = keyring_delete(profile)
         except KeyringUnusable as problem:
             # Nothing stored there can be read either; nothing to warn about.
-            ui.debug(f"keyring: {problem.reason}")
+            debug(f"keyring: {problem.reason}")
         if removed:
             notes.append("removed the old key from the keyring")
         return Stored(ApiKey(value, "file", path=path), removed_from_keyring=removed, notes=notes)

@@ -22,6 +22,20 @@ class ExitCode(IntEnum):
     INTERRUPTED = 130  # Ctrl-C
 
 
+# What each code means, in the words the README's exit-code table starts its row with
+# (a test holds the two together).
+MEANINGS: dict[ExitCode, str] = {
+    ExitCode.OK: "success",
+    ExitCode.FAILED: "the request failed",
+    ExitCode.USAGE: "usage error or bad input",
+    ExitCode.AUTH: "no API key, the key was rejected (401) or lacks permission (403)",
+    ExitCode.NOT_FOUND: "not found",
+    ExitCode.RATE_LIMITED: "rate limited",
+    ExitCode.ANSWER_IS_NO: "the answer is no",
+    ExitCode.INTERRUPTED: "interrupted",
+}
+
+
 class BseventsError(Exception):
     """Base of every error the user should see as one clear message.
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 
-from bsevents import ui
 from bsevents.credentials import (
     ApiKey,
     Deleted,
@@ -24,6 +23,7 @@ from bsevents.credentials import (
 )
 from bsevents.errors import AuthProblem, KeyringUnavailable
 from bsevents.keyring_access import KeyringUnusable, keyring_delete, keyring_get, keyring_set
+from bsevents.report import Notify, ignore
 
 EVENT_KEY_ENV = "BLUESHIFT_EVENT_API_KEY"
 FIELD = "event-api-key"
@@ -34,8 +34,11 @@ def entry(profile: str) -> str:
     return f"{profile}:event"
 
 
-def resolve_event_key(profile: str, env: Mapping[str, str] | None = None) -> ApiKey:
-    """The profile's Event API key. Raises AuthProblem (exit 3) when there is none."""
+def resolve_event_key(
+    profile: str, env: Mapping[str, str] | None = None, *, warn: Notify = ignore
+) -> ApiKey:
+    """The profile's Event API key. Raises AuthProblem (exit 3) when there is none; using
+    the plain-text file is a one-line `warn`."""
     value = (os.environ if env is None else env).get(EVENT_KEY_ENV, "").strip()
     if value:
         return ApiKey(value, "env")
@@ -49,7 +52,7 @@ def resolve_event_key(profile: str, env: Mapping[str, str] | None = None) -> Api
             return ApiKey(stored.strip(), "keyring", backend=name)
     in_file, path = file_get(profile, FIELD)
     if in_file:
-        ui.warn(f"using the Event API key for profile {profile!r} kept in plain text in {path}")
+        warn(f"using the Event API key for profile {profile!r} kept in plain text in {path}")
         return ApiKey(in_file, "file", path=path)
     command = "bsevents config set-key --event" + (
         "" if profile == "default" else f" --profile {profile}"

@@ -105,6 +105,10 @@ def parse_when(
         raise UsageProblem(
             f"{option}: {stripped!r} is not a date, a date-time or a duration", WHEN_HINT
         )
+    if not 1 < parsed.year < 9999:
+        # The first and last years of the calendar: no event is there, and a time zone
+        # or the end of the day would take the value past what a date can hold.
+        raise UsageProblem(f"{option}: {stripped!r} is too far in time", WHEN_HINT)
     try:
         if _HAS_ZONE_RE.search(stripped) is None:
             naive = parsed.replace(tzinfo=None)

@@ -10,7 +10,8 @@ from __future__ import annotations
 import json
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -23,6 +24,8 @@ from bsevents.errors import (
     UsageProblem,
 )
 from bsevents.events import Event, check_events, sort_events
+from bsevents.report import Notify
+from bsevents.report import ignore as _ignore
 from bsevents.timefmt import ago, clock_and_wait
 
 if TYPE_CHECKING:  # imported lazily at run time: the demo and --help need none of them
@@ -33,7 +36,6 @@ if TYPE_CHECKING:  # imported lazily at run time: the demo and --help need none 
 
 Origin = Literal["demo", "live", "cache", "file"]
 DEMO_UUID = "51aceb79-2cbc-4e2b-a132-b02de69bba15"
-Notify = Callable[[str], None]
 
 
 @dataclass(frozen=True)
@@ -56,13 +58,24 @@ class FetchOptions:
     offline: bool = False  # never call; show the stored response
     force: bool = False  # call even at the hourly cap or during a hold after a 429
     retries: int = 2  # for 502/503/504 and dropped connections; each one is a ledger entry
-    retry_base: float = 0.5  # seconds before the first retry; doubles, with jitter
+    # Seconds before the first retry; doubles, with jitter. BSEVENTS_RETRY_BASE is for
+    # tests only, so that they exercise retries without sleeping.
+    retry_base: float = field(default_factory=lambda: _retry_base())
     keep: int = 0  # calls of the hour retries leave alone (--watch keeps one for the user)
 
     def __post_init__(self) -> None:
         check_timeout(self.timeout)
         if not 0 <= self.retries <= MAX_RETRIES:
             raise UsageProblem(f"--retries {self.retries} is not between 0 and {MAX_RETRIES}")
+
+
+def _retry_base() -> float:
+    import os
+
+    try:
+        return min(max(0.0, float(os.environ.get("BSEVENTS_RETRY_BASE", "0.5"))), 60.0)
+    except ValueError:
+        return 0.5
 
 
 MIN_TIMEOUT = 0.1
@@ -94,10 +107,6 @@ def get_demo() -> EventsResult:
     return EventsResult(sort_events(demo_events()), DEMO_UUID, "demo")
 
 
-def _ignore(_: str) -> None:
-    return None
-
-
 def get_customer_events(
     settings: Resolved,
     uuid: str,
@@ -105,6 +114,7 @@ def get_customer_events(
     *,
     notify: Notify = _ignore,
     warn: Notify = _ignore,
+    debug: Notify = _ignore,
     progress: Progress | None = None,
 ) -> EventsResult:
     """One customer's events: from the store when fresh (or --offline), else live, within
@@ -118,7 +128,7 @@ def get_customer_events(
         raise UsageProblem("--offline never calls; it cannot be combined with --refresh/--force")
     now = time.time()
     try:
-        key = resolve_api_key(settings.profile)
+        key = resolve_api_key(settings.profile, warn=warn, debug=debug)
     except AuthProblem:
         if not options.offline:
             raise
@@ -139,7 +149,7 @@ def get_customer_events(
         return _from_store(stored, now, "from cache", _calls_left(settings, key.value, now, warn))
     try:
         return _fetch_live(
-            settings, uuid, options, key.value, account, cache, notify, warn, progress
+            settings, uuid, options, key.value, account, cache, notify, warn, debug, progress
         )
     except RateLimited as refused:
         if stored is None and refused.status is None:
@@ -162,6 +172,7 @@ def refresh_on_miss(
     notify: Notify = _ignore,
     tell: Notify = _ignore,
     warn: Notify = _ignore,
+    debug: Notify = _ignore,
     progress: Progress | None = None,
 ) -> EventsResult | None:
     """After `miss.what` was not in a stored copy: one live call, within the budget, when
@@ -180,7 +191,7 @@ def refresh_on_miss(
         tell(f"{lead}; no call made. To ask Blueshift: {miss.command}")
         return None
     try:
-        key = resolve_api_key(settings.profile).value
+        key = resolve_api_key(settings.profile, warn=warn, debug=debug).value
     except AuthProblem:
         tell(f"{lead}; no API key to ask Blueshift with")
         return None
@@ -204,7 +215,7 @@ def refresh_on_miss(
         return None
     notify(f"{lead}; asking Blueshift (call {budget.used + 1} of {budget.limit})")
     cache = open_cache(settings, key, warn)
-    return _fetch_live(settings, uuid, options, key, account, cache, notify, warn, progress)
+    return _fetch_live(settings, uuid, options, key, account, cache, notify, warn, debug, progress)
 
 
 @dataclass(frozen=True)
@@ -285,6 +296,7 @@ def _fetch_live(
     cache: Cache,
     notify: Notify,
     warn: Notify,
+    debug: Notify,
     progress: Progress | None,
 ) -> EventsResult:
     from bsevents.client import check_url, fetch_events
@@ -296,25 +308,10 @@ def _fetch_live(
         last_error: RequestFailed | None = None
         while True:
             try:
-                reservation = ledger.reserve(
-                    account=account,
-                    profile=settings.profile,
-                    region=settings.region,
-                    uuid=uuid,
-                    limit=settings.hourly_cap,
-                    # --force buys one call past the cap, never its retries.
-                    force=options.force and not attempt,
-                )
-            except RateLimited:
-                if last_error is None:
-                    raise
-                # The cap (or the kept call) is reached: perhaps another process took
-                # the last call while we waited.
-                notify("not retrying: no call of the hour is left for it")
-                raise last_error from None
-            _announce(reservation.budget_after, notify)
-            try:
-                with ledger.recording(reservation):
+                # --force buys one call past the cap, never its retries.
+                force = options.force and not attempt
+                with _paid_call(ledger, settings, account, uuid, warn, force=force) as call:
+                    _announce(call.reservation.budget_after, notify)
                     fetched = fetch_events(
                         settings.base_url,
                         key,
@@ -322,9 +319,19 @@ def _fetch_live(
                         timeout=options.timeout,
                         progress=progress,
                         max_bytes=max_response_bytes(settings),
+                        debug=debug,
                     )
+                    call.answered(fetched.elapsed, len(fetched.body))
+                break
             except RateLimited as error:
-                raise _hold_after_429(ledger, account, settings.hourly_cap, error) from None
+                if error.status is not None:  # a 429 from Blueshift
+                    raise _hold_after_429(ledger, account, settings.hourly_cap, error) from None
+                if last_error is None:
+                    raise
+                # The cap (or the kept call) is reached: perhaps another process took
+                # the last call while we waited.
+                notify("not retrying: no call of the hour is left for it")
+                raise last_error from None
             except RequestFailed as error:
                 if attempt >= options.retries or not _retryable(error):
                     raise
@@ -332,21 +339,7 @@ def _fetch_live(
                     raise
                 attempt += 1
                 last_error = error
-                jitter = 1 + random.random() / 2  # noqa: S311 - spreading retries, not secrecy
-                delay = options.retry_base * 2 ** (attempt - 1) * jitter
-                reason = error.message.rstrip(".")
-                notify(f"{reason}; retry {attempt} of {options.retries} in {delay:.1f} s")
-                time.sleep(delay)
-                continue
-            _record_success(
-                ledger,
-                reservation,
-                warn,
-                elapsed=fetched.elapsed,
-                nbytes=len(fetched.body),
-                end_hold_of=account,
-            )
-            break
+                _wait_to_retry(error, attempt, options, notify)
     fetched_at = time.time()
     stored = cache.store(
         uuid, fetched.body, fetched.events, fetched_at=fetched_at, region=settings.region
@@ -357,6 +350,68 @@ def _fetch_live(
         many = {0: "no new events", 1: "1 new event"}.get(count, f"{count} new events")
         notes.append(f"{many} since the fetch {ago(fetched_at - stored.previous_fetched_at)}")
     return EventsResult(sort_events(fetched.events), uuid, "live", notes, stored.new_keys)
+
+
+def _wait_to_retry(
+    error: RequestFailed, attempt: int, options: FetchOptions, notify: Notify
+) -> None:
+    jitter = 1 + random.random() / 2  # noqa: S311 - spreading retries, not secrecy
+    delay = options.retry_base * 2 ** (attempt - 1) * jitter
+    reason = error.message.rstrip(".")
+    notify(f"{reason}; retry {attempt} of {options.retries} in {delay:.1f} s")
+    time.sleep(delay)
+
+
+@dataclass
+class PaidCall:
+    """A call counted in the ledger: what a good answer measured, for its record."""
+
+    reservation: Reservation
+    elapsed: float | None = None
+    nbytes: int | None = None
+
+    def answered(self, elapsed: float, nbytes: int) -> None:
+        self.elapsed, self.nbytes = elapsed, nbytes
+
+
+@contextmanager
+def _paid_call(
+    ledger: Ledger,
+    settings: Resolved,
+    account: str,
+    uuid: str | None,
+    warn: Notify,
+    *,
+    force: bool = False,
+    endpoint: str | None = None,
+) -> Iterator[PaidCall]:
+    """The one way a call is paid for: reserve it (RateLimited, without a status, at the
+    cap), run the block with its outcome recorded however it ends, then record the good
+    answer. A show_events answer also ends any hold a 429 left; a Search customer one,
+    which the cap does not count, does not."""
+    from bsevents.ledger import SHOW_EVENTS
+
+    reservation = ledger.reserve(
+        account=account,
+        profile=settings.profile,
+        region=settings.region,
+        uuid=uuid,
+        limit=settings.hourly_cap,
+        endpoint=endpoint or SHOW_EVENTS,
+        force=force,
+    )
+    call = PaidCall(reservation)
+    with ledger.recording(reservation):
+        yield call
+    shows_events = endpoint in (None, SHOW_EVENTS)
+    _record_success(
+        ledger,
+        reservation,
+        warn,
+        elapsed=call.elapsed,
+        nbytes=call.nbytes,
+        end_hold_of=account if shows_events else None,
+    )
 
 
 def _ledger_for_calls(settings: Resolved, key: str, warn: Notify) -> Ledger:
@@ -482,7 +537,7 @@ class Quota:
         return self.account.split("-", 1)[1] if self.account else None
 
 
-def get_quota(settings: Resolved, *, warn: Notify = _ignore) -> Quota:
+def get_quota(settings: Resolved, *, warn: Notify = _ignore, debug: Notify = _ignore) -> Quota:
     """The hourly budget of the profile's account. Without a key at hand, the account
     the profile used last in this region; with no record at all, an untouched budget."""
     from bsevents.credentials import resolve_api_key
@@ -490,7 +545,7 @@ def get_quota(settings: Resolved, *, warn: Notify = _ignore) -> Quota:
     from bsevents.shared import open_ledger
 
     try:
-        key: str | None = resolve_api_key(settings.profile).value
+        key: str | None = resolve_api_key(settings.profile, warn=warn, debug=debug).value
     except AuthProblem:
         key = None
     with open_ledger(settings, key, warn) as ledger:
@@ -502,9 +557,9 @@ def get_quota(settings: Resolved, *, warn: Notify = _ignore) -> Quota:
     return Quota(budget, settings.profile, settings.region, account)
 
 
-def get_budget(settings: Resolved, *, warn: Notify = _ignore) -> Budget:
+def get_budget(settings: Resolved, *, warn: Notify = _ignore, debug: Notify = _ignore) -> Budget:
     """The hourly budget of the profile's account (see get_quota)."""
-    return get_quota(settings, warn=warn).budget
+    return get_quota(settings, warn=warn, debug=debug).budget
 
 
 @dataclass(frozen=True)
@@ -519,7 +574,13 @@ class EmailMatch:
 
 
 def find_by_email(
-    settings: Resolved, email: str, *, timeout: float, offline: bool, warn: Notify = _ignore
+    settings: Resolved,
+    email: str,
+    *,
+    timeout: float,
+    offline: bool,
+    warn: Notify = _ignore,
+    debug: Notify = _ignore,
 ) -> EmailMatch:
     """Resolve an email to a customer UUID with Search customer (recorded in the ledger,
     not counted against the show_events cap), and remember the mapping locally."""
@@ -542,26 +603,20 @@ def find_by_email(
 
     check_timeout(timeout)
     check_url(search_url(settings.base_url, email))  # before the lookup is recorded
-    key = resolve_api_key(settings.profile).value
+    key = resolve_api_key(settings.profile, warn=warn, debug=debug).value
     account = account_id(settings.region, key)
-    with _ledger_for_calls(settings, key, warn) as ledger:
-        reservation = ledger.reserve(
-            account=account,
-            profile=settings.profile,
-            region=settings.region,
-            uuid=None,
-            limit=settings.hourly_cap,
-            endpoint=SEARCH,
+    with (
+        _ledger_for_calls(settings, key, warn) as ledger,
+        _paid_call(ledger, settings, account, None, warn, endpoint=SEARCH),
+    ):
+        match = search_customers(
+            settings.base_url,
+            key,
+            email,
+            timeout=timeout,
+            max_bytes=max_response_bytes(settings),
+            debug=debug,
         )
-        with ledger.recording(reservation):
-            match = search_customers(
-                settings.base_url,
-                key,
-                email,
-                timeout=timeout,
-                max_bytes=max_response_bytes(settings),
-            )
-        _record_success(ledger, reservation, warn)
     uuid = str(match.user["uuid"]).lower()
     if not UUID_RE.match(uuid):
         raise BadResponse(

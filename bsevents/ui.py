@@ -1,5 +1,11 @@
 """Messages for people, on stderr: errors, warnings and notes.
 
+Terminal state (quiet, debug, colour, a spinner's line on screen) is a `Terminal` that
+the root command creates for each run and hands down (as gh passes its IOStreams): in
+the context's `obj`, and as the run's current terminal, which the functions here write
+through. Only `bsevents/cli/` and `bsevents/render/` import this module: core code reports
+through the callbacks the CLI passes it (`bsevents.report`).
+
 Kept free of rich so that paths which only print data (JSON to a pipe) never import it.
 """
 
@@ -7,76 +13,119 @@ from __future__ import annotations
 
 import os
 import sys
+from contextvars import ContextVar
 from dataclasses import dataclass
+from typing import TextIO
 
 from bsevents.sanitize import clean
-
-
-@dataclass
-class _State:
-    quiet: bool = False  # silences notes and warnings, never errors
-    debug: bool = False
-    color: bool | None = None  # --color always (True) or never (False); None: decide
-    # A spinner's line is on screen: erased before anything else is written to stderr.
-    spinning: bool = False
-
-
-state = _State()
-
-
-def debug_enabled() -> bool:
-    """True with --debug or BSEVENTS_DEBUG set to a non-empty value other than 0."""
-    return state.debug or os.environ.get("BSEVENTS_DEBUG", "") not in ("", "0")
-
-
-def _colour(code: str, text: str) -> str:
-    stream = sys.stderr
-    if state.color is False or (
-        state.color is None
-        and (os.environ.get("NO_COLOR") or not getattr(stream, "isatty", lambda: False)())
-    ):
-        return text
-    return f"\x1b[{code}m{text}\x1b[0m"
-
-
-def _write(line: str) -> None:
-    if state.spinning:
-        sys.stderr.write(_ERASE)
-        state.spinning = False
-    sys.stderr.write(line + "\n")
-    sys.stderr.flush()
-
 
 _ERASE = "\r\x1b[K"
 
 
+@dataclass
+class Terminal:
+    """Where and how messages for people are written, for one run of a command."""
+
+    quiet: bool = False  # silences notes and warnings, never errors
+    debugging: bool = False
+    color: bool | None = None  # --color always (True) or never (False); None: decide
+    # A spinner's line is on screen: erased before anything else is written to stderr.
+    spinning: bool = False
+    stream: TextIO | None = None  # None: whatever sys.stderr is when writing
+
+    @property
+    def err(self) -> TextIO:
+        return self.stream if self.stream is not None else sys.stderr
+
+    def debug_enabled(self) -> bool:
+        """True with --debug or BSEVENTS_DEBUG set to a non-empty value other than 0."""
+        return self.debugging or os.environ.get("BSEVENTS_DEBUG", "") not in ("", "0")
+
+    def is_tty(self) -> bool:
+        return bool(getattr(self.err, "isatty", lambda: False)())
+
+    def _colour(self, code: str, text: str) -> str:
+        if self.color is False or (
+            self.color is None and (os.environ.get("NO_COLOR") or not self.is_tty())
+        ):
+            return text
+        return f"\x1b[{code}m{text}\x1b[0m"
+
+    def _write(self, line: str) -> None:
+        self.erase_spinner()
+        self.err.write(line + "\n")
+        self.err.flush()
+
+    def erase_spinner(self) -> None:
+        if self.spinning:
+            self.err.write(_ERASE)
+            self.err.flush()
+            self.spinning = False
+
+    def error(self, message: str, hint: str | None = None) -> None:
+        """One error line, and a hint saying what to do next: one line, or several (a
+        list of candidates), each cleaned on its own."""
+        self._write(f"{self._colour('1;31', 'error:')} {clean(message)}")
+        for line in hint.split("\n") if hint else ():
+            self._write(f"  {clean(line)}")
+
+    def warn(self, message: str) -> None:
+        if not self.quiet:
+            self._write(f"{self._colour('33', 'warning:')} {clean(message)}")
+
+    def say(self, message: str) -> None:
+        """A note that must not be overlooked: plain, not dimmed (silenced by --quiet)."""
+        if not self.quiet:
+            self._write(clean(message))
+
+    def note(self, message: str) -> None:
+        if not self.quiet:
+            self._write(self._colour("2", clean(message)))
+
+    def debug(self, message: str) -> None:
+        if self.debug_enabled():
+            self._write(self._colour("2", f"debug: {clean(message)}"))
+
+
+# The terminal of this run: set by the root command as it starts (a new one each run, so
+# nothing carries over between runs in one process, as under a test runner).
+_current: ContextVar[Terminal | None] = ContextVar("bsevents_terminal", default=None)
+
+
+def start(run: Terminal) -> Terminal:
+    """Make `run` the terminal that this run's messages go through."""
+    _current.set(run)
+    return run
+
+
+def terminal() -> Terminal:
+    """The terminal of the run; before one has started, a default that keeps no state."""
+    current = _current.get()
+    return current if current is not None else Terminal()
+
+
+def debug_enabled() -> bool:
+    return terminal().debug_enabled()
+
+
 def error(message: str, hint: str | None = None) -> None:
-    """One error line, and a hint saying what to do next: one line, or several (a list
-    of candidates), each cleaned on its own."""
-    _write(f"{_colour('1;31', 'error:')} {clean(message)}")
-    for line in hint.split("\n") if hint else ():
-        _write(f"  {clean(line)}")
+    terminal().error(message, hint)
 
 
 def warn(message: str) -> None:
-    if not state.quiet:
-        _write(f"{_colour('33', 'warning:')} {clean(message)}")
+    terminal().warn(message)
 
 
 def say(message: str) -> None:
-    """A note that must not be overlooked: plain, not dimmed (silenced by --quiet)."""
-    if not state.quiet:
-        _write(clean(message))
+    terminal().say(message)
 
 
 def note(message: str) -> None:
-    if not state.quiet:
-        _write(_colour("2", clean(message)))
+    terminal().note(message)
 
 
 def debug(message: str) -> None:
-    if debug_enabled():
-        _write(_colour("2", f"debug: {clean(message)}"))
+    terminal().debug(message)
 
 
 class Spinner:
@@ -85,9 +134,10 @@ class Spinner:
 
     FRAMES = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
 
-    def __init__(self, label: str) -> None:
+    def __init__(self, label: str, on: Terminal | None = None) -> None:
         self.label = label
-        self.enabled = not state.quiet and getattr(sys.stderr, "isatty", lambda: False)()
+        self.terminal = on if on is not None else terminal()
+        self.enabled = not self.terminal.quiet and self.terminal.is_tty()
         self._last = 0.0
         self._frame = 0
 
@@ -95,10 +145,7 @@ class Spinner:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if state.spinning:
-            sys.stderr.write(_ERASE)
-            sys.stderr.flush()
-            state.spinning = False
+        self.terminal.erase_spinner()
 
     def __call__(self, received: int) -> None:
         import time
@@ -111,6 +158,7 @@ class Spinner:
         self._last = now
         self._frame = (self._frame + 1) % len(self.FRAMES)
         size = f"{received / 1e6:.1f} MB" if received >= 1e5 else f"{received // 1000} kB"
-        sys.stderr.write(f"\r{self.FRAMES[self._frame]} {self.label} {size}\x1b[K")
-        sys.stderr.flush()
-        state.spinning = True
+        err = self.terminal.err
+        err.write(f"\r{self.FRAMES[self._frame]} {self.label} {size}\x1b[K")
+        err.flush()
+        self.terminal.spinning = True

@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING
 
 from bsevents.errors import AnswerIsNo, NetworkError, RateLimited, RequestFailed, UsageProblem
 from bsevents.events import Event
-from bsevents.source import EventsResult, FetchOptions, Notify, get_budget, get_customer_events
+from bsevents.report import Notify, ignore
+from bsevents.source import EventsResult, FetchOptions, get_budget, get_customer_events
 from bsevents.timefmt import duration_text
 from bsevents.watch import KEEP
 
@@ -107,6 +108,7 @@ def wait_for(
     looked_for: str,
     notify: Notify,
     warn: Notify,
+    debug: Notify = ignore,
     sleep: Callable[[float], None] = time.sleep,
     clock: Callable[[], float] = time.monotonic,
 ) -> Waited:
@@ -116,7 +118,7 @@ def wait_for(
     deadline = started + seconds
     first = replace(first, retries=0)  # the next poll is the retry
     shortest = min_poll()
-    result, calls = _first_answer(settings, uuid, first, notify, warn)
+    result, calls = _first_answer(settings, uuid, first, notify, warn, debug)
     if result is not None and any(passes(e) for e in result.events):
         return Waited(result, calls, clock() - started)
     notify(
@@ -127,7 +129,7 @@ def wait_for(
     poll = FetchOptions(timeout=first.timeout, refresh=True, retries=0)
     last_start, last_answer = started, clock()
     while True:
-        budget = get_budget(settings, warn=warn)
+        budget = get_budget(settings, warn=warn, debug=debug)
         step = next_step(
             clock(), deadline, budget, shortest, started=last_start, answered=last_answer
         )
@@ -136,12 +138,14 @@ def wait_for(
         sleep(step.sleep)
         if not step.poll:
             continue
-        budget = get_budget(settings, warn=warn)
+        budget = get_budget(settings, warn=warn, debug=debug)
         if budget.free_at is not None or budget.remaining <= KEEP:
             continue  # someone else spent the budget while we slept
         last_start = clock()
         try:
-            result = get_customer_events(settings, uuid, poll, notify=notify, warn=warn)
+            result = get_customer_events(
+                settings, uuid, poll, notify=notify, warn=warn, debug=debug
+            )
         except RateLimited as refused:
             calls += refused.status is not None
             warn(refused.message)
@@ -161,14 +165,19 @@ def wait_for(
 
 
 def _first_answer(
-    settings: Resolved, uuid: str, options: FetchOptions, notify: Notify, warn: Notify
+    settings: Resolved,
+    uuid: str,
+    options: FetchOptions,
+    notify: Notify,
+    warn: Notify,
+    debug: Notify,
 ) -> tuple[EventsResult | None, int]:
     """The first answer by the usual cache rules, and the calls it cost; None when the
     budget refused it or the server had a passing problem (5xx, a timeout, a dropped
     connection): the wait goes on. Anything else (a wrong key, URL or customer) is raised,
     so that it does not wait out the deadline."""
     try:
-        result = get_customer_events(settings, uuid, options, notify=notify, warn=warn)
+        result = get_customer_events(settings, uuid, options, notify=notify, warn=warn, debug=debug)
     except RateLimited as refused:
         warn(refused.message)
         return None, int(refused.status is not None)

@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING
 from bsevents.errors import RequestFailed, UsageProblem
 from bsevents.events import Event, event_key
 from bsevents.ledger import WINDOW_SECONDS, Budget
-from bsevents.source import FetchOptions, Notify, get_budget, get_customer_events
+from bsevents.report import Notify, ignore
+from bsevents.source import FetchOptions, get_budget, get_customer_events
 from bsevents.timefmt import duration_text
 
 if TYPE_CHECKING:
@@ -86,13 +87,14 @@ def watch(
     on_new: Callable[[list[Event]], None],
     notify: Notify,
     warn: Notify,
+    debug: Notify = ignore,
     keep: Callable[[Event], bool] = lambda event: True,
     retries: int = 2,
     sleep: Callable[[float], None] = time.sleep,
 ) -> str:
     """Poll until the budget is down to the call kept for the user; return why it stopped.
     Ctrl-C (KeyboardInterrupt) propagates to the caller, which treats it as a clean stop."""
-    budget = get_budget(settings, warn=warn)
+    budget = get_budget(settings, warn=warn, debug=debug)
     if budget.free_at is not None:
         # At the cap, or held after a 429: not one poll could go out.
         from bsevents.ledger import refusal
@@ -108,6 +110,7 @@ def watch(
         FetchOptions(timeout=timeout, retries=retries, keep=KEEP),
         notify=notify,
         warn=warn,
+        debug=debug,
     )
     seen = {event_key(e) for e in baseline.events}
     notify(
@@ -116,7 +119,7 @@ def watch(
     )
     while True:
         sleep(chosen.interval)
-        budget = get_budget(settings, warn=warn)
+        budget = get_budget(settings, warn=warn, debug=debug)
         if budget.remaining <= KEEP:
             return f"stopped: {budget.remaining} call left this hour, kept for you"
         try:
@@ -126,6 +129,7 @@ def watch(
                 FetchOptions(timeout=timeout, refresh=True, retries=retries, keep=KEEP),
                 notify=notify,
                 warn=warn,
+                debug=debug,
             )
         except RequestFailed as error:
             # A server or network hiccup costs one poll, not the watch (the call is in

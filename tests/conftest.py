@@ -27,6 +27,8 @@ def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         if name.startswith(("BLUESHIFT_", "BSEVENTS_")) or name in ("NO_COLOR", "PAGER"):
             monkeypatch.delenv(name)
     monkeypatch.setenv("HOME", str(home))
+    # Retries are exercised, never waited for (source.FetchOptions reads it).
+    monkeypatch.setenv("BSEVENTS_RETRY_BASE", "0")
     for var, sub in (
         ("XDG_CONFIG_HOME", ".config"),
         ("XDG_STATE_HOME", ".local/state"),
@@ -40,7 +42,7 @@ def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setattr(keyring.core, "_keyring_backend", None)
     monkeypatch.setenv("COLUMNS", "120")
     monkeypatch.setenv("TZ", "UTC")
-    monkeypatch.setattr(ui, "state", ui._State())
+    ui.start(ui.Terminal())  # no --quiet or --debug left over from the test before
     return home
 
 

@@ -9,10 +9,10 @@ import io
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
 from tests.conftest import CUSTOMER, make_event
 from tests.script import SCRIPT
@@ -25,7 +25,13 @@ UUID_C = "9a00c0de-0000-11eb-a278-0242ac110006"
 
 
 def run(*args: str, later: str | None = None) -> subprocess.CompletedProcess[str]:
-    """The console script; `later` ("+120") runs it that many seconds in the future."""
+    """bsevents with `args`: in-process, or with `later` ("+120") as the console script run
+    that many seconds in the future (libfaketime needs a process of its own)."""
+    if later is None:
+        from bsevents.cli.app import app
+
+        done = CliRunner().invoke(app, list(args), catch_exceptions=False)
+        return subprocess.CompletedProcess(list(args), done.exit_code, done.stdout, done.stderr)
     env = os.environ.copy()
     if later is not None:
         env.update(LD_PRELOAD=str(FAKETIME), FAKETIME=later, FAKETIME_DONT_FAKE_MONOTONIC="1")
@@ -250,13 +256,13 @@ class _Terminal(io.StringIO):
 def test_the_spinner_line_is_erased_before_a_note(monkeypatch: pytest.MonkeyPatch) -> None:
     from bsevents import ui
 
-    terminal = _Terminal()
-    monkeypatch.setattr(sys, "stderr", terminal)
+    screen = _Terminal()
     monkeypatch.setenv("NO_COLOR", "1")
-    with ui.Spinner("receiving") as spinner:
+    terminal = ui.Terminal(stream=screen)
+    with ui.Spinner("receiving", on=terminal) as spinner:
         spinner(200_000)
-        ui.note("Blueshift had a hiccup")
-    assert terminal.getvalue() == ("\r⠙ receiving 0.2 MB\x1b[K\r\x1b[KBlueshift had a hiccup\n")
+        terminal.note("Blueshift had a hiccup")
+    assert screen.getvalue() == ("\r⠙ receiving 0.2 MB\x1b[K\r\x1b[KBlueshift had a hiccup\n")
 
 
 def test_a_failed_miss_call_still_shows_the_copy(standin: StandIn) -> None:

@@ -30,7 +30,7 @@ def depth(value: Any) -> int:
     return 0
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(values, st.integers(min_value=0, max_value=6), st.booleans())
 def test_too_deep_agrees_with_the_real_depth(value: Any, limit: int, ascii_only: bool) -> None:
     body = json.dumps(value, ensure_ascii=ascii_only).encode()

@@ -229,15 +229,45 @@ def test_an_internal_error_offers_nothing_unless_debugging(
         fast.respond({**env, "BSEVENTS_DEBUG": "1"})
 
 
-def test_completion_never_touches_the_keyring_or_network(data: Path) -> None:
-    # A keyring backend that fails on import, and no route anywhere: a TAB still answers.
+# Loaded by the child through PYTHONPATH: every way out to the network is noted in a file
+# and then refused, so an attempt shows even where the caller would swallow the error.
+NO_NETWORK = """
+import os, socket
+
+def _refuse(*args, **kwargs):
+    with open(os.environ["NETWORK_ATTEMPTS"], "a") as log:
+        log.write(repr(args[-1:]) + "\\n")
+    raise OSError("no network in this test")
+
+socket.socket.connect = _refuse
+socket.socket.connect_ex = _refuse
+socket.create_connection = _refuse
+socket.getaddrinfo = _refuse
+"""
+
+
+def test_completion_never_touches_the_keyring_or_network(data: Path, tmp_path: Path) -> None:
+    # A keyring backend that fails on import, and no network at all: a TAB still answers.
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "sitecustomize.py").write_text(NO_NETWORK)
+    attempts = tmp_path / "attempts"
     env = {
         "PYTHON_KEYRING_BACKEND": "no.such.Backend",
-        "HTTPS_PROXY": "http://127.0.0.1:9",
-        "HTTP_PROXY": "http://127.0.0.1:9",
+        "PYTHONPATH": str(site),
+        "NETWORK_ATTEMPTS": str(attempts),
     }
+    # The guard is in place in this interpreter: a connection is noted and refused.
+    probe = "import socket; socket.create_connection(('127.0.0.1', 9))"
+    control = subprocess.run(
+        [sys.executable, "-c", probe], env=script_env(**env), capture_output=True, text=True
+    )
+    assert "OSError: no network in this test" in control.stderr
+    assert attempts.read_text() == "(('127.0.0.1', 9),)\n"
+    attempts.unlink()
     done = complete("bash", "bsevents events --uuid ", **env)
     assert (done.returncode, done.stdout.split(), done.stderr) == (0, [ANA, NULL_EMAIL, BO], "")
+    assert not attempts.exists()
 
 
 @pytest.mark.parametrize(

@@ -76,36 +76,28 @@ def test_unusable_keyring_without_a_file_says_so_and_names_the_ways_out() -> Non
     assert "--insecure-storage" in (caught.value.hint or "")
 
 
-def test_plain_text_file_is_the_last_resort_and_warns_each_use(
-    keyring_backend: Any, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_plain_text_file_is_the_last_resort_and_warns_each_use(keyring_backend: Any) -> None:
     ring = keyring_backend("MemoryKeyring")
     credentials.file_set("default", KEY)
+    warnings: list[str] = []
     for _ in range(2):
-        key = resolve_api_key("default", env={})
+        key = resolve_api_key("default", env={}, warn=warnings.append)
         assert (key.value, key.source, key.path) == (KEY, "file", key_file())
-    warning = (
-        f"warning: using the API key for profile 'default' kept in plain text in {key_file()}\n"
-    )
-    assert capsys.readouterr().err == warning * 2
+    warning = f"using the API key for profile 'default' kept in plain text in {key_file()}"
+    assert warnings == [warning] * 2
     ring.entries[("bsevents", "default")] = "keyring-wins-0123456789"
     assert resolve_api_key("default", env={}).source == "keyring"
 
 
-def test_a_key_file_others_can_read_gets_a_second_warning(
-    capsys: pytest.CaptureFixture[str],
-) -> None:
+def test_a_key_file_others_can_read_gets_a_second_warning() -> None:
     credentials.file_set("default", KEY)
     key_file().chmod(0o644)
-    assert resolve_api_key("default", env={}).source == "file"
-    assert capsys.readouterr().err.splitlines()[1] == (
-        f"warning: {key_file()} can be read by other users: run chmod 600 {key_file()}"
-    )
+    warnings: list[str] = []
+    assert resolve_api_key("default", env={}, warn=warnings.append).source == "file"
+    assert warnings[1] == f"{key_file()} can be read by other users: run chmod 600 {key_file()}"
 
 
-def test_hanging_keyring_times_out_and_the_file_still_works(
-    keyring_backend: Any, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_hanging_keyring_times_out_and_the_file_still_works(keyring_backend: Any) -> None:
     keyring_backend("HangingKeyring")
     with pytest.raises(KeyringUnavailable) as caught:
         resolve_api_key("default", env={})
@@ -119,10 +111,9 @@ def test_hanging_keyring_times_out_and_the_file_still_works(
     with pytest.raises(KeyringUnavailable, match="still not answering an earlier request"):
         resolve_api_key("default", env={})
     credentials.file_set("default", KEY)
-    assert resolve_api_key("default", env={}).source == "file"
-    assert "(the keyring cannot be used: the keyring is still not answering" in (
-        capsys.readouterr().err
-    )
+    warnings: list[str] = []
+    assert resolve_api_key("default", env={}, warn=warnings.append).source == "file"
+    assert "(the keyring cannot be used: the keyring is still not answering" in warnings[0]
 
 
 @pytest.mark.parametrize("value", ["0", "-1", "abc", "601"])

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
-from bsevents.customer import Customer, parse_customer
+from bsevents.customer import UUID_RE, Customer, parse_customer
 from bsevents.errors import UsageProblem
+from tests.standin import SEARCH, StandIn
 
 U = "51aceb79-2cbc-4e2b-a132-b02de69bba15"
 
@@ -67,3 +70,13 @@ def test_email_addresses_accepted(address: str) -> None:
     from bsevents.customer import check_email
 
     assert check_email(address) == address.strip(" <>")
+
+
+def test_a_uuid_with_a_trailing_newline_is_not_a_uuid(standin: StandIn, cli: Any) -> None:
+    assert UUID_RE.match(U + "\n") is None
+    standin.people["nl@example.com"] = [{"uuid": U + "\n"}]
+    result = cli("events", "--email", "nl@example.com")
+    assert result.exit_code == 1
+    assert "not a UUID" in result.stderr
+    assert [r.path for r in standin.requests] == [SEARCH]
+    assert parse_customer(f" {U}\n").uuid == U  # pasted input is trimmed

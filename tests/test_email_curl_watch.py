@@ -209,6 +209,9 @@ def test_watch_stops_cleanly_on_ctrl_c(standin: StandIn) -> None:
         stderr=subprocess.PIPE,
         text=True,
         env=os.environ.copy(),
+        # A child inherits an ignored SIGINT (pytest run in the background, or by a CI
+        # runner that ignores it), and Python then never raises KeyboardInterrupt.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     deadline = time.monotonic() + 30
     while not standin.show_events_requests() and time.monotonic() < deadline:

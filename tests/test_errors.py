@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from bsevents import errors
-from bsevents.errors import ExitCode, exit_code_for
+from bsevents.errors import MEANINGS, ExitCode, exit_code_for
+from tests.readme import readme_table
 
 
 @pytest.mark.parametrize(
@@ -31,13 +32,8 @@ def test_exit_code_for(error: BaseException, code: int) -> None:
 
 
 def test_exit_codes_are_the_documented_ones() -> None:
-    assert {c.name: c.value for c in ExitCode} == {
-        "OK": 0,
-        "FAILED": 1,
-        "USAGE": 2,
-        "AUTH": 3,
-        "NOT_FOUND": 4,
-        "RATE_LIMITED": 5,
-        "ANSWER_IS_NO": 6,
-        "INTERRUPTED": 130,
-    }
+    rows = readme_table("## Exit codes")
+    assert [int(code) for code, _ in rows] == [c.value for c in ExitCode]
+    for code, meaning in rows:
+        assert meaning.startswith(MEANINGS[ExitCode(int(code))]), (code, meaning)
+    assert set(MEANINGS) == set(ExitCode)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -105,3 +107,11 @@ def test_nan_and_infinity_are_not_json(literal: str) -> None:
     with pytest.raises(BadResponse) as caught:
         parse_events_json(f'[{{"a": {literal}}}]'.encode())
     assert f"{literal} is not valid JSON" in caught.value.message
+
+
+def test_huge_integer_epoch_is_unusable_not_a_crash(cli: Any, tmp_path: Path) -> None:
+    assert event_time({"timestamp_epoch": 10**400}) is None
+    path = tmp_path / "huge.json"
+    path.write_text('[{"event": "a", "timestamp_epoch": 1' + "0" * 400 + "}]")
+    result = cli("events", "--from-file", str(path), "--view", "table")
+    assert result.exit_code == 0, result.stderr

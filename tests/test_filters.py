@@ -21,6 +21,7 @@ from bsevents.filters import (
     parse_when,
     select,
 )
+from bsevents.timefmt import parse_duration
 from tests.conftest import make_event
 
 NOW = datetime(2026, 11, 28, 12, 0, 0, tzinfo=timezone.utc)
@@ -268,3 +269,17 @@ def test_fast_iso_path_agrees_with_the_general_parser(text: str) -> None:
 def test_a_type_that_names_nothing_is_refused(value: str) -> None:
     with pytest.raises(UsageProblem, match="names no event"):
         parse_types([value])
+
+
+def test_superscript_digits_are_not_a_duration() -> None:
+    assert parse_duration("²") is None
+    assert parse_duration("90") == 90
+
+
+@pytest.mark.parametrize("when", ["0001-01-01", "9999-12-31", "9999-12-31T23:59:59Z"])
+@pytest.mark.parametrize("option", ["since", "until"])
+def test_dates_at_the_ends_of_the_calendar_are_a_usage_error(option: str, when: str) -> None:
+    # No event is there, and a zone or the end of the day would overflow the date: one
+    # rule for both ends, rather than whichever overflowed.
+    with pytest.raises(UsageProblem, match="is too far in time"):
+        make_criteria(**{option: when}, utc=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 
@@ -145,3 +146,12 @@ def test_a_success_ends_the_hold(ledger: Ledger) -> None:
     ledger.hold(ACCOUNT, T0 + 600, "429", now=T0)
     ledger.clear_hold(ACCOUNT)
     assert ledger.budget(ACCOUNT, 3, T0).blocked_until is None
+
+
+def test_a_damaged_ledger_from_the_future_holds_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "ledger.sqlite3"
+    path.write_bytes(b"garbage" * 100)
+    future = time.time() + 10 * 86400
+    os.utime(path, (future, future))
+    ledger = Ledger.open(path)
+    assert ledger.budget("us-000000000000", 10).blocked_until is None

@@ -59,7 +59,7 @@ def test_any_uuid_in_any_dashboard_url_is_found(case: tuple[str, str]) -> None:
     assert parse_customer(text).uuid == uuid
 
 
-@settings(max_examples=300)
+@settings(max_examples=100)
 @given(st.text())
 def test_nothing_without_a_uuid_is_accepted(text: str) -> None:
     try:
@@ -106,7 +106,7 @@ def events(draw: st.DrawFn) -> dict[str, Any]:
     return event
 
 
-@settings(max_examples=300)
+@settings(max_examples=100)
 @given(st.lists(events(), max_size=30))
 def test_ordering_is_total_stable_and_never_fails(items: list[dict[str, Any]]) -> None:
     ordered = sort_events(items)
@@ -122,7 +122,7 @@ def test_ordering_is_total_stable_and_never_fails(items: list[dict[str, Any]]) -
     assert [id(e) for e in sort_events(ordered)] == [id(e) for e in ordered]
 
 
-@settings(max_examples=500)
+@settings(max_examples=150)
 @given(st.text())
 def test_no_control_character_survives_clean(text: str) -> None:
     assert UNSAFE.search(clean(text)) is None
@@ -137,7 +137,7 @@ json_values = st.recursive(
 )
 
 
-@settings(max_examples=300)
+@settings(max_examples=100)
 @given(json_values)
 def test_escaped_json_is_the_same_data_and_terminal_safe(value: Any) -> None:
     text = escape_json_text(json.dumps(value, ensure_ascii=False))

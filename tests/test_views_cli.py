@@ -517,6 +517,26 @@ def test_a_reader_that_stops_early_gets_no_traceback(tmp_path: Path) -> None:
     assert errors == b""
 
 
+def test_postman_bodies_get_the_same_number_handling(cli: Any, tmp_path: Path) -> None:
+    body = '[{"event": "purchase", "revenue": 1e400}]'
+    collection = {
+        "info": {"name": "x"},
+        "item": [
+            {
+                "name": "show",
+                "request": {"url": "/api/v1/customer_search/show_events"},
+                "response": [{"name": "ok", "code": 200, "body": body}],
+            }
+        ],
+    }
+    path = tmp_path / "pm.json"
+    path.write_text(json.dumps(collection))
+    result = cli("events", "--from-file", str(path), "--json")
+    assert result.exit_code == 0, result.stderr
+    assert "Infinity" not in result.stdout
+    assert json.loads(result.stdout)[0]["revenue"] == 1.7976931348623157e308
+
+
 def test_show_finds_a_numeric_event_uuid_as_the_id_column_shows_it(
     cli: Any, tmp_path: Path
 ) -> None:

@@ -236,6 +236,7 @@ app = typer.Typer(
 
 @app.callback()
 def root(
+    ctx: typer.Context,
     version: Annotated[
         bool,
         typer.Option(
@@ -269,8 +270,8 @@ def root(
     ] = None,
 ) -> None:
     """Debug Blueshift's 'Get customer events' API."""
-    if debug:
-        ui.state.debug = True
+    # This run's terminal state, handed down to every command through the context.
+    ctx.obj = ui.start(ui.Terminal(debugging=debug))
 
 
 EVENTS_EXAMPLES = [

@@ -138,8 +138,10 @@ def set_key(
         credentials.check_keyring_usable(name)  # before the key is typed, not after
     label, env = ("Event API key", event_key.EVENT_KEY_ENV) if event else ("API key", "")
     text = _read_key(use_stdin, name, "Event API key" if event else "User API key")
-    store = event_key.store_event_key if event else credentials.store_api_key
-    stored = store(name, text, insecure=insecure_storage)
+    if event:
+        stored = event_key.store_event_key(name, text, insecure=insecure_storage)
+    else:
+        stored = credentials.store_api_key(name, text, insecure=insecure_storage, debug=ui.debug)
     if settings.ensure_profile(name):
         ui.note(f"created profile {name!r}")
     for note in stored.notes:
@@ -312,7 +314,7 @@ def show(
     from bsevents.paths import config_file
 
     resolved = settings.resolve(profile=profile, region=region, base_url=base_url)
-    found = credentials.lookup_api_key(resolved.profile)
+    found = credentials.lookup_api_key(resolved.profile, warn=ui.warn, debug=ui.debug)
     key = found.key
     if found.keyring_problem and key is None:
         key_text = f"none: the keyring cannot be used ({found.keyring_problem})"

@@ -2,26 +2,22 @@
 
 from __future__ import annotations
 
-import gc
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from bsevents import ui
-from bsevents.cli import scripting
+from bsevents.cli import asking, scripting
 from bsevents.cli.helptext import CALLS, CUSTOMER
 from bsevents.cli.options import BaseUrlOption, ProfileOption, RegionOption
-from bsevents.cli.output import ColorChoice
+from bsevents.cli.output import ColorChoice, use_terminal
 from bsevents.cli.scripting import ExitStatusOption, WaitOption, WhereOption
 from bsevents.cli.views import DEFAULT_SHOWN, FILTER_PANEL, VIEW_PANEL, Request, View, render
-from bsevents.errors import RateLimited, RequestFailed, UsageProblem
-from bsevents.events import count_trailing_untimed
+from bsevents.errors import UsageProblem
 from bsevents.filters import make_criteria
 from bsevents.render.fields import parse_fields
 
 if TYPE_CHECKING:
-    from bsevents.settings import Resolved
-    from bsevents.source import EventsResult, FetchOptions
+    from bsevents.plan import Plan
 
 
 def events_command(
@@ -276,131 +272,42 @@ def events_command(
     wait: WaitOption = None,
 ) -> None:
     """Fetch one customer's events and show them sorted by time."""
-    if debug:
-        ui.state.debug = True
-    if quiet:
-        ui.state.quiet = True
-    from bsevents import source
-
-    if color is not ColorChoice.auto:
-        ui.state.color = color is ColorChoice.always
-    chosen = View.json if as_json else view
-    if as_json and view not in (None, View.json):
-        raise UsageProblem(f"--json and --view {view.value} ask for different views", "give one")
-    if show_all and limit is not None:
-        raise UsageProblem("--all and --limit contradict each other", "give one of them")
-    if show is not None and chosen not in (None, View.json):
-        raise UsageProblem("--show prints one event as JSON; it takes no other --view")
-    # Every option is checked before the call: a typo must not cost one of the 10 an hour.
-    refuse_contradictions(
-        local="--demo" if demo else "--from-file" if from_file is not None else None,
-        curl=curl,
-        watch=watch is not None,
-        offline=offline,
-        refresh=refresh,
-        force=force,
-        new=new,
-        show=show is not None,
-        view=chosen,
-        shaping={
-            "--fields": fields is not None,
-            "--limit": limit is not None,
-            "--all": show_all,
-            "--reverse": reverse,
-        },
-    )
-    scripting.refuse_clashes(
-        wait=wait is not None,
-        exit_status=exit_status,
-        curl=curl,
-        watch=watch is not None,
-        local=demo or from_file is not None,
-        others={"--offline": offline, "--force": force, "--new": new, "--show": show is not None},
-    )
-    criteria = make_criteria(types=types, since=since, until=until, grep=grep, utc=utc, where=where)
-    picked = parse_fields(fields) if fields is not None else None
-    loaded_plan = None
-    if plan is not None:  # read and checked before any call is spent
-        from bsevents.plan import load_plan
-
-        loaded_plan = load_plan(plan)
-    from bsevents.cli.loading import check_like_a_live_run
-
-    check_like_a_live_run(
-        local=demo or from_file is not None,
+    use_terminal(quiet=quiet, debug=debug, color=color)
+    chosen = _chosen_view(view, as_json=as_json, show_all=show_all, limit=limit, show=show)
+    asked = asking.Asked(
+        customer=customer,
+        uuid=uuid,
+        email=email,
+        demo=demo,
+        from_file=from_file,
         profile=profile,
         region=region,
         base_url=base_url,
         timeout=timeout,
+        retries=retries,
+        curl=curl,
+        watch=watch,
+        wait=wait,
+        refresh=refresh,
+        offline=offline,
+        force=force,
+        new=new,
+        exit_status=exit_status,
+        question=asking.question_args(types, since, until, grep, show, new=new),
     )
-    asked: tuple[Resolved, str, FetchOptions, list[str]] | None = None
-    dashboard: str | None = None
-    from bsevents.cli.loading import live_result, local_result
-
-    local = local_result(from_file=from_file, demo=demo, customer=customer, uuid=uuid, email=email)
-    if local is not None:
-        result = local
-    else:
-        from bsevents.settings import resolve
-
-        resolved = resolve(profile=profile, region=region, base_url=base_url)
-        if pager is None:
-            pager = bool(resolved.values["pager"])
-        if watch is not None:
-            from bsevents.watch import parse_interval
-
-            interval = parse_interval(watch, resolved.hourly_cap)
-        if wait is not None:
-            from bsevents.wait import parse_wait
-
-            wait_seconds = parse_wait(wait)
-        from bsevents.cli.who import resolve_customer
-
-        who = resolve_customer(
-            resolved, customer, uuid, email, curl=curl, offline=offline, timeout=timeout
-        )
-        if who is None:  # --curl printed the request
-            return
-        resolved, who_uuid = who
-        if watch is not None:
-            from bsevents.cli.watching import run_watch
-
-            run_watch(
-                resolved,
-                who_uuid,
-                interval,
-                timeout=timeout,
-                view=chosen,
-                color=color,
-                criteria=criteria,
-                utc=utc,
-                retries=retries,
-            )
-            return
-        options = source.FetchOptions(
-            timeout=timeout, refresh=refresh, offline=offline, force=force, retries=retries
-        )
-        if wait is not None:
-            from bsevents.regions import dashboard_url
-
-            result = scripting.wait_for_events(resolved, who_uuid, wait_seconds, criteria, options)
-            dashboard = dashboard_url(resolved.region, who_uuid)
-        else:
-            result, dashboard = live_result(resolved, who_uuid, options)
-            chosen_by = ["--profile", profile] if profile is not None else []
-            if region is not None:
-                chosen_by += ["--region", region]
-            asked = (resolved, who_uuid, options, chosen_by)
-    # Everything loaded lives until the process ends: keep the garbage collector from
-    # walking those objects again and again while the view is drawn.
-    gc.freeze()
-    _report(result)
-    if new:
-        result = _only_new(result)
+    shaping = {
+        "--fields": fields is not None,
+        "--limit": limit is not None,
+        "--all": show_all,
+        "--reverse": reverse,
+    }
+    asking.refuse(asked, show=show is not None, view=chosen, shaping=shaping)
     request = Request(
         view=chosen,
-        criteria=criteria,
-        fields=picked,
+        criteria=make_criteria(
+            types=types, since=since, until=until, grep=grep, utc=utc, where=where
+        ),
+        fields=parse_fields(fields) if fields is not None else None,
         utc=utc,
         show=show,
         show_all=show_all,
@@ -408,163 +315,37 @@ def events_command(
         reverse=reverse,
         color=color,
         pager=pager,
+        profile=profile,
         source_name=from_file,
-        dashboard_url=dashboard,
-        plan=loaded_plan,
+        plan=_load_plan(plan),
     )
-    if asked is not None:
-        question = _question_args(types, since, until, grep, show, new=new)
-        result = _ask_again_on_miss(*asked, result, request, question, new=new)
+    got = asking.get_events(asked, request)
+    if got is None:  # --curl or --watch wrote their own output
+        return
+    result, request = got
     render(result, request)
     if exit_status:
-        scripting.require_match(result.events, criteria)
+        scripting.require_match(result.events, request.criteria)
 
 
-def refuse_contradictions(
-    *,
-    local: str | None,
-    curl: bool,
-    watch: bool,
-    offline: bool,
-    refresh: bool,
-    force: bool,
-    new: bool,
-    show: bool,
-    view: View | None,
-    shaping: dict[str, bool],
-) -> None:
-    """Refuse options that cannot apply together, rather than silently ignore one.
-    `shaping` holds the options that shape a whole listing (meaningless for --watch)."""
-    live_only = {
-        "--curl": curl,
-        "--watch": watch,
-        "--offline": offline,
-        "--refresh": refresh,
-        "--force": force,
-        "--new": new,
-    }
-    if local is not None:
-        for name, given in live_only.items():
-            if given:
-                raise UsageProblem(
-                    f"{name} is about calls to Blueshift; {local} makes none",
-                    f"drop {name}, or give a customer instead of {local}",
-                )
-    clashes = {
-        "--curl": (
-            curl,
-            "prints the request and exits",
-            {
-                "--watch": watch,
-                "--offline": offline,
-                "--refresh": refresh,
-                "--force": force,
-                "--new": new,
-                "--show": show,
-            },
-        ),
-        "--watch": (
-            watch,
-            "polls live and prints only the new events",
-            {
-                "--offline": offline,
-                "--new": new,
-                "--show": show,
-                "--refresh": refresh,
-                "--force": force,
-                "--view csv": view is View.csv,
-                **shaping,
-            },
-        ),
-    }
-    for name, (given, what, others) in clashes.items():
-        for other, clash in others.items():
-            if given and clash:
-                raise UsageProblem(f"{name} and {other} do not go together: {name} {what}")
+def _chosen_view(
+    view: View | None, *, as_json: bool, show_all: bool, limit: int | None, show: str | None
+) -> View | None:
+    """The view asked for (None: the default), once the view options agree."""
+    chosen = View.json if as_json else view
+    if as_json and view not in (None, View.json):
+        raise UsageProblem(f"--json and --view {view.value} ask for different views", "give one")
+    if show_all and limit is not None:
+        raise UsageProblem("--all and --limit contradict each other", "give one of them")
+    if show is not None and chosen not in (None, View.json):
+        raise UsageProblem("--show prints one event as JSON; it takes no other --view")
+    return chosen
 
 
-def _report(result: EventsResult) -> None:
-    untimed = count_trailing_untimed(result.events)
-    if untimed:
-        ui.note(
-            f"{untimed} event has no usable time; it is listed last"
-            if untimed == 1
-            else f"{untimed} events have no usable time; they are listed last"
-        )
-    for note in result.notes:
-        ui.note(note)
+def _load_plan(path: str | None) -> Plan | None:
+    """The tracking plan of --plan, read and checked before any call is spent."""
+    if path is None:
+        return None
+    from bsevents.plan import load_plan
 
-
-def _only_new(result: EventsResult) -> EventsResult:
-    from dataclasses import replace
-
-    from bsevents.events import event_key
-
-    kept = [e for e in result.events if event_key(e) in result.new_keys]
-    return replace(result, events=kept)
-
-
-def _question_args(
-    types: list[str] | None,
-    since: str | None,
-    until: str | None,
-    grep: str | None,
-    show: str | None,
-    *,
-    new: bool,
-) -> list[str]:
-    """The options that ask the question again, as the user would type them."""
-    args = [arg for name in types or [] for arg in ("-t", name)]
-    for option, value in (("--since", since), ("--until", until), ("--grep", grep)):
-        if value is not None:
-            args += [option, value]
-    if show is not None:
-        args += ["--show", show]
-    return [*args, "--new"] if new else args
-
-
-def _ask_again_on_miss(
-    resolved: Resolved,
-    uuid: str,
-    options: FetchOptions,
-    chosen_by: list[str],
-    result: EventsResult,
-    request: Request,
-    question: list[str],
-    *,
-    new: bool,
-) -> EventsResult:
-    """A question that a stored copy cannot answer is asked of Blueshift once (see
-    `source.refresh_on_miss`), so that an old copy never gives a stale "no"."""
-    import shlex
-
-    from bsevents import source
-    from bsevents.cli.views import describe_miss
-
-    if result.origin != "cache":
-        return result
-    what = describe_miss(result, request, new=new)
-    if what is None:
-        return result
-    command = shlex.join(["bsevents", "events", uuid, *chosen_by, *question, "--refresh"])
-    try:
-        with ui.Spinner("receiving") as spinner:
-            fresh = source.refresh_on_miss(
-                resolved,
-                uuid,
-                options,
-                result,
-                source.Miss(what, command),
-                notify=ui.note,
-                tell=ui.say,
-                warn=ui.warn,
-                progress=spinner,
-            )
-    except (RequestFailed, RateLimited) as failed:
-        # The stored copy is still an answer: show it, saying that it could not be checked.
-        ui.warn(f"{failed.message}; showing the stored copy, which may be stale")
-        return result
-    if fresh is None:
-        return result
-    _report(fresh)
-    return _only_new(fresh) if new else fresh
+    return load_plan(path)

@@ -9,7 +9,7 @@ import typer
 
 from bsevents import ui
 from bsevents.cli.options import BaseUrlOption, ProfileOption, RegionOption
-from bsevents.cli.output import ColorChoice
+from bsevents.cli.output import ColorChoice, use_terminal
 from bsevents.cli.scripting import WhereOption
 from bsevents.cli.views import FILTER_PANEL
 from bsevents.errors import AnswerIsNo, UsageProblem
@@ -157,11 +157,8 @@ def lint_command(
 ) -> None:
     """Check one customer's events for double sends, type drift, placeholder values, bad
     times and names, and against a tracking plan. Exit 6 when there is an error."""
-    ui.state.debug = ui.state.debug or debug
-    ui.state.quiet = ui.state.quiet or quiet
-    if color is not ColorChoice.auto:
-        ui.state.color = color is ColorChoice.always
-    from bsevents.cli.events import refuse_contradictions
+    use_terminal(quiet=quiet, debug=debug, color=color)
+    from bsevents.cli.asking import refuse_contradictions
 
     # Every option is checked before the call: a typo must not cost one of the 10 an hour.
     refuse_contradictions(

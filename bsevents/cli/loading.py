@@ -80,6 +80,12 @@ def live_result(
 
     with ui.Spinner("receiving") as spinner:
         result = source.get_customer_events(
-            resolved, who_uuid, options, notify=ui.note, warn=ui.warn, progress=spinner
+            resolved,
+            who_uuid,
+            options,
+            notify=ui.note,
+            warn=ui.warn,
+            debug=ui.debug,
+            progress=spinner,
         )
     return result, dashboard_url(resolved.region, who_uuid)

@@ -26,6 +26,16 @@ class ColorChoice(str, Enum):
     never = "never"
 
 
+def use_terminal(*, quiet: bool, debug: bool, color: ColorChoice) -> None:
+    """Let a command's --quiet, --debug and --color shape the run's terminal (a --debug
+    before the command stays on)."""
+    terminal = ui.terminal()
+    terminal.debugging = terminal.debugging or debug
+    terminal.quiet = terminal.quiet or quiet
+    if color is not ColorChoice.auto:
+        terminal.color = color is ColorChoice.always
+
+
 def stdout_is_terminal() -> bool:
     return sys.stdout.isatty()
 

@@ -21,7 +21,7 @@ def quota_command(
     from bsevents.render.quota import budget_json, budget_lines
 
     resolved = settings.resolve(profile=profile, region=region)
-    report = source.get_quota(resolved, warn=ui.warn)
+    report = source.get_quota(resolved, warn=ui.warn, debug=ui.debug)
     if as_json:
         from bsevents.render.jsonout import pretty_json
 

@@ -99,6 +99,7 @@ def wait_for_events(
         looked_for=f"{looked_for(criteria)} for customer {uuid}",
         notify=ui.note,
         warn=ui.warn,
+        debug=ui.debug,
     )
     if waited.calls or waited.elapsed >= 1:
         ui.note(f"found after {waited.elapsed:.0f} s · {_calls(waited.calls)}")

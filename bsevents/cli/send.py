@@ -96,9 +96,9 @@ def send_command(
     from bsevents.settings import resolve
 
     if quiet:
-        ui.state.quiet = True
+        ui.terminal().quiet = True
     if debug:
-        ui.state.debug = True
+        ui.terminal().debugging = True
     if curl and wait is not None:
         raise UsageProblem("--curl and --wait do not go together: --curl sends nothing")
     if uuid is not None and wait is None:
@@ -187,9 +187,9 @@ def _post(resolved: Resolved, text: str, timeout: float) -> None:
     from bsevents.client import post_event
     from bsevents.event_key import resolve_event_key
 
-    key = resolve_event_key(resolved.profile)
+    key = resolve_event_key(resolved.profile, warn=ui.warn)
     try:
-        post_event(resolved.base_url, key.value, text.encode(), timeout=timeout)
+        post_event(resolved.base_url, key.value, text.encode(), timeout=timeout, debug=ui.debug)
     except KeyRejected as rejected:
         raise KeyRejected(
             rejected.message.replace("the API key", "the Event API key"),
@@ -250,6 +250,7 @@ def _follow(
         looked_for=f"event {event_uuid} for customer {customer_uuid}",
         notify=ui.note,
         warn=ui.warn,
+        debug=ui.debug,
     )
     arrived = [e for e in waited.result.events if is_it(e)]
     write_chunks([pretty_json(arrived[0] if len(arrived) == 1 else arrived)])

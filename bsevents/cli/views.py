@@ -57,10 +57,11 @@ class Request:
     limit: int | None
     reverse: bool
     color: ColorChoice
-    pager: bool | None
+    pager: bool | None  # None: the `pager` setting of `profile` decides
     source_name: str | None
     dashboard_url: str | None = None  # the customer's page, linked from the heading
     plan: Plan | None = None  # --plan: lint marks check it besides the built-in rules
+    profile: str | None = None  # --profile, whose settings the pager follows
 
 
 def render(result: EventsResult, request: Request) -> None:
@@ -106,7 +107,7 @@ def _render_human(result: EventsResult, request: Request, view: View, selection:
     tz = timezone.utc if request.utc else None
     title = view_title(result, request.source_name)
     footer = footer_text(selection, request.limit is None and not request.show_all)
-    page = request.pager if request.pager is not None else _pager_setting()
+    page = request.pager if request.pager is not None else _pager_setting(request.profile)
     from bsevents.cli.marks import LEGEND, findings_for, flag_function
 
     flagged = flag_function(result.events, findings_for(result.events, request.plan))
@@ -159,14 +160,15 @@ def _render_human(result: EventsResult, request: Request, view: View, selection:
     show_human(draw, color=request.color, page=page)
 
 
-def _pager_setting() -> bool:
-    """The `pager` setting; only read when it can matter (a human view on a terminal)."""
+def _pager_setting(profile: str | None) -> bool:
+    """The `pager` setting; only read when it can matter (a human view on a terminal), so
+    the pager is decided here alone."""
     if not stdout_is_terminal():
         return False
     from bsevents import settings as settings_module
 
     try:
-        return bool(settings_module.resolve().values["pager"])
+        return bool(settings_module.resolve(profile=profile).values["pager"])
     except UsageProblem as problem:
         # Showing the demo or a saved file must not fail over a setting it hardly needs.
         ui.warn(f"{problem.message}; not paging")

@@ -68,6 +68,7 @@ def run_watch(
             on_new=on_new,
             notify=ui.note,
             warn=ui.warn,
+            debug=ui.debug,
             keep=lambda event: matches(event, criteria),
             retries=retries,
         )

@@ -47,7 +47,7 @@ def resolve_customer(
             sys.stdout.write(email_then_events_commands(resolved.base_url, address) + "\n")
             return None
         match = source.find_by_email(
-            resolved, address, timeout=timeout, offline=offline, warn=ui.warn
+            resolved, address, timeout=timeout, offline=offline, warn=ui.warn, debug=ui.debug
         )
         _report_match(match)
         return resolved, match.uuid
