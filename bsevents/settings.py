@@ -22,6 +22,7 @@ Keys bsevents does not know are kept; reading and writing the file is
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -74,10 +75,13 @@ def _response_mb(text: str) -> int:
 
 
 def _int(text: str) -> int:
-    try:
-        return int(str(text).strip())
-    except ValueError:
-        raise UsageProblem(f"expected a whole number, got {text!r}") from None
+    if isinstance(text, int) and not isinstance(text, bool):  # a TOML integer
+        return text
+    written = str(text).strip()
+    # int() would also take "1_000" and other scripts' digits ("٣"): a person means ASCII.
+    if not re.fullmatch(r"[+-]?[0-9]{1,18}", written):
+        raise UsageProblem(f"expected a whole number, got {text!r}")
+    return int(written)
 
 
 def _seconds_or_never(text: str) -> int | str:

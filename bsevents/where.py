@@ -51,6 +51,8 @@ def parse_condition(text: str) -> Condition:
     path = (text if found is None else text[: found.start()]).strip()
     if not path:
         raise UsageProblem(f"--where {text!r} has no field path before the operator", WHERE_HINT)
+    if "" in path.split("."):
+        raise UsageProblem(f"--where {text!r}: the path {path!r} has an empty part", WHERE_HINT)
     if found is None:
         return Condition(text, path)
     rest = text[found.start() :]
@@ -58,6 +60,12 @@ def parse_condition(text: str) -> Condition:
     if op is None:  # a lone `!`
         raise UsageProblem(f"--where {text!r} has no operator that bsevents knows", WHERE_HINT)
     value = rest[len(op) :]
+    if op in ("=", "!=") and value.startswith("="):
+        # `revenue==5` would quietly compare with the text "=5" and match nothing.
+        raise UsageProblem(
+            f"--where {text!r}: {op}= is not an operator; {path}{op}{value[1:]} compares text",
+            WHERE_HINT,
+        )
     if op in NUMERIC:
         number = parse_number(value)
         if number is None:

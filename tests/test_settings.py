@@ -239,6 +239,8 @@ def test_written_file_is_0600_in_a_0700_dir_and_typed(cli: Any) -> None:
         (("region", "mars"), "unknown region 'mars': expected one of us, eu"),
         (("hourly-cap", "0"), "expected a positive whole number, got '0'"),
         (("hourly-cap", "ten"), "expected a whole number, got 'ten'"),
+        (("hourly-cap", "1_000"), "expected a whole number, got '1_000'"),
+        (("refresh-on-miss", "٣"), "expected seconds or never, got '٣'"),
         (("cache-ttl", "-1"), "expected 0 or a positive whole number, got '-1'"),
         (("refresh-on-miss", "soon"), "expected seconds or never, got 'soon'"),
         (

@@ -131,6 +131,8 @@ def test_where_applies_to_every_view(saved: Path) -> None:
         ("revenue>nan", "'nan' is not one"),
         ("coupon~", "--where 'coupon~' has no text to look for after ~"),
         ("paid!true", "--where 'paid!true' has no operator that bsevents knows"),
+        ("revenue==5", "--where 'revenue==5': == is not an operator; revenue=5 compares text"),
+        ("a..b=1", "--where 'a..b=1': the path 'a..b' has an empty part"),
     ],
 )
 def test_a_malformed_condition_exits_2_before_any_call(
