@@ -36,6 +36,8 @@ def test_url_from_the_other_region_says_so_before_anything_is_spent(cli: Any) ->
         ((US_URL, "--region", "us"), "eu", US_CALL),
         ((CUSTOMER,), "eu", EU_CALL),
         ((CUSTOMER,), None, US_CALL),
+        ((CUSTOMER, "--uuid", EU_URL), None, EU_CALL),
+        ((EU_URL, "--uuid", CUSTOMER), None, EU_CALL),
     ],
 )
 def test_the_url_names_the_region_called(
@@ -90,3 +92,9 @@ def test_events_takes_settings_from_the_profile(
     assert cli("events", CUSTOMER).exit_code == 2
     assert cli("events", CUSTOMER, "--profile", "eu-acct").exit_code == 0
     assert standin.requests[0].auth_user == API_KEY
+
+
+def test_urls_from_both_dashboards_for_one_customer_are_refused(cli: Any) -> None:
+    result = cli("events", EU_URL, "--uuid", US_URL, "--curl")
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert "URLs from different regions' dashboards" in result.stderr

@@ -68,7 +68,13 @@ def _customer(argument: str | None, option: str | None) -> Customer:
             raise UsageProblem(
                 "two different customers given (CUSTOMER and --uuid)", "give one of them"
             )
-        return first
+        hints = {c.region_hint for c in (first, second)} - {None}
+        if len(hints) > 1:
+            raise UsageProblem(
+                "CUSTOMER and --uuid are URLs from different regions' dashboards",
+                "give one of them",
+            )
+        return first if first.region_hint is not None else second  # keep the URL's region
     text = argument if argument is not None else option
     if text is None:
         raise UsageProblem(
