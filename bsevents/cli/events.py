@@ -8,7 +8,15 @@ import typer
 
 from bsevents.cli import asking, scripting
 from bsevents.cli.helptext import CALLS, CUSTOMER
-from bsevents.cli.options import BaseUrlOption, ProfileOption, RegionOption
+from bsevents.cli.options import (
+    BaseUrlOption,
+    GrepOption,
+    ProfileOption,
+    RegionOption,
+    SinceOption,
+    TypesOption,
+    UntilOption,
+)
 from bsevents.cli.output import ColorChoice, use_terminal
 from bsevents.cli.scripting import ExitStatusOption, WaitOption, WhereOption
 from bsevents.cli.views import DEFAULT_SHOWN, FILTER_PANEL, VIEW_PANEL, Request, View, render
@@ -204,44 +212,10 @@ def events_command(
             rich_help_panel=VIEW_PANEL,
         ),
     ] = None,
-    types: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--type",
-            "-t",
-            metavar="NAME",
-            help="Only events with this name; repeat or separate with commas.",
-            rich_help_panel=FILTER_PANEL,
-        ),
-    ] = None,
-    since: Annotated[
-        str | None,
-        typer.Option(
-            "--since",
-            metavar="WHEN",
-            help="Only events at or after WHEN: 2026-11-24, 2026-11-24T19:05, or 30m, 2h, 3d ago.",
-            rich_help_panel=FILTER_PANEL,
-        ),
-    ] = None,
-    until: Annotated[
-        str | None,
-        typer.Option(
-            "--until",
-            metavar="WHEN",
-            help="Only events at or before WHEN (a bare date includes that whole day).",
-            rich_help_panel=FILTER_PANEL,
-        ),
-    ] = None,
-    grep: Annotated[
-        str | None,
-        typer.Option(
-            "--grep",
-            "-g",
-            metavar="TEXT",
-            help="Only events with TEXT in any field's value (ignoring case).",
-            rich_help_panel=FILTER_PANEL,
-        ),
-    ] = None,
+    types: TypesOption = None,
+    since: SinceOption = None,
+    until: UntilOption = None,
+    grep: GrepOption = None,
     limit: Annotated[
         int | None,
         typer.Option(

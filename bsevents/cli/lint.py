@@ -8,10 +8,17 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from bsevents import ui
-from bsevents.cli.options import BaseUrlOption, ProfileOption, RegionOption
+from bsevents.cli.options import (
+    BaseUrlOption,
+    GrepOption,
+    ProfileOption,
+    RegionOption,
+    SinceOption,
+    TypesOption,
+    UntilOption,
+)
 from bsevents.cli.output import ColorChoice, use_terminal
 from bsevents.cli.scripting import WhereOption
-from bsevents.cli.views import FILTER_PANEL
 from bsevents.errors import AnswerIsNo, UsageProblem
 from bsevents.filters import make_criteria, select
 
@@ -115,44 +122,10 @@ def lint_command(
     debug: Annotated[
         bool, typer.Option("--debug", help="Log requests on stderr; show tracebacks.")
     ] = False,
-    types: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--type",
-            "-t",
-            metavar="NAME",
-            help="Only events with this name; repeat or separate with commas.",
-            rich_help_panel=FILTER_PANEL,
-        ),
-    ] = None,
-    since: Annotated[
-        str | None,
-        typer.Option(
-            "--since",
-            metavar="WHEN",
-            help="Only events at or after WHEN: 2026-11-24, 2026-11-24T19:05, or 30m, 2h, 3d ago.",
-            rich_help_panel=FILTER_PANEL,
-        ),
-    ] = None,
-    until: Annotated[
-        str | None,
-        typer.Option(
-            "--until",
-            metavar="WHEN",
-            help="Only events at or before WHEN (a bare date includes that whole day).",
-            rich_help_panel=FILTER_PANEL,
-        ),
-    ] = None,
-    grep: Annotated[
-        str | None,
-        typer.Option(
-            "--grep",
-            "-g",
-            metavar="TEXT",
-            help="Only events with TEXT in any field's value (ignoring case).",
-            rich_help_panel=FILTER_PANEL,
-        ),
-    ] = None,
+    types: TypesOption = None,
+    since: SinceOption = None,
+    until: UntilOption = None,
+    grep: GrepOption = None,
     where: WhereOption = None,
 ) -> None:
     """Check one customer's events for double sends, type drift, placeholder values, bad

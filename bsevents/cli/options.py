@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from bsevents.cli.helptext import ACCOUNT
+from bsevents.cli.helptext import ACCOUNT, FILTERS
 
 ProfileOption = Annotated[
     str | None,
@@ -35,5 +35,45 @@ BaseUrlOption = Annotated[
         metavar="URL",
         help="Replace the API base URL, e.g. a stand-in server (env BSEVENTS_BASE_URL).",
         rich_help_panel=ACCOUNT,
+    ),
+]
+
+# The filters `events` and `lint` share.
+TypesOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--type",
+        "-t",
+        metavar="NAME",
+        help="Only events with this name; repeat or separate with commas.",
+        rich_help_panel=FILTERS,
+    ),
+]
+SinceOption = Annotated[
+    str | None,
+    typer.Option(
+        "--since",
+        metavar="WHEN",
+        help="Only events at or after WHEN: 2026-11-24, 2026-11-24T19:05, or 30m, 2h, 3d ago.",
+        rich_help_panel=FILTERS,
+    ),
+]
+UntilOption = Annotated[
+    str | None,
+    typer.Option(
+        "--until",
+        metavar="WHEN",
+        help="Only events at or before WHEN (a bare date includes that whole day).",
+        rich_help_panel=FILTERS,
+    ),
+]
+GrepOption = Annotated[
+    str | None,
+    typer.Option(
+        "--grep",
+        "-g",
+        metavar="TEXT",
+        help="Only events with TEXT in any field's value (ignoring case).",
+        rich_help_panel=FILTERS,
     ),
 ]
