@@ -75,9 +75,7 @@ def _response_mb(text: str) -> int:
 
 
 def _int(text: str) -> int:
-    if isinstance(text, int) and not isinstance(text, bool):  # a TOML integer
-        return text
-    written = str(text).strip()
+    written = str(text).strip()  # a TOML integer arrives as an int: str() serves both
     # int() would also take "1_000" and other scripts' digits ("٣"): a person means ASCII.
     if not re.fullmatch(r"[+-]?[0-9]{1,18}", written):
         raise UsageProblem(f"expected a whole number, got {text!r}")
