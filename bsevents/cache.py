@@ -39,8 +39,12 @@ LATEST_TIME = 32_503_680_000.0  # 3000-01-01: a stored time past this is damage
 def store_name(account: str, base_url: str) -> str:
     """`us-1a2b3c4d5e6f@0a1b2c3d`: the directory of one account at one API base URL, so a
     response fetched from a stand-in (--base-url) is never shown for the real API."""
-    digest = hashlib.sha256(base_url.rstrip("/").encode()).hexdigest()
-    return f"{account}@{digest[:8]}"
+    return f"{account}@{url_digest(base_url)[:8]}"
+
+
+def url_digest(base_url: str) -> str:
+    """A base URL as a name part: the same URL, with or without a final slash, one name."""
+    return hashlib.sha256(base_url.rstrip("/").encode()).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -143,7 +147,7 @@ def _ignore(_: str) -> None:
     return None
 
 
-def _time(value: Any) -> float:
+def checked_time(value: Any) -> float:
     """A stored time, checked: a number between 1970 and 3000, else the entry is damaged."""
     number = float(value)
     if not (math.isfinite(number) and 0 <= number < LATEST_TIME):
@@ -160,10 +164,10 @@ def _decode(raw: bytes, uuid: str) -> Stored:
     return Stored(
         uuid,
         events,
-        _time(data["fetched_at"]),
+        checked_time(data["fetched_at"]),
         str(data["region"]),
         frozenset(str(k) for k in data.get("new", [])),
-        _time(previous) if previous is not None else None,
+        checked_time(previous) if previous is not None else None,
     )
 
 

@@ -10,21 +10,18 @@ untrusted input: bounded in size, its times and events validated.
 
 from __future__ import annotations
 
-import hashlib
 import json
-import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from bsevents.cache import FORMAT, Cache, Stored
+from bsevents.cache import FORMAT, Cache, Stored, checked_time, url_digest
 from bsevents.errors import BseventsError
 from bsevents.events import Event, check_events, event_key, load_json
 from bsevents.shared.store import clean_who, failed, key_name
 
 KEEP_SECONDS = 24 * 3600  # long enough for --new to compare with yesterday's copy
 MAX_BYTES = 64 * 1024 * 1024  # a copy bigger than this in the store is not read
-LATEST_TIME = 32_503_680_000.0  # 3000-01-01
 
 
 @dataclass(frozen=True)
@@ -51,7 +48,7 @@ class SharedCache(Cache):
         self.local = local
         self._client = client
         self._url = url
-        self._prefix = key_name(shared_account, "response", _url_digest(base_url))
+        self._prefix = key_name(shared_account, "response", url_digest(base_url)[:16])
         self._who = who
         self._warn = warn
 
@@ -127,17 +124,6 @@ class SharedCache(Cache):
         )
 
 
-def _url_digest(base_url: str) -> str:
-    return hashlib.sha256(base_url.rstrip("/").encode()).hexdigest()[:16]
-
-
-def _time(value: Any) -> float:
-    number = float(value)
-    if not (math.isfinite(number) and 0 <= number < LATEST_TIME):
-        raise ValueError(f"implausible time {number}")
-    return number
-
-
 def decode(raw: bytes, uuid: str) -> SharedStored:
     """A shared copy, checked: written by anyone who can reach the store."""
     data = load_json(raw)
@@ -148,9 +134,9 @@ def decode(raw: bytes, uuid: str) -> SharedStored:
     return SharedStored(
         uuid,
         check_events(data["events"]),
-        _time(data["fetched_at"]),
+        checked_time(data["fetched_at"]),
         str(data["region"])[:8],
         frozenset(str(k) for k in new) if isinstance(new, list) else frozenset(),
-        _time(previous) if previous is not None else None,
+        checked_time(previous) if previous is not None else None,
         clean_who(data.get("by")),
     )
