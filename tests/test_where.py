@@ -142,7 +142,7 @@ def test_a_malformed_condition_exits_2_before_any_call(
     done = run("events", CUSTOMER, "--where", "order_id=ORD-1", "--where", condition)
     assert done.returncode == 2
     assert done.stdout == ""
-    assert done.stderr.splitlines()[0] == f"error: {message}" or message in done.stderr
+    assert message in done.stderr.splitlines()[0]  # the first line names the condition
     assert done.stderr.startswith("error: ")
     assert standin.requests == []
 
