@@ -226,7 +226,7 @@ def _get_live(
         return _arrived(waited, asked), request
     from bsevents.cli.loading import live_result
 
-    result, _ = live_result(resolved, uuid, options)
+    result = live_result(resolved, uuid, options)
     return _ask_again_on_miss(resolved, uuid, options, _arrived(result, asked), asked, request)
 
 

@@ -237,7 +237,7 @@ def _load(
         options = source.FetchOptions(
             timeout=timeout, refresh=refresh, offline=offline, force=force, retries=retries
         )
-        result, _ = live_result(resolved, who_uuid, options)
+        result = live_result(resolved, who_uuid, options)
     # Loaded events live until the process ends: spare the collector walking them again.
     gc.freeze()
     return result

@@ -70,16 +70,13 @@ def local_result(
     return None
 
 
-def live_result(
-    resolved: Resolved, who_uuid: str, options: FetchOptions
-) -> tuple[EventsResult, str]:
-    """One customer's events from the store or a live call (within the budget), and the
-    customer's dashboard address."""
+def live_result(resolved: Resolved, who_uuid: str, options: FetchOptions) -> EventsResult:
+    """One customer's events from the store or a live call (within the budget), with the
+    spinner on stderr while they arrive."""
     from bsevents import source
-    from bsevents.regions import dashboard_url
 
     with ui.Spinner("receiving") as spinner:
-        result = source.get_customer_events(
+        return source.get_customer_events(
             resolved,
             who_uuid,
             options,
@@ -88,4 +85,3 @@ def live_result(
             debug=ui.debug,
             progress=spinner,
         )
-    return result, dashboard_url(resolved.region, who_uuid)
