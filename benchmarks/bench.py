@@ -37,9 +37,9 @@ RICH_TABLE = """
 import json, sys
 from rich.console import Console
 from rich.table import Table
-from bsevents.events import sort_events
-from bsevents.render.common import Clock, cell
-from bsevents.render.summary import browser, short_session, summary
+from bsevents.model.events import sort_events
+from bsevents.views.common import Clock, cell
+from bsevents.views.summary import browser, short_session, summary
 events = sort_events(json.load(open(sys.argv[1], encoding="utf-8")))
 clock = Clock(None)
 table = Table()

@@ -69,7 +69,7 @@ def write_events(path: Path, events: list[dict[str, Any]]) -> Path:
 
 
 def write_plan(path: Path, events: list[dict[str, Any]], names: int = 10) -> Path:
-    from bsevents.plan import infer_plan
+    from bsevents.query.plan import infer_plan
 
     plan = infer_plan(events)
     path.write_text(json.dumps(dict(list(plan.items())[:names])), "utf-8")

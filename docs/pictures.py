@@ -17,11 +17,11 @@ from pathlib import Path
 from rich.console import Console
 from rich.terminal_theme import MONOKAI
 
-from bsevents.cli.views import DEFAULT_SHOWN, footer_text, view_title
-from bsevents.filters import make_criteria, select
-from bsevents.render.table import render_table
-from bsevents.render.timeline import render_timeline
-from bsevents.source import get_demo
+from bsevents.app.fetch import get_demo
+from bsevents.query.filters import make_criteria, select
+from bsevents.views.events import DEFAULT_SHOWN, footer_text, view_title
+from bsevents.views.table import render_table
+from bsevents.views.timeline import render_timeline
 
 HERE = Path(__file__).resolve().parent
 WIDTH = 118

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from bsevents import ui
+from bsevents.views import ui
 from tests.standin import StandIn
 
 CUSTOMER = "51aceb79-2cbc-4e2b-a132-b02de69bba15"
@@ -52,7 +52,7 @@ def keyring_backend(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     returns the instance keyring will use (the way a user picks one: PYTHON_KEYRING_BACKEND)."""
     import keyring
 
-    from bsevents import keyring_access
+    from bsevents.state import keyring_access
     from tests.memory_keyring import HangingKeyring
 
     HangingKeyring.release.clear()

@@ -24,7 +24,7 @@ DEFAULT_KEY = "standin-key-0123456789"
 def build(key: str, hourly_limit: int) -> StandIn:
     """A stand-in that knows the demo customer, by UUID and by email."""
     server = StandIn(key)
-    demo = json.loads(files("bsevents").joinpath("data/demo.json").read_text(encoding="utf-8"))
+    demo = json.loads(files("bsevents.app").joinpath("demo.json").read_text(encoding="utf-8"))
     server.customers[DEMO_UUID] = demo
     server.people[DEMO_EMAIL] = [{"uuid": DEMO_UUID, "email": DEMO_EMAIL, "customer_id": "1001"}]
     server.hourly_limit = hourly_limit

@@ -254,7 +254,7 @@ class _Terminal(io.StringIO):
 
 
 def test_the_spinner_line_is_erased_before_a_note(monkeypatch: pytest.MonkeyPatch) -> None:
-    from bsevents import ui
+    from bsevents.views import ui
 
     screen = _Terminal()
     monkeypatch.setenv("NO_COLOR", "1")

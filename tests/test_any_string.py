@@ -20,7 +20,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bsevents.events import STANDARD_FIELDS, sort_events
+from bsevents.model.events import STANDARD_FIELDS, sort_events
 from tests.conftest import CUSTOMER, make_event
 from tests.standin import StandIn
 
@@ -93,7 +93,7 @@ def _run(path: Path, args: list[str], *, terminal: bool = False) -> Any:
 
     with ExitStack() as stack:
         if terminal:  # --show draws highlighted JSON through rich only on a terminal
-            for where in ("bsevents.cli.output", "bsevents.cli.views"):
+            for where in ("bsevents.views.output", "bsevents.views.events"):
                 stack.enter_context(mock.patch(f"{where}.stdout_is_terminal", return_value=True))
         return CliRunner().invoke(
             app,
@@ -207,7 +207,7 @@ def test_raw_surrogate_bytes_in_a_file_are_shown_and_escaped(tmp_path: Path) -> 
 def test_a_failing_view_leaves_stdout_empty(tmp_path: Path) -> None:
     path = tmp_path / "lone.json"
     path.write_text(json.dumps([LONE]), "ascii")
-    with mock.patch("bsevents.render.table.summary", side_effect=RuntimeError("boom")):
+    with mock.patch("bsevents.views.table.summary", side_effect=RuntimeError("boom")):
         from typer.testing import CliRunner
 
         from bsevents.cli.app import app

@@ -1,4 +1,4 @@
-"""The pure bounds of `bsevents.bounded`: the JSON depth check agrees with the parser on
+"""The pure bounds of `bsevents.api.bounded`: the JSON depth check agrees with the parser on
 any JSON, and the body collector stops at its cap however the bytes arrive."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bsevents.bounded import BoundedBody, TooLarge, UnknownEncoding, too_deep
+from bsevents.api.bounded import BoundedBody, TooLarge, UnknownEncoding, too_deep
 
 # Strings full of what could fool a scan: brackets, quotes, backslashes and escapes.
 tricky = st.text(alphabet='[]{}"\\\n/aé\u2028', max_size=8)

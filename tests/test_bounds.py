@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from bsevents.settings import resolve
-from bsevents.watch import watch
+from bsevents.app.watch import watch
+from bsevents.state.settings import resolve
 from tests.conftest import CUSTOMER, make_event
 from tests.script import SCRIPT
 from tests.standin import DEEP_JSON, DOCUMENTED_BODIES, Reply, StandIn, deep_object, gzip_bomb

@@ -218,7 +218,7 @@ def test_redirect_is_not_followed(standin: StandIn, cli: Any) -> None:
 
 
 def test_region_flag_and_env_pick_the_base_url(cli: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    from bsevents.settings import resolve
+    from bsevents.state.settings import resolve
 
     assert resolve(env={}).base_url == "https://api.getblueshift.com"
     assert resolve(env={"BLUESHIFT_REGION": "eu"}).base_url == "https://api.eu.getblueshift.com"

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 import typer
 
+from bsevents.cli import completion_spec as generate
 from bsevents.cli.framework import (
     ClickException,
     choices,
@@ -22,7 +23,7 @@ from bsevents.cli.framework import (
     takes_path,
     typer_completions,
 )
-from bsevents.completion import engine, generate, model, spec
+from bsevents.completion import engine, model, spec
 from bsevents.completion.model import Command
 from tests.completion_support import (
     ANA,
@@ -134,8 +135,8 @@ def test_committed_spec_completes_exactly_as_typer_does_for_the_app() -> None:
     compared, differences = compare(typer.main.get_command(app), spec.ROOT)
     assert differences == [], (
         "the fast path and Typer disagree. If you changed the CLI, run "
-        "`python -m bsevents.completion.generate`; if that is not enough, the parameter "
-        "needs a rule in bsevents/completion/generate.py (e.g. an `autocompletion=` "
+        "`python -m bsevents.cli.completion_spec`; if that is not enough, the parameter "
+        "needs a rule in bsevents/cli/completion_spec.py (e.g. an `autocompletion=` "
         "callback Typer knows and the spec does not):\n" + "\n".join(differences)
     )
     assert compared > 60

@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 import typer
 
-from bsevents.completion import generate, model, shells, spec
+from bsevents.cli import completion_spec as generate
+from bsevents.completion import model, shells, spec
 from tests.completion_support import COMPLETIONS, make_app
 
 RUFF = Path(sys.executable).with_name("ruff")
@@ -20,7 +21,7 @@ def test_committed_spec_and_scripts_are_what_the_generator_writes() -> None:
     stale = generate.stale(generate.outputs())
     assert stale == [], (
         f"stale generated files {[str(p) for p in stale]}: "
-        "run `python -m bsevents.completion.generate` and commit the result"
+        "run `python -m bsevents.cli.completion_spec` and commit the result"
     )
 
 
@@ -161,7 +162,7 @@ def test_check_mode_names_stale_files_and_the_command_then_writing_fixes_them(
     err = capsys.readouterr().err
     assert "stale: bsevents/completion/spec.py" in err
     assert "stale: completions/bsevents.fish" in err
-    assert err.endswith("run: python -m bsevents.completion.generate\n")
+    assert err.endswith("run: python -m bsevents.cli.completion_spec\n")
     assert generate.main([]) == 0
     assert "wrote completions/_bsevents" in capsys.readouterr().out
     assert generate.main(["--check"]) == 0

@@ -12,9 +12,9 @@ import platformdirs.macos
 import platformdirs.unix
 import pytest
 
-from bsevents import dirs, paths
 from bsevents.completion import local
 from bsevents.completion.local import LocalSources, describe_customers, describe_profiles
+from bsevents.state import dirs, paths
 from tests.completion_support import ANA, BO, DATA, EVENT_NAMES, NULL_EMAIL, install_local_data
 
 KINDS = ("config", "cache", "state")

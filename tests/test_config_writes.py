@@ -15,10 +15,10 @@ from typing import Any
 
 import pytest
 
-from bsevents import filelock
-from bsevents.config_file import LOCK_NAME, load_config
-from bsevents.credentials import key_file
-from bsevents.paths import config_dir, config_file
+from bsevents.state import filelock
+from bsevents.state.config_file import LOCK_NAME, load_config
+from bsevents.state.keys import key_file
+from bsevents.state.paths import config_dir, config_file
 from tests.conftest import CUSTOMER
 from tests.script import SCRIPT
 from tests.standin import StandIn

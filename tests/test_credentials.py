@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 
-from bsevents import credentials
-from bsevents.credentials import ApiKey, resolve_api_key
 from bsevents.errors import AuthProblem, KeyringUnavailable
-from bsevents.paths import config_dir
+from bsevents.state import keys as credentials
+from bsevents.state.keys import ApiKey, resolve_api_key
+from bsevents.state.paths import config_dir
 from tests.conftest import API_KEY, CUSTOMER, make_event
 from tests.standin import StandIn
 
@@ -325,7 +325,7 @@ def test_delete_key_on_a_locked_keyring_exits_3(keyring_backend: Any, cli: Any) 
 
 
 def test_show_json_has_exactly_the_documented_keys(keyring_backend: Any, cli: Any) -> None:
-    from bsevents.settings import SETTINGS
+    from bsevents.state.settings import SETTINGS
 
     ring = keyring_backend("MemoryKeyring")
     ring.entries[("bsevents", "default")] = KEY

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from bsevents.customer import UUID_RE, Customer, parse_customer
 from bsevents.errors import UsageProblem
+from bsevents.model.customer import UUID_RE, Customer, parse_customer
 from tests.standin import SEARCH, StandIn
 
 U = "51aceb79-2cbc-4e2b-a132-b02de69bba15"
@@ -67,7 +67,7 @@ def test_rejects_everything_else_with_an_example(text: str, problem: str) -> Non
     "address", ["maya@example.com", "o'brien@example.co.uk", " <maya+tag@example.com> "]
 )
 def test_email_addresses_accepted(address: str) -> None:
-    from bsevents.customer import check_email
+    from bsevents.model.customer import check_email
 
     assert check_email(address) == address.strip(" <>")
 

@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 
 from bsevents import __version__
-from bsevents.settings import resolve
-from bsevents.watch import watch
+from bsevents.app.watch import watch
+from bsevents.state.settings import resolve
 from tests.conftest import API_KEY, CUSTOMER, make_event
 from tests.script import SCRIPT
 from tests.standin import SEARCH, Reply, StandIn

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from bsevents.errors import BadResponse
-from bsevents.events import event_time, parse_events_json, parse_iso, sort_events
+from bsevents.model.events import event_time, parse_events_json, parse_iso, sort_events
 
 
 @pytest.mark.parametrize(

@@ -10,8 +10,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bsevents.errors import NotFound, UsageProblem
-from bsevents.events import _ISO_RE, parse_iso
-from bsevents.filters import (
+from bsevents.model.events import _ISO_RE, parse_iso
+from bsevents.model.times import parse_duration
+from bsevents.query.filters import (
     Criteria,
     find_events,
     grep_matches,
@@ -21,7 +22,6 @@ from bsevents.filters import (
     parse_when,
     select,
 )
-from bsevents.timefmt import parse_duration
 from tests.conftest import make_event
 
 NOW = datetime(2026, 11, 28, 12, 0, 0, tzinfo=timezone.utc)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from bsevents.sanitize import clean
+from bsevents.model.sanitize import clean
 from tests.hostile import (
     HOSTILE_UUID,
     HUGE,

@@ -19,12 +19,12 @@ from typing import Any
 
 import pytest
 
-from bsevents import ledger_db
-from bsevents.cache import Cache
 from bsevents.errors import RateLimited
-from bsevents.ledger import Ledger, account_id
-from bsevents.ledger_db import APPLICATION_ID
-from bsevents.paths import set_aside
+from bsevents.state.cache.local import Cache
+from bsevents.state.ledger import db as ledger_db
+from bsevents.state.ledger.db import APPLICATION_ID
+from bsevents.state.ledger.local import Ledger, account_id
+from bsevents.state.paths import set_aside
 from tests.conftest import API_KEY, CUSTOMER, make_event
 from tests.script import SCRIPT
 from tests.standin import Reply, StandIn

@@ -18,9 +18,9 @@ from typing import Any
 
 import pytest
 
-from bsevents import timefmt
-from bsevents.events import MAX_DEPTH, TOO_DEEP, cut_deep, encode_json, event_time, parse_iso
-from bsevents.paths import cache_dir
+from bsevents.model import times as timefmt
+from bsevents.model.events import MAX_DEPTH, TOO_DEEP, cut_deep, encode_json, event_time, parse_iso
+from bsevents.state.paths import cache_dir
 from tests.conftest import CUSTOMER, make_event
 from tests.standin import StandIn
 

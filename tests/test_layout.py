@@ -1,5 +1,5 @@
 """The layout's rule that keeps core code quiet: only the CLI and the renderers speak to
-people, so no module outside `bsevents/cli/` and `bsevents/render/` imports the UI."""
+people, so no module outside `bsevents/cli/` and `bsevents/views/` imports the UI."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "bsevents"
-SPEAKERS = ("cli", "render")
+SPEAKERS = ("cli", "views")
 
 
 def imported(source: str, package: str) -> set[str]:
@@ -33,30 +33,30 @@ def core_modules() -> list[Path]:
     return sorted(
         path
         for path in PACKAGE.rglob("*.py")
-        if path.relative_to(PACKAGE).parts[0] not in SPEAKERS and path.name != "ui.py"
+        if path.relative_to(PACKAGE).parts[0] not in SPEAKERS
     )
 
 
 @pytest.mark.parametrize("path", core_modules(), ids=lambda p: str(p.relative_to(PACKAGE)))
 def test_core_code_never_imports_the_ui(path: Path) -> None:
     package = ".".join(("bsevents", *path.relative_to(PACKAGE).parent.parts))
-    assert "bsevents.ui" not in imported(path.read_text(encoding="utf-8"), package)
+    assert "bsevents.views.ui" not in imported(path.read_text(encoding="utf-8"), package)
 
 
 @pytest.mark.parametrize(
     ("line", "package"),
     [
-        ("from bsevents import ui", "bsevents"),
-        ("import bsevents.ui", "bsevents"),
-        ("from .ui import note", "bsevents"),
-        ("from .. import ui", "bsevents.completion"),
+        ("from bsevents.views import ui", "bsevents"),
+        ("import bsevents.views.ui", "bsevents"),
+        ("from .ui import note", "bsevents.views"),
+        ("from ..views import ui", "bsevents.completion"),
     ],
 )
 def test_the_rule_sees_each_way_of_importing_the_ui(line: str, package: str) -> None:
-    assert "bsevents.ui" in imported(f"def f() -> None:\n    {line}\n", package)
+    assert "bsevents.views.ui" in imported(f"def f() -> None:\n    {line}\n", package)
 
 
 def test_the_rule_covers_the_core_modules() -> None:
     names = {str(path.relative_to(PACKAGE)) for path in core_modules()}
-    assert {"client.py", "credentials.py", "ledger.py", "cache.py", "source.py"} <= names
-    assert not any(name.startswith(("cli/", "render/")) for name in names)
+    assert {"api/client.py", "state/keys.py", "state/ledger/local.py", "app/fetch.py"} <= names
+    assert not any(name.startswith(("cli/", "views/")) for name in names)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bsevents.errors import RateLimited
-from bsevents.ledger import SEARCH, Budget, Call, Ledger, account_id
+from bsevents.state.ledger.local import SEARCH, Budget, Call, Ledger, account_id
 
 T0 = 1_800_000_000.0
 ACCOUNT = "us-000000000000"

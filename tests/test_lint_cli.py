@@ -269,7 +269,7 @@ def _imported(*args: str) -> list[str]:
 
 def test_lint_into_a_pipe_imports_neither_rich_nor_the_validator(tmp_path: Path) -> None:
     plain = _imported("--demo", "--json")
-    assert "bsevents.lint" in plain  # the measurement works
+    assert "bsevents.query.lint" in plain  # the measurement works
     assert not [name for name in plain if name.split(".")[0] in ("rich", "jsonschema_rs")]
     plan = saved(tmp_path, {"*": {}}, "plan.json")  # type: ignore[arg-type]
     assert "jsonschema_rs" in _imported("--demo", "--json", "--plan", plan)

@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from bsevents.events import sort_events
-from bsevents.lint import Batch, lint, sort_findings
+from bsevents.model.events import sort_events
+from bsevents.query.lint import Batch, lint, sort_findings
 from tests.conftest import make_event
 
 NOW = 1_795_000_000.0  # 2026-11-18T11:06:40Z

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from bsevents.lint import RULES
+from bsevents.query.lint import RULES
 from tests.conftest import CUSTOMER, make_event
 from tests.script import SCRIPT
 from tests.standin import StandIn

@@ -5,7 +5,7 @@ from __future__ import annotations
 import stat
 from pathlib import Path
 
-from bsevents.paths import cache_dir, config_file, state_dir, write_private_atomic
+from bsevents.state.paths import cache_dir, config_file, state_dir, write_private_atomic
 
 
 def mode(path: Path) -> int:

@@ -11,10 +11,10 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bsevents.customer import parse_customer
 from bsevents.errors import UsageProblem
-from bsevents.events import event_time, sort_events
-from bsevents.sanitize import clean, escape_json_text
+from bsevents.model.customer import parse_customer
+from bsevents.model.events import event_time, sort_events
+from bsevents.model.sanitize import clean, escape_json_text
 
 UNSAFE = re.compile(
     "[\x00-\x1f\x7f-\x9f\u061c\u200b\u200e\u200f\u202a-\u202e\u2060\u2066-\u2069\u2028\u2029\ufeff]"

@@ -11,16 +11,16 @@ from typing import Any
 import pytest
 from rich.console import Console
 
+from bsevents.app.fetch import get_demo
 from bsevents.errors import UsageProblem
-from bsevents.events import STANDARD_FIELDS
-from bsevents.render.csvout import csv_chunks, csv_columns
-from bsevents.render.detail import render_detail
-from bsevents.render.fields import field_value, parse_fields, unknown_fields
-from bsevents.render.jsonout import json_chunks, ndjson_chunks
-from bsevents.render.layout import Column, Grid, allocate, fit, wrap
-from bsevents.render.table import render_table
-from bsevents.render.timeline import format_gap, group_sessions, render_timeline
-from bsevents.source import get_demo
+from bsevents.model.events import STANDARD_FIELDS
+from bsevents.views.csvout import csv_chunks, csv_columns
+from bsevents.views.detail import render_detail
+from bsevents.views.fields import field_value, parse_fields, unknown_fields
+from bsevents.views.jsonout import json_chunks, ndjson_chunks
+from bsevents.views.layout import Column, Grid, allocate, fit, wrap
+from bsevents.views.table import render_table
+from bsevents.views.timeline import format_gap, group_sessions, render_timeline
 from tests.conftest import make_event
 
 UTC = timezone.utc
@@ -314,7 +314,7 @@ def test_json_keeps_objects_and_key_order_one_per_line() -> None:
 
 
 def test_json_chunks_join_to_the_same_text(monkeypatch: pytest.MonkeyPatch) -> None:
-    import bsevents.render.jsonout as jsonout
+    import bsevents.views.jsonout as jsonout
 
     monkeypatch.setattr(jsonout, "_CHUNK", 10)
     events = [{"n": i} for i in range(50)]

@@ -31,7 +31,7 @@ def test_debug_shows_the_request_with_the_key_masked(standin: StandIn, cli: Any)
 def test_internal_error_is_one_line_without_the_key(
     standin: StandIn, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from bsevents import source
+    from bsevents.app import fetch as source
 
     def broken(*args: Any, **kwargs: Any) -> Any:
         secret = API_KEY  # a local that a pretty traceback with locals would show

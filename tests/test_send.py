@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
+from bsevents.api.event_body import Identity, build_event, check_name, parse_param
+from bsevents.app.wait import MIN_POLL_ENV
 from bsevents.errors import UsageProblem
-from bsevents.send import Identity, build_event, check_name, parse_param
-from bsevents.wait import MIN_POLL_ENV
 from tests.conftest import API_KEY, CUSTOMER, make_event
 from tests.script import SCRIPT
 from tests.standin import EVENT, SEARCH, SHOW_EVENTS, Reply, StandIn
@@ -323,7 +323,7 @@ def test_event_key_from_the_keyring_and_the_key_file(
     gone = cli("config", "delete-key", "--event")
     assert "deleted the plain-text Event API key for profile 'default'" in gone.stderr
     assert cli("send", "x", "--cookie", "c").exit_code == 3
-    from bsevents.credentials import file_get
+    from bsevents.state.keys import file_get
 
     assert file_get("default")[0] == API_KEY
 

@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from bsevents.paths import config_dir
+from bsevents.state.paths import config_dir
 from tests.script import SCRIPT
 
 KEY = "typed-key-0123456789WXYZ"

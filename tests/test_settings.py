@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 
 from bsevents.errors import UsageProblem
-from bsevents.paths import config_file
-from bsevents.settings import SETTINGS, Setting, resolve
+from bsevents.state.paths import config_file
+from bsevents.state.settings import SETTINGS, Setting, resolve
 from tests.conftest import CUSTOMER
 
 
@@ -224,7 +224,7 @@ def test_written_file_is_0600_in_a_0700_dir_and_typed(cli: Any) -> None:
     path = config_file()
     assert (mode(path), mode(path.parent)) == (0o600, 0o700)
     assert "[profiles.default]\nhourly-cap = 7\n" in path.read_text(encoding="utf-8")
-    # No temp file left; the empty write lock stays (see bsevents/filelock.py).
+    # No temp file left; the empty write lock stays (see bsevents/state/filelock.py).
     assert sorted(p.name for p in path.parent.iterdir()) == [".lock", "config.toml"]
     assert (path.parent / ".lock").stat().st_size == 0
     assert mode(path.parent / ".lock") == 0o600
@@ -320,7 +320,7 @@ def test_path_lists_every_place_and_prints_one_bare(cli: Any, isolated: Path) ->
 
 def test_reading_without_a_file_imports_no_toml_parser() -> None:
     code = (
-        "import sys; from bsevents import settings; settings.resolve(); "
+        "import sys; from bsevents.state import settings; settings.resolve(); "
         "print(sorted(m for m in ('tomllib', 'tomli', 'tomlkit', 'keyring') if m in sys.modules))"
     )
     done = subprocess.run(

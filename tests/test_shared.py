@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from bsevents.shared import store
+from bsevents.state import redis_store as store
 from tests import redis_server
 from tests.conftest import API_KEY, CUSTOMER, make_event
 from tests.redis_server import PASSWORD, RedisServer

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from bsevents.errors import UsageProblem
-from bsevents.shared.store import (
+from bsevents.state.redis_store import (
     check_shared_url,
     clean_who,
     mask_passwords,

@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
-from bsevents.settings import SETTINGS, resolve
-from bsevents.source import demo_events
+from bsevents.app.fetch import demo_events
+from bsevents.state.settings import SETTINGS, resolve
 from tests.conftest import CUSTOMER, make_event
 from tests.ptyrun import SCRIPT, run_on_pty
 from tests.standin import StandIn
@@ -496,7 +496,7 @@ def test_machine_output_never_imports_rich(args: list[str]) -> None:
     )
     assert done.returncode == 0, done.stderr
     imported = [line.rsplit("|", 1)[-1].strip() for line in done.stderr.splitlines()]
-    assert "bsevents.events" in imported  # the measurement works
+    assert "bsevents.model.events" in imported  # the measurement works
     assert not [name for name in imported if name.split(".")[0] == "rich"]
 
 

@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from bsevents.ledger import Budget, Call
-from bsevents.wait import KEEP, MIN_POLL_ENV, Step, next_step, parse_wait
+from bsevents.app.wait import KEEP, MIN_POLL_ENV, Step, next_step, parse_wait
+from bsevents.state.ledger.local import Budget, Call
 from tests.conftest import CUSTOMER, make_event
 from tests.script import SCRIPT
 from tests.standin import Reply, StandIn

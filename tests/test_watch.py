@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
+from bsevents.app.watch import parse_interval
 from bsevents.errors import UsageProblem
-from bsevents.watch import parse_interval
 from tests.conftest import CUSTOMER
 from tests.standin import Reply, StandIn
 

@@ -14,7 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bsevents.errors import UsageProblem
-from bsevents.where import Condition, holds, parse_condition, parse_number
+from bsevents.query.where import Condition, holds, parse_condition, parse_number
 from tests.conftest import CUSTOMER, make_event
 from tests.script import SCRIPT
 from tests.standin import StandIn

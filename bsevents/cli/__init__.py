@@ -1,2 +1,2 @@
-"""The command line: Typer apps, one module per command group. Each command parses its
-options, calls one core function and hands the result to a renderer."""
+"""The command line: the Typer app, options declared once, help and wording. Commands
+live in `commands/`, one module each."""

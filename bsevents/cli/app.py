@@ -11,10 +11,11 @@ from typing import Annotated, Any
 
 import typer
 
-from bsevents import __version__, ui
+from bsevents import __version__
 from bsevents.cli import framework
 from bsevents.cli.helptext import HelpfulCommand, HelpfulGroup, epilog
 from bsevents.errors import AnswerIsNo, BseventsError, ExitCode, UsageProblem, exit_code_for
+from bsevents.views import ui
 
 # Options whose value may be left out: the value they mean then, and the values they take.
 # Click (as vendored by Typer) has no optional option values, so the argument list is
@@ -27,7 +28,7 @@ OPTIONAL_VALUES: dict[str, tuple[str, Callable[[str], bool]]] = {
 
 
 def _parse_duration(text: str) -> float | None:
-    from bsevents.timefmt import parse_duration
+    from bsevents.model.times import parse_duration
 
     return parse_duration(text)
 
@@ -107,7 +108,7 @@ def _os_problem(error: OSError) -> BseventsError:
         raise SystemExit(0)
     reason = error.strerror or str(error)
     if error.filename is not None:
-        from bsevents.paths import FOLDERS_HINT, cannot_use
+        from bsevents.state.paths import FOLDERS_HINT, cannot_use
 
         return BseventsError(cannot_use(error), FOLDERS_HINT)
     if error.errno in _OUTPUT_ERRNOS and _stdout_refuses():
@@ -315,7 +316,7 @@ SEND_EXAMPLES = [
 
 
 def _register() -> None:
-    from bsevents.cli import events, quota
+    from bsevents.cli.commands import events, quota
 
     app.command(
         "events",
@@ -336,7 +337,7 @@ def _register() -> None:
             ("BLUESHIFT_API_KEY", "BSEVENTS_PROFILE", "BLUESHIFT_REGION"),
         ),
     )(quota.quota_command)
-    from bsevents.cli import lint
+    from bsevents.cli.commands import lint
 
     app.command(
         "lint",
@@ -345,7 +346,7 @@ def _register() -> None:
         epilog=epilog(LINT_EXAMPLES, EVENTS_ENVIRONMENT),
         no_args_is_help=False,
     )(lint.lint_command)
-    from bsevents.cli import send
+    from bsevents.cli.commands import send
 
     app.command(
         "send",
@@ -364,7 +365,7 @@ def _register() -> None:
         ),
     )(send.send_command)
 
-    from bsevents.cli import config
+    from bsevents.cli.commands import config
 
     app.add_typer(config.app, name="config")
 

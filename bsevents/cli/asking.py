@@ -9,15 +9,15 @@ import gc
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from bsevents import ui
 from bsevents.cli import scripting
-from bsevents.cli.views import Request, View
 from bsevents.errors import RateLimited, RequestFailed, UsageProblem
-from bsevents.events import count_trailing_untimed
+from bsevents.model.events import count_trailing_untimed
+from bsevents.views import ui
+from bsevents.views.events import Request, View
 
 if TYPE_CHECKING:
-    from bsevents.settings import Resolved
-    from bsevents.source import EventsResult, FetchOptions
+    from bsevents.app.fetch import EventsResult, FetchOptions
+    from bsevents.state.settings import Resolved
 
 
 @dataclass(frozen=True)
@@ -148,7 +148,7 @@ def get_events(asked: Asked, request: Request) -> tuple[EventsResult, Request] |
     """The events to show, and the request with what only the source knows (the customer's
     dashboard link); None when --curl or --watch has already written its own output."""
     from bsevents.cli.loading import check_like_a_live_run, local_result
-    from bsevents.settings import resolve
+    from bsevents.state.settings import resolve
 
     check_like_a_live_run(
         local=asked.local is not None,
@@ -173,17 +173,17 @@ def get_events(asked: Asked, request: Request) -> tuple[EventsResult, Request] |
 def _get_live(
     asked: Asked, request: Request, resolved: Resolved
 ) -> tuple[EventsResult, Request] | None:
+    from bsevents.app.fetch import FetchOptions
     from bsevents.cli.who import resolve_customer
-    from bsevents.regions import dashboard_url
-    from bsevents.source import FetchOptions
+    from bsevents.model.regions import dashboard_url
 
     interval = wait_seconds = None
     if asked.watch is not None:
-        from bsevents.watch import parse_interval
+        from bsevents.app.watch import parse_interval
 
         interval = parse_interval(asked.watch, resolved.hourly_cap)
     if asked.wait is not None:
-        from bsevents.wait import parse_wait
+        from bsevents.app.wait import parse_wait
 
         wait_seconds = parse_wait(asked.wait)
     who = resolve_customer(
@@ -248,7 +248,7 @@ def _arrived(result: EventsResult, asked: Asked) -> EventsResult:
 
 
 def _only_new(result: EventsResult) -> EventsResult:
-    from bsevents.events import event_key
+    from bsevents.model.events import event_key
 
     kept = [e for e in result.events if event_key(e) in result.new_keys]
     return replace(result, events=kept)
@@ -266,8 +266,8 @@ def _ask_again_on_miss(
     `source.refresh_on_miss`), so that an old copy never gives a stale "no"."""
     import shlex
 
-    from bsevents import source
-    from bsevents.cli.views import describe_miss
+    from bsevents.app import fetch as source
+    from bsevents.views.events import describe_miss
 
     if result.origin != "cache":
         return result, request

@@ -26,8 +26,8 @@ from bsevents.cli.framework import CommandBase, GroupBase, UsageError, is_option
 CUSTOMER = "Customer and source"
 CALLS = "Calls and budget"
 ACCOUNT = "Profile and region"
-FILTERS = "Filters"  # = bsevents.cli.views.FILTER_PANEL
-VIEW = "View"  # = bsevents.cli.views.VIEW_PANEL
+FILTERS = "Filters"  # = bsevents.views.events.FILTER_PANEL
+VIEW = "View"  # = bsevents.views.events.VIEW_PANEL
 OPTIONS = "Options"
 HEADINGS = (CUSTOMER, CALLS, ACCOUNT, FILTERS, VIEW, OPTIONS)
 

@@ -7,12 +7,12 @@ from __future__ import annotations
 import sys
 from typing import TYPE_CHECKING
 
-from bsevents import ui
 from bsevents.errors import UsageProblem
+from bsevents.views import ui
 
 if TYPE_CHECKING:
-    from bsevents.settings import Resolved
-    from bsevents.source import EventsResult, FetchOptions
+    from bsevents.app.fetch import EventsResult, FetchOptions
+    from bsevents.state.settings import Resolved
 
 
 # The variables that choose what a live run would call: checked with --demo and
@@ -35,8 +35,8 @@ def check_like_a_live_run(
         return
     import os
 
-    from bsevents.settings import resolve
-    from bsevents.source import check_timeout
+    from bsevents.app.fetch import check_timeout
+    from bsevents.state.settings import resolve
 
     check_timeout(timeout)
     if (profile, region, base_url) != (None, None, None) or any(
@@ -58,13 +58,13 @@ def local_result(
         if demo or customer is not None or uuid is not None or email is not None:
             raise UsageProblem("--from-file takes no customer and no --demo", "give one source")
         stdin = getattr(sys.stdin, "buffer", None)  # sys.stdin is None when fd 0 is closed
-        from bsevents.saved import get_from_file
+        from bsevents.app.saved import get_from_file
 
         return get_from_file(from_file, stdin=stdin)
     if demo:
         if customer is not None or uuid is not None or email is not None:
             raise UsageProblem("--demo takes no customer", "run: bsevents events --demo")
-        from bsevents import source
+        from bsevents.app import fetch as source
 
         return source.get_demo()
     return None
@@ -73,7 +73,7 @@ def local_result(
 def live_result(resolved: Resolved, who_uuid: str, options: FetchOptions) -> EventsResult:
     """One customer's events from the store or a live call (within the budget), with the
     spinner on stderr while they arrive."""
-    from bsevents import source
+    from bsevents.app import fetch as source
 
     with ui.Spinner("receiving") as spinner:
         return source.get_customer_events(

@@ -8,16 +8,16 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from bsevents import ui
 from bsevents.cli.helptext import CALLS
-from bsevents.cli.views import FILTER_PANEL
 from bsevents.errors import AnswerIsNo, UsageProblem
+from bsevents.views import ui
+from bsevents.views.events import FILTER_PANEL
 
 if TYPE_CHECKING:
-    from bsevents.events import Event
-    from bsevents.filters import Criteria
-    from bsevents.settings import Resolved
-    from bsevents.source import EventsResult, FetchOptions
+    from bsevents.app.fetch import EventsResult, FetchOptions
+    from bsevents.model.events import Event
+    from bsevents.query.filters import Criteria
+    from bsevents.state.settings import Resolved
 
 WhereOption = Annotated[
     list[str] | None,
@@ -87,8 +87,8 @@ def wait_for_events(
     resolved: Resolved, uuid: str, seconds: float, criteria: Criteria, options: FetchOptions
 ) -> EventsResult:
     """The first answer in which an event passes the filters (AnswerIsNo at the deadline)."""
-    from bsevents.filters import matches
-    from bsevents.wait import wait_for
+    from bsevents.app.wait import wait_for
+    from bsevents.query.filters import matches
 
     waited = wait_for(
         resolved,
@@ -108,7 +108,7 @@ def wait_for_events(
 
 def require_match(events: list[Event], criteria: Criteria) -> None:
     """--exit-status: AnswerIsNo (exit 6) when no event passes the filters."""
-    from bsevents.filters import select
+    from bsevents.query.filters import select
 
     if select(events, criteria).matching == 0:
         raise AnswerIsNo("no event passes the filters")

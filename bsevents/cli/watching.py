@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from bsevents import ui
-from bsevents.cli.output import ColorChoice
-from bsevents.cli.views import View
+from bsevents.views import ui
+from bsevents.views.events import View
+from bsevents.views.output import ColorChoice
 
 if TYPE_CHECKING:
-    from bsevents.events import Event
-    from bsevents.filters import Criteria
-    from bsevents.settings import Resolved
+    from bsevents.model.events import Event
+    from bsevents.query.filters import Criteria
+    from bsevents.state.settings import Resolved
 
 
 def run_watch(
@@ -30,21 +30,21 @@ def run_watch(
     events that pass the filters, as a timeline on a terminal or NDJSON."""
     from datetime import timezone
 
-    from bsevents.cli.output import show_human, stdout_is_terminal, write_chunks
-    from bsevents.filters import matches
-    from bsevents.timefmt import clock
-    from bsevents.watch import watch
+    from bsevents.app.watch import watch
+    from bsevents.model.times import clock
+    from bsevents.query.filters import matches
+    from bsevents.views.output import show_human, stdout_is_terminal, write_chunks
 
     as_timeline = stdout_is_terminal() and view in (None, View.table, View.timeline)
 
     def on_new(events: list[Event]) -> None:
         import time
 
-        from bsevents.events import sort_events
+        from bsevents.model.events import sort_events
 
         ordered = sort_events(events)
         if as_timeline:
-            from bsevents.render.timeline import render_timeline
+            from bsevents.views.timeline import render_timeline
 
             count = f"{len(ordered)} new event{'s' if len(ordered) != 1 else ''}"
             title = f"{count} at {clock(time.time())}"
@@ -55,7 +55,7 @@ def run_watch(
                 page=False,
             )
         else:
-            from bsevents.render.jsonout import ndjson_chunks
+            from bsevents.views.jsonout import ndjson_chunks
 
             write_chunks(ndjson_chunks(ordered))
 

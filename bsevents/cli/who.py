@@ -7,13 +7,13 @@ import sys
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from bsevents import ui
-from bsevents.customer import Customer, looks_like_email, parse_customer
 from bsevents.errors import UsageProblem
+from bsevents.model.customer import Customer, looks_like_email, parse_customer
+from bsevents.views import ui
 
 if TYPE_CHECKING:
-    from bsevents.settings import Resolved
-    from bsevents.source import EmailMatch
+    from bsevents.app.fetch import EmailMatch
+    from bsevents.state.settings import Resolved
 
 
 def resolve_customer(
@@ -29,7 +29,7 @@ def resolve_customer(
     """The settings to call with (a dashboard URL names its region) and the customer's
     UUID, from CUSTOMER/--uuid or an email lookup; None when --curl has printed the
     request instead (nothing is sent either way for --curl)."""
-    from bsevents import source
+    from bsevents.app import fetch as source
 
     if customer is not None and looks_like_email(customer):
         if email is not None:
@@ -38,11 +38,11 @@ def resolve_customer(
     if email is not None:
         if customer is not None or uuid is not None:
             raise UsageProblem("give the customer as CUSTOMER, --uuid or --email, not both")
-        from bsevents.customer import check_email
+        from bsevents.model.customer import check_email
 
         address = check_email(email)
         if curl:
-            from bsevents.curl import email_then_events_commands
+            from bsevents.api.curl import email_then_events_commands
 
             sys.stdout.write(email_then_events_commands(resolved.base_url, address) + "\n")
             return None
@@ -54,7 +54,7 @@ def resolve_customer(
     who = _customer(customer, uuid)
     resolved = follow_url_region(who, resolved)
     if curl:
-        from bsevents.curl import show_events_command
+        from bsevents.api.curl import show_events_command
 
         sys.stdout.write(show_events_command(resolved.base_url, who.uuid) + "\n")
         return None
@@ -92,7 +92,7 @@ def follow_url_region(who: Customer, resolved: Resolved) -> Resolved:
     hint = who.region_hint
     if hint is None or hint == resolved.region:
         return resolved
-    from bsevents.regions import REGIONS
+    from bsevents.model.regions import REGIONS
 
     host = REGIONS[hint].app_host
     if resolved.sources.get("region") == "flag":

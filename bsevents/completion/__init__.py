@@ -1,5 +1,3 @@
-"""Shell completion that answers a TAB without loading the CLI framework.
-
-`generate` reads the Typer app and writes `spec` (plain data) and the scripts in
-`completions/`; `fast` answers the shells' requests from `spec` and local files only.
-"""
+"""Shell completion that answers a TAB without loading the CLI framework: `fast` answers
+the shells' requests from `spec` (plain data, written by `bsevents.cli.completion_spec`
+from the Typer app) and local files only."""

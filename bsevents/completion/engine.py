@@ -238,7 +238,7 @@ def _choices(choices: tuple[str, ...], incomplete: str, case_sensitive: bool) ->
 
 def _setting_named(command: Command, positionals: list[str]) -> str:
     """The setting name given to `command` (e.g. `region` in `config set region <TAB>`),
-    in the canonical form `bsevents.settings` accepts."""
+    in the canonical form `bsevents.state.settings` accepts."""
     position = 0
     for argument in command.arguments:
         if argument.complete == model.SETTINGS:

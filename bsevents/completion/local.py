@@ -1,7 +1,7 @@
 """Values a TAB may offer from local files: profiles, customers, event names.
 
 Never the network, never the keyring, and nothing slow: the directories come from
-`bsevents.dirs` (which does not import platformdirs on Linux and macOS), the settings
+`bsevents.state.dirs` (which does not import platformdirs on Linux and macOS), the settings
 file is scanned with regular
 expressions rather than parsed (tomllib costs ~17 ms), and the cache's `index.json` is
 read with json. A missing, unreadable or malformed file offers nothing, silently.
@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import re
 
-from bsevents.dirs import user_dir
+from bsevents.state.dirs import user_dir
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -26,7 +26,7 @@ _MAX_FILE = 4 * 1024 * 1024
 
 
 def config_file(env: Mapping[str, str] | None = None) -> str:
-    """The settings file, as `bsevents.paths.config_file()`."""
+    """The settings file, as `bsevents.state.paths.config_file()`."""
     return os.path.join(user_dir("config", env), "config.toml")
 
 
@@ -85,7 +85,7 @@ class LocalSources:
 
 # Patterns are compiled on first use (re caches them): a TAB needs only some of them.
 # A profile name is a TOML table name, a keyring user name and part of messages (see
-# bsevents.settings): names outside this pattern cannot be used, so they are not offered.
+# bsevents.state.settings): names outside this pattern cannot be used, so they are not offered.
 _PROFILE = r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}"
 _KEY = r"""\s*("(?:[^"\\\n]|\\.)*"|'[^'\n]*'|[A-Za-z0-9_-]+)\s*"""
 _VALUE = r"""=\s*("[^"\\\n]*"|'[^'\n]*')"""
@@ -245,7 +245,7 @@ def _printable(text: str) -> str:
     """`text` safe to show on a terminal (a shell prints descriptions as they are)."""
     if text.isprintable():  # the usual case, without importing the sanitiser's patterns
         return text
-    from bsevents.sanitize import clean
+    from bsevents.model.sanitize import clean
 
     return clean(text)
 

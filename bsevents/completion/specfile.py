@@ -9,7 +9,7 @@ from typing import Any
 
 from bsevents.completion import model, shells
 
-COMMAND = "python -m bsevents.completion.generate"
+COMMAND = "python -m bsevents.cli.completion_spec"
 PROG = "bsevents"
 
 

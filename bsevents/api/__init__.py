@@ -1,0 +1,1 @@
+"""Blueshift's HTTP API: the client, endpoints, bounded bodies, Event API bodies, curl."""

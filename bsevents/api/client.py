@@ -1,0 +1,461 @@
+"""The only place that talks HTTP: URLs, auth, timeouts, and typed errors.
+
+httpx is imported here and nowhere else, and this module is imported only when a live
+call is about to be made, so views of stored data never pay for it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import re
+import time
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from html import unescape
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+
+from bsevents.api.bounded import (
+    MAX_JSON_DEPTH,
+    MB,
+    BoundedBody,
+    TooLarge,
+    UnknownEncoding,
+    too_deep,
+)
+from bsevents.api.endpoints import event_url, request_headers, search_url, show_events_url
+from bsevents.errors import (
+    BadResponse,
+    BseventsError,
+    KeyRejected,
+    NetworkError,
+    NotFound,
+    RateLimited,
+    RequestFailed,
+    UsageProblem,
+)
+from bsevents.model.events import Event, parse_events_json
+from bsevents.model.report import Notify, ignore
+from bsevents.model.sanitize import clean, shorten
+
+DEFAULT_TIMEOUT = 30.0
+DEFAULT_MAX_BYTES = 128 * MB
+# An error answer is only summarised: its first bytes say all we quote, and reading no
+# further keeps a huge or endless error body from hiding the status.
+ERROR_BODY_BYTES = 64 * 1024
+HOUR = 3600.0  # the longest hold a Retry-After can ask for: the cap's own window
+
+
+@dataclass(frozen=True)
+class Fetched:
+    """A successful show_events answer."""
+
+    events: list[Event]
+    body: bytes
+    status: int
+    elapsed: float
+
+
+def fetch_events(
+    base_url: str,
+    api_key: str,
+    uuid: str,
+    *,
+    timeout: float = DEFAULT_TIMEOUT,
+    transport: httpx.BaseTransport | None = None,
+    progress: Progress | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    debug: Notify = ignore,
+) -> Fetched:
+    """GET show_events for one customer. Raises a BseventsError subclass on any failure.
+    `debug` hears the request and the answer's status line (never the key)."""
+    url = show_events_url(base_url, uuid)
+    answer = _get(base_url, api_key, url, timeout, transport, progress, max_bytes, debug)
+    if answer.status != 200:
+        raise error_for_response(answer.status, answer.body, answer.headers, f"customer {uuid}")
+    if too_deep(answer.body):
+        raise BadResponse(
+            f"the response nests JSON more than {MAX_JSON_DEPTH} levels deep; not read",
+            "no event nests that deep: the API or a proxy in front of it is misbehaving",
+        )
+    return Fetched(parse_events_json(answer.body), answer.body, answer.status, answer.elapsed)
+
+
+@dataclass(frozen=True)
+class Match:
+    """What Search customer answered: the most relevant user, and every match."""
+
+    user: dict[str, Any]
+    users: list[dict[str, Any]]
+
+
+def search_customers(
+    base_url: str,
+    api_key: str,
+    email: str,
+    *,
+    timeout: float = DEFAULT_TIMEOUT,
+    transport: httpx.BaseTransport | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    debug: Notify = ignore,
+) -> Match:
+    """GET Search customer by email. Raises NotFound when nothing matches, BadResponse
+    for an answer of another shape. `debug` hears the request, as for fetch_events."""
+    url = search_url(base_url, email)
+    answer = _get(base_url, api_key, url, timeout, transport, None, max_bytes, debug)
+    body = answer.body
+    if answer.status != 200:
+        raise error_for_response(answer.status, body, answer.headers, f"email {email}")
+    data = _json_object(body)
+    found = data.get("users")
+    user = data.get("user")
+    if not isinstance(found, (list, type(None))) or not isinstance(user, (dict, type(None))):
+        raise _unexpected("`users` must be a list and `user` an object")
+    users = [u for u in found or [] if isinstance(u, dict) and u.get("uuid")]
+    if user is None or not user.get("uuid"):
+        user = users[0] if users else None
+    if user is None:
+        raise NotFound(
+            f"no Blueshift customer has the email {email}",
+            "check the address and the region; no events call was spent",
+        )
+    return Match(user, users or [user])
+
+
+def _json_object(body: bytes) -> dict[str, Any]:
+    if too_deep(body):
+        raise _unexpected(f"it nests JSON more than {MAX_JSON_DEPTH} levels deep")
+    try:
+        data = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        raise _unexpected("it is not valid JSON") from None
+    if not isinstance(data, dict):
+        raise _unexpected("it is not a JSON object")
+    return data
+
+
+def _unexpected(why: str) -> BadResponse:
+    return BadResponse(
+        f"unexpected answer from Search customer: {why}",
+        "no events call was made; check the base URL, or look the customer up by UUID",
+    )
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    headers: httpx.Headers
+    body: bytes
+    elapsed: float
+
+
+Progress = Callable[[int], None]
+
+
+def _get(
+    base_url: str,
+    api_key: str,
+    url: str,
+    timeout: float,
+    transport: httpx.BaseTransport | None,
+    progress: Progress | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    debug: Notify = ignore,
+) -> Answer:
+    """One GET with our auth and headers; network failures become NetworkError.
+
+    `timeout` bounds the whole call, not each read: a server that trickles a byte at a
+    time is given up on like one that never answers. `max_bytes` bounds the body, both
+    as received and as decompressed; an error answer keeps only its first bytes.
+    `progress` hears the bytes received.
+    """
+    debug(f"GET {url}")
+    debug("Authorization: Basic ***")
+    started = time.monotonic()
+    deadline = started + timeout
+    try:
+        with (
+            httpx.Client(
+                auth=(api_key, ""),
+                # Only what BoundedBody can inflate within its cap.
+                headers={**request_headers(), "Accept-Encoding": "gzip, deflate"},
+                timeout=httpx.Timeout(timeout),
+                follow_redirects=False,
+                transport=transport,
+                trust_env=False,
+                event_hooks={"response": [_refuse_redirect]},
+            ) as client,
+            client.stream("GET", url) as response,
+        ):
+            body = _read(response, max_bytes, deadline, progress)
+    except TooLarge as exc:
+        raise _too_large(exc, max_bytes) from None
+    except UnknownEncoding as exc:
+        raise BadResponse(
+            f"the answer came in an encoding bsevents did not ask for ({clean(str(exc))})",
+            "a proxy in front of the API may be misbehaving; run with --debug",
+        ) from None
+    except zlib.error:
+        raise BadResponse(
+            "the answer's compressed body is damaged",
+            "try again; if it persists, a proxy in front of the API may be misbehaving",
+        ) from None
+    except httpx.TimeoutException as exc:
+        reached = not isinstance(exc, (httpx.ConnectTimeout, httpx.PoolTimeout))
+        raise NetworkError(
+            f"no complete answer from {_host(base_url)} within {timeout:g} s",
+            "try again, or allow longer with --timeout SECONDS",
+            reached_server=reached,
+            kind="timeout",
+        ) from None
+    except httpx.ConnectError as exc:
+        raise NetworkError(
+            f"could not connect to {_host(base_url)}: {_reason(exc)}",
+            "check the network, and the region or base URL",
+            reached_server=False,
+            kind="connect",
+        ) from None
+    except httpx.HTTPError as exc:
+        raise NetworkError(
+            f"the connection to {_host(base_url)} failed: {_reason(exc)}",
+            "try again; if it persists, run with --debug",
+            reached_server=True,
+        ) from None
+    elapsed = time.monotonic() - started
+    debug(f"{response.status_code} {response.reason_phrase}, {len(body)} bytes, {elapsed:.2f} s")
+    return Answer(response.status_code, response.headers, body, elapsed)
+
+
+def _refuse_redirect(response: httpx.Response) -> None:
+    """Refuse a redirect before httpx reads its Location, which can raise for a URL
+    it cannot parse (a `]` in it): every redirect gets the same clear error."""
+    if response.has_redirect_location:
+        raise error_for_response(response.status_code, b"", response.headers, "")
+
+
+def _read(
+    response: httpx.Response, max_bytes: int, deadline: float, progress: Progress | None
+) -> bytes:
+    """The body, read as it streams in, within the size cap and the deadline. Of an
+    error answer, only the first bytes, and nothing that could hide its status."""
+    failed = response.status_code != 200
+    declared = response.headers.get("content-length", "")
+    if not failed and declared.isascii() and declared.isdigit() and int(declared) > max_bytes:
+        raise TooLarge(inflated=False)
+    try:
+        collected = BoundedBody(
+            response.headers.get("content-encoding", ""),
+            ERROR_BODY_BYTES if failed else max_bytes,
+        )
+        for chunk in response.iter_raw():
+            collected.feed(chunk)
+            if progress is not None:
+                progress(collected.received)
+            if time.monotonic() > deadline:
+                raise httpx.ReadTimeout("the answer took too long")
+        return collected.finish()
+    except TooLarge:
+        if failed:
+            return collected.partial()
+        raise
+    except (UnknownEncoding, zlib.error):
+        if failed:
+            return b""
+        raise
+
+
+def _too_large(exc: TooLarge, max_bytes: int) -> RequestFailed:
+    what = "inflates to" if exc.inflated else "is"
+    return RequestFailed(
+        f"the answer {what} more than {max_bytes // MB} MB; stopped reading it",
+        "if the customer really has that many events, raise the cap: "
+        "bsevents config set max-response-mb N",
+    )
+
+
+def check_url(url: str) -> None:
+    """UsageProblem unless the HTTP library accepts `url`: the last check before a call
+    is counted, so that no URL can fail inside httpx after the ledger has it."""
+    try:
+        parsed = httpx.URL(url)
+        ok = parsed.scheme in ("http", "https") and bool(parsed.host)
+    except (httpx.InvalidURL, ValueError, UnicodeError):
+        ok = False
+    if not ok:
+        raise UsageProblem(
+            f"the request URL {shorten(clean(url), 120)!r} is not a valid URL",
+            "check --base-url (or BSEVENTS_BASE_URL)",
+        )
+
+
+def _host(base_url: str) -> str:
+    try:
+        return urlsplit(base_url).netloc or base_url
+    except ValueError:  # e.g. a `]` in a redirect's Location: quote it as it came
+        return shorten(base_url, 120)
+
+
+def _reason(exc: Exception) -> str:
+    text = str(exc) or type(exc).__name__
+    return shorten(clean(text.splitlines()[0] if text else text), 120)
+
+
+def error_for_response(status: int, body: bytes, headers: Any, target: str) -> BseventsError:
+    """The typed error for a non-200 answer, quoting Blueshift's own message."""
+    said = describe_body(body, headers.get("content-type", ""))
+    quoted = f"{status} {said}" if said else str(status)
+    if status in (401, 403):
+        what = "rejected the API key" if status == 401 else "refused: the key lacks permission"
+        return KeyRejected(
+            f"Blueshift {what} ({quoted})",
+            "check that it is the *User* API key (Account Settings > API Keys) and that "
+            "the region (--region us|eu) matches the account",
+            status=status,
+        )
+    if status == 404:
+        return NotFound(
+            f"Blueshift found nothing for {target} ({quoted})",
+            "check the UUID and that the region matches the account",
+            status=status,
+        )
+    if status == 429:
+        return RateLimited(
+            f"Blueshift's rate limit is reached ({quoted})",
+            "show_events allows 10 calls an hour; wait before calling again",
+            status=status,
+            retry_after=retry_after(headers.get("retry-after", "")),
+        )
+    if 300 <= status < 400:
+        location = headers.get("location", "")
+        target = _host(location) if location else "elsewhere"
+        return RequestFailed(
+            f"the server redirected to {clean(target)} ({status}); not followed, so the "
+            "key is not sent there",
+            "check the region or base URL",
+            status=status,
+        )
+    if status >= 500:
+        return RequestFailed(
+            f"Blueshift had a server problem ({quoted})",
+            "try again in a few minutes",
+            status=status,
+        )
+    return RequestFailed(
+        f"Blueshift refused the request ({quoted})",
+        "run with --debug to see the request",
+        status=status,
+    )
+
+
+def retry_after(value: str, now: float | None = None) -> float | None:
+    """Seconds from a Retry-After header (delta-seconds or an HTTP date), at most an hour:
+    no wait the hourly cap could need is longer, and a year-9999 date must not hold calls
+    for millennia. 0 for no wait (0, or a date past); None when absent or unreadable."""
+    value = value.strip()
+    if not value:
+        return None
+    if value.isascii() and value.isdigit():
+        # Compare digit counts first: int() of 5,000 digits raises, and any number
+        # of more than four digits is past the hour anyway.
+        return HOUR if len(value.lstrip("0")) > 4 else min(float(int(value)), HOUR)
+    from email.utils import parsedate_to_datetime
+
+    try:
+        moment = parsedate_to_datetime(value)
+        if moment.tzinfo is None:  # RFC 9110 dates are GMT; an unmarked one is too
+            from datetime import timezone
+
+            moment = moment.replace(tzinfo=timezone.utc)
+        wait = moment.timestamp() - (time.time() if now is None else now)
+    except (TypeError, ValueError, OverflowError, IndexError):
+        return None
+    return min(max(0.0, wait), HOUR)
+
+
+_TITLE_RE = re.compile(rb"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
+_TAG_RE = re.compile(r"<[^>]+>")
+
+
+def describe_body(body: bytes, content_type: str = "") -> str:
+    """A one-line summary of an error body: Blueshift's `message` or `errors`, the title of
+    an HTML page, or the start of the text. Empty when there is nothing to say."""
+    if not body.strip():
+        return ""
+    data = None
+    if not too_deep(body):  # a body nested 1,000 deep must not hide the status
+        with contextlib.suppress(ValueError, UnicodeDecodeError, RecursionError):
+            data = json.loads(body)
+    text = ""
+    if isinstance(data, dict):
+        text = _json_error_text(data)
+    elif b"<" in body[:512] and (b"html" in body[:2048].lower() or "html" in content_type):
+        match = _TITLE_RE.search(body)
+        raw = match.group(1) if match else body[:2048]
+        page = " ".join(_TAG_RE.sub(" ", unescape(raw.decode("utf-8", "replace"))).split())
+        text = f"HTML page: {page}" if page else "an HTML page"
+    if not text:
+        text = " ".join(body[:300].decode("utf-8", "replace").split())
+    return shorten(clean(text), 200)
+
+
+def _json_error_text(data: dict[str, Any]) -> str:
+    for key in ("message", "error", "errors"):
+        value = data.get(key)
+        if isinstance(value, str) and value:
+            return value
+        if isinstance(value, dict) and value:
+            parts = []
+            for field, problems in value.items():
+                detail = ", ".join(map(str, problems)) if isinstance(problems, list) else problems
+                parts.append(f"{field}: {detail}")
+            return "; ".join(parts)
+        if isinstance(value, list) and value:
+            return "; ".join(map(str, value))
+    return ""
+
+
+def post_event(
+    base_url: str,
+    event_api_key: str,
+    body: bytes,
+    *,
+    timeout: float = DEFAULT_TIMEOUT,
+    transport: httpx.BaseTransport | None = None,
+    debug: Notify = ignore,
+) -> None:
+    """POST one event to the Event API (HTTP Basic with the Event API key). Any 2xx is
+    accepted, as Blueshift's own integrations do; anything else raises the typed error.
+    `debug` hears the request and the status line (never the key)."""
+    url = event_url(base_url)
+    debug(f"POST {url}")
+    debug("Authorization: Basic ***")
+    try:
+        with httpx.Client(
+            auth=(event_api_key, ""),
+            headers={**request_headers(), "Content-Type": "application/json"},
+            timeout=httpx.Timeout(timeout),
+            follow_redirects=False,
+            transport=transport,
+            trust_env=False,
+        ) as client:
+            response = client.post(url, content=body)
+    except httpx.TimeoutException:
+        raise NetworkError(
+            f"no answer from {_host(base_url)} within {timeout:g} s",
+            "the event may or may not have been taken; allow longer with --timeout SECONDS",
+            kind="timeout",
+        ) from None
+    except httpx.HTTPError as exc:
+        raise NetworkError(
+            f"could not send to {_host(base_url)}: {_reason(exc)}",
+            "check the network, and the region or base URL",
+        ) from None
+    debug(f"{response.status_code} {response.reason_phrase}, {len(response.content)} bytes")
+    if not 200 <= response.status_code < 300:
+        raise error_for_response(
+            response.status_code, response.content[:65536], response.headers, "the event"
+        )

@@ -1,0 +1,150 @@
+"""`bsevents send`: the body of one event for Blueshift's Event API. Pure functions.
+
+The body is one JSON object: `event`, an identity (`customer_id`, `email`, `cookie`),
+`event_uuid`, `timestamp`, and the parameters as extra top-level keys, given
+HTTPie-style (`key=text`, `key:=JSON`) or as a whole JSON object (`--data`).
+"""
+
+from __future__ import annotations
+
+import re
+import uuid as uuid_module
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+from bsevents.errors import UsageProblem
+
+MAX_NAME = 64
+MAX_DATA_BYTES = 1_000_000  # an event body, not a data dump
+IDENTITIES = ("customer_id", "email", "cookie")
+# Keys the command sets itself: a parameter may not quietly replace them.
+OWN_KEYS = ("event", "event_uuid", *IDENTITIES)
+PARAM_HINT = "write --param key=text or --param key:=JSON, e.g. --param seats:=3"
+_UUID_RE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+@dataclass(frozen=True)
+class Identity:
+    customer_id: str | None = None
+    email: str | None = None
+    cookie: str | None = None
+
+    def __post_init__(self) -> None:
+        for option, value in (("--customer-id", self.customer_id), ("--cookie", self.cookie)):
+            if value is not None and (not value.strip() or not value.isprintable()):
+                # Blueshift answers an empty identity with a 400 after the send; say it first.
+                raise UsageProblem(
+                    f"{option} needs a value of printable characters",
+                    "give the id the site uses for this visitor",
+                )
+
+    def fields(self) -> dict[str, str]:
+        given = {"customer_id": self.customer_id, "email": self.email, "cookie": self.cookie}
+        return {k: v for k, v in given.items() if v is not None}
+
+
+def check_name(name: str, *, force: bool) -> str:
+    """The event name, refused (exit 2) where Blueshift's integrations refuse it: a
+    period, a digit, white space or more than 64 characters, unless `force`."""
+    if not name.strip():
+        raise UsageProblem("the event name is empty", "for example: bsevents send purchase …")
+    problems = []
+    if "." in name:
+        problems.append("a period")
+    if any(c.isdigit() for c in name):
+        problems.append("a digit")
+    if any(c.isspace() for c in name):
+        problems.append("white space")
+    if not all(c.isprintable() or c.isspace() for c in name):
+        problems.append("a control character")
+    if len(name) > MAX_NAME:
+        problems.append(f"{len(name)} characters (at most {MAX_NAME})")
+    if problems and not force:
+        raise UsageProblem(
+            f"event name {name!r} has {' and '.join(problems)}: Blueshift's integrations "
+            "refuse such names",
+            "use letters and _ only (add_to_cart), or --force to send it anyway",
+        )
+    return name
+
+
+def parse_param(text: str) -> tuple[str, Any]:
+    """`key=text` -> (key, "text"); `key:=JSON` -> (key, the JSON value)."""
+    from bsevents.model.events import loads
+
+    if "=" not in text:
+        raise UsageProblem(f"--param {text!r} has no = (or :=)", PARAM_HINT)
+    key, value = text.split("=", 1)
+    typed = key.endswith(":")
+    key = key.removesuffix(":").strip() if typed else key.strip()
+    if not key:
+        raise UsageProblem(f"--param {text!r} has no key", PARAM_HINT)
+    if not typed:
+        return key, value
+    try:
+        return key, loads(value)
+    except (ValueError, RecursionError):
+        raise UsageProblem(
+            f"--param {text!r}: {value!r} is not JSON",
+            "strings need quotes after := (key:='\"text\"'), or use key=text",
+        ) from None
+
+
+def parse_data(raw: bytes, source: str) -> dict[str, Any]:
+    """`--data`: a whole JSON object of parameters."""
+    from bsevents.model.events import loads
+
+    if len(raw) > MAX_DATA_BYTES:
+        raise UsageProblem(f"--data {source}: more than {MAX_DATA_BYTES:,} bytes")
+    try:
+        data = loads(raw)
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        raise UsageProblem(f"--data {source} is not valid JSON") from None
+    if not isinstance(data, dict):
+        raise UsageProblem(f"--data {source} is not a JSON object", 'for example {"seats": 3}')
+    return data
+
+
+def check_event_uuid(text: str) -> str:
+    value = text.strip().lower()
+    if not _UUID_RE.fullmatch(value):
+        raise UsageProblem(f"--event-uuid {text!r} is not a UUID")
+    return value
+
+
+def build_event(
+    name: str,
+    identity: Identity,
+    *,
+    params: Iterable[str] = (),
+    data: dict[str, Any] | None = None,
+    event_uuid: str | None = None,
+    now: datetime | None = None,
+) -> dict[str, Any]:
+    """The body to POST: `data`, then `params` (a later key wins), around the fields the
+    command owns. Raises UsageProblem when no identity is given or a parameter names a
+    field an option sets."""
+    who = identity.fields()
+    if not who:
+        raise UsageProblem(
+            "no customer given: an event needs --customer-id, --email or --cookie",
+            "for example: bsevents send purchase --email maya@example.com",
+        )
+    extra: dict[str, Any] = dict(data or {})
+    extra.update(parse_param(p) for p in params)
+    for key in OWN_KEYS:
+        if key in extra:
+            option = "EVENT" if key == "event" else f"--{key.replace('_', '-')}"
+            raise UsageProblem(
+                f"the parameters set {key!r}, which bsevents sets itself", f"give it as {option}"
+            )
+    moment = (now or datetime.now(timezone.utc)).astimezone(timezone.utc)
+    return {
+        "event": name,
+        **who,
+        "event_uuid": event_uuid or str(uuid_module.uuid4()),
+        "timestamp": moment.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+        **extra,
+    }

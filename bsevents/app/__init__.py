@@ -1,0 +1,1 @@
+"""Use cases: the pipeline from a question to an EventsResult, and fetch, watch, wait, send."""

@@ -1,0 +1,183 @@
+"""Saved responses for `--from-file`: what show_events returns, what `--json`,
+`--view ndjson` or `--show` wrote, or a Postman collection holding a saved response.
+No key and no call."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from bsevents.app.fetch import EventsResult
+from bsevents.errors import BadResponse, UsageProblem
+from bsevents.model.events import (
+    TOO_DEEP_TO_READ,
+    Event,
+    check_events,
+    encode_json,
+    load_json,
+    loads,
+    sort_events,
+)
+
+
+def get_from_file(path: str, *, stdin: BinaryIO | None = None) -> EventsResult:
+    """Events from a saved response (`-` reads `stdin`): no key, no call.
+
+    Accepts what show_events returns (a JSON array of event objects, which is also what
+    `--json` writes), NDJSON (what `--view ndjson` writes), a single event object (what
+    `--show` writes), and a Postman collection export holding a saved response. Raises
+    UsageProblem (exit 2) when the file cannot be read or holds none of these.
+    """
+    name = "stdin" if path == "-" else path
+    events, notes = parse_saved(_read_text(path, name, stdin), name)
+    return EventsResult(sort_events(events), _common_user(events), "file", notes)
+
+
+def _read_text(path: str, name: str, stdin: BinaryIO | None) -> str:
+    """The file's text. Decoding here, rather than handing bytes to json, lets the bytes
+    go before parsing starts: 100 MB less at the peak for 100,000 events."""
+    limit = _size_limit()
+    try:
+        if path == "-":
+            if stdin is None:
+                raise UsageProblem("--from-file -: there is no standard input to read")
+            body = stdin.read(limit + 1)
+        else:
+            with Path(path).open("rb") as file:
+                body = file.read(limit + 1)
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise UsageProblem(
+            f"cannot read {name}: {reason}", "give the path of a saved response"
+        ) from None
+    if len(body) > limit:
+        # Read no further: /dev/zero or an endless pipe would take all the memory there is.
+        raise UsageProblem(
+            f"{name} is larger than {limit // (1024 * 1024)} MB; stopped reading it",
+            "the limit is the max-response-mb setting (bsevents config set max-response-mb N)",
+        )
+    try:
+        # The encodings json accepts (UTF-8, with or without a BOM as Windows tools
+        # write, UTF-16, UTF-32), found the way json.loads finds them.
+        return body.decode(json.detect_encoding(body), "surrogatepass")
+    except UnicodeDecodeError:
+        raise UsageProblem(f"{name} is not UTF-8 text", _SAVED_HINT) from None
+
+
+def _size_limit() -> int:
+    """Bytes a saved response may have: the max-response-mb setting, as for a live answer
+    (its default when the settings cannot be read: a saved file needs none)."""
+    from bsevents.api.bounded import MB
+    from bsevents.errors import BseventsError
+    from bsevents.state.settings import DEFAULT_RESPONSE_MB, resolve
+
+    try:
+        return int(resolve().values["max-response-mb"]) * MB
+    except (BseventsError, OSError, KeyError, TypeError, ValueError):
+        return DEFAULT_RESPONSE_MB * MB
+
+
+_SAVED_HINT = (
+    "expected a saved show_events response: a JSON array of events (what --json "
+    "writes), NDJSON, or a Postman collection with a saved response"
+)
+
+
+def parse_saved(body: str, name: str = "the file") -> tuple[list[Event], list[str]]:
+    """The events in a saved response, and notes about how they were found."""
+    hint = _SAVED_HINT
+    if not body.strip():
+        raise UsageProblem(f"{name} is empty", hint)
+    try:
+        data: Any = load_json(body.removeprefix("\ufeff"))
+    except ValueError as exc:
+        lines = _ndjson(body)
+        if lines is not None:
+            return lines, []
+        if str(exc) == TOO_DEEP_TO_READ:
+            raise UsageProblem(
+                f"{name} nests arrays and objects too deeply to read (about 1,000 levels)",
+                "no show_events response nests like this: is it the right file?",
+            ) from None
+        where = (
+            f"{exc.msg} at line {exc.lineno} column {exc.colno}"
+            if isinstance(exc, json.JSONDecodeError)
+            else str(exc)
+        )
+        raise UsageProblem(f"{name} is not valid JSON ({where})", hint) from None
+    notes: list[str] = []
+    if isinstance(data, dict):
+        if isinstance(data.get("item"), list):
+            data, notes = _from_postman(data, name, hint)
+        elif isinstance(data.get("event"), str) or "event_uuid" in data:
+            data = [data]
+    try:
+        return check_events(data), notes
+    except BadResponse as problem:
+        raise UsageProblem(f"{name}: {problem.message}", hint) from None
+
+
+def _ndjson(body: str) -> list[Event] | None:
+    """Events from JSON Lines text, or None when it is not that."""
+    events: list[Event] = []
+    for line in body.splitlines():
+        if not line.strip():
+            continue
+        try:
+            item = loads(line)
+        except ValueError:
+            return None
+        if not isinstance(item, dict):
+            return None
+        events.append(item)
+    return events or None
+
+
+def _from_postman(collection: dict[str, Any], name: str, hint: str) -> tuple[Any, list[str]]:
+    """The body of a saved response in a Postman collection (v2.x), preferring those of
+    show_events requests; the first when there are several, with a note saying so."""
+    found: list[tuple[bool, str, Any]] = []
+
+    def walk(items: list[Any]) -> None:
+        for item in items:
+            if not isinstance(item, dict):
+                continue
+            if isinstance(item.get("item"), list):
+                walk(item["item"])
+            for response in item.get("response") or []:
+                if not isinstance(response, dict) or not isinstance(response.get("body"), str):
+                    continue
+                if response.get("code", 200) != 200:
+                    continue
+                try:
+                    parsed = loads(response["body"])
+                except ValueError:
+                    continue
+                if isinstance(parsed, list):
+                    request = encode_json(
+                        response.get("originalRequest") or item.get("request"), json.dumps
+                    )
+                    label = str(response.get("name") or item.get("name") or "unnamed")
+                    found.append(("show_events" in request, label, parsed))
+
+    walk(collection["item"])
+    if not found:
+        raise UsageProblem(f"{name} is a Postman collection with no saved 200 response", hint)
+    found.sort(key=lambda entry: not entry[0])  # show_events responses first, stable
+    _, label, parsed = found[0]
+    note = f"using the saved response {label!r} from the Postman collection"
+    if len(found) > 1:
+        note += f" (the first of {len(found)})"
+    return parsed, [note]
+
+
+def _common_user(events: list[Event]) -> str:
+    """The customer the events belong to, when they all name the same one."""
+    # Any JSON value can sit in user_uuid, an unhashable object too: only strings count.
+    users = {user if isinstance(user := e.get("user_uuid"), str) else None for e in events}
+    if len(users) == 1:
+        (user,) = users
+        if user is not None:
+            return user
+    return ""

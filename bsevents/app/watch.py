@@ -1,0 +1,143 @@
+"""`--watch`: poll one customer within the hourly budget and hand over new events.
+
+The plan is arithmetic on the budget: the calls left this hour, less one kept for the
+user, spread over the hour, never more often than every 6 minutes by default. An
+explicit interval that would run into the cap is refused, with the arithmetic.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from bsevents.app.fetch import FetchOptions, get_budget, get_customer_events
+from bsevents.errors import RequestFailed, UsageProblem
+from bsevents.model.events import Event, event_key
+from bsevents.model.report import Notify, ignore
+from bsevents.model.times import duration_text
+from bsevents.state.ledger.local import WINDOW_SECONDS, Budget
+
+if TYPE_CHECKING:
+    from bsevents.state.settings import Resolved
+
+MIN_DEFAULT_INTERVAL = 360.0  # 6 minutes
+KEEP = 1  # calls left for the user when a watch stops
+MAX_INTERVAL = 86400.0  # a watch that polls less than daily is not watching
+
+
+def _events(n: int) -> str:
+    return f"{n} event" if n == 1 else f"{n} events"
+
+
+@dataclass(frozen=True)
+class WatchPlan:
+    interval: float
+    polls: int  # polls the budget allows this hour
+
+
+def parse_interval(text: str, limit: int) -> float | None:
+    """`--watch`'s value as seconds (None for `auto`). Raises UsageProblem for text that is
+    not an interval, or an interval that would run into the cap `limit`: checked before
+    anything is spent."""
+    from bsevents.model.times import parse_duration
+
+    if text == "auto":
+        return None
+    requested = parse_duration(text)
+    if requested is None or requested <= 0:
+        raise UsageProblem(
+            f"--watch {text!r} is not an interval", "for example --watch 8m, or plain --watch"
+        )
+    if requested > MAX_INTERVAL:
+        raise UsageProblem(
+            f"--watch {text} is longer than a day", "for example --watch 30m, or plain --watch"
+        )
+    per_hour = math.ceil(WINDOW_SECONDS / requested)
+    per_hour_allowed = limit - KEEP
+    if per_hour > per_hour_allowed:
+        shortest = WINDOW_SECONDS / per_hour_allowed if per_hour_allowed > 0 else WINDOW_SECONDS
+        raise UsageProblem(
+            f"--watch {duration_text(requested)} would poll {per_hour} times an hour, but the "
+            f"cap is {limit} calls an hour and one is kept for you ({per_hour_allowed} "
+            "for the watch)",
+            f"use --watch {duration_text(math.ceil(shortest))} or longer, or plain --watch to "
+            "let bsevents pace itself",
+        )
+    return requested
+
+
+def plan(requested: float | None, budget: Budget) -> WatchPlan:
+    """The polling interval for a budget: `requested` (checked by parse_interval), or by
+    default the calls left, less the one kept, spread over the hour."""
+    usable = max(budget.remaining - KEEP, 0)
+    if requested is None:
+        return WatchPlan(max(MIN_DEFAULT_INTERVAL, WINDOW_SECONDS / max(usable, 1)), usable)
+    return WatchPlan(requested, usable)
+
+
+def watch(
+    settings: Resolved,
+    uuid: str,
+    requested: float | None,
+    *,
+    timeout: float,
+    on_new: Callable[[list[Event]], None],
+    notify: Notify,
+    warn: Notify,
+    debug: Notify = ignore,
+    keep: Callable[[Event], bool] = lambda event: True,
+    retries: int = 2,
+    sleep: Callable[[float], None] = time.sleep,
+) -> str:
+    """Poll until the budget is down to the call kept for the user; return why it stopped.
+    Ctrl-C (KeyboardInterrupt) propagates to the caller, which treats it as a clean stop."""
+    budget = get_budget(settings, warn=warn, debug=debug)
+    if budget.free_at is not None:
+        # At the cap, or held after a 429: not one poll could go out.
+        from bsevents.state.ledger.local import refusal
+
+        raise refusal(budget)
+    chosen = plan(requested, budget)
+    if budget.remaining <= KEEP:
+        return f"not watching: {budget.remaining} call left this hour, kept for you"
+    # Retries stop at the kept call: the watch never spends it, not even to retry a 503.
+    baseline = get_customer_events(
+        settings,
+        uuid,
+        FetchOptions(timeout=timeout, retries=retries, keep=KEEP),
+        notify=notify,
+        warn=warn,
+        debug=debug,
+    )
+    seen = {event_key(e) for e in baseline.events}
+    notify(
+        f"watching {uuid} every {duration_text(chosen.interval)} · {chosen.polls} polls left "
+        f"this hour · {_events(len(baseline.events))} so far · Ctrl-C to stop"
+    )
+    while True:
+        sleep(chosen.interval)
+        budget = get_budget(settings, warn=warn, debug=debug)
+        if budget.remaining <= KEEP:
+            return f"stopped: {budget.remaining} call left this hour, kept for you"
+        try:
+            result = get_customer_events(
+                settings,
+                uuid,
+                FetchOptions(timeout=timeout, refresh=True, retries=retries, keep=KEEP),
+                notify=notify,
+                warn=warn,
+                debug=debug,
+            )
+        except RequestFailed as error:
+            # A server or network hiccup costs one poll, not the watch (the call is in
+            # the ledger all the same); a refused key or the cap do stop it.
+            warn(f"{error.message}; polling again in {duration_text(chosen.interval)}")
+            continue
+        fresh = [e for e in result.events if event_key(e) not in seen]
+        seen.update(event_key(e) for e in fresh)
+        shown = [e for e in fresh if keep(e)]
+        if shown:
+            on_new(shown)

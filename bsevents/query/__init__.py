@@ -1,0 +1,1 @@
+"""Questions asked of events: filters, --where, lint rules and tracking plans (pure)."""

@@ -1,0 +1,1 @@
+"""What is kept between runs: settings, API keys, the call ledger, stored responses, Redis."""

@@ -1,0 +1,1 @@
+"""Stored responses (one interface, local files or shared Redis) and the completion index."""

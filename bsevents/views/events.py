@@ -1,0 +1,311 @@
+"""Turning fetched events into the view the user asked for: choosing the events, then
+drawing the table or timeline, or writing JSON, NDJSON or CSV, or one event.
+
+The machine formats import no rich; the human views build a console from `--color` and
+go through the pager when asked.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+from typing import TYPE_CHECKING
+
+from bsevents.app.fetch import EventsResult
+from bsevents.errors import NotFound, UsageProblem
+from bsevents.query.filters import Criteria, Selection, find_events, missing_types, select
+from bsevents.views import ui
+from bsevents.views.output import (
+    ColorChoice,
+    show_human,
+    stdout_is_terminal,
+    write_chunks,
+)
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from bsevents.model.events import Event
+    from bsevents.query.plan import Plan
+
+
+class View(str, Enum):
+    table = "table"
+    timeline = "timeline"
+    json = "json"
+    ndjson = "ndjson"
+    csv = "csv"
+
+
+HUMAN_VIEWS = (View.table, View.timeline)
+# Human views show this many of the most recent events unless --all or --limit says.
+DEFAULT_SHOWN = 200
+VIEW_PANEL = "View"
+FILTER_PANEL = "Filters"
+
+
+@dataclass(frozen=True)
+class Request:
+    """How the user asked to see the events (the options that shape the output)."""
+
+    view: View | None
+    criteria: Criteria
+    fields: list[str] | None
+    utc: bool
+    show: str | None
+    show_all: bool
+    limit: int | None
+    reverse: bool
+    color: ColorChoice
+    pager: bool | None  # None: the `pager` setting of `profile` decides
+    source_name: str | None
+    dashboard_url: str | None = None  # the customer's page, linked from the heading
+    plan: Plan | None = None  # --plan: lint marks check it besides the built-in rules
+    profile: str | None = None  # --profile, whose settings the pager follows
+
+
+def render(result: EventsResult, request: Request) -> None:
+    """Write `result` to stdout as `request` says."""
+    on_terminal = stdout_is_terminal()
+    if request.show is not None:
+        _show_one(result, request, on_terminal)
+        return
+    view = request.view or (View.table if on_terminal else View.json)
+    if request.plan is not None and view not in HUMAN_VIEWS:
+        ui.warn(f"--plan marks the table and timeline, and --show; ignored for {view.value}")
+    if request.fields and view not in (View.table, View.csv):
+        ui.warn(f"--fields picks the columns of the table and csv views; ignored for {view.value}")
+    elif request.fields and result.events:
+        from bsevents.views.fields import unknown_fields
+
+        for name in unknown_fields(result.events, request.fields):
+            ui.warn(f"no event has a field {name!r}; its column stays empty")
+    limit = request.limit
+    if limit is None and view in HUMAN_VIEWS and not request.show_all:
+        limit = DEFAULT_SHOWN
+    selection = select(result.events, request.criteria, limit=limit, reverse=request.reverse)
+    _note_missing_types(result, request)
+    if view is View.json:
+        from bsevents.views.jsonout import json_chunks
+
+        write_chunks(json_chunks(selection.events, pretty=on_terminal))
+    elif view is View.ndjson:
+        from bsevents.views.jsonout import ndjson_chunks
+
+        write_chunks(ndjson_chunks(selection.events))
+    elif view is View.csv:
+        from bsevents.views.csvout import csv_chunks
+
+        write_chunks(csv_chunks(selection.events, request.fields))
+    else:
+        _render_human(result, request, view, selection)
+
+
+def _render_human(result: EventsResult, request: Request, view: View, selection: Selection) -> None:
+    from datetime import timezone
+
+    tz = timezone.utc if request.utc else None
+    title = view_title(result, request.source_name)
+    footer = footer_text(selection, request.limit is None and not request.show_all)
+    page = request.pager if request.pager is not None else _pager_setting(request.profile)
+    from bsevents.views.marks import LEGEND, findings_for, flag_function
+
+    flagged = flag_function(result.events, findings_for(result.events, request.plan))
+    if flagged is not None and not any(flagged(e) for e in selection.events):
+        flagged = None  # no column of blanks
+    if flagged is not None:
+        footer = f"{footer} · {LEGEND}" if footer else LEGEND
+
+    highlight = None
+    if result.new_keys:
+        from bsevents.model.events import event_key
+
+        new_keys = result.new_keys
+
+        def highlight(event: Event) -> bool:
+            return event_key(event) in new_keys
+
+    def draw(console: Console) -> None:
+        if view is View.timeline:
+            from bsevents.views.timeline import render_timeline
+
+            # The timeline groups oldest first and reverses the groups itself.
+            ordered = selection.events[::-1] if request.reverse else selection.events
+            render_timeline(
+                console,
+                ordered,
+                title=title,
+                tz=tz,
+                footer_text=footer,
+                reverse=request.reverse,
+                highlight=highlight,
+                dashboard_url=request.dashboard_url,
+                flagged=flagged,
+            )
+        else:
+            from bsevents.views.table import render_table
+
+            render_table(
+                console,
+                selection.events,
+                title=title,
+                tz=tz,
+                fields=request.fields,
+                footer_text=footer,
+                highlight=highlight,
+                dashboard_url=request.dashboard_url,
+                flagged=flagged,
+            )
+
+    show_human(draw, color=request.color, page=page)
+
+
+def _pager_setting(profile: str | None) -> bool:
+    """The `pager` setting; only read when it can matter (a human view on a terminal), so
+    the pager is decided here alone."""
+    if not stdout_is_terminal():
+        return False
+    from bsevents.state import settings as settings_module
+
+    try:
+        return bool(settings_module.resolve(profile=profile).values["pager"])
+    except UsageProblem as problem:
+        # Showing the demo or a saved file must not fail over a setting it hardly needs.
+        ui.warn(f"{problem.message}; not paging")
+        return False
+
+
+def view_title(result: EventsResult, source_name: str | None) -> str:
+    """`35 events · customer 51aceb79-… · demo data`."""
+    parts = [f"{len(result.events):,} event{'s' if len(result.events) != 1 else ''}"]
+    if result.uuid:
+        parts.append(f"customer {result.uuid}")
+    if result.origin == "demo":
+        parts.append("demo data")
+    elif result.origin == "file":
+        parts.append(f"from {source_name if source_name != '-' else 'stdin'}")
+    return " · ".join(parts)
+
+
+def footer_text(selection: Selection, default_cap: bool) -> str | None:
+    """What the view leaves out: `showing 200 of 10,000 · --all or --limit N`."""
+    shown, total, matching = len(selection.events), selection.total, selection.matching
+    of = f"{matching:,} matching of {total:,}" if matching < total else f"{total:,}"
+    if shown < matching:
+        text = f"showing {shown:,} of {of}"
+        return f"{text} · --all or --limit N" if default_cap else text
+    if matching < total:
+        return f"{of} events"
+    return None
+
+
+def _note_missing_types(result: EventsResult, request: Request) -> None:
+    types = request.criteria.types
+    if not types:
+        return
+    for wanted, close in missing_types(result.events, types).items():
+        hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+        ui.note(f"no {wanted!r} events (names are case-sensitive){hint}")
+
+
+def describe_miss(result: EventsResult, request: Request, *, new: bool) -> str | None:
+    """What the question finds missing in `result` (`'signup_test'`), or None when it
+    finds something, or when a `--type` name is a near miss
+    of a name that is there: that is a typo, which a live call would not mend."""
+    if request.show is not None:
+        try:
+            find_events(result.events, request.show)
+        except NotFound:
+            return f"event {cell_text(request.show.strip())!r}"
+        except UsageProblem:
+            return None
+        return None
+    if new and not result.events:
+        return "a new event"
+    criteria = request.criteria
+    if not criteria.active:
+        return None
+    missing = missing_types(result.events, criteria.types)
+    # A name the copy lacks is a miss even when another asked-for name matched
+    # (`-t purchase,signup_test`); one that looks like a name it has is a typo.
+    absent = [name for name, close in missing.items() if not close]
+    if absent:
+        return " or ".join(repr(cell_text(name)) for name in absent)
+    if missing or select(result.events, criteria).matching:
+        return None
+    return "an event matching the filters"
+
+
+def cell_text(text: str) -> str:
+    """User input echoed in a message: safe and at most 60 characters."""
+    from bsevents.model.sanitize import clean, shorten
+
+    return shorten(clean(text), 60)
+
+
+def _show_one(result: EventsResult, request: Request, on_terminal: bool) -> None:
+    assert request.show is not None
+    selection = select(result.events, request.criteria, limit=request.limit)
+    _refuse_ambiguous(selection.events, request.show, request.utc)
+    try:
+        found = find_events(selection.events, request.show)
+    except NotFound:
+        if selection.matching == selection.total and request.limit is None:
+            raise
+        find_events(result.events, request.show)  # raises NotFound when it is not there at all
+        raise NotFound(
+            f"event {request.show.strip()!r} is there, but the filters leave it out",
+            "drop --type/--since/--until/--grep/--limit to see it",
+        ) from None
+    if len(found) > 1:
+        ui.warn(f"{len(found)} events share this event_uuid; showing them all, oldest first")
+    value = found[0] if len(found) == 1 else found
+    if on_terminal and request.view is None:
+        from bsevents.views.detail import render_detail
+
+        show_human(lambda console: render_detail(console, value), color=request.color, page=False)
+    else:
+        from bsevents.views.jsonout import pretty_json
+
+        write_chunks([pretty_json(value)])
+    from bsevents.views.marks import findings_for, report
+
+    report(result.events, findings_for(result.events, request.plan), found)
+
+
+def _refuse_ambiguous(events: list[Event], wanted: str, utc: bool) -> None:
+    """Exit 2 when `wanted` is a prefix of several event_uuids, listing each candidate
+    (time, event name, full event_uuid) so the user can pick one."""
+    key = wanted.strip().lower()
+    if not key:
+        return
+    from bsevents.query.filters import uuid_of
+
+    lowered = [uuid_of(e) for e in events]
+    if key in lowered:
+        return
+    candidates = [e for e, i in zip(events, lowered, strict=True) if i and i.startswith(key)]
+    if len({uuid_of(e) for e in candidates}) < 2:
+        return
+    from datetime import timezone
+
+    from bsevents.views.common import Clock, event_name
+
+    clock = Clock(timezone.utc if utc else None)
+    lines = [
+        f"{clock.full(clock.moment(e)):19}  {event_name(e)}  {cell_text(_shown_uuid(e))}"
+        for e in candidates
+    ]
+    raise UsageProblem(
+        f"{len(candidates)} events have an event_uuid starting with {cell_text(key)!r}",
+        "give more of it; the candidates:\n" + "\n".join(lines),
+    )
+
+
+def _shown_uuid(event: Event) -> str:
+    value = event.get("event_uuid")
+    if isinstance(value, str):
+        return value
+    from bsevents.query.filters import uuid_of
+
+    return uuid_of(event)

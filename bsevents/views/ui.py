@@ -1,0 +1,164 @@
+"""Messages for people, on stderr: errors, warnings and notes.
+
+Terminal state (quiet, debug, colour, a spinner's line on screen) is a `Terminal` that
+the root command creates for each run and hands down (as gh passes its IOStreams): in
+the context's `obj`, and as the run's current terminal, which the functions here write
+through. Only `bsevents/cli/` and `bsevents/views/` import this module: core code reports
+through the callbacks the CLI passes it (`bsevents.model.report`).
+
+Kept free of rich so that paths which only print data (JSON to a pipe) never import it.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import TextIO
+
+from bsevents.model.sanitize import clean
+
+_ERASE = "\r\x1b[K"
+
+
+@dataclass
+class Terminal:
+    """Where and how messages for people are written, for one run of a command."""
+
+    quiet: bool = False  # silences notes and warnings, never errors
+    debugging: bool = False
+    color: bool | None = None  # --color always (True) or never (False); None: decide
+    # A spinner's line is on screen: erased before anything else is written to stderr.
+    spinning: bool = False
+    stream: TextIO | None = None  # None: whatever sys.stderr is when writing
+
+    @property
+    def err(self) -> TextIO:
+        return self.stream if self.stream is not None else sys.stderr
+
+    def debug_enabled(self) -> bool:
+        """True with --debug or BSEVENTS_DEBUG set to a non-empty value other than 0."""
+        return self.debugging or os.environ.get("BSEVENTS_DEBUG", "") not in ("", "0")
+
+    def is_tty(self) -> bool:
+        return bool(getattr(self.err, "isatty", lambda: False)())
+
+    def _colour(self, code: str, text: str) -> str:
+        if self.color is False or (
+            self.color is None and (os.environ.get("NO_COLOR") or not self.is_tty())
+        ):
+            return text
+        return f"\x1b[{code}m{text}\x1b[0m"
+
+    def _write(self, line: str) -> None:
+        self.erase_spinner()
+        self.err.write(line + "\n")
+        self.err.flush()
+
+    def erase_spinner(self) -> None:
+        if self.spinning:
+            self.err.write(_ERASE)
+            self.err.flush()
+            self.spinning = False
+
+    def error(self, message: str, hint: str | None = None) -> None:
+        """One error line, and a hint saying what to do next: one line, or several (a
+        list of candidates), each cleaned on its own."""
+        self._write(f"{self._colour('1;31', 'error:')} {clean(message)}")
+        for line in hint.split("\n") if hint else ():
+            self._write(f"  {clean(line)}")
+
+    def warn(self, message: str) -> None:
+        if not self.quiet:
+            self._write(f"{self._colour('33', 'warning:')} {clean(message)}")
+
+    def say(self, message: str) -> None:
+        """A note that must not be overlooked: plain, not dimmed (silenced by --quiet)."""
+        if not self.quiet:
+            self._write(clean(message))
+
+    def note(self, message: str) -> None:
+        if not self.quiet:
+            self._write(self._colour("2", clean(message)))
+
+    def debug(self, message: str) -> None:
+        if self.debug_enabled():
+            self._write(self._colour("2", f"debug: {clean(message)}"))
+
+
+# The terminal of this run: set by the root command as it starts (a new one each run, so
+# nothing carries over between runs in one process, as under a test runner).
+_current: ContextVar[Terminal | None] = ContextVar("bsevents_terminal", default=None)
+
+
+def start(run: Terminal) -> Terminal:
+    """Make `run` the terminal that this run's messages go through."""
+    _current.set(run)
+    return run
+
+
+def terminal() -> Terminal:
+    """The terminal of the run; before one has started, a default that keeps no state."""
+    current = _current.get()
+    return current if current is not None else Terminal()
+
+
+def debug_enabled() -> bool:
+    return terminal().debug_enabled()
+
+
+def error(message: str, hint: str | None = None) -> None:
+    terminal().error(message, hint)
+
+
+def warn(message: str) -> None:
+    terminal().warn(message)
+
+
+def say(message: str) -> None:
+    terminal().say(message)
+
+
+def note(message: str) -> None:
+    terminal().note(message)
+
+
+def debug(message: str) -> None:
+    terminal().debug(message)
+
+
+class Spinner:
+    """`⠋ receiving 1.2 MB` on stderr while a large answer arrives: on a terminal only,
+    never with --quiet, updated at most ten times a second, erased when done."""
+
+    FRAMES = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
+
+    def __init__(self, label: str, on: Terminal | None = None) -> None:
+        self.label = label
+        self.terminal = on if on is not None else terminal()
+        self.enabled = not self.terminal.quiet and self.terminal.is_tty()
+        self._last = 0.0
+        self._frame = 0
+
+    def __enter__(self) -> Spinner:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.terminal.erase_spinner()
+
+    def __call__(self, received: int) -> None:
+        import time
+
+        if not self.enabled:
+            return
+        now = time.monotonic()
+        if now - self._last < 0.1:
+            return
+        self._last = now
+        self._frame = (self._frame + 1) % len(self.FRAMES)
+        size = f"{received / 1e6:.1f} MB" if received >= 1e5 else f"{received // 1000} kB"
+        err = self.terminal.err
+        err.write(f"\r{self.FRAMES[self._frame]} {self.label} {size}\x1b[K")
+        err.flush()
+        self.terminal.spinning = True
