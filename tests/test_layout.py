@@ -1,5 +1,18 @@
-"""The layout's rule that keeps core code quiet: only the CLI and the renderers speak to
-people, so no module outside `bsevents/cli/` and `bsevents/views/` imports the UI."""
+"""The layout is the architecture, enforced: the folders of `bsevents/` are layers, and no
+module imports from a layer above its own (lazy imports inside functions included).
+
+Lowest first (a module may import its own layer and the ones below):
+
+    errors                      the exception tree and exit codes, used everywhere
+    model                       plain data and pure rules
+    query                       filters, --where, lint, plans
+    api | state                 HTTP | what is kept between runs (neither imports the other)
+    app                         the pipeline and the use cases on it
+    views                       renderers, output, the terminal for people
+    completion                  TAB, answered without the CLI framework
+    cli                         the Typer layer
+    entry, __main__             the console script
+"""
 
 from __future__ import annotations
 
@@ -9,7 +22,21 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "bsevents"
-SPEAKERS = ("cli", "views")
+RANKS = {
+    "__init__": 0,  # the package face: the version only
+    "errors": 0,
+    "model": 1,
+    "query": 2,
+    "api": 3,
+    "state": 3,
+    "app": 4,
+    "views": 5,
+    "completion": 6,
+    "cli": 7,
+    "entry": 8,
+    "__main__": 9,
+}
+TOP_LEVEL_FILES = {"__init__.py", "__main__.py", "entry.py", "errors.py"}
 
 
 def imported(source: str, package: str) -> set[str]:
@@ -29,34 +56,104 @@ def imported(source: str, package: str) -> set[str]:
     return names
 
 
-def core_modules() -> list[Path]:
-    return sorted(
-        path
-        for path in PACKAGE.rglob("*.py")
-        if path.relative_to(PACKAGE).parts[0] not in SPEAKERS
-    )
+def layer_of(dotted: str) -> str | None:
+    """The layer of a module of ours (`bsevents.state.ledger.local` -> `state`), or None
+    for another package's. `bsevents.__version__` is the package face."""
+    parts = dotted.split(".")
+    if parts[0] != "bsevents":
+        return None
+    if len(parts) == 1 or parts[1] == "__version__":
+        return "__init__"
+    return parts[1]
 
 
-@pytest.mark.parametrize("path", core_modules(), ids=lambda p: str(p.relative_to(PACKAGE)))
-def test_core_code_never_imports_the_ui(path: Path) -> None:
-    package = ".".join(("bsevents", *path.relative_to(PACKAGE).parent.parts))
-    assert "bsevents.views.ui" not in imported(path.read_text(encoding="utf-8"), package)
+def violations(path: Path) -> list[str]:
+    """The imports of `path` that run up the layers, or sideways between api and state."""
+    relative = path.relative_to(PACKAGE)
+    mine = relative.parts[0].removesuffix(".py")
+    package = ".".join(("bsevents", *relative.parent.parts))
+    wrong = []
+    for name in sorted(imported(path.read_text(encoding="utf-8"), package)):
+        theirs = layer_of(name)
+        if theirs is None or theirs == mine:
+            continue
+        rank, their_rank = RANKS[mine], RANKS.get(theirs)
+        if their_rank is None:
+            wrong.append(f"{name}: not in a layer (add it to RANKS)")
+        elif their_rank > rank or (their_rank == rank and mine in ("api", "state")):
+            wrong.append(f"{name} ({theirs}, above {mine})")
+    return wrong
+
+
+def modules() -> list[Path]:
+    return sorted(PACKAGE.rglob("*.py"))
+
+
+@pytest.mark.parametrize("path", modules(), ids=lambda p: str(p.relative_to(PACKAGE)))
+def test_no_module_imports_from_a_layer_above_its_own(path: Path) -> None:
+    assert violations(path) == []
+
+
+def test_every_module_is_in_a_layer() -> None:
+    tops = {p.relative_to(PACKAGE).parts[0].removesuffix(".py") for p in modules()}
+    assert tops <= set(RANKS)
+
+
+def test_the_top_level_holds_only_the_entry_point_errors_and_the_package_face() -> None:
+    files = {p.name for p in PACKAGE.iterdir() if p.is_file()}
+    assert files == TOP_LEVEL_FILES
 
 
 @pytest.mark.parametrize(
-    ("line", "package"),
+    "folder",
+    sorted(p for p in PACKAGE.rglob("*") if p.is_dir() and any(p.glob("*.py"))),
+    ids=lambda p: str(p.relative_to(PACKAGE)),
+)
+def test_each_folder_says_in_one_line_what_lives_there(folder: Path) -> None:
+    init = folder / "__init__.py"
+    assert init.is_file()
+    docstring = ast.get_docstring(ast.parse(init.read_text(encoding="utf-8")))
+    assert docstring
+    assert docstring.strip()
+    assert len(docstring.split(". ")) <= 2, docstring  # a line, not an essay
+
+
+@pytest.mark.parametrize(
+    ("mine", "line", "package"),
     [
-        ("from bsevents.views import ui", "bsevents"),
-        ("import bsevents.views.ui", "bsevents"),
-        ("from .ui import note", "bsevents.views"),
-        ("from ..views import ui", "bsevents.completion"),
+        ("model/x.py", "from bsevents.state.settings import resolve", "bsevents.model"),
+        ("model/x.py", "import bsevents.views.ui", "bsevents.model"),
+        ("query/x.py", "from ..views import fields", "bsevents.query"),
+        ("state/x.py", "from bsevents.api.client import fetch_events", "bsevents.state"),
+        ("api/x.py", "from bsevents.state import keys", "bsevents.api"),
+        ("app/x.py", "from bsevents.cli.app import app", "bsevents.app"),
+        ("views/x.py", "from bsevents.completion import fast", "bsevents.views"),
     ],
 )
-def test_the_rule_sees_each_way_of_importing_the_ui(line: str, package: str) -> None:
-    assert "bsevents.views.ui" in imported(f"def f() -> None:\n    {line}\n", package)
+def test_the_rule_sees_an_upward_import_however_it_is_written(
+    tmp_path: Path, mine: str, line: str, package: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake = tmp_path / "bsevents"
+    (fake / mine).parent.mkdir(parents=True)
+    (fake / mine).write_text(f"def f() -> None:\n    {line}\n")
+    monkeypatch.setattr(f"{__name__}.PACKAGE", fake)
+    assert len(violations(fake / mine)) >= 1
 
 
-def test_the_rule_covers_the_core_modules() -> None:
-    names = {str(path.relative_to(PACKAGE)) for path in core_modules()}
-    assert {"api/client.py", "state/keys.py", "state/ledger/local.py", "app/fetch.py"} <= names
-    assert not any(name.startswith(("cli/", "views/")) for name in names)
+@pytest.mark.parametrize(
+    ("mine", "line"),
+    [
+        ("app/x.py", "from bsevents.state.settings import resolve"),
+        ("views/x.py", "from bsevents.app.pipeline import EventsResult"),
+        ("cli/x.py", "from bsevents.completion.install import install"),
+        ("state/x.py", "from bsevents.errors import UsageProblem"),
+    ],
+)
+def test_the_rule_lets_a_downward_import_through(
+    tmp_path: Path, mine: str, line: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake = tmp_path / "bsevents"
+    (fake / mine).parent.mkdir(parents=True)
+    (fake / mine).write_text(f"{line}\n")
+    monkeypatch.setattr(f"{__name__}.PACKAGE", fake)
+    assert violations(fake / mine) == []

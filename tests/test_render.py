@@ -14,9 +14,9 @@ from rich.console import Console
 from bsevents.app.fetch import get_demo
 from bsevents.errors import UsageProblem
 from bsevents.model.events import STANDARD_FIELDS
+from bsevents.model.fields import field_value, parse_fields, unknown_fields
 from bsevents.views.csvout import csv_chunks, csv_columns
 from bsevents.views.detail import render_detail
-from bsevents.views.fields import field_value, parse_fields, unknown_fields
 from bsevents.views.jsonout import json_chunks, ndjson_chunks
 from bsevents.views.layout import Column, Grid, allocate, fit, wrap
 from bsevents.views.table import render_table

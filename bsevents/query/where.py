@@ -19,7 +19,7 @@ from typing import Any
 
 from bsevents.errors import UsageProblem
 from bsevents.model.events import Event
-from bsevents.views.fields import field_value, has_field
+from bsevents.model.fields import field_value, has_field
 
 # Two-character operators first, so `>=` is not read as `>` with the value `=…`.
 OPERATORS = ("!=", ">=", "<=", "=", ">", "<", "~")

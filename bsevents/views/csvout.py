@@ -18,8 +18,8 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from bsevents.model.events import STANDARD_FIELDS, Event, custom_fields
+from bsevents.model.fields import field_value
 from bsevents.model.sanitize import clean
-from bsevents.views.fields import field_value
 from bsevents.views.jsonout import dump_event
 
 _ROWS_PER_CHUNK = 2000

@@ -76,7 +76,7 @@ def render(result: EventsResult, request: Request) -> None:
     if request.fields and view not in (View.table, View.csv):
         ui.warn(f"--fields picks the columns of the table and csv views; ignored for {view.value}")
     elif request.fields and result.events:
-        from bsevents.views.fields import unknown_fields
+        from bsevents.model.fields import unknown_fields
 
         for name in unknown_fields(result.events, request.fields):
             ui.warn(f"no event has a field {name!r}; its column stays empty")

@@ -12,6 +12,7 @@ from datetime import timezone
 from rich.console import Console
 
 from bsevents.model.events import Event
+from bsevents.model.fields import field_value
 from bsevents.views.common import (
     BOLD,
     DIM,
@@ -29,7 +30,6 @@ from bsevents.views.common import (
     heading,
     zone_label,
 )
-from bsevents.views.fields import field_value
 from bsevents.views.layout import Column, Grid, Span
 from bsevents.views.summary import (
     browser,

@@ -19,9 +19,9 @@ from bsevents.cli.options import (
 )
 from bsevents.cli.scripting import ExitStatusOption, WaitOption, WhereOption
 from bsevents.errors import UsageProblem
+from bsevents.model.fields import parse_fields
 from bsevents.query.filters import make_criteria
 from bsevents.views.events import DEFAULT_SHOWN, FILTER_PANEL, VIEW_PANEL, Request, View, render
-from bsevents.views.fields import parse_fields
 from bsevents.views.output import ColorChoice, use_terminal
 
 if TYPE_CHECKING:

@@ -1,4 +1,5 @@
-"""Columns picked by name (`--fields a,b.c`): parsing the list and reading the values.
+"""Dotted paths into an event (`products.0.sku`), as `--fields` and `--where` name them:
+parsing a list of them and reading the values.
 
 Plain Python, no rich: the CSV view uses it too.
 """
