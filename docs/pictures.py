@@ -17,7 +17,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.terminal_theme import MONOKAI
 
-from bsevents.app.fetch import get_demo
+from bsevents.app.demo import get_demo
 from bsevents.query.filters import make_criteria, select
 from bsevents.views.events import DEFAULT_SHOWN, footer_text, view_title
 from bsevents.views.table import render_table

@@ -27,8 +27,6 @@ def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         if name.startswith(("BLUESHIFT_", "BSEVENTS_")) or name in ("NO_COLOR", "PAGER"):
             monkeypatch.delenv(name)
     monkeypatch.setenv("HOME", str(home))
-    # Retries are exercised, never waited for (source.FetchOptions reads it).
-    monkeypatch.setenv("BSEVENTS_RETRY_BASE", "0")
     for var, sub in (
         ("XDG_CONFIG_HOME", ".config"),
         ("XDG_STATE_HOME", ".local/state"),
@@ -98,12 +96,17 @@ def make_event(**fields: Any) -> dict[str, Any]:
 
 @pytest.fixture
 def cli() -> Any:
-    """Run bsevents in-process: cli("events", "--demo") -> Result with stdout/stderr."""
+    """Run bsevents in-process: cli("events", "--demo") -> Result with stdout/stderr. Its
+    clock sleeps no real time (a retry's backoff, a watch's interval pass at once); each
+    run gets a new terminal, as each process does."""
+    from bsevents.app.context import Clock
     from bsevents.cli.app import app
+    from bsevents.cli.runtime import Runtime
 
     runner = CliRunner()
 
     def invoke(*args: str, input: str | None = None) -> Any:
-        return runner.invoke(app, list(args), input=input, catch_exceptions=False)
+        runtime = Runtime(clock=Clock(sleep=lambda seconds: None))
+        return runner.invoke(app, list(args), input=input, catch_exceptions=False, obj=runtime)
 
     return invoke

@@ -12,9 +12,10 @@ from typing import Any
 
 import pytest
 
+from bsevents.app.context import Clock
 from bsevents.app.watch import watch
-from bsevents.state.settings import resolve
 from tests.conftest import CUSTOMER, make_event
+from tests.recorder import Recorder, context
 from tests.script import SCRIPT
 from tests.standin import DEEP_JSON, DOCUMENTED_BODIES, Reply, StandIn, deep_object, gzip_bomb
 
@@ -335,16 +336,14 @@ def test_watch_retries_stop_at_the_kept_call(standin: StandIn, cli: Any) -> None
     def fake_sleep(seconds: float) -> None:
         standin.reply(*[Reply(503, DOCUMENTED_BODIES[503]) for _ in range(3)])
 
+    recorder = Recorder(notes=notes, warnings=notes)
     reason = watch(
-        resolve(),
+        context(recorder, clock=Clock(sleep=fake_sleep)),
         CUSTOMER,
         None,
         timeout=5,
         on_new=lambda events: None,
-        notify=notes.append,
-        warn=notes.append,
         retries=2,
-        sleep=fake_sleep,
     )
     # The baseline (call 8) and one poll (call 9): its retry would spend call 10.
     assert reason == "stopped: 1 call left this hour, kept for you"

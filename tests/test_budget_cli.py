@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bsevents.state.ledger.local import account_id
+from bsevents.state.ledger.budget import account_id
 from tests.conftest import API_KEY, CUSTOMER, make_event
 from tests.script import SCRIPT
 from tests.standin import Reply, StandIn

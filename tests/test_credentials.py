@@ -15,6 +15,7 @@ from bsevents.state import keys as credentials
 from bsevents.state.keys import ApiKey, resolve_api_key
 from bsevents.state.paths import config_dir
 from tests.conftest import API_KEY, CUSTOMER, make_event
+from tests.recorder import Recorder
 from tests.standin import StandIn
 
 KEY = "stored-key-0123456789ABCD"  # what the tests store; API_KEY is what the stand-in wants
@@ -62,7 +63,7 @@ def test_no_key_anywhere_is_an_auth_problem(keyring_backend: Any) -> None:
     assert type(caught.value) is AuthProblem
     assert caught.value.message == "no Blueshift API key for profile 'staging'"
     assert caught.value.hint == (
-        "set BLUESHIFT_API_KEY, or store one with `bsevents config set-key` --profile staging"
+        "set BLUESHIFT_API_KEY, or store one with `bsevents config set-key --profile staging`"
     )
 
 
@@ -79,9 +80,10 @@ def test_unusable_keyring_without_a_file_says_so_and_names_the_ways_out() -> Non
 def test_plain_text_file_is_the_last_resort_and_warns_each_use(keyring_backend: Any) -> None:
     ring = keyring_backend("MemoryKeyring")
     credentials.file_set("default", KEY)
-    warnings: list[str] = []
+    recorder = Recorder()
+    warnings = recorder.warnings
     for _ in range(2):
-        key = resolve_api_key("default", env={}, warn=warnings.append)
+        key = resolve_api_key("default", env={}, report=recorder)
         assert (key.value, key.source, key.path) == (KEY, "file", key_file())
     warning = f"using the API key for profile 'default' kept in plain text in {key_file()}"
     assert warnings == [warning] * 2
@@ -92,8 +94,9 @@ def test_plain_text_file_is_the_last_resort_and_warns_each_use(keyring_backend: 
 def test_a_key_file_others_can_read_gets_a_second_warning() -> None:
     credentials.file_set("default", KEY)
     key_file().chmod(0o644)
-    warnings: list[str] = []
-    assert resolve_api_key("default", env={}, warn=warnings.append).source == "file"
+    recorder = Recorder()
+    warnings = recorder.warnings
+    assert resolve_api_key("default", env={}, report=recorder).source == "file"
     assert warnings[1] == f"{key_file()} can be read by other users: run chmod 600 {key_file()}"
 
 
@@ -111,8 +114,9 @@ def test_hanging_keyring_times_out_and_the_file_still_works(keyring_backend: Any
     with pytest.raises(KeyringUnavailable, match="still not answering an earlier request"):
         resolve_api_key("default", env={})
     credentials.file_set("default", KEY)
-    warnings: list[str] = []
-    assert resolve_api_key("default", env={}, warn=warnings.append).source == "file"
+    recorder = Recorder()
+    warnings = recorder.warnings
+    assert resolve_api_key("default", env={}, report=recorder).source == "file"
     assert "(the keyring cannot be used: the keyring is still not answering" in warnings[0]
 
 

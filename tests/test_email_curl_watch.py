@@ -15,9 +15,10 @@ from typing import Any
 import pytest
 
 from bsevents import __version__
+from bsevents.app.context import Clock
 from bsevents.app.watch import watch
-from bsevents.state.settings import resolve
 from tests.conftest import API_KEY, CUSTOMER, make_event
+from tests.recorder import Recorder, context
 from tests.script import SCRIPT
 from tests.standin import SEARCH, Reply, StandIn
 
@@ -171,16 +172,15 @@ def test_watch_prints_new_events_and_stops_at_the_budget(standin: StandIn) -> No
                 make_event(event_uuid=f"e-{n}", event=f"arrived_{n}")
             )
 
+    recorder = Recorder()
     reason = watch(
-        resolve(),
+        context(recorder, clock=Clock(sleep=fake_sleep)),
         CUSTOMER,
         None,
         timeout=5,
         on_new=lambda events: printed.append([e["event"] for e in events]),
-        notify=notes.append,
-        warn=notes.append,
-        sleep=fake_sleep,
     )
+    notes = recorder.notes + recorder.warnings
     assert printed == [["arrived_2"], ["arrived_5"]]
     assert reason == "stopped: 1 call left this hour, kept for you"
     assert len(standin.show_events_requests()) == 9  # 1 baseline + 8 polls, 1 kept
@@ -299,15 +299,13 @@ def test_watch_applies_the_filters_and_survives_a_failed_poll(standin: StandIn) 
         if polls == 3:
             standin.customers[CUSTOMER].append(make_event(event_uuid="e-3", event="purchase"))
 
+    recorder = Recorder(warnings=warnings)
     reason = watch(
-        resolve(),
+        context(recorder, clock=Clock(sleep=fake_sleep)),
         CUSTOMER,
         None,
         timeout=5,
         on_new=lambda events: printed.append([e["event_uuid"] for e in events]),
-        notify=lambda _: None,
-        warn=warnings.append,
-        sleep=fake_sleep,
         keep=lambda event: event.get("event") == "purchase",
     )
     assert printed == [["e-2"], ["e-3"]]

@@ -20,10 +20,11 @@ from typing import Any
 import pytest
 
 from bsevents.errors import RateLimited
-from bsevents.state.cache.local import Cache
+from bsevents.state.cache.local import LocalCache
 from bsevents.state.ledger import db as ledger_db
+from bsevents.state.ledger.budget import account_id
 from bsevents.state.ledger.db import APPLICATION_ID
-from bsevents.state.ledger.local import Ledger, account_id
+from bsevents.state.ledger.local import LocalLedger as Ledger
 from bsevents.state.paths import set_aside
 from tests.conftest import API_KEY, CUSTOMER, make_event
 from tests.script import SCRIPT
@@ -468,7 +469,9 @@ def test_an_absurd_stored_hold_never_crashes(
 def test_a_copy_from_the_future_is_not_fresh(standin: StandIn, cli: Any) -> None:
     standin.customers[CUSTOMER] = [E1]
     future = time.time() + 2 * DAY
-    Cache(ACCOUNT, standin.base_url).store(CUSTOMER, b"[]", [], fetched_at=future, region="us")
+    LocalCache(ACCOUNT, standin.base_url).store(
+        CUSTOMER, b"[]", [], fetched_at=future, region="us", previous=None
+    )
     offline = cli("events", CUSTOMER, "--offline")
     assert offline.exit_code == 0
     stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(future))

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from bsevents.errors import RateLimited
-from bsevents.state.ledger.local import SEARCH, Budget, Call, Ledger, account_id
+from bsevents.state.ledger.budget import SEARCH, Budget, Call, account_id
+from bsevents.state.ledger.local import LocalLedger as Ledger
 
 T0 = 1_800_000_000.0
 ACCOUNT = "us-000000000000"

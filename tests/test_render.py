@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from rich.console import Console
 
-from bsevents.app.fetch import get_demo
+from bsevents.app.demo import get_demo
 from bsevents.errors import UsageProblem
 from bsevents.model.events import STANDARD_FIELDS
 from bsevents.model.fields import field_value, parse_fields, unknown_fields

@@ -37,7 +37,7 @@ def test_internal_error_is_one_line_without_the_key(
         secret = API_KEY  # a local that a pretty traceback with locals would show
         raise ValueError(f"bug near {secret[:0]}")
 
-    monkeypatch.setattr(source, "get_customer_events", broken)
+    monkeypatch.setattr(source, "fetch", broken)
     with pytest.raises(SystemExit) as exited:
         run(["events", CUSTOMER])
     assert exited.value.code == 1

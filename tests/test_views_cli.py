@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from bsevents.app.fetch import demo_events
+from bsevents.app.demo import demo_events
 from bsevents.state.settings import SETTINGS, resolve
 from tests.conftest import CUSTOMER, make_event
 from tests.ptyrun import SCRIPT, run_on_pty

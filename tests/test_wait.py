@@ -1,26 +1,28 @@
-"""`--wait`: through the console script against the stand-in (with the test-only shorter
-minimum poll interval), and the pacing as a pure function."""
+"""`--wait` treats calls as scarce: the pacing as arithmetic, the pipeline's waits with an
+injected clock against the stand-in, and the console script under a clock that runs
+twenty times faster (libfaketime), so that a minute of waiting takes three seconds."""
 
 from __future__ import annotations
 
-import itertools
 import json
 import os
+import re
 import signal
 import subprocess
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from bsevents.app.wait import KEEP, MIN_POLL_ENV, Step, next_step, parse_wait
-from bsevents.state.ledger.local import Budget, Call
+from bsevents.app.pipeline import Wait
+from bsevents.app.result import FetchOptions
+from bsevents.app.wait import allowance, parse_wait, schedule, wait_for
+from bsevents.errors import AnswerIsNo, RateLimited
 from tests.conftest import CUSTOMER, make_event
+from tests.recorder import FakeClock, Recorder, context
 from tests.script import SCRIPT
 from tests.standin import Reply, StandIn
 
-SHORTEST = 0.2  # the minimum poll interval these tests use instead of 5 s
-# The stand-in's clock reads a request a moment after it is sent: allow for that.
-JITTER = 0.02
 OLD = make_event(event="pageload", event_uuid="00000000-0000-4000-8000-000000000001")
 PURCHASE = make_event(
     event="purchase",
@@ -28,91 +30,200 @@ PURCHASE = make_event(
     timestamp="2021-06-24T05:00:00Z",
     order_id="ORD-7",
 )
+FAKETIME = next(iter(Path("/usr/lib").glob("*/faketime/libfaketime.so.1")), None)
+needs_faketime = pytest.mark.skipif(FAKETIME is None, reason="libfaketime is not installed")
 
 
-def env() -> dict[str, str]:
-    return {**os.environ, MIN_POLL_ENV: str(SHORTEST)}
+# The pacing as arithmetic --------------------------------------------------------------
+
+
+def test_a_wait_spends_at_most_half_of_the_calls_left_and_never_the_last() -> None:
+    assert [allowance(left) for left in range(11)] == [0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5]
+
+
+@pytest.mark.parametrize(
+    ("seconds", "after_send", "moments"),
+    [
+        (20, False, [0, 10, 20]),  # the first answer, one poll, one at the deadline
+        (20, True, [10, 20]),  # after a send: nothing asked for 10 s
+        (60, False, [0, 10, 30, 60]),
+        (900, False, [0, 10, 30, 70, 150]),  # 5 of a full budget: half of the 10
+        (3, False, [0]),
+        (8, True, [8]),
+        (12, False, [0, 10]),  # a poll 2 s after the last would only spend a call
+    ],
+)
+def test_the_interval_starts_at_10_s_and_doubles(
+    seconds: float, after_send: bool, moments: list[float]
+) -> None:
+    assert schedule(10, seconds, 5, answered_at_start=not after_send) == moments
+
+
+def test_parse_wait() -> None:
+    assert parse_wait("15m") == 900
+    assert parse_wait("90") == 90
+
+
+# The pipeline's wait, with an injected clock --------------------------------------------
+
+
+def _wait(seconds: float, *, sent: bool = False) -> Wait:
+    return Wait(
+        seconds, lambda e: e.get("event") == "purchase", "purchase event", 0.0 if sent else None
+    )
+
+
+@pytest.mark.parametrize(("seconds", "calls"), [(20, 3), (60, 4), (900, 5)])
+def test_a_wait_that_finds_nothing_spends_what_the_plan_says(
+    standin: StandIn, seconds: float, calls: int
+) -> None:
+    standin.customers[CUSTOMER] = [OLD]
+    clock = FakeClock()
+    recorder = Recorder()
+    with pytest.raises(AnswerIsNo) as told:
+        wait_for(context(recorder, clock=clock.clock()), CUSTOMER, _wait(seconds), FetchOptions())
+    assert len(standin.show_events_requests()) == calls
+    assert told.value.message.endswith(f"{calls} calls spent") or f"{calls} calls spent," in (
+        told.value.message
+    )
+    assert sum(clock.slept) <= seconds
+
+
+def test_a_long_wait_ends_when_its_allowance_is_spent_saying_so(standin: StandIn) -> None:
+    standin.customers[CUSTOMER] = [OLD]
+    clock = FakeClock()
+    with pytest.raises(AnswerIsNo) as told:
+        wait_for(context(clock=clock.clock()), CUSTOMER, _wait(900), FetchOptions())
+    assert clock.elapsed == 150  # not the whole 15 minutes: no call is left to poll with
+    assert told.value.message == (
+        f"no purchase event for customer {CUSTOMER} after 2m30s · 5 calls spent, the most a "
+        "wait may spend of the 10 left this hour"
+    )
+
+
+def test_after_a_send_the_first_poll_waits_10_s(standin: StandIn) -> None:
+    standin.customers[CUSTOMER] = [OLD]
+    standin.arrive(CUSTOMER, PURCHASE, at_request=2)
+    clock = FakeClock()
+    recorder = Recorder()
+    result = wait_for(
+        context(recorder, clock=clock.clock()), CUSTOMER, _wait(60, sent=True), FetchOptions()
+    )
+    assert [e["event"] for e in result.events] == ["pageload", "purchase"]
+    assert len(standin.show_events_requests()) == 2
+    assert clock.slept == [10, 20]  # polls at +10 s and +30 s
+    assert recorder.notes[0].startswith(
+        f"waiting up to 1m for a purchase event for customer {CUSTOMER} · at most 3 calls of "
+        "the 10 left this hour · next poll at "
+    )
+    assert recorder.notes[0].endswith(", in 10s · Ctrl-C to stop")
+    assert recorder.notes[1].startswith("not there yet · 1 call spent · next poll at ")
+    assert recorder.notes[-1] == "found after 30 s · 2 calls"
+
+
+def test_a_wait_never_spends_the_last_call_nor_waits_without_one(
+    standin: StandIn, cli: Any
+) -> None:
+    standin.customers[CUSTOMER] = [OLD]
+    for _ in range(7):
+        assert cli("events", CUSTOMER, "--refresh").exit_code == 0
+    clock = FakeClock()
+    with pytest.raises(AnswerIsNo):
+        wait_for(context(clock=clock.clock()), CUSTOMER, _wait(900), FetchOptions(refresh=True))
+    assert len(standin.show_events_requests()) == 8  # 3 left: half is 1
+    with pytest.raises(AnswerIsNo):
+        wait_for(context(clock=clock.clock()), CUSTOMER, _wait(900), FetchOptions(refresh=True))
+    assert len(standin.show_events_requests()) == 9  # 2 left: 1, and 1 kept
+    with pytest.raises(RateLimited) as refused:
+        wait_for(context(clock=clock.clock()), CUSTOMER, _wait(900), FetchOptions(refresh=True))
+    assert refused.value.message == (
+        "1 call left this hour, kept for you, so there is nothing to wait with"
+    )
+    assert len(standin.show_events_requests()) == 9
+
+
+def test_a_poll_that_finds_the_budget_spent_by_others_spends_nothing(
+    standin: StandIn, cli: Any
+) -> None:
+    standin.customers[CUSTOMER] = [OLD]
+    clock = FakeClock()
+
+    def teammate_spends(seconds: float) -> None:
+        clock.sleep(seconds)
+        while len(standin.show_events_requests()) < 9:  # someone else, meanwhile
+            assert cli("events", CUSTOMER, "--refresh").exit_code == 0
+
+    recorder = Recorder()
+    ctx = context(recorder, clock=clock.clock())
+    ctx.clock = type(ctx.clock)(now=clock.now, monotonic=clock.monotonic, sleep=teammate_spends)
+    with pytest.raises(AnswerIsNo):
+        wait_for(ctx, CUSTOMER, _wait(60), FetchOptions())
+    assert len(standin.show_events_requests()) == 9  # the wait's first answer and 8 others
+    assert recorder.warnings[0] == (
+        "no poll now: 1 call left this hour, and the last is kept for you"
+    )
+
+
+# Through the console script, twenty times faster ------------------------------------------
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "LD_PRELOAD": str(FAKETIME), "FAKETIME": "+0 x20"}
+    # --timeout 600: at twenty times the speed, 30 s would be 1.5 s of a busy machine
+    slow = ["--timeout", "600"] if args[0] == "events" else []
     return subprocess.run(
-        [str(SCRIPT), *args], capture_output=True, text=True, env=env(), timeout=60, check=False
+        [str(SCRIPT), *args, *slow],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
     )
 
 
-def gaps(standin: StandIn) -> list[float]:
-    times = [r.at for r in standin.show_events_requests()]
-    return [b - a for a, b in itertools.pairwise(times)]
-
-
+@needs_faketime
 def test_wait_finds_an_event_that_arrives_while_it_waits(standin: StandIn) -> None:
     standin.customers[CUSTOMER] = [OLD]
     standin.arrive(CUSTOMER, PURCHASE, at_request=3)
-    done = run(
-        "events", CUSTOMER, "--wait", "3s", "--type", "purchase", "--where", "order_id=ORD-7"
-    )
+    done = run("events", CUSTOMER, "--wait", "60s", "-t", "purchase", "--where", "order_id=ORD-7")
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout) == [PURCHASE]  # the events that pass, nothing else
-    # The first answer, then polls: 9 calls left less the one kept = 8 over 3 s, one every
-    # 3/8 s or a little less; the event is there at the third request.
-    assert len(standin.show_events_requests()) == 3
-    assert all(gap >= SHORTEST - JITTER for gap in gaps(standin)), gaps(standin)
+    assert len(standin.show_events_requests()) == 3  # at 0, 10 and 30 s
     lines = done.stderr.splitlines()
-    assert lines[0] == (
-        f"waiting up to 3s for a purchase event with order_id=ORD-7 for customer {CUSTOMER} "
-        "· at most 8 calls this hour · Ctrl-C to stop"
+    assert lines[0].startswith(
+        f"waiting up to 1m for a purchase event with order_id=ORD-7 for customer {CUSTOMER} "
+        "· at most 4 calls of the 10 left this hour · next poll at "
     )
-    found = [line for line in lines if line.startswith("found after ")]
-    assert len(found) == 1, lines
-    assert found[0].endswith(" s · 3 calls")
+    assert re.fullmatch(r"not there yet · 2 calls spent · next poll at \S+, in (1\d|20)s", lines[1])
+    # 30 s after the start, plus the time the three answers took (twenty times as long)
+    assert re.fullmatch(r"found after 3\d s · 3 calls", lines[2]), lines
 
 
-def test_wait_deadline_exits_6_having_spent_the_budget_less_one(standin: StandIn) -> None:
+@needs_faketime
+def test_wait_deadline_exits_6_having_spent_three_calls_in_20_s(standin: StandIn) -> None:
     standin.customers[CUSTOMER] = [OLD]
-    done = run("events", CUSTOMER, "--wait", "8s", "--where", "order_id=ORD-9", "--json")
-    assert done.returncode == 6
-    assert done.stdout == ""
-    # 10 an hour: the first call and 8 polls (1 s apart, time enough for a loaded
-    # machine to keep to the plan), one kept for the user.
-    assert len(standin.show_events_requests()) == 10 - KEEP
-    assert all(gap >= SHORTEST - JITTER for gap in gaps(standin))
+    done = run("events", CUSTOMER, "--wait", "20s", "--where", "order_id=ORD-9", "--json")
+    assert (done.returncode, done.stdout) == (6, "")
+    assert len(standin.show_events_requests()) == 3
     assert done.stderr.splitlines()[-1] == (
-        f"no event with order_id=ORD-9 for customer {CUSTOMER} within 8s · 9 calls spent"
+        f"no event with order_id=ORD-9 for customer {CUSTOMER} within 20s · 3 calls spent"
     )
     quota = json.loads(run("quota", "--json").stdout)
-    assert quota["remaining"] == KEEP
+    assert quota["remaining"] == 7
 
 
-def test_wait_never_polls_faster_than_the_minimum_interval(standin: StandIn) -> None:
-    standin.customers[CUSTOMER] = [OLD]
-    assert run("events", CUSTOMER).returncode == 0  # stored: the wait starts from the store
-    done = subprocess.run(
-        [str(SCRIPT), "events", CUSTOMER, "--wait", "3.5s", "--type", "purchase"],
-        capture_output=True,
-        text=True,
-        env={**os.environ, MIN_POLL_ENV: "1"},
-        timeout=60,
-        check=False,
-    )
-    assert done.returncode == 6
-    # 8 polls would fit the budget, but 3.5 s at 1 s apart leaves room for 3 at most (fewer
-    # when the answers take long on a loaded machine).
-    polls = len(standin.show_events_requests()) - 1
-    assert 1 <= polls <= 3
-    assert all(gap >= 1 - JITTER for gap in gaps(standin)[1:]), gaps(standin)
-    assert done.stderr.splitlines()[-1].endswith(f"within 4s · {polls} calls spent")
-
-
+@needs_faketime
 def test_wait_honours_a_429_hold(standin: StandIn) -> None:
     standin.customers[CUSTOMER] = [OLD]
     standin.reply(Reply(200, [OLD]), Reply(429, {"message": "Rate limit exceeded"}))
-    done = run("events", CUSTOMER, "--wait", "2s", "--type", "purchase")
+    done = run("events", CUSTOMER, "--wait", "60s", "--type", "purchase")
     assert done.returncode == 6
     assert len(standin.show_events_requests()) == 2  # nothing more during the hold
     assert "live calls are held until" in done.stderr
-    assert done.stderr.splitlines()[-1].endswith("within 2s · 2 calls spent")
+    assert done.stderr.splitlines()[-1].endswith("within 1m · 2 calls spent")
 
 
+@needs_faketime
 def test_a_first_call_that_fails_for_good_exits_at_once_and_a_5xx_is_waited_out(
     standin: StandIn,
 ) -> None:
@@ -121,7 +232,7 @@ def test_a_first_call_that_fails_for_good_exits_at_once_and_a_5xx_is_waited_out(
     assert "could not connect to 127.0.0.1:9" in done.stderr
     standin.customers[CUSTOMER] = [OLD, PURCHASE]
     standin.reply(Reply(503, {"message": "Service Unavailable"}))
-    done = run("events", CUSTOMER, "--wait", "3s", "-t", "purchase")
+    done = run("events", CUSTOMER, "--wait", "30s", "-t", "purchase")
     assert done.returncode == 0, done.stderr
     assert "Blueshift had a server problem (503 Service Unavailable); polling again" in (
         done.stderr
@@ -129,20 +240,21 @@ def test_a_first_call_that_fails_for_good_exits_at_once_and_a_5xx_is_waited_out(
     assert len(standin.show_events_requests()) == 2  # the 503, then the poll that found it
 
 
-def test_a_stored_answer_with_a_match_returns_at_once(standin: StandIn) -> None:
+def test_a_stored_answer_with_a_match_returns_at_once(standin: StandIn, cli: Any) -> None:
     standin.customers[CUSTOMER] = [OLD, PURCHASE]
-    assert run("events", CUSTOMER).returncode == 0
-    done = run("events", CUSTOMER, "--wait", "10m", "--where", "order_id=ORD-7")
-    assert done.returncode == 0, done.stderr
+    assert cli("events", CUSTOMER).exit_code == 0
+    done = cli("events", CUSTOMER, "--wait", "10m", "--where", "order_id=ORD-7")
+    assert done.exit_code == 0, done.stderr
     assert json.loads(done.stdout) == [PURCHASE]
     assert len(standin.show_events_requests()) == 1  # the stored copy answered
     assert "waiting" not in done.stderr
 
 
+@needs_faketime
 def test_wait_works_with_a_human_view(standin: StandIn) -> None:
     standin.customers[CUSTOMER] = [OLD]
     standin.arrive(CUSTOMER, PURCHASE, at_request=2)
-    done = run("events", CUSTOMER, "--wait", "5s", "-t", "purchase", "--view", "timeline")
+    done = run("events", CUSTOMER, "--wait", "30s", "-t", "purchase", "--view", "timeline")
     assert done.returncode == 0, done.stderr
     assert "purchase" in done.stdout
     assert "pageload" not in done.stdout
@@ -155,7 +267,6 @@ def test_ctrl_c_during_a_wait_exits_130(standin: StandIn) -> None:
         stderr=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
-        env=env(),
     )
     assert process.stderr is not None
     first = process.stderr.readline()
@@ -195,42 +306,3 @@ def test_wait_with_a_local_source_is_refused(cli: Any) -> None:
     assert "--wait asks Blueshift again and again; --demo and --from-file make no call" in (
         result.stderr
     )
-
-
-# The pacing as a pure function ----------------------------------------------------------
-
-
-def budget(used_at: list[float], now: float, blocked_until: float | None = None) -> Budget:
-    calls = tuple(Call(at, CUSTOMER, "200") for at in used_at)
-    return Budget(10, calls, blocked_until, now)
-
-
-def step(now: float, deadline: float, used: Budget, started: float, answered: float) -> Any:
-    return next_step(now, deadline, used, 5, started=started, answered=answered)
-
-
-def test_next_step_spreads_the_calls_left_over_the_deadline() -> None:
-    assert step(1, 900, budget([0], 1), 0, 1) == Step(900 / 8 - 1, poll=True)
-    # Planned from the start of the last call: one that took 2 s does not shift the plan.
-    assert step(114.5, 900, budget([0, 112.5], 114.5), 112.5, 114.5) == Step(110.5, poll=True)
-    one_left = [float(i * 10) for i in range(7)]
-    assert step(800, 900, budget([*one_left, 800], 800), 800, 800) == Step(100, poll=True)
-
-
-def test_next_step_keeps_the_minimum_interval_after_the_answer() -> None:
-    assert step(0, 20, budget([0], 0), 0, 0) == Step(5, poll=True)
-    assert step(3, 20, budget([0], 3), 0, 3) == Step(5, poll=True)  # a slow answer
-    assert step(16, 20, budget([0], 16), 16, 16) == Step(4, poll=False)  # too soon
-
-
-def test_next_step_waits_out_a_hold_and_the_call_kept() -> None:
-    assert step(0, 900, budget([0], 0, blocked_until=300), 0, 0) == Step(300, poll=False)
-    assert step(0, 900, budget([0], 0, blocked_until=5000), 0, 0) == Step(900, poll=False)
-    nine = [float(i - 8) for i in range(9)]  # 9 of 10 used: the last one is kept
-    assert step(0, 7200, budget(nine, 0), 0, 0) == Step(3600 - 8, poll=False)
-    assert step(900, 900, budget([0], 900), 0, 0) is None
-
-
-def test_parse_wait() -> None:
-    assert parse_wait("15m") == 900
-    assert parse_wait("90") == 90

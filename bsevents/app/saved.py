@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from bsevents.app.fetch import EventsResult
+from bsevents.app.result import EventsResult
 from bsevents.errors import BadResponse, UsageProblem
 from bsevents.model.events import (
     TOO_DEEP_TO_READ,

@@ -1,34 +1,37 @@
-"""`--wait DURATION`: ask until an event passes the filters, within the hourly budget.
+"""`--wait DURATION` (and `send --wait`): ask until an event passes, treating calls as the
+scarce thing they are (10 an hour, shared by everything a team runs).
 
-The pacing is `--watch`'s arithmetic, bounded by a deadline instead of the hour: the calls
-left, less the one kept for the user (watch.KEEP), spread evenly up to the deadline, never
-closer together than MIN_POLL seconds, and no call while the budget is at the cap or held
-after a 429. A poll that fails (network, 5xx, a 429) costs that poll, not the wait.
+The pacing, from the start (or from the send, for `send --wait`):
+- the first answer follows the usual cache rules (a fresh stored copy costs nothing);
+  after a send, the first poll comes no sooner than FIRST_POLL seconds, or the median
+  of the round trips recorded for this account when that is longer: an event is not in
+  show_events the moment it is sent;
+- the interval then doubles (10, 20, 40, 80 s …), and one last poll goes out at the
+  deadline when the next one would come after it;
+- a wait spends at most half of the calls left when it starts (at least one), and never
+  the last one (watch.KEEP), so a failing CI check cannot drain the team's hour;
+- no poll while the budget is at the cap or held after a 429.
+So a 20 s wait spends at most 3 calls (2 after a send), a 60 s wait 4, a 15-minute wait 5
+of a full budget. A poll that fails (network, 5xx, a 429) costs that poll, not the wait.
 """
 
 from __future__ import annotations
 
-import os
-import time
-from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from bsevents.app.fetch import EventsResult, FetchOptions, get_budget, get_customer_events
+from bsevents.app.result import EventsResult, FetchOptions
 from bsevents.app.watch import KEEP
 from bsevents.errors import AnswerIsNo, NetworkError, RateLimited, RequestFailed, UsageProblem
-from bsevents.model.events import Event
-from bsevents.model.report import Notify, ignore
-from bsevents.model.times import duration_text
+from bsevents.model.times import clock_and_wait, duration_text
 
 if TYPE_CHECKING:
-    from bsevents.state.ledger.local import Budget
-    from bsevents.state.settings import Resolved
+    from bsevents.app.context import Context
+    from bsevents.app.pipeline import Wait
+    from bsevents.state.ledger.budget import Budget
 
-MIN_POLL = 5.0
-# Test-only: a shorter minimum poll interval, so tests of the pacing need not sleep 5 s a
-# poll. Not a user setting; the hourly budget bounds the calls either way.
-MIN_POLL_ENV = "BSEVENTS_TEST_MIN_POLL"
+FIRST_POLL = 10.0  # seconds between polls at first; the interval doubles after each
+LAST_GAP = 5.0  # the poll at the deadline only when it is at least this after the last
 MAX_WAIT = 86400.0
 
 
@@ -44,149 +47,177 @@ def parse_wait(text: str) -> float:
     return seconds
 
 
-def min_poll(env: Mapping[str, str] | None = None) -> float:
-    text = (os.environ if env is None else env).get(MIN_POLL_ENV, "").strip()
-    try:
-        return float(text) if text else MIN_POLL
-    except ValueError:
-        return MIN_POLL
+def allowance(remaining: int) -> int:
+    """The calls a wait may spend when `remaining` are left: half (at least one), and
+    never the last one. 0 when none can be spent."""
+    return max(0, min(max(1, remaining // 2), remaining - KEEP))
+
+
+def schedule(first: float, seconds: float, calls: int, *, answered_at_start: bool) -> list[float]:
+    """The moments (seconds after the start) of the polls a wait of `seconds` makes with
+    `calls` to spend, the first interval being `first`: a first answer at 0 unless a send
+    came before (then the first poll is at `first`), the interval doubling after each
+    poll, and a last poll at the deadline when it is at least LAST_GAP after the one
+    before. Pure arithmetic, for the plan and its tests."""
+    moments = [0.0] if answered_at_start else []
+    at, step = first, first
+    while at < seconds:
+        moments.append(at)
+        step *= 2
+        at += step
+    if not moments or (seconds - moments[-1] >= LAST_GAP and moments[-1] < seconds):
+        moments.append(seconds)
+    return moments[:calls]
 
 
 @dataclass(frozen=True)
-class Step:
-    """What to do next: sleep `sleep` seconds, then poll (or only look at the budget again)."""
+class Plan:
+    """What a wait will spend: its schedule and its allowance."""
 
-    sleep: float
-    poll: bool
-
-
-def next_step(
-    now: float,
-    deadline: float,
-    budget: Budget,
-    shortest: float,
-    *,
-    started: float,
-    answered: float,
-) -> Step | None:
-    """The next step of the pacing; None once the deadline has come. The previous call
-    `started` and was `answered` at those times: the calls left are spread over the time
-    from its start to the deadline (so the time each call takes does not add up and push
-    the last ones past the deadline), and the next one goes out at least `shortest` after
-    the previous answer (so the server never sees two closer together)."""
-    left = deadline - now
-    if left <= 0:
-        return None
-    if budget.free_at is not None:  # at the cap, or held after a 429
-        return Step(max(0.0, min(budget.free_at - now, left)), poll=False)
-    usable = budget.remaining - KEEP
-    if usable <= 0:
-        slot = budget.next_slot_at
-        return Step(max(0.0, min(slot - now, left)) if slot else left, poll=False)
-    target = max(started + (deadline - started) / usable, answered + shortest)
-    if target > deadline + 1e-6:  # the next poll would come too soon after the last one
-        return Step(left, poll=False)
-    return Step(max(0.0, target - now), poll=True)
+    moments: list[float]
+    allowance: int
+    left: int  # calls left when it started
 
 
-@dataclass(frozen=True)
-class Waited:
-    """The answer in which an event passed, and what finding it cost."""
+def plan_wait(ctx: Context, wait: Wait) -> Plan:
+    """The plan for `wait` from the budget now. Raises RateLimited when no call can be
+    spent on it (the last one is kept): before a `send`, nothing is sent then."""
+    from bsevents.app.fetch import budget as current_budget
 
-    result: EventsResult
-    calls: int
-    elapsed: float
+    budget = current_budget(ctx)
+    calls = allowance(budget.remaining) if budget.free_at is None else 0
+    if calls == 0:
+        raise _nothing_to_wait_with(budget)
+    first = max(FIRST_POLL, _median_round_trip(ctx)) if wait.sent_at is not None else FIRST_POLL
+    moments = schedule(first, wait.seconds, calls, answered_at_start=wait.sent_at is None)
+    return Plan(moments, calls, budget.remaining)
 
 
-def wait_for(
-    settings: Resolved,
-    uuid: str,
-    seconds: float,
-    *,
-    first: FetchOptions,
-    passes: Callable[[Event], bool],
-    looked_for: str,
-    notify: Notify,
-    warn: Notify,
-    debug: Notify = ignore,
-    sleep: Callable[[float], None] = time.sleep,
-    clock: Callable[[], float] = time.monotonic,
-) -> Waited:
-    """Fetch (by the usual cache rules), then poll until an event `passes`. Raises
-    AnswerIsNo at the deadline, saying what was `looked_for` and the calls spent."""
-    started = clock()
-    deadline = started + seconds
-    first = replace(first, retries=0)  # the next poll is the retry
-    shortest = min_poll()
-    result, calls = _first_answer(settings, uuid, first, notify, warn, debug)
-    if result is not None and any(passes(e) for e in result.events):
-        return Waited(result, calls, clock() - started)
-    notify(
-        f"waiting up to {duration_text(seconds)} for {_a(looked_for)} · at most "
-        f"{_plural(max(get_budget(settings).remaining - KEEP, 0), 'call')} this hour · "
-        "Ctrl-C to stop"
+def _nothing_to_wait_with(budget: Budget) -> RateLimited:
+    from bsevents.state.ledger.budget import REFUSAL_HINT
+
+    if budget.free_at is not None:
+        when = clock_and_wait(budget.free_at, budget.now)
+        return RateLimited(f"no call can be made until {when}, so there is nothing to wait with")
+    return RateLimited(
+        f"{budget.remaining} call left this hour, kept for you, so there is nothing to wait with",
+        REFUSAL_HINT.split(";")[0],
     )
-    poll = FetchOptions(timeout=first.timeout, refresh=True, retries=0)
-    last_start, last_answer = started, clock()
-    while True:
-        budget = get_budget(settings, warn=warn, debug=debug)
-        step = next_step(
-            clock(), deadline, budget, shortest, started=last_start, answered=last_answer
+
+
+def _median_round_trip(ctx: Context) -> float:
+    from bsevents.state.round_trips import median_round_trip
+
+    return median_round_trip(ctx.account) or 0.0
+
+
+def wait_for(ctx: Context, uuid: str, wait: Wait, options: FetchOptions) -> EventsResult:
+    """Fetch (by the usual cache rules, unless after a send), then poll on the plan until
+    an event passes. Raises AnswerIsNo at the deadline or once the allowance is spent,
+    saying what was looked for and the calls spent."""
+    clock = ctx.clock
+    after_send = wait.sent_at is not None
+    started = wait.sent_at if wait.sent_at is not None else clock.monotonic()
+    plan = plan_wait(ctx, wait)
+    first = replace(options, retries=0)  # the next poll is the retry
+    poll = FetchOptions(timeout=options.timeout, refresh=True, retries=0)
+    spent = 0
+    told = False
+    for index, moment in enumerate(plan.moments):
+        if after_send and not told:
+            _say_plan(ctx, uuid, wait, plan, started + moment)
+            told = True
+        delay = started + moment - clock.monotonic()
+        if delay > 0:
+            clock.sleep(delay)
+        if index == 0 and not after_send:
+            result, cost = _one_answer(ctx, uuid, first)
+        else:
+            result, cost = _poll(ctx, uuid, poll)
+        spent += cost
+        if result is not None and any(wait.passes(e) for e in result.events):
+            if spent or clock.monotonic() - started >= 1:
+                ctx.report.note(
+                    f"found after {clock.monotonic() - started:.0f} s · {_plural(spent, 'call')}"
+                )
+            return result
+        if index + 1 < len(plan.moments):
+            following = started + plan.moments[index + 1]
+            if not told:
+                _say_plan(ctx, uuid, wait, plan, following)
+                told = True
+            else:
+                ctx.report.note(
+                    f"not there yet · {_plural(spent, 'call')} spent · next poll at "
+                    f"{_when(ctx, following)}"
+                )
+    elapsed = clock.monotonic() - started
+    if elapsed < wait.seconds - LAST_GAP:
+        why = (
+            f"after {duration_text(round(elapsed))} · {_plural(spent, 'call')} spent, the "
+            f"most a wait may spend of the {plan.left} left this hour"
         )
-        if step is None:
-            break
-        sleep(step.sleep)
-        if not step.poll:
-            continue
-        budget = get_budget(settings, warn=warn, debug=debug)
-        if budget.free_at is not None or budget.remaining <= KEEP:
-            continue  # someone else spent the budget while we slept
-        last_start = clock()
-        try:
-            result = get_customer_events(
-                settings, uuid, poll, notify=notify, warn=warn, debug=debug
-            )
-        except RateLimited as refused:
-            calls += refused.status is not None
-            warn(refused.message)
-            continue
-        except RequestFailed as error:
-            calls += 1
-            warn(f"{error.message}; polling again")
-            continue
-        finally:
-            last_answer = clock()
-        calls += 1
-        if any(passes(e) for e in result.events):
-            return Waited(result, calls, clock() - started)
-    raise AnswerIsNo(
-        f"no {looked_for} within {duration_text(seconds)} · {_plural(calls, 'call')} spent"
+    else:
+        why = f"within {duration_text(wait.seconds)} · {_plural(spent, 'call')} spent"
+    raise AnswerIsNo(f"no {wait.looked_for} for customer {uuid} {why}")
+
+
+def _say_plan(ctx: Context, uuid: str, wait: Wait, plan: Plan, following: float) -> None:
+    ctx.report.note(
+        f"waiting up to {duration_text(wait.seconds)} for {_a(wait.looked_for)} for customer "
+        f"{uuid} · at most "
+        f"{_plural(len(plan.moments), 'call')} of the {plan.left} left this hour · next poll "
+        f"at {_when(ctx, following)} · Ctrl-C to stop"
     )
 
 
-def _first_answer(
-    settings: Resolved,
-    uuid: str,
-    options: FetchOptions,
-    notify: Notify,
-    warn: Notify,
-    debug: Notify,
-) -> tuple[EventsResult | None, int]:
-    """The first answer by the usual cache rules, and the calls it cost; None when the
-    budget refused it or the server had a passing problem (5xx, a timeout, a dropped
-    connection): the wait goes on. Anything else (a wrong key, URL or customer) is raised,
-    so that it does not wait out the deadline."""
+def _when(ctx: Context, moment: float) -> str:
+    """A moment of the monotonic clock as the wall clock shows it: `12:00:30, in 20s`."""
+    from datetime import datetime
+
+    ahead = max(0.0, moment - ctx.clock.monotonic())
     try:
-        result = get_customer_events(settings, uuid, options, notify=notify, warn=warn, debug=debug)
+        at = datetime.fromtimestamp(ctx.clock.now() + ahead).strftime("%H:%M:%S")
+    except (OverflowError, ValueError, OSError):
+        at = "--:--:--"
+    return f"{at}, in {duration_text(ahead)}"
+
+
+def _poll(ctx: Context, uuid: str, options: FetchOptions) -> tuple[EventsResult | None, int]:
+    """One live poll, unless the budget is at the cap, held after a 429, or down to the
+    call kept for the user (someone else spent it meanwhile): then none, said once."""
+    from bsevents.app.fetch import budget as current_budget
+
+    budget = current_budget(ctx)
+    if budget.free_at is not None or budget.remaining <= KEEP:
+        ctx.report.warn(
+            f"no poll now: {budget.remaining} call{'' if budget.remaining == 1 else 's'} left "
+            "this hour, and the last is kept for you"
+            if budget.free_at is None
+            else f"no poll now: {_nothing_to_wait_with(budget).message}"
+        )
+        return None, 0
+    return _one_answer(ctx, uuid, options)
+
+
+def _one_answer(ctx: Context, uuid: str, options: FetchOptions) -> tuple[EventsResult | None, int]:
+    """One answer and the calls it cost; None when the budget refused it or the server
+    had a passing problem (5xx, a timeout, a dropped connection): the wait goes on.
+    Anything else (a wrong key, URL or customer) is raised, so that it does not wait out
+    the deadline."""
+    from bsevents.app.fetch import fetch
+
+    try:
+        result = fetch(ctx, uuid, options)
     except RateLimited as refused:
-        warn(refused.message)
+        ctx.report.warn(refused.message)
         return None, int(refused.status is not None)
     except RequestFailed as error:
         if isinstance(error, NetworkError) and error.kind == "connect":
             raise
         if not isinstance(error, NetworkError) and (error.status or 0) < 500:
             raise
-        warn(f"{error.message}; polling again")
+        ctx.report.warn(f"{error.message}; polling again")
         return None, 1
     return result, int(result.origin == "live")
 

@@ -8,20 +8,18 @@ explicit interval that would run into the cap is refused, with the arithmetic.
 from __future__ import annotations
 
 import math
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from bsevents.app.fetch import FetchOptions, get_budget, get_customer_events
+from bsevents.app.result import FetchOptions
 from bsevents.errors import RequestFailed, UsageProblem
 from bsevents.model.events import Event, event_key
-from bsevents.model.report import Notify, ignore
 from bsevents.model.times import duration_text
-from bsevents.state.ledger.local import WINDOW_SECONDS, Budget
+from bsevents.state.ledger.budget import WINDOW_SECONDS, Budget
 
 if TYPE_CHECKING:
-    from bsevents.state.settings import Resolved
+    from bsevents.app.context import Context
 
 MIN_DEFAULT_INTERVAL = 360.0  # 6 minutes
 KEEP = 1  # calls left for the user when a watch stops
@@ -79,62 +77,49 @@ def plan(requested: float | None, budget: Budget) -> WatchPlan:
 
 
 def watch(
-    settings: Resolved,
+    ctx: Context,
     uuid: str,
     requested: float | None,
     *,
     timeout: float,
     on_new: Callable[[list[Event]], None],
-    notify: Notify,
-    warn: Notify,
-    debug: Notify = ignore,
     keep: Callable[[Event], bool] = lambda event: True,
     retries: int = 2,
-    sleep: Callable[[float], None] = time.sleep,
 ) -> str:
     """Poll until the budget is down to the call kept for the user; return why it stopped.
     Ctrl-C (KeyboardInterrupt) propagates to the caller, which treats it as a clean stop."""
-    budget = get_budget(settings, warn=warn, debug=debug)
+    from bsevents.app.fetch import budget as current_budget
+    from bsevents.app.fetch import fetch
+
+    budget = current_budget(ctx)
     if budget.free_at is not None:
         # At the cap, or held after a 429: not one poll could go out.
-        from bsevents.state.ledger.local import refusal
+        from bsevents.state.ledger.budget import refusal
 
         raise refusal(budget)
     chosen = plan(requested, budget)
     if budget.remaining <= KEEP:
         return f"not watching: {budget.remaining} call left this hour, kept for you"
     # Retries stop at the kept call: the watch never spends it, not even to retry a 503.
-    baseline = get_customer_events(
-        settings,
-        uuid,
-        FetchOptions(timeout=timeout, retries=retries, keep=KEEP),
-        notify=notify,
-        warn=warn,
-        debug=debug,
-    )
+    baseline = fetch(ctx, uuid, FetchOptions(timeout=timeout, retries=retries, keep=KEEP))
     seen = {event_key(e) for e in baseline.events}
-    notify(
+    ctx.report.note(
         f"watching {uuid} every {duration_text(chosen.interval)} · {chosen.polls} polls left "
         f"this hour · {_events(len(baseline.events))} so far · Ctrl-C to stop"
     )
     while True:
-        sleep(chosen.interval)
-        budget = get_budget(settings, warn=warn, debug=debug)
+        ctx.clock.sleep(chosen.interval)
+        budget = current_budget(ctx)
         if budget.remaining <= KEEP:
             return f"stopped: {budget.remaining} call left this hour, kept for you"
         try:
-            result = get_customer_events(
-                settings,
-                uuid,
-                FetchOptions(timeout=timeout, refresh=True, retries=retries, keep=KEEP),
-                notify=notify,
-                warn=warn,
-                debug=debug,
+            result = fetch(
+                ctx, uuid, FetchOptions(timeout=timeout, refresh=True, retries=retries, keep=KEEP)
             )
         except RequestFailed as error:
             # A server or network hiccup costs one poll, not the watch (the call is in
             # the ledger all the same); a refused key or the cap do stop it.
-            warn(f"{error.message}; polling again in {duration_text(chosen.interval)}")
+            ctx.report.warn(f"{error.message}; polling again in {duration_text(chosen.interval)}")
             continue
         fresh = [e for e in result.events if event_key(e) not in seen]
         seen.update(event_key(e) for e in fresh)

@@ -271,8 +271,14 @@ def root(
     ] = None,
 ) -> None:
     """Debug Blueshift's 'Get customer events' API."""
-    # This run's terminal state, handed down to every command through the context.
-    ctx.obj = ui.start(ui.Terminal(debugging=debug))
+    from bsevents.cli.runtime import Runtime
+
+    # This run's world (clock, transport, environment) and terminal, handed down to every
+    # command through the context: a test may hand in its own.
+    runtime = ctx.obj if isinstance(ctx.obj, Runtime) else Runtime()
+    runtime.terminal.debugging = runtime.terminal.debugging or debug
+    ui.start(runtime.terminal)
+    ctx.obj = runtime
 
 
 EVENTS_EXAMPLES = [

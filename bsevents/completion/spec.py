@@ -67,7 +67,7 @@ ROOT = Command(
                 ),
                 Option(
                     ("--demo",),
-                    help="Show the bundled demo journey: no key, no call.",
+                    help="Use the bundled demo journey: no key, no call.",
                 ),
                 Option(
                     ("--view",),
@@ -129,7 +129,7 @@ ROOT = Command(
                 ),
                 Option(
                     ("--offline",),
-                    help="Never call: show the last stored response.",
+                    help="Never call: use the last stored response.",
                 ),
                 Option(
                     ("--force",),
@@ -149,7 +149,7 @@ ROOT = Command(
                 ),
                 Option(
                     ("--from-file", "-f"),
-                    help="Show a saved response (- for stdin): --json output, NDJSON or a Postman export. No key, no call.",
+                    help="Read a saved response (- for stdin): --json output, NDJSON or a Postman export. No key, no call.",
                     takes_value=True,
                 ),
                 Option(
@@ -230,7 +230,7 @@ ROOT = Command(
                 ),
                 Option(
                     ("--wait",),
-                    help="Ask again, paced within the hourly budget, until an event passes the filters (e.g. 15m); exit 6 at the deadline.",
+                    help="Ask again, sparing the hourly budget, until an event passes the filters (e.g. 15m); exit 6 at the deadline.",
                     takes_value=True,
                 ),
                 Option(
@@ -290,11 +290,11 @@ ROOT = Command(
                 ),
                 Option(
                     ("--demo",),
-                    help="Lint the bundled demo journey: no key, no call.",
+                    help="Use the bundled demo journey: no key, no call.",
                 ),
                 Option(
                     ("--from-file", "-f"),
-                    help="Lint a saved response (- for stdin): --json output, NDJSON or a Postman export. No key, no call.",
+                    help="Read a saved response (- for stdin): --json output, NDJSON or a Postman export. No key, no call.",
                     takes_value=True,
                 ),
                 Option(
@@ -348,7 +348,7 @@ ROOT = Command(
                 ),
                 Option(
                     ("--offline",),
-                    help="Never call: lint the last stored response.",
+                    help="Never call: use the last stored response.",
                 ),
                 Option(
                     ("--force",),
@@ -356,11 +356,11 @@ ROOT = Command(
                 ),
                 Option(
                     ("--utc",),
-                    help="Show times in UTC.",
+                    help="Show times in UTC instead of local time.",
                 ),
                 Option(
                     ("--color",),
-                    help="Colour: auto, always or never.",
+                    help="Colour: auto (on a terminal, unless NO_COLOR is set), always or never.",
                     takes_value=True,
                     complete="choice",
                     choices=("auto", "always", "never"),

@@ -50,19 +50,19 @@ def _try_lock(fd: int) -> bool:
 
 
 @contextlib.contextmanager
-def locked(lock_file: Path, what: Path) -> Iterator[None]:
+def locked(lock_file: Path, what: Path, *, wait: float | None = None) -> Iterator[None]:
     """Hold the lock kept in `lock_file` (created 0600 if missing; its directory must
     exist) while the block runs. `what` is the file it guards, for the message when
-    waiting gives up (LockBusy) after WAIT_SECONDS."""
+    waiting gives up (LockBusy) after `wait` seconds (default WAIT_SECONDS)."""
+    wait = WAIT_SECONDS if wait is None else wait
     fd = os.open(lock_file, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o600)
     try:
-        deadline = time.monotonic() + WAIT_SECONDS
+        deadline = time.monotonic() + wait
         pause = 0.001
         while not _try_lock(fd):
             if time.monotonic() >= deadline:
                 raise LockBusy(
-                    f"another bsevents has been changing {what} for {WAIT_SECONDS:g} s; "
-                    "gave up waiting",
+                    f"another bsevents has been changing {what} for {wait:g} s; gave up waiting",
                     "try again; if this repeats, look for a bsevents process that is stuck "
                     "(its lock goes away when it ends)",
                 )

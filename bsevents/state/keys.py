@@ -1,10 +1,13 @@
-"""Where the API key comes from and where it is kept. Every command gets its key through
-`resolve_api_key`.
+"""Where the API keys come from and where they are kept: one store for both keys.
 
-Order: the environment (`BLUESHIFT_API_KEY`, which never touches the keyring, so a CI
-runner without one pays nothing), then the system keyring (service `bsevents`, user name =
-profile; see `keyring_access`, which bounds every call with a timeout), then the
-plain-text key file written by `config set-key --insecure-storage`.
+Blueshift has two keys: the *User* API key (show_events, Search customer) and the *Event*
+API key (`bsevents send`). Each is a `KeyKind`, and both are found the same way, in this
+order: the environment (`BLUESHIFT_API_KEY`, `BLUESHIFT_EVENT_API_KEY`; never touching the
+keyring, so a CI runner without one pays nothing), then the system keyring (service
+`bsevents`, user name = the profile, or `<profile>:event` for the Event API key: no
+profile name holds a colon; see `keyring_access`, which bounds every call with a
+timeout), then the plain-text key file written by `config set-key --insecure-storage`
+(fields `api-key` and `event-api-key` of the profile's table).
 
 A keyring that cannot be used is reported as KeyringUnavailable ("the keyring cannot be
 used", exit 3), never confused with a key that Blueshift rejected (KeyRejected).
@@ -20,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from bsevents.errors import AuthProblem, KeyringUnavailable, UsageProblem
-from bsevents.model.report import Notify, ignore
+from bsevents.model.report import SILENT, Reporter
 from bsevents.state.keyring_access import (
     TIMEOUT_ENV,
     KeyringUnusable,
@@ -33,13 +36,10 @@ if TYPE_CHECKING:
     from tomlkit import TOMLDocument
 
 KEY_ENV = "BLUESHIFT_API_KEY"
+EVENT_KEY_ENV = "BLUESHIFT_EVENT_API_KEY"
 KEY_FILE_NAME = "credentials.toml"
 KeySource = Literal["env", "keyring", "file"]
 
-_WAYS_OUT = (
-    f"set {KEY_ENV} in the environment instead, or keep the key in a plain-text file "
-    "with `bsevents config set-key --insecure-storage`"
-)
 _KEY_FILE_HEADER = (
     "# Blueshift API keys kept in PLAIN TEXT by `bsevents config set-key --insecure-storage`,\n"
     "# because no system keyring could be used. Anyone who can read this file can use them.\n"
@@ -60,6 +60,7 @@ class ApiKey:
     source: KeySource
     backend: str | None = None
     path: Path | None = None
+    env: str = KEY_ENV  # the variable that holds this kind of key
 
     def __str__(self) -> str:
         return f"<ApiKey from {self.source}: {self.masked()}>"
@@ -72,7 +73,7 @@ class ApiKey:
         """Where the key came from, for people: 'the keyring, via SecretService Keyring'
         (no parentheses: callers put this inside their own)."""
         if self.source == "env":
-            return f"the environment variable {KEY_ENV}"
+            return f"the environment variable {self.env}"
         if self.source == "keyring":
             return f"the keyring, via {self.backend or 'an unknown backend'}"
         return f"the plain-text file {self.path}"
@@ -82,14 +83,6 @@ def mask(value: str) -> str:
     """`••••abcd`: enough to tell keys apart, not enough to use one."""
     tail = value[-4:] if len(value) >= 12 else ""
     return f"••••{tail}"
-
-
-def missing_key_error(profile: str) -> AuthProblem:
-    return AuthProblem(
-        f"no Blueshift API key for profile {profile!r}",
-        f"set {KEY_ENV}, or store one with `bsevents config set-key`"
-        + ("" if profile == "default" else f" --profile {profile}"),
-    )
 
 
 def check_key_text(text: str) -> str:
@@ -182,6 +175,46 @@ def _too_open(path: Path) -> bool:
         return False
 
 
+# --- the two kinds of key ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class KeyKind:
+    """One of Blueshift's two keys: where each store keeps it and how it is named."""
+
+    label: str  # "API key", "Event API key"
+    env: str  # the environment variable that holds it
+    field: str  # its field in the plain-text file's profile table
+    entry_suffix: str  # its keyring user name is the profile plus this
+    set_key: str  # the command that stores it
+    why: str = ""  # said when it is missing
+
+    def entry(self, profile: str) -> str:
+        """The keyring user name of the profile's key of this kind."""
+        return profile + self.entry_suffix
+
+    def command(self, profile: str) -> str:
+        return self.set_key + ("" if profile == "default" else f" --profile {profile}")
+
+
+USER = KeyKind("API key", KEY_ENV, "api-key", "", "bsevents config set-key")
+EVENT = KeyKind(
+    "Event API key",
+    EVENT_KEY_ENV,
+    "event-api-key",
+    ":event",
+    "bsevents config set-key --event",
+    why=" (sending events needs the Event API key, not the User API key)",
+)
+
+
+def missing_key_error(profile: str, kind: KeyKind = USER) -> AuthProblem:
+    return AuthProblem(
+        f"no Blueshift {kind.label} for profile {profile!r}{kind.why}",
+        f"set {kind.env}, or store one with `{kind.command(profile)}`",
+    )
+
+
 # --- what commands use ------------------------------------------------------------------------
 
 
@@ -193,66 +226,82 @@ class KeyLookup:
     keyring_problem: str | None = None
 
 
-def lookup_api_key(
+def lookup_key(
     profile: str,
+    kind: KeyKind = USER,
     env: Mapping[str, str] | None = None,
     *,
-    warn: Notify = ignore,
-    debug: Notify = ignore,
+    report: Reporter = SILENT,
 ) -> KeyLookup:
     """Look for the key in the environment, the keyring, then the plain-text file.
 
     Never raises for a missing key or an unusable keyring (it says so instead). Using the
-    plain-text file is a one-line `warn`, every time; why the keyring failed goes to `debug`.
+    plain-text file is a one-line warning (with a second one when others can read the
+    file); why the keyring failed goes to debug. A run looks its keys up once (the run's
+    context keeps them), so each warning is said once per run.
     """
     environ = os.environ if env is None else env
-    value = environ.get(KEY_ENV, "").strip()
+    value = environ.get(kind.env, "").strip()
     if value:
-        return KeyLookup(ApiKey(value, "env"))
+        return KeyLookup(ApiKey(value, "env", env=kind.env))
     unusable: str | None = None
     absent = False
     try:
-        stored, name = keyring_get(profile)
+        stored, name = keyring_get(kind.entry(profile))
     except KeyringUnusable as problem:
         unusable, absent = problem.reason, problem.absent
-        debug(f"keyring: {problem.reason}")
+        report.debug(f"keyring: {problem.reason}")
     else:
         if stored and stored.strip():
-            return KeyLookup(ApiKey(stored.strip(), "keyring", backend=name))
-    in_file, path = file_get(profile)
+            return KeyLookup(ApiKey(stored.strip(), "keyring", backend=name, env=kind.env))
+    in_file, path = file_get(profile, kind.field)
     if in_file:
         # Say why the keyring was passed over only when it is not simply absent: a
         # locked or silent keyring is worth fixing, and explains a slow start.
         because = f" (the keyring cannot be used: {unusable})" if unusable and not absent else ""
-        warn(f"using the API key for profile {profile!r} kept in plain text in {path}{because}")
+        report.warn(
+            f"using the {kind.label} for profile {profile!r} kept in plain text in {path}{because}"
+        )
         if _too_open(path):
-            warn(f"{path} can be read by other users: run chmod 600 {path}")
-        return KeyLookup(ApiKey(in_file, "file", path=path), unusable)
+            report.warn(f"{path} can be read by other users: run chmod 600 {path}")
+        return KeyLookup(ApiKey(in_file, "file", path=path, env=kind.env), unusable)
     return KeyLookup(None, unusable)
 
 
-def resolve_api_key(
+def resolve_key(
     profile: str,
+    kind: KeyKind = USER,
     env: Mapping[str, str] | None = None,
     *,
-    warn: Notify = ignore,
-    debug: Notify = ignore,
+    report: Reporter = SILENT,
 ) -> ApiKey:
-    """The key for `profile`: the environment, else the keyring, else the plain-text file.
-
-    Raises AuthProblem when there is none, KeyringUnavailable when there is none and the
-    keyring could not be asked. Using the plain-text file is a one-line `warn`.
-    """
-    found = lookup_api_key(profile, env, warn=warn, debug=debug)
+    """The profile's key of this kind: the environment, else the keyring, else the
+    plain-text file. Raises AuthProblem when there is none, KeyringUnavailable when there
+    is none and the keyring could not be asked."""
+    found = lookup_key(profile, kind, env, report=report)
     if found.key is not None:
         return found.key
     if found.keyring_problem:
         raise KeyringUnavailable(
-            f"no Blueshift API key for profile {profile!r}: {KEY_ENV} is not set and the "
-            f"system keyring cannot be used ({found.keyring_problem})",
-            _WAYS_OUT + _longer_wait_hint(found.keyring_problem),
+            f"no Blueshift {kind.label} for profile {profile!r}: {kind.env} is not set and "
+            f"the system keyring cannot be used ({found.keyring_problem})",
+            _ways_out(kind) + _longer_wait_hint(found.keyring_problem),
         )
-    raise missing_key_error(profile)
+    raise missing_key_error(profile, kind)
+
+
+def resolve_api_key(
+    profile: str, env: Mapping[str, str] | None = None, *, report: Reporter = SILENT
+) -> ApiKey:
+    """The profile's User API key (see resolve_key)."""
+    return resolve_key(profile, USER, env, report=report)
+
+
+def _ways_out(kind: KeyKind) -> str:
+    return (
+        f"set {kind.env} in the environment instead, or keep the key in a plain-text file "
+        f"with `{kind.set_key} --insecure-storage`"
+    )
 
 
 def _longer_wait_hint(reason: str) -> str:
@@ -271,48 +320,56 @@ class Stored:
     notes: list[str] = field(default_factory=list)
 
 
-def store_api_key(
-    profile: str, text: str, *, insecure: bool = False, debug: Notify = ignore
+def store_key(
+    profile: str,
+    text: str,
+    kind: KeyKind = USER,
+    *,
+    insecure: bool = False,
+    report: Reporter = SILENT,
 ) -> Stored:
-    """Store the key for `profile` in the keyring, or with `insecure` in the plain-text
-    file. Only one store holds a profile's key: the other one is emptied, so an old key
+    """Store the profile's key of this kind in the keyring, or with `insecure` in the
+    plain-text file. Only one store holds a key: the other one is emptied, so an old key
     can never shadow the new one. Raises KeyringUnavailable when the keyring cannot be
     used (and `insecure` was not asked for)."""
     value = check_key_text(text)
+    old = "key" if kind is USER else kind.label
     if insecure:
-        path = file_set(profile, value)
-        notes: list[str] = []
+        path = file_set(profile, value, kind.field)
         removed = False
         try:
-            removed, _ = keyring_delete(profile)
+            removed, _ = keyring_delete(kind.entry(profile))
         except KeyringUnusable as problem:
             # Nothing stored there can be read either; nothing to warn about.
-            debug(f"keyring: {problem.reason}")
-        if removed:
-            notes.append("removed the old key from the keyring")
-        return Stored(ApiKey(value, "file", path=path), removed_from_keyring=removed, notes=notes)
+            report.debug(f"keyring: {problem.reason}")
+        notes = [f"removed the old {old} from the keyring"] if removed else []
+        key = ApiKey(value, "file", path=path, env=kind.env)
+        return Stored(key, removed_from_keyring=removed, notes=notes)
     try:
-        name = keyring_set(profile, value)
+        name = keyring_set(kind.entry(profile), value)
     except KeyringUnusable as problem:
-        raise _cannot_store(problem) from None
-    removed = file_delete(profile)
-    notes = [f"removed the plain-text copy from {key_file()}"] if removed else []
-    return Stored(ApiKey(value, "keyring", backend=name), removed_from_file=removed, notes=notes)
+        raise _cannot_store(problem, kind) from None
+    removed = file_delete(profile, kind.field)
+    copy = "the plain-text copy" if kind is USER else f"the plain-text copy of the {kind.label}"
+    notes = [f"removed {copy} from {key_file()}"] if removed else []
+    key = ApiKey(value, "keyring", backend=name, env=kind.env)
+    return Stored(key, removed_from_file=removed, notes=notes)
 
 
-def check_keyring_usable(profile: str) -> None:
+def check_keyring_usable(profile: str, kind: KeyKind = USER) -> None:
     """Raise KeyringUnavailable if the keyring cannot be used, so that set-key can say so
     before anyone types or pastes a key only to have it refused."""
     try:
-        keyring_get(profile)  # a read: it finds a missing, locked or silent keyring
+        keyring_get(kind.entry(profile))  # a read: it finds a missing, locked or silent keyring
     except KeyringUnusable as problem:
-        raise _cannot_store(problem) from None
+        raise _cannot_store(problem, kind) from None
 
 
-def _cannot_store(problem: KeyringUnusable) -> KeyringUnavailable:
+def _cannot_store(problem: KeyringUnusable, kind: KeyKind) -> KeyringUnavailable:
+    what = "the key" if kind is USER else f"the {kind.label}"
     return KeyringUnavailable(
-        f"cannot store the key: the system keyring cannot be used ({problem.reason})",
-        _WAYS_OUT + _longer_wait_hint(problem.reason),
+        f"cannot store {what}: the system keyring cannot be used ({problem.reason})",
+        _ways_out(kind) + _longer_wait_hint(problem.reason),
     )
 
 
@@ -327,11 +384,11 @@ class Deleted:
     keyring_problem: str | None = None
 
 
-def delete_api_key(profile: str) -> Deleted:
-    """Remove the profile's key from the keyring and from the plain-text file."""
-    from_file = file_delete(profile)
+def delete_key(profile: str, kind: KeyKind = USER) -> Deleted:
+    """Remove the profile's key of this kind from the keyring and the plain-text file."""
+    from_file = file_delete(profile, kind.field)
     try:
-        from_keyring, name = keyring_delete(profile)
+        from_keyring, name = keyring_delete(kind.entry(profile))
     except KeyringUnusable as problem:
         if problem.absent:  # no keyring at all: it holds nothing to delete
             return Deleted(False, from_file, None, key_file())

@@ -179,7 +179,8 @@ class Resolved:
     """The effective settings for one command, and where each value came from.
 
     `sources` maps "profile", "base_url" and every setting name to one of "flag", "env",
-    "file", "default" (and "region" for a base URL derived from the region).
+    "file", "default" (and "region" for a base URL derived from the region, "url" for a
+    region taken from a dashboard URL).
     """
 
     profile: str
@@ -190,6 +191,9 @@ class Resolved:
     sources: Mapping[str, str]
     # Every setting in SETTINGS by name, so a new setting needs no new field here.
     values: Mapping[str, Any]
+    # The region the flag, environment or profile chose, before a dashboard URL's region
+    # (sources["region"] == "url") replaced it.
+    profile_region: str = DEFAULT_REGION
 
 
 def check_setting_name(name: str) -> Setting:
@@ -277,10 +281,14 @@ def resolve(
     profile: str | None = None,
     region: str | None = None,
     base_url: str | None = None,
+    url_region: str | None = None,
     env: Mapping[str, str] | None = None,
 ) -> Resolved:
     """Effective settings from flags (the arguments), environment, the profile's settings
-    in the settings file, and defaults."""
+    in the settings file, and defaults. `url_region` is the region of the dashboard a
+    customer's URL came from: it decides the region (ledger, stored copies, dashboard
+    link, and the API host unless a base URL is given), as --region would; a --region
+    that contradicts it is a usage error."""
     environ = os.environ if env is None else env
     config = load_config()
     chosen_profile, profile_source = choose_profile(profile, environ, config)
@@ -300,6 +308,16 @@ def resolve(
             values[setting.name], sources[setting.name] = value, "file"
         else:
             values[setting.name], sources[setting.name] = setting.default, "default"
+    profile_region = values["region"]
+    if url_region is not None and url_region != values["region"]:
+        if sources["region"] == "flag":
+            host = REGIONS[url_region].app_host
+            raise UsageProblem(
+                f"--region {values['region']} contradicts the URL, which is from the "
+                f"{url_region} dashboard ({host})",
+                f"drop --region, or give --region {url_region}",
+            )
+        values["region"], sources["region"] = url_region, "url"
     if base_url is not None:
         resolved_base, sources["base_url"] = check_base_url(base_url), "flag"
     elif environ.get(ENV_BASE_URL, "").strip():
@@ -314,6 +332,7 @@ def resolve(
         cache_ttl=values["cache-ttl"],
         sources=sources,
         values=values,
+        profile_region=profile_region,
     )
 
 

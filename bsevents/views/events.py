@@ -8,15 +8,14 @@ go through the pager when asked.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum
 from typing import TYPE_CHECKING
 
-from bsevents.app.fetch import EventsResult
+from bsevents.app.result import EventsResult
 from bsevents.errors import NotFound, UsageProblem
 from bsevents.query.filters import Criteria, Selection, find_events, missing_types, select
 from bsevents.views import ui
+from bsevents.views.choices import DEFAULT_SHOWN, HUMAN_VIEWS, ColorChoice, View
 from bsevents.views.output import (
-    ColorChoice,
     show_human,
     stdout_is_terminal,
     write_chunks,
@@ -27,21 +26,6 @@ if TYPE_CHECKING:
 
     from bsevents.model.events import Event
     from bsevents.query.plan import Plan
-
-
-class View(str, Enum):
-    table = "table"
-    timeline = "timeline"
-    json = "json"
-    ndjson = "ndjson"
-    csv = "csv"
-
-
-HUMAN_VIEWS = (View.table, View.timeline)
-# Human views show this many of the most recent events unless --all or --limit says.
-DEFAULT_SHOWN = 200
-VIEW_PANEL = "View"
-FILTER_PANEL = "Filters"
 
 
 @dataclass(frozen=True)
@@ -59,7 +43,6 @@ class Request:
     color: ColorChoice
     pager: bool | None  # None: the `pager` setting of `profile` decides
     source_name: str | None
-    dashboard_url: str | None = None  # the customer's page, linked from the heading
     plan: Plan | None = None  # --plan: lint marks check it besides the built-in rules
     profile: str | None = None  # --profile, whose settings the pager follows
 
@@ -139,7 +122,7 @@ def _render_human(result: EventsResult, request: Request, view: View, selection:
                 footer_text=footer,
                 reverse=request.reverse,
                 highlight=highlight,
-                dashboard_url=request.dashboard_url,
+                dashboard_url=result.dashboard_url,
                 flagged=flagged,
             )
         else:
@@ -153,7 +136,7 @@ def _render_human(result: EventsResult, request: Request, view: View, selection:
                 fields=request.fields,
                 footer_text=footer,
                 highlight=highlight,
-                dashboard_url=request.dashboard_url,
+                dashboard_url=result.dashboard_url,
                 flagged=flagged,
             )
 
@@ -200,40 +183,15 @@ def footer_text(selection: Selection, default_cap: bool) -> str | None:
 
 
 def _note_missing_types(result: EventsResult, request: Request) -> None:
+    """Say which asked-for names no event has, suggesting close ones: only about an
+    answer that is not an old copy, where a missing name may be a new event (the
+    pipeline said so, with its suggestion, when it could not ask again)."""
     types = request.criteria.types
-    if not types:
+    if not types or result.origin == "cache":
         return
     for wanted, close in missing_types(result.events, types).items():
         hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
         ui.note(f"no {wanted!r} events (names are case-sensitive){hint}")
-
-
-def describe_miss(result: EventsResult, request: Request, *, new: bool) -> str | None:
-    """What the question finds missing in `result` (`'signup_test'`), or None when it
-    finds something, or when a `--type` name is a near miss
-    of a name that is there: that is a typo, which a live call would not mend."""
-    if request.show is not None:
-        try:
-            find_events(result.events, request.show)
-        except NotFound:
-            return f"event {cell_text(request.show.strip())!r}"
-        except UsageProblem:
-            return None
-        return None
-    if new and not result.events:
-        return "a new event"
-    criteria = request.criteria
-    if not criteria.active:
-        return None
-    missing = missing_types(result.events, criteria.types)
-    # A name the copy lacks is a miss even when another asked-for name matched
-    # (`-t purchase,signup_test`); one that looks like a name it has is a typo.
-    absent = [name for name, close in missing.items() if not close]
-    if absent:
-        return " or ".join(repr(cell_text(name)) for name in absent)
-    if missing or select(result.events, criteria).matching:
-        return None
-    return "an event matching the filters"
 
 
 def cell_text(text: str) -> str:

@@ -11,19 +11,13 @@ import shlex
 import subprocess
 import sys
 from collections.abc import Callable, Iterable
-from enum import Enum
 from typing import TYPE_CHECKING, Any
 
 from bsevents.views import ui
+from bsevents.views.choices import ColorChoice
 
 if TYPE_CHECKING:
     from rich.console import Console
-
-
-class ColorChoice(str, Enum):
-    auto = "auto"
-    always = "always"
-    never = "never"
 
 
 def use_terminal(*, quiet: bool, debug: bool, color: ColorChoice) -> None:

@@ -8,14 +8,14 @@ from bsevents.model.times import clock, clock_and_wait, iso_utc
 
 if TYPE_CHECKING:
     from bsevents.app.fetch import Quota
-    from bsevents.state.ledger.local import Call
+    from bsevents.state.ledger.budget import Call
 
 BAR_WIDTH = 20
 
 
 def budget_json(report: Quota) -> dict[str, object]:
     """The documented `quota --json` object."""
-    from bsevents.state.ledger.local import WINDOW_SECONDS
+    from bsevents.state.ledger.budget import WINDOW_SECONDS
 
     budget = report.budget
     return {
@@ -81,8 +81,8 @@ def _call_line(call: Call) -> str:
 def _counting_since(report: Quota) -> list[str]:
     """When the ledger started counting, if that was within the hour: the count may miss
     calls made before it."""
+    from bsevents.state.ledger.budget import WINDOW_SECONDS
     from bsevents.state.ledger.db import AFTER_DAMAGE
-    from bsevents.state.ledger.local import WINDOW_SECONDS
 
     budget = report.budget
     since = budget.counting_since

@@ -1,6 +1,7 @@
 """Messages for people, on stderr: errors, warnings and notes.
 
-Terminal state (quiet, debug, colour, a spinner's line on screen) is a `Terminal` that
+Terminal state (quiet, debug, colour, a spinner's line on screen) is a `Terminal` (the
+CLI's `Reporter`, see `bsevents.model.report`) that
 the root command creates for each run and hands down (as gh passes its IOStreams): in
 the context's `obj`, and as the run's current terminal, which the functions here write
 through. Only `bsevents/cli/` and `bsevents/views/` import this module: core code reports
@@ -14,12 +15,13 @@ from __future__ import annotations
 import os
 import sys
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TextIO
 
 from bsevents.model.sanitize import clean
 
 _ERASE = "\r\x1b[K"
+_FRAMES = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
 
 
 @dataclass
@@ -32,6 +34,8 @@ class Terminal:
     # A spinner's line is on screen: erased before anything else is written to stderr.
     spinning: bool = False
     stream: TextIO | None = None  # None: whatever sys.stderr is when writing
+    _last_frame: float = field(default=0.0, repr=False)
+    _frame: int = field(default=0, repr=False)
 
     @property
     def err(self) -> TextIO:
@@ -86,6 +90,27 @@ class Terminal:
         if self.debug_enabled():
             self._write(self._colour("2", f"debug: {clean(message)}"))
 
+    def progress(self, received: int | None) -> None:
+        """`⠋ receiving 1.2 MB` while a large answer arrives: on a terminal only, never
+        with --quiet, redrawn at most ten times a second; erased when `received` is None
+        (the answer is complete) or when anything else is written."""
+        if received is None:
+            self.erase_spinner()
+            return
+        if self.quiet or not self.is_tty():
+            return
+        import time
+
+        now = time.monotonic()
+        if now - self._last_frame < 0.1:
+            return
+        self._last_frame = now
+        self._frame = (self._frame + 1) % len(_FRAMES)
+        size = f"{received / 1e6:.1f} MB" if received >= 1e5 else f"{received // 1000} kB"
+        self.err.write(f"\r{_FRAMES[self._frame]} receiving {size}\x1b[K")
+        self.err.flush()
+        self.spinning = True
+
 
 # The terminal of this run: set by the root command as it starts (a new one each run, so
 # nothing carries over between runs in one process, as under a test runner).
@@ -126,39 +151,3 @@ def note(message: str) -> None:
 
 def debug(message: str) -> None:
     terminal().debug(message)
-
-
-class Spinner:
-    """`⠋ receiving 1.2 MB` on stderr while a large answer arrives: on a terminal only,
-    never with --quiet, updated at most ten times a second, erased when done."""
-
-    FRAMES = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
-
-    def __init__(self, label: str, on: Terminal | None = None) -> None:
-        self.label = label
-        self.terminal = on if on is not None else terminal()
-        self.enabled = not self.terminal.quiet and self.terminal.is_tty()
-        self._last = 0.0
-        self._frame = 0
-
-    def __enter__(self) -> Spinner:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.terminal.erase_spinner()
-
-    def __call__(self, received: int) -> None:
-        import time
-
-        if not self.enabled:
-            return
-        now = time.monotonic()
-        if now - self._last < 0.1:
-            return
-        self._last = now
-        self._frame = (self._frame + 1) % len(self.FRAMES)
-        size = f"{received / 1e6:.1f} MB" if received >= 1e5 else f"{received // 1000} kB"
-        err = self.terminal.err
-        err.write(f"\r{self.FRAMES[self._frame]} {self.label} {size}\x1b[K")
-        err.flush()
-        self.terminal.spinning = True

@@ -130,19 +130,16 @@ def set_key(
             "show in `ps`",
             _KEY_WAYS,
         )
-    from bsevents.state import event_key, settings
-    from bsevents.state import keys as credentials
+    from bsevents.state import keys, settings
 
+    kind = keys.EVENT if event else keys.USER
     name = _profile_to_change(profile)
     _check_key_input(use_stdin, name)
     if not insecure_storage:
-        credentials.check_keyring_usable(name)  # before the key is typed, not after
-    label, env = ("Event API key", event_key.EVENT_KEY_ENV) if event else ("API key", "")
+        keys.check_keyring_usable(name, kind)  # before the key is typed, not after
+    label = kind.label
     text = _read_key(use_stdin, name, "Event API key" if event else "User API key")
-    if event:
-        stored = event_key.store_event_key(name, text, insecure=insecure_storage)
-    else:
-        stored = credentials.store_api_key(name, text, insecure=insecure_storage, debug=ui.debug)
+    stored = keys.store_key(name, text, kind, insecure=insecure_storage, report=ui.terminal())
     if settings.ensure_profile(name):
         ui.note(f"created profile {name!r}")
     for note in stored.notes:
@@ -155,9 +152,8 @@ def set_key(
         )
     else:
         ui.note(f"stored the {label} {stored.key.masked()} for profile {name!r} in the {where}")
-    env = env or credentials.KEY_ENV
-    if os.environ.get(env, "").strip():
-        ui.note(f"{env} is set here, and takes precedence over the stored key")
+    if os.environ.get(kind.env, "").strip():
+        ui.note(f"{kind.env} is set here, and takes precedence over the stored key")
 
 
 @_command(
@@ -175,12 +171,12 @@ def delete_key(
     ] = False,
 ) -> None:
     """Remove the profile's API key from the keyring (and the plain-text file)."""
-    from bsevents.state import event_key
-    from bsevents.state import keys as credentials
+    from bsevents.state import keys
 
+    kind = keys.EVENT if event else keys.USER
     name = _profile_to_change(profile)
-    deleted = (event_key.delete_event_key if event else credentials.delete_api_key)(name)
-    label = "Event API key" if event else "API key"
+    deleted = keys.delete_key(name, kind)
+    label = kind.label
     if deleted.from_file:
         ui.note(f"deleted the plain-text {label} for profile {name!r} from {deleted.file}")
     if deleted.from_keyring:
@@ -193,9 +189,8 @@ def delete_key(
         )
     if not (deleted.from_file or deleted.from_keyring):
         ui.note(f"no stored {label} for profile {name!r}; nothing to delete")
-    env = event_key.EVENT_KEY_ENV if event else credentials.KEY_ENV
-    if os.environ.get(env, "").strip():
-        ui.note(f"{env} is still set in this environment")
+    if os.environ.get(kind.env, "").strip():
+        ui.note(f"{kind.env} is still set in this environment")
 
 
 def _env_overrides(name: str) -> None:
@@ -317,7 +312,7 @@ def show(
     from bsevents.state.paths import config_file
 
     resolved = settings.resolve(profile=profile, region=region, base_url=base_url)
-    found = credentials.lookup_api_key(resolved.profile, warn=ui.warn, debug=ui.debug)
+    found = credentials.lookup_key(resolved.profile, report=ui.terminal())
     key = found.key
     if found.keyring_problem and key is None:
         key_text = f"none: the keyring cannot be used ({found.keyring_problem})"

@@ -6,84 +6,65 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from bsevents.cli import asking, scripting
-from bsevents.cli.helptext import CALLS, CUSTOMER
+from bsevents.cli.helptext import CALLS, FILTERS, VIEW
 from bsevents.cli.options import (
     BaseUrlOption,
+    ColorOption,
+    CustomerArgument,
+    DebugOption,
+    DemoOption,
+    EmailOption,
+    ExitStatusOption,
+    ForceOption,
+    FromFileOption,
     GrepOption,
+    OfflineOption,
     ProfileOption,
+    QuietOption,
+    RefreshOption,
     RegionOption,
+    RetriesOption,
     SinceOption,
+    TimeoutOption,
     TypesOption,
     UntilOption,
+    UtcOption,
+    UuidOption,
+    WaitOption,
+    WhereOption,
 )
-from bsevents.cli.scripting import ExitStatusOption, WaitOption, WhereOption
-from bsevents.errors import UsageProblem
-from bsevents.model.fields import parse_fields
-from bsevents.query.filters import make_criteria
-from bsevents.views.events import DEFAULT_SHOWN, FILTER_PANEL, VIEW_PANEL, Request, View, render
-from bsevents.views.output import ColorChoice, use_terminal
+from bsevents.errors import AnswerIsNo, UsageProblem
+from bsevents.views.choices import DEFAULT_SHOWN, ColorChoice, View
 
 if TYPE_CHECKING:
+    from bsevents.app.context import Context
+    from bsevents.app.pipeline import Wait
+    from bsevents.query.filters import Criteria
     from bsevents.query.plan import Plan
+    from bsevents.views.events import Request
 
 
 def events_command(
-    customer: Annotated[
-        str | None,
-        typer.Argument(
-            metavar="CUSTOMER",
-            help="Customer UUID, a dashboard URL copied from the browser, or an email address.",
-            show_default=False,
-        ),
-    ] = None,
-    uuid: Annotated[
-        str | None,
-        typer.Option(
-            "--uuid", "-u", metavar="CUSTOMER", help="Same as CUSTOMER.", rich_help_panel=CUSTOMER
-        ),
-    ] = None,
-    demo: Annotated[
-        bool,
-        typer.Option(
-            "--demo",
-            help="Show the bundled demo journey: no key, no call.",
-            rich_help_panel=CUSTOMER,
-        ),
-    ] = False,
+    command: typer.Context,
+    customer: CustomerArgument = None,
+    uuid: UuidOption = None,
+    demo: DemoOption = False,
     view: Annotated[
         View | None,
         typer.Option(
             "--view",
             help="Output format. Default: table on a terminal, json when piped.",
-            rich_help_panel=VIEW_PANEL,
+            rich_help_panel=VIEW,
         ),
     ] = None,
     as_json: Annotated[
-        bool, typer.Option("--json", help="Same as --view json.", rich_help_panel=VIEW_PANEL)
+        bool, typer.Option("--json", help="Same as --view json.", rich_help_panel=VIEW)
     ] = False,
     region: RegionOption = None,
     base_url: BaseUrlOption = None,
     profile: ProfileOption = None,
-    timeout: Annotated[
-        float,
-        typer.Option(
-            "--timeout",
-            metavar="SECONDS",
-            min=0.1,
-            help="Give up after this long.",
-            rich_help_panel=CALLS,
-        ),
-    ] = 30.0,
-    email: Annotated[
-        str | None,
-        typer.Option(
-            "--email",
-            metavar="ADDRESS",
-            help="Find the customer by email (Search customer; costs no events call).",
-            rich_help_panel=CUSTOMER,
-        ),
-    ] = None,
+    timeout: TimeoutOption = 30.0,
+    email: EmailOption = None,
     curl: Annotated[
         bool,
         typer.Option(
@@ -103,40 +84,10 @@ def events_command(
             rich_help_panel=CALLS,
         ),
     ] = None,
-    retries: Annotated[
-        int,
-        typer.Option(
-            "--retries",
-            metavar="N",
-            min=0,
-            max=5,
-            help="Retry 502/503/504 and dropped connections up to N times (each retry is "
-            "a call of the budget; never past the cap).",
-            rich_help_panel=CALLS,
-        ),
-    ] = 2,
-    refresh: Annotated[
-        bool,
-        typer.Option(
-            "--refresh",
-            help="Make a live call even if a fresh copy is stored.",
-            rich_help_panel=CALLS,
-        ),
-    ] = False,
-    offline: Annotated[
-        bool,
-        typer.Option(
-            "--offline", help="Never call: show the last stored response.", rich_help_panel=CALLS
-        ),
-    ] = False,
-    force: Annotated[
-        bool,
-        typer.Option(
-            "--force",
-            help="Call even at the hourly cap or after a 429 (live call).",
-            rich_help_panel=CALLS,
-        ),
-    ] = False,
+    retries: RetriesOption = 2,
+    refresh: RefreshOption = False,
+    offline: OfflineOption = False,
+    force: ForceOption = False,
     new: Annotated[
         bool,
         typer.Option(
@@ -145,30 +96,16 @@ def events_command(
             rich_help_panel=CALLS,
         ),
     ] = False,
-    quiet: Annotated[
-        bool, typer.Option("--quiet", "-q", help="No notes on stderr (errors still show).")
-    ] = False,
-    debug: Annotated[
-        bool, typer.Option("--debug", help="Log requests on stderr; show tracebacks.")
-    ] = False,
-    from_file: Annotated[
-        str | None,
-        typer.Option(
-            "--from-file",
-            "-f",
-            metavar="PATH",
-            help="Show a saved response (- for stdin): --json output, NDJSON or a Postman "
-            "export. No key, no call.",
-            rich_help_panel=CUSTOMER,
-        ),
-    ] = None,
+    quiet: QuietOption = False,
+    debug: DebugOption = False,
+    from_file: FromFileOption = None,
     show: Annotated[
         str | None,
         typer.Option(
             "--show",
             metavar="EVENT_UUID",
             help="Print one event in full (every field) as JSON. A unique prefix will do.",
-            rich_help_panel=VIEW_PANEL,
+            rich_help_panel=VIEW,
         ),
     ] = None,
     fields: Annotated[
@@ -177,31 +114,19 @@ def events_command(
             "--fields",
             metavar="A,B.C",
             help="Table and csv columns: top-level keys or dotted paths, shown in full.",
-            rich_help_panel=VIEW_PANEL,
+            rich_help_panel=VIEW,
         ),
     ] = None,
-    utc: Annotated[
-        bool,
-        typer.Option(
-            "--utc", help="Show times in UTC instead of local time.", rich_help_panel=VIEW_PANEL
-        ),
-    ] = False,
+    utc: UtcOption = False,
     show_all: Annotated[
         bool,
         typer.Option(
             "--all",
             help=f"Table and timeline: every event, not only the {DEFAULT_SHOWN} most recent.",
-            rich_help_panel=VIEW_PANEL,
+            rich_help_panel=VIEW,
         ),
     ] = False,
-    color: Annotated[
-        ColorChoice,
-        typer.Option(
-            "--color",
-            help="Colour: auto (on a terminal, unless NO_COLOR is set), always or never.",
-            rich_help_panel=VIEW_PANEL,
-        ),
-    ] = ColorChoice.auto,
+    color: ColorOption = ColorChoice.auto,
     pager: Annotated[
         bool | None,
         typer.Option(
@@ -209,7 +134,7 @@ def events_command(
             help="Page long table or timeline output through $PAGER or less -FRX "
             "(on a terminal only; setting: pager).",
             show_default=False,
-            rich_help_panel=VIEW_PANEL,
+            rich_help_panel=VIEW,
         ),
     ] = None,
     types: TypesOption = None,
@@ -224,12 +149,12 @@ def events_command(
             metavar="N",
             min=1,
             help="Only the N most recent events (after the other filters).",
-            rich_help_panel=FILTER_PANEL,
+            rich_help_panel=FILTERS,
         ),
     ] = None,
     reverse: Annotated[
         bool,
-        typer.Option("--reverse", "-r", help="Newest first.", rich_help_panel=FILTER_PANEL),
+        typer.Option("--reverse", "-r", help="Newest first.", rich_help_panel=FILTERS),
     ] = False,
     plan: Annotated[
         str | None,
@@ -238,7 +163,7 @@ def events_command(
             metavar="PLAN.json",
             help="Mark with ! (table, timeline) the events that break this tracking plan, "
             "besides the built-in lint rules; --show lists the findings.",
-            rich_help_panel=VIEW_PANEL,
+            rich_help_panel=VIEW,
         ),
     ] = None,
     where: WhereOption = None,
@@ -246,41 +171,139 @@ def events_command(
     wait: WaitOption = None,
 ) -> None:
     """Fetch one customer's events and show them sorted by time."""
+    from bsevents.cli import asking
+    from bsevents.query.filters import make_criteria
+    from bsevents.views.output import use_terminal
+
     use_terminal(quiet=quiet, debug=debug, color=color)
     chosen = _chosen_view(view, as_json=as_json, show_all=show_all, limit=limit, show=show)
-    asked = asking.Asked(
-        customer=customer,
-        uuid=uuid,
-        email=email,
-        demo=demo,
-        from_file=from_file,
-        profile=profile,
-        region=region,
-        base_url=base_url,
-        timeout=timeout,
-        retries=retries,
-        curl=curl,
-        watch=watch,
-        wait=wait,
-        refresh=refresh,
-        offline=offline,
-        force=force,
-        new=new,
-        exit_status=exit_status,
-        question=asking.question_args(types, since, until, grep, show, new=new),
-    )
+    source = asking.source(customer, uuid, email, demo=demo, from_file=from_file)
     shaping = {
         "--fields": fields is not None,
         "--limit": limit is not None,
         "--all": show_all,
         "--reverse": reverse,
     }
-    asking.refuse(asked, show=show is not None, view=chosen, shaping=shaping)
-    request = Request(
+    asking.refuse_contradictions(
+        local=source.local,
+        curl=curl,
+        watch=watch is not None,
+        offline=offline,
+        refresh=refresh,
+        force=force,
+        new=new,
+        show=show is not None,
         view=chosen,
-        criteria=make_criteria(
-            types=types, since=since, until=until, grep=grep, utc=utc, where=where
-        ),
+        shaping=shaping,
+    )
+    asking.refuse_wait_clashes(
+        wait=wait is not None,
+        exit_status=exit_status,
+        curl=curl,
+        watch=watch is not None,
+        local=source.local is not None,
+        others={"--offline": offline, "--force": force, "--new": new, "--show": show is not None},
+    )
+    criteria = make_criteria(types=types, since=since, until=until, grep=grep, utc=utc, where=where)
+    request = _request(chosen, criteria, fields, utc, show, show_all, limit, reverse, color)
+    request = _with(request, pager=pager, profile=profile, source_name=from_file, plan=plan)
+    waiting = _waiting(wait, criteria)  # checked before anything is spent
+    ctx = asking.context(command, source, profile=profile, region=region, base_url=base_url)
+    with ctx:
+        if curl:
+            _print_curl(ctx, source, timeout)
+            return
+        if watch is not None:
+            _watch(ctx, source, watch, request, timeout=timeout, retries=retries)
+            return
+        from bsevents.app.pipeline import Ask, Question, answer
+        from bsevents.app.result import FetchOptions
+
+        options = FetchOptions(
+            timeout=timeout, refresh=refresh, offline=offline, force=force, retries=retries
+        )
+        again = asking.question_args(types, since, until, grep, show, new=new)
+        question = Question(criteria, show, new, again)
+        result = answer(ctx, Ask(source, options, question, waiting))
+    asking.say_notes(result)
+    from bsevents.views.events import render
+
+    render(result, request)
+    if exit_status:
+        from bsevents.query.filters import select
+
+        if select(result.events, criteria).matching == 0:
+            raise AnswerIsNo("no event passes the filters")
+
+
+def _waiting(wait: str | None, criteria: Criteria) -> Wait | None:
+    """--wait: until an event passes the filters."""
+    if wait is None:
+        return None
+    from bsevents.app.pipeline import Wait
+    from bsevents.app.wait import parse_wait
+    from bsevents.cli.asking import looked_for
+    from bsevents.query.filters import matches
+
+    return Wait(parse_wait(wait), lambda event: matches(event, criteria), looked_for(criteria))
+
+
+def _print_curl(ctx: Context, source: object, timeout: float) -> None:
+    import sys
+
+    from bsevents.app.pipeline import Source, check_like_a_live_run, curl_commands
+
+    assert isinstance(source, Source)
+    check_like_a_live_run(ctx, timeout)
+    sys.stdout.write(curl_commands(ctx, source) + "\n")
+
+
+def _watch(
+    ctx: Context, source: object, interval: str, request: Request, *, timeout: float, retries: int
+) -> None:
+    from bsevents.app.pipeline import Source, customer_uuid
+    from bsevents.app.result import FetchOptions
+    from bsevents.app.watch import parse_interval, watch
+    from bsevents.query.filters import matches
+    from bsevents.views import ui
+    from bsevents.views.watching import new_events_writer
+
+    assert isinstance(source, Source)
+    seconds = parse_interval(interval, ctx.settings.hourly_cap)
+    uuid = customer_uuid(ctx, source, FetchOptions(timeout=timeout, retries=retries))
+    on_new = new_events_writer(request.view, request.color, utc=request.utc, clock=ctx.clock.now)
+    try:
+        reason = watch(
+            ctx,
+            uuid,
+            seconds,
+            timeout=timeout,
+            on_new=on_new,
+            keep=lambda event: matches(event, request.criteria),
+            retries=retries,
+        )
+    except KeyboardInterrupt:
+        reason = "stopped"
+    ui.note(reason)
+
+
+def _request(
+    view: View | None,
+    criteria: Criteria,
+    fields: str | None,
+    utc: bool,
+    show: str | None,
+    show_all: bool,
+    limit: int | None,
+    reverse: bool,
+    color: ColorChoice,
+) -> Request:
+    from bsevents.model.fields import parse_fields
+    from bsevents.views.events import Request
+
+    return Request(
+        view=view,
+        criteria=criteria,
         fields=parse_fields(fields) if fields is not None else None,
         utc=utc,
         show=show,
@@ -288,18 +311,28 @@ def events_command(
         limit=limit,
         reverse=reverse,
         color=color,
+        pager=None,
+        source_name=None,
+    )
+
+
+def _with(
+    request: Request,
+    *,
+    pager: bool | None,
+    profile: str | None,
+    source_name: str | None,
+    plan: str | None,
+) -> Request:
+    from dataclasses import replace
+
+    return replace(
+        request,
         pager=pager,
         profile=profile,
-        source_name=from_file,
+        source_name=source_name,
         plan=_load_plan(plan),
     )
-    got = asking.get_events(asked, request)
-    if got is None:  # --curl or --watch wrote their own output
-        return
-    result, request = got
-    render(result, request)
-    if exit_status:
-        scripting.require_match(result.events, request.criteria)
 
 
 def _chosen_view(

@@ -1,4 +1,4 @@
-"""`bsevents quota`: the hourly budget of show_events calls, from the local ledger."""
+"""`bsevents quota`: the hourly budget of show_events calls, from the ledger."""
 
 from __future__ import annotations
 
@@ -8,21 +8,21 @@ from typing import Annotated
 import typer
 
 from bsevents.cli.options import ProfileOption, RegionOption
-from bsevents.views import ui
 
 
 def quota_command(
+    command: typer.Context,
     as_json: Annotated[bool, typer.Option("--json", help="Print the budget as JSON.")] = False,
     profile: ProfileOption = None,
     region: RegionOption = None,
 ) -> None:
     """Show how many show_events calls are left this hour, and the calls in the window."""
-    from bsevents.app import fetch as source
-    from bsevents.state import settings
+    from bsevents.app.fetch import quota
+    from bsevents.cli.asking import context
     from bsevents.views.quota import budget_json, budget_lines
 
-    resolved = settings.resolve(profile=profile, region=region)
-    report = source.get_quota(resolved, warn=ui.warn, debug=ui.debug)
+    with context(command, None, profile=profile, region=region, base_url=None) as ctx:
+        report = quota(ctx)
     if as_json:
         from bsevents.views.jsonout import pretty_json
 

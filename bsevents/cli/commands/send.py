@@ -5,26 +5,30 @@ from __future__ import annotations
 
 import json
 import sys
-import time
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from bsevents.cli.options import BaseUrlOption, ProfileOption, RegionOption
-from bsevents.errors import KeyRejected, RateLimited, UsageProblem
+from bsevents.cli.options import (
+    BaseUrlOption,
+    DebugOption,
+    ProfileOption,
+    QuietOption,
+    RegionOption,
+    TimeoutOption,
+)
+from bsevents.errors import UsageProblem
 from bsevents.views import ui
+from bsevents.views.choices import ColorChoice
 
 if TYPE_CHECKING:
-    from bsevents.state.settings import Resolved
-
-EVENT_KEY_HINT = (
-    "check that it is the *Event* API key (Account Settings > API Keys), in "
-    "BLUESHIFT_EVENT_API_KEY or stored with `bsevents config set-key --event`, and that "
-    "the region matches the account"
-)
+    from bsevents.api.event_body import Identity
+    from bsevents.app.context import Context
+    from bsevents.app.pipeline import Source
 
 
 def send_command(
+    command: typer.Context,
     name: Annotated[str, typer.Argument(metavar="EVENT", help="The event name, e.g. purchase.")],
     customer_id: Annotated[
         str | None, typer.Option("--customer-id", metavar="ID", help="The customer's id.")
@@ -77,28 +81,19 @@ def send_command(
             "--uuid", "-u", metavar="CUSTOMER", help="With --wait: the customer's UUID or URL."
         ),
     ] = None,
-    timeout: Annotated[
-        float,
-        typer.Option("--timeout", metavar="SECONDS", min=0.1, help="Give up after this long."),
-    ] = 30.0,
+    timeout: TimeoutOption = 30.0,
     region: RegionOption = None,
     base_url: BaseUrlOption = None,
     profile: ProfileOption = None,
-    quiet: Annotated[
-        bool, typer.Option("--quiet", "-q", help="No notes on stderr (errors still show).")
-    ] = False,
-    debug: Annotated[
-        bool, typer.Option("--debug", help="Log requests on stderr; show tracebacks.")
-    ] = False,
+    quiet: QuietOption = False,
+    debug: DebugOption = False,
 ) -> None:
     """Send one event through Blueshift's Event API; print its event_uuid."""
     from bsevents.api import event_body as send
-    from bsevents.state.settings import resolve
+    from bsevents.cli import asking
+    from bsevents.views.output import use_terminal
 
-    if quiet:
-        ui.terminal().quiet = True
-    if debug:
-        ui.terminal().debugging = True
+    use_terminal(quiet=quiet, debug=debug, color=ColorChoice.auto)
     if curl and wait is not None:
         raise UsageProblem("--curl and --wait do not go together: --curl sends nothing")
     if uuid is not None and wait is None:
@@ -112,29 +107,50 @@ def send_command(
         data=_read_data(data) if data is not None else None,
         event_uuid=send.check_event_uuid(event_uuid) if event_uuid is not None else None,
     )
-    resolved = resolve(profile=profile, region=region, base_url=base_url)
     text = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
-    if curl:
-        from bsevents.api.curl import send_event_command
-
-        sys.stdout.write(send_event_command(resolved.base_url, text) + "\n")
-        return
-    seconds = _check_wait(resolved, wait, uuid, email)
-    customer: tuple[Resolved, str] | None = None
+    seconds = _check_wait(wait, uuid, email)
+    watching = None
     if seconds is not None:
-        # Whose events to watch is settled before anything is sent: an unknown email or a
-        # rejected key must not leave an event sent with no event_uuid on stdout.
-        customer = _whose_events(resolved, uuid, email, timeout)
-        resolved = customer[0]  # the region a dashboard URL names wins
-    _post(resolved, text, timeout)
-    sent_at = time.monotonic()
+        watching = asking.source(uuid, None, email if uuid is None else None, command="send")
+    ctx = asking.context(command, watching, profile=profile, region=region, base_url=base_url)
+    with ctx:
+        if curl:
+            from bsevents.api.curl import send_event_command
+
+            sys.stdout.write(send_event_command(ctx.settings.base_url, text) + "\n")
+            return
+        _send_and_follow(ctx, body, text, identity, watching, seconds, timeout)
+
+
+def _send_and_follow(
+    ctx: Context,
+    body: dict[str, Any],
+    text: str,
+    identity: Identity,
+    watching: Source | None,
+    seconds: float | None,
+    timeout: float,
+) -> None:
+    from bsevents.app import send
+
+    watched = None
+    if watching is not None and seconds is not None:
+        # Whose events to watch is settled before anything is sent: an unknown customer,
+        # a rejected key or a spent budget must not leave an event sent and not followed.
+        watched = send.settle_wait(ctx, watching, seconds, timeout)
+    send.post(ctx, text.encode(), timeout)
+    sent_at = ctx.clock.monotonic()
     who = ", ".join(f"{k} {v}" for k, v in identity.fields().items())
-    if seconds is None or customer is None:
+    ui.note(f"sent {body['event']} for {who} · event_uuid {body['event_uuid']}")
+    if watched is None or seconds is None:
         sys.stdout.write(f"{body['event_uuid']}\n")
-        ui.note(f"sent {name} for {who} · event_uuid {body['event_uuid']}")
         return
-    ui.note(f"sent {name} for {who} · event_uuid {body['event_uuid']}")
-    _follow(customer, body["event_uuid"], seconds, timeout, sent_at)
+    arrived, _ = send.follow(ctx, watched, body["event_uuid"], seconds, timeout, sent_at)
+    from bsevents.views.jsonout import pretty_json
+    from bsevents.views.output import write_chunks
+
+    write_chunks([pretty_json(arrived[0] if len(arrived) == 1 else arrived)])
+    ui.note(f"arrived after {ctx.clock.monotonic() - sent_at:.0f} s")
 
 
 def _email(text: str | None) -> str | None:
@@ -160,14 +176,11 @@ def _read_data(source: str) -> dict[str, Any]:
     return parse_data(raw, "stdin" if source == "-" else source)
 
 
-def _check_wait(
-    resolved: Resolved, wait: str | None, uuid: str | None, email: str | None
-) -> float | None:
-    """--wait's seconds, checked (with the User key it will need) before anything is sent."""
+def _check_wait(wait: str | None, uuid: str | None, email: str | None) -> float | None:
+    """--wait's seconds, checked before anything is sent."""
     if wait is None:
         return None
     from bsevents.app.wait import parse_wait
-    from bsevents.state.keys import resolve_api_key
 
     seconds = parse_wait(wait)
     if uuid is None and email is None:
@@ -175,84 +188,4 @@ def _check_wait(
             "--wait needs to know whose events to watch: give --uuid CUSTOMER or --email",
             "--customer-id and --cookie cannot be looked up",
         )
-    if uuid is not None:
-        from bsevents.model.customer import parse_customer
-
-        parse_customer(uuid)
-    resolve_api_key(resolved.profile)  # show_events needs the User key: fail before sending
     return seconds
-
-
-def _post(resolved: Resolved, text: str, timeout: float) -> None:
-    from bsevents.api.client import post_event
-    from bsevents.state.event_key import resolve_event_key
-
-    key = resolve_event_key(resolved.profile, warn=ui.warn)
-    try:
-        post_event(resolved.base_url, key.value, text.encode(), timeout=timeout, debug=ui.debug)
-    except KeyRejected as rejected:
-        raise KeyRejected(
-            rejected.message.replace("the API key", "the Event API key"),
-            EVENT_KEY_HINT,
-            status=rejected.status,
-        ) from None
-    except RateLimited as limited:  # not show_events' 10 an hour: say so
-        raise RateLimited(
-            limited.message, "the Event API is rate limited: send again later", status=429
-        ) from None
-
-
-def _whose_events(
-    resolved: Resolved, uuid: str | None, email: str | None, timeout: float
-) -> tuple[Resolved, str]:
-    """The settings and UUID of the customer whose events --wait watches (an --email is
-    looked up with Search customer, which costs no show_events call)."""
-    from bsevents.cli.who import resolve_customer
-
-    customer = resolve_customer(
-        resolved,
-        uuid,
-        None,
-        email if uuid is None else None,
-        curl=False,
-        offline=False,
-        timeout=timeout,
-    )
-    assert customer is not None  # no --curl here
-    return customer
-
-
-def _follow(
-    customer: tuple[Resolved, str],
-    event_uuid: str,
-    seconds: float,
-    timeout: float,
-    sent_at: float,
-) -> None:
-    """Wait for the sent event in show_events and print it as it arrived."""
-    from bsevents.app.fetch import FetchOptions
-    from bsevents.app.wait import wait_for
-    from bsevents.views.jsonout import pretty_json
-    from bsevents.views.output import write_chunks
-
-    resolved, customer_uuid = customer
-
-    def is_it(event: dict[str, Any]) -> bool:
-        value = event.get("event_uuid")
-        return isinstance(value, str) and value.lower() == event_uuid
-
-    waited = wait_for(
-        resolved,
-        customer_uuid,
-        seconds,
-        first=FetchOptions(timeout=timeout),
-        passes=is_it,
-        looked_for=f"event {event_uuid} for customer {customer_uuid}",
-        notify=ui.note,
-        warn=ui.warn,
-        debug=ui.debug,
-    )
-    arrived = [e for e in waited.result.events if is_it(e)]
-    write_chunks([pretty_json(arrived[0] if len(arrived) == 1 else arrived)])
-    calls = "1 call" if waited.calls == 1 else f"{waited.calls} calls"
-    ui.note(f"arrived after {time.monotonic() - sent_at:.0f} s · {calls}")

@@ -2,62 +2,58 @@
 
 A response one member fetched answers another's `bsevents events` within the cache TTL,
 and says who fetched it. Each copy is one Redis string in the same format as a local
-cache file, plus `by` (user@host), and expires on its own after KEEP_SECONDS. Copies are
-also kept locally (for --offline and completion), and when the store cannot be reached
-the local copy is all there is. What comes back from the store is checked like any
-untrusted input: bounded in size, its times and events validated.
+entry (`stored.py`), with `by` (user@host), and expires on its own after KEEP_SECONDS.
+The shared cache holds a local one: copies are also kept locally (for --offline and
+completion), and when the store cannot be reached the local copy is all there is. What
+comes back from the store is checked like any untrusted input: bounded in size, its
+times, events and names validated.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+import dataclasses
+from collections.abc import Sequence
 from typing import Any
 
 from bsevents.errors import BseventsError
-from bsevents.model.events import Event, check_events, event_key, load_json
-from bsevents.state.cache.local import FORMAT, Cache, Stored, checked_time, url_digest
+from bsevents.model.events import Event
+from bsevents.model.report import Reporter
+from bsevents.state.cache.local import LocalCache
+from bsevents.state.cache.stored import Stored, decode_entry, encode_entry, url_digest
 from bsevents.state.redis_store import clean_who, failed, key_name
 
 KEEP_SECONDS = 24 * 3600  # long enough for --new to compare with yesterday's copy
 MAX_BYTES = 64 * 1024 * 1024  # a copy bigger than this in the store is not read
 
 
-@dataclass(frozen=True)
-class SharedStored(Stored):
-    by: str | None = None  # the teammate (user@host) who fetched it
+class SharedCache:
+    """Stored responses of one account at one base URL, in Redis and in the local store
+    it holds (a `Cache`)."""
 
-
-class SharedCache(Cache):
-    """Stored responses of one account at one base URL, in Redis and locally."""
-
-    def __init__(  # the local store is `local`'s; this only adds the shared copy
+    def __init__(
         self,
-        local: Cache,
+        local: LocalCache,
         client: Any,
         url: str,
         *,
         shared_account: str,
         base_url: str,
         who: str,
-        warn: Callable[[str], None],
+        report: Reporter,
     ) -> None:
-        self.root = local.root
-        self.name = local.name
         self.local = local
-        self._client = client
+        self._client = client  # None once the store has failed
         self._url = url
         self._prefix = key_name(shared_account, "response", url_digest(base_url)[:16])
         self._who = who
-        self._warn = warn
+        self._report = report
 
     def _key(self, uuid: str) -> str:
-        self.path(uuid)  # only a checked UUID may name a key
+        self.local.path(uuid)  # only a checked UUID may name a key
         return f"{self._prefix}:{uuid}"
 
     def _down(self, error: Exception) -> None:
-        failed(self._url, error, self._warn)
+        failed(self._url, error, self._report.warn)
         self._client = None
 
     def load(self, uuid: str) -> Stored | None:
@@ -68,7 +64,7 @@ class SharedCache(Cache):
             return mine
         return theirs
 
-    def _load_shared(self, uuid: str) -> SharedStored | None:
+    def _load_shared(self, uuid: str) -> Stored | None:
         if self._client is None:
             return None
         try:
@@ -81,10 +77,12 @@ class SharedCache(Cache):
         try:
             if len(raw) > MAX_BYTES:
                 raise ValueError("too large")
-            return decode(raw, uuid)
+            stored = decode_entry(raw, uuid)
         except (ValueError, KeyError, TypeError, BseventsError) as exc:
-            self._warn(f"a shared copy was unreadable ({type(exc).__name__}) and is ignored")
+            self._report.warn(f"a shared copy was unreadable ({type(exc).__name__}) and is ignored")
             return None
+        # Written by anyone who can reach the store: a name shown to people is cleaned.
+        return dataclasses.replace(stored, by=clean_who(stored.by))
 
     def store(
         self,
@@ -94,49 +92,15 @@ class SharedCache(Cache):
         *,
         fetched_at: float,
         region: str,
+        previous: Stored | None,
     ) -> Stored:
-        previous = self.load(uuid)
-        self.local.store(uuid, body, events, fetched_at=fetched_at, region=region)
-        if previous is None:
-            new_keys: frozenset[str] = frozenset()
-        else:
-            old = {event_key(e) for e in previous.events}
-            new_keys = frozenset(k for k in map(event_key, events) if k not in old)
-        previous_at = previous.fetched_at if previous is not None else None
+        kept = self.local.store(
+            uuid, body, events, fetched_at=fetched_at, region=region, previous=previous
+        )
+        stored = dataclasses.replace(kept, by=self._who)
         if self._client is not None and len(body) <= MAX_BYTES:
-            meta = {
-                "format": FORMAT,
-                "uuid": uuid,
-                "fetched_at": fetched_at,
-                "region": region,
-                "previous_fetched_at": previous_at,
-                "new": sorted(new_keys),
-                "by": self._who,
-            }
-            head = json.dumps(meta, ensure_ascii=False)[:-1]
-            data = head.encode() + b', "events": ' + body.strip() + b"}\n"
             try:
-                self._client.set(self._key(uuid), data, ex=KEEP_SECONDS)
+                self._client.set(self._key(uuid), encode_entry(stored, body), ex=KEEP_SECONDS)
             except Exception as error:  # kept locally all the same
                 self._down(error)
-        return SharedStored(
-            uuid, list(events), fetched_at, region, new_keys, previous_at, self._who
-        )
-
-
-def decode(raw: bytes, uuid: str) -> SharedStored:
-    """A shared copy, checked: written by anyone who can reach the store."""
-    data = load_json(raw)
-    if not isinstance(data, dict) or data.get("format") != FORMAT or data.get("uuid") != uuid:
-        raise ValueError("not a bsevents cache entry")
-    previous = data.get("previous_fetched_at")
-    new = data.get("new", [])
-    return SharedStored(
-        uuid,
-        check_events(data["events"]),
-        checked_time(data["fetched_at"]),
-        str(data["region"])[:8],
-        frozenset(str(k) for k in new) if isinstance(new, list) else frozenset(),
-        checked_time(previous) if previous is not None else None,
-        clean_who(data.get("by")),
-    )
+        return stored

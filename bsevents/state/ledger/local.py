@@ -1,122 +1,46 @@
-"""The record of calls and the hourly budget.
+"""The local ledger: the record of calls and the hourly budget in a SQLite file.
 
-show_events allows 10 calls an hour and sends no rate-limit headers, so we count our own.
 Every request is a row in a SQLite file in the user state directory, kept per account
 (the region plus a fingerprint of the key, never the key). Checking the budget and
 reserving a call is one transaction taken *before* the request goes out: a process killed
 mid-request still counts its call, and processes racing each other never exceed the cap
 together (BEGIN IMMEDIATE serialises them). The outcome is filled in afterwards.
 
-Keeping the SQLite file healthy (locks, damage, I/O errors) is `ledger_db`. Times read
+Keeping the SQLite file healthy (locks, damage, I/O errors) is `db.py`. Times read
 back are never trusted blindly: a clock that was wrong when a call was recorded must not
 hold calls for longer than the window.
 """
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
 import math
 import sqlite3
 import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable
 from pathlib import Path
 
-from bsevents.errors import BseventsError, NetworkError, RateLimited
+from bsevents.state.ledger.budget import (
+    CLOCK_SKEW_SECONDS,
+    PENDING,
+    SHOW_EVENTS,
+    WINDOW_SECONDS,
+    Budget,
+    Call,
+    Reservation,
+    plausible_time,
+    refusal,
+)
 from bsevents.state.ledger.db import LedgerFile, LedgerUnavailable, number, transaction
 from bsevents.state.paths import state_dir
-
-WINDOW_SECONDS = 3600
-SHOW_EVENTS = "show_events"
-SEARCH = "customers"
-WARN_AT_REMAINING = 3  # warn before a call after which this many or fewer remain
-REFUSAL_HINT = "--offline shows the last stored response; --force sends anyway"
-PENDING = "pending"  # the call went out and no outcome was recorded (yet)
-CLOCK_SKEW_SECONDS = 300  # a time further ahead than this was written by a wrong clock
-
-
-def account_id(region: str, key: str) -> str:
-    """`us-1a2b3c4d5e6f`: the region and a short fingerprint of the key.
-
-    The hash is salted with a fixed label so the fingerprint cannot be looked up in a
-    table of bare SHA-256 digests of keys.
-    """
-    digest = hashlib.sha256(f"bsevents-account:{key}".encode()).hexdigest()
-    return f"{region}-{digest[:12]}"
-
-
-def plausible_time(value: object, now: float) -> float | None:
-    """A stored time as a number no later than the window from now, or None when it is
-    no time at all. Anything later (a wrong clock, a huge Retry-After) is brought back to
-    `now`, so it counts for at most one window and never overflows a date conversion."""
-    number_ = number(value)
-    if number_ is None:
-        return None
-    return now if number_ > now + CLOCK_SKEW_SECONDS else max(0.0, number_)
-
-
-@dataclass(frozen=True)
-class Call:
-    at: float
-    uuid: str | None
-    status: str
-    forced: bool = False
-
-
-@dataclass(frozen=True)
-class Budget:
-    """The hourly budget of one account, at one moment."""
-
-    limit: int
-    calls: tuple[Call, ...]  # show_events calls in the window, oldest first
-    blocked_until: float | None  # a hold after a server 429
-    now: float
-    hold_reason: str | None = None  # "429"
-    counting_since: float | None = None  # when this ledger started counting
-    counting_reason: str | None = None  # NEW or AFTER_DAMAGE
-
-    @property
-    def used(self) -> int:
-        return len(self.calls)
-
-    @property
-    def remaining(self) -> int:
-        return max(0, self.limit - self.used)
-
-    @property
-    def next_slot_at(self) -> float | None:
-        """When the next slot frees: when the oldest call in the window ages out or, past
-        the cap (after --force), when enough have aged out to bring it under the cap."""
-        if not self.calls:
-            return None
-        return self.calls[max(0, self.used - self.limit)].at + WINDOW_SECONDS
-
-    @property
-    def free_at(self) -> float | None:
-        """When a call may go out without --force: None if it may go out now."""
-        waits = []
-        if self.blocked_until is not None and self.blocked_until > self.now:
-            waits.append(self.blocked_until)
-        if self.used >= self.limit and self.next_slot_at is not None:
-            waits.append(self.next_slot_at)
-        return max(waits) if waits else None
-
-
-@dataclass(frozen=True)
-class Reservation:
-    """A call counted before it is sent; finish() or release() it afterwards."""
-
-    row: int
-    budget_after: Budget  # the budget with this call counted
 
 
 def ledger_path() -> Path:
     return state_dir() / "ledger.sqlite3"
 
 
-class Ledger:
-    """The call ledger. Open with `Ledger.open()`; every method is one short transaction.
+class LocalLedger:
+    """The call ledger in a local SQLite file (a `Ledger`). Open with
+    `LocalLedger.open()`; every method is one short transaction.
 
     Problems are reported through `warn` (one line each); damage found by any method is
     set aside and the method runs again on a new ledger.
@@ -128,7 +52,9 @@ class Ledger:
         self._run = self._file.run
 
     @classmethod
-    def open(cls, path: Path | None = None, warn: Callable[[str], None] | None = None) -> Ledger:
+    def open(
+        cls, path: Path | None = None, warn: Callable[[str], None] | None = None
+    ) -> LocalLedger:
         """Open the ledger; a damaged file is moved aside (kept for inspection), reported
         through `warn`, and replaced by a new ledger. Raises LedgerUnavailable when the
         ledger cannot be opened for a reason that is not damage."""
@@ -137,7 +63,7 @@ class Ledger:
     def close(self) -> None:
         self._file.close()
 
-    def __enter__(self) -> Ledger:
+    def __enter__(self) -> LocalLedger:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -262,34 +188,6 @@ class Ledger:
         """Give a call back: it certainly never reached the server."""
         self._write("DELETE FROM calls WHERE id = ?", (reservation.row,))
 
-    @contextlib.contextmanager
-    def recording(self, reservation: Reservation) -> Iterator[None]:
-        """Run the reserved request inside this block: its outcome is recorded however
-        it ends. A success is recorded by the caller with finish() (it knows the size).
-        An outcome that cannot be written leaves the call counted as pending, and the
-        request's own error is the one raised."""
-        started = time.monotonic()
-        try:
-            yield
-        except NetworkError as error:
-            if error.reached_server:
-                self._settle(reservation, error.kind, time.monotonic() - started)
-            else:
-                with contextlib.suppress(LedgerUnavailable):
-                    self.release(reservation)
-            raise
-        except BseventsError as error:
-            kind = str(error.status) if error.status is not None else "bad-response"
-            self._settle(reservation, kind, time.monotonic() - started)
-            raise
-        except KeyboardInterrupt:
-            self._settle(reservation, "interrupted", time.monotonic() - started)
-            raise
-
-    def _settle(self, reservation: Reservation, status: str, duration: float) -> None:
-        with contextlib.suppress(LedgerUnavailable):
-            self.finish(reservation, status, duration=duration)
-
     def clear_hold(self, account: str) -> None:
         """End a hold after a 429: Blueshift has answered a call since."""
         self._write("DELETE FROM holds WHERE account = ?", (account,))
@@ -318,20 +216,3 @@ def _forget_future(db: sqlite3.Connection, account: str, now: float) -> None:
         "UPDATE holds SET until = ? WHERE account = ? AND NOT (until <= ?)",
         (now + WINDOW_SECONDS, account, now + WINDOW_SECONDS),
     )
-
-
-def refusal(budget: Budget) -> RateLimited:
-    """The error for a call refused by the local cap or a hold after a 429."""
-    from bsevents.model.times import clock_and_wait
-
-    free_at = budget.free_at
-    assert free_at is not None
-    when = clock_and_wait(free_at, budget.now)
-    if budget.blocked_until is not None and budget.blocked_until > budget.now:
-        message = f"Blueshift answered 429 (rate limit); live calls are held until {when}"
-    else:
-        message = (
-            f"hourly budget used: {budget.used} of {budget.limit} show_events calls in the "
-            f"last 60 min; the next call is free at {when}"
-        )
-    return RateLimited(message, REFUSAL_HINT)

@@ -14,7 +14,7 @@ import math
 from collections.abc import Sequence
 from pathlib import Path
 
-from bsevents.state.ledger.local import WINDOW_SECONDS
+from bsevents.state.ledger.budget import WINDOW_SECONDS
 from bsevents.state.paths import state_dir, write_private_atomic
 
 LIMIT = 1000  # calls kept; forced calls can pass the cap

@@ -26,19 +26,19 @@ from typing import Any
 from bsevents.errors import RateLimited
 from bsevents.model.customer import UUID_RE
 from bsevents.state.ledger import seen
-from bsevents.state.ledger.db import LedgerUnavailable
-from bsevents.state.ledger.local import (
+from bsevents.state.ledger.budget import (
     CLOCK_SKEW_SECONDS,
     PENDING,
     SHOW_EVENTS,
     WINDOW_SECONDS,
     Budget,
     Call,
-    Ledger,
     Reservation,
     plausible_time,
     refusal,
 )
+from bsevents.state.ledger.db import LedgerUnavailable
+from bsevents.state.ledger.local import LocalLedger
 from bsevents.state.redis_store import clean_who, failed, key_name
 
 CALLS_LIMIT = 1000  # calls read back from a window (forced calls can pass the cap)
@@ -123,13 +123,14 @@ class SharedReservation(Reservation):
     local: Reservation | None = None  # the same call in the local ledger
 
 
-class SharedLedger(Ledger):
-    """The ledger of one account in Redis, with the local ledger beside it. Only the
-    account of the key it was opened for is shared; others are counted locally."""
+class SharedLedger:
+    """The ledger of one account in Redis (a `Ledger`), holding the local ledger for the
+    mirror and the fallback. Only the account of the key it was opened for is shared;
+    others are counted locally."""
 
-    def __init__(  # the local ledger's file is opened by `local`, not here
+    def __init__(
         self,
-        local: Ledger,
+        local: LocalLedger,
         client: Any,
         url: str,
         *,
@@ -138,11 +139,7 @@ class SharedLedger(Ledger):
         who: str,
         warn: Callable[[str], None],
     ) -> None:
-        self.path = local.path
         self.local = local
-        # Any method of Ledger not overridden here works on the local ledger's file.
-        self._file = local._file
-        self._run = local._run
         # None when the store cannot be used (from the start, or since it failed).
         self._client = client
         self._url = url
@@ -153,6 +150,12 @@ class SharedLedger(Ledger):
 
     def close(self) -> None:
         self.local.close()
+
+    def __enter__(self) -> SharedLedger:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     def _shared(self, account: str) -> bool:
         return self._client is not None and account == self._local_account

@@ -1,0 +1,349 @@
+"""The one path from a question to an answer. Every command that reads a customer's
+events (`events` in every view, `--watch`, `--wait`, `-e`; `lint`; `send --wait`;
+`reconcile`) states what it asks as an `Ask` and gets an `EventsResult` from `answer`.
+
+    Ask ─► local source? ─► the demo, or a saved file (no key, no call)
+       └─► the customer (a UUID, a dashboard URL, or an email looked up once)
+           ─► --wait? poll, paced within the budget, until an event passes (wait.py)
+           ─► else a stored copy or a live call (fetch.py)
+               ─► a copy that cannot answer the question is asked again, once
+
+The run's `Context` carries the settings, the key, the ledger, the store, the reporter,
+the clock and the transport; nothing here reads them from anywhere else.
+"""
+
+from __future__ import annotations
+
+import gc
+import shlex
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
+
+from bsevents.app.result import EventsResult, FetchOptions
+from bsevents.errors import NotFound, RateLimited, RequestFailed, UsageProblem
+from bsevents.model.customer import Customer, looks_like_email, parse_customer
+
+if TYPE_CHECKING:
+    from bsevents.app.context import Context
+    from bsevents.app.fetch import EmailMatch
+    from bsevents.model.events import Event
+    from bsevents.query.filters import Criteria
+
+# The variables that choose what a live run would call: checked with --demo and
+# --from-file too, as the flags are.
+_CHOOSING = ("BSEVENTS_PROFILE", "BLUESHIFT_REGION", "BSEVENTS_BASE_URL")
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where the events come from: the demo, a saved file, or a customer (a parsed UUID
+    or dashboard URL, or an email address to look up)."""
+
+    demo: bool = False
+    from_file: str | None = None
+    customer: Customer | None = None
+    email: str | None = None
+
+    @property
+    def local(self) -> str | None:
+        """The option that makes no call (--demo, --from-file), if one was given."""
+        return "--demo" if self.demo else "--from-file" if self.from_file is not None else None
+
+    @property
+    def url_region(self) -> str | None:
+        """The region of the dashboard the customer's URL came from, if it did."""
+        return self.customer.region_hint if self.customer is not None else None
+
+    @classmethod
+    def parse(
+        cls,
+        customer: str | None,
+        uuid: str | None,
+        email: str | None,
+        *,
+        demo: bool = False,
+        from_file: str | None = None,
+        example: str = "bsevents events",
+    ) -> Source:
+        """The source of CUSTOMER, --uuid, --email, --demo and --from-file, refusing
+        what cannot go together (UsageProblem, before anything is spent)."""
+        given = customer is not None or uuid is not None or email is not None
+        if from_file is not None:
+            if demo or given:
+                raise UsageProblem("--from-file takes no customer and no --demo", "give one source")
+            return cls(from_file=from_file)
+        if demo:
+            if given:
+                raise UsageProblem("--demo takes no customer", f"run: {example} --demo")
+            return cls(demo=True)
+        if customer is not None and looks_like_email(customer):
+            if email is not None:
+                raise UsageProblem("give the customer as CUSTOMER, --uuid or --email, not both")
+            customer, email = None, customer
+        if email is not None:
+            if customer is not None or uuid is not None:
+                raise UsageProblem("give the customer as CUSTOMER, --uuid or --email, not both")
+            from bsevents.model.customer import check_email
+
+            return cls(email=check_email(email))
+        return cls(customer=_customer(customer, uuid, example))
+
+
+def _customer(argument: str | None, option: str | None, example: str) -> Customer:
+    if argument is not None and option is not None:
+        first, second = parse_customer(argument), parse_customer(option)
+        if first.uuid != second.uuid:
+            raise UsageProblem(
+                "two different customers given (CUSTOMER and --uuid)", "give one of them"
+            )
+        hints = {c.region_hint for c in (first, second)} - {None}
+        if len(hints) > 1:
+            raise UsageProblem(
+                "CUSTOMER and --uuid are URLs from different regions' dashboards",
+                "give one of them",
+            )
+        return first if first.region_hint is not None else second  # keep the URL's region
+    text = argument if argument is not None else option
+    if text is None:
+        raise UsageProblem(
+            "no customer given: expected a customer UUID or a Blueshift dashboard URL",
+            f"for example: {example} 51aceb79-2cbc-4e2b-a132-b02de69bba15 ({example} --demo)",
+        )
+    return parse_customer(text)
+
+
+@dataclass(frozen=True)
+class Question:
+    """What the user looks for in the events: a stored copy that has none of it is asked
+    again. `again` holds the options that ask it again, as the user would type them."""
+
+    criteria: Criteria | None = None
+    show: str | None = None
+    new: bool = False
+    again: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Wait:
+    """--wait: poll until an event `passes`, for at most `seconds`. `sent_at` (monotonic)
+    is when `send` sent the event waited for: the first poll comes later after a send."""
+
+    seconds: float
+    passes: Callable[[Event], bool]
+    looked_for: str  # `purchase event with order_id=1`, for the messages
+    sent_at: float | None = None
+
+
+@dataclass(frozen=True)
+class Ask:
+    """Everything a command asks of the pipeline."""
+
+    source: Source
+    fetch: FetchOptions = field(default_factory=FetchOptions)
+    question: Question = field(default_factory=Question)
+    wait: Wait | None = None
+    command: str = "events"  # the command that asks again, for the "to ask" hint
+
+
+def answer(ctx: Context, ask: Ask) -> EventsResult:
+    """The events that answer `ask`, with notes for people in `notes` (said once the
+    answer is final, so that a copy replaced by a fresh answer says nothing)."""
+    if ask.source.local is not None:
+        result = local_result(ctx, ask.source, ask.fetch.timeout)
+    else:
+        uuid = customer_uuid(ctx, ask.source, ask.fetch)
+        if ask.wait is not None:
+            from bsevents.app.wait import wait_for
+
+            result = wait_for(ctx, uuid, ask.wait, ask.fetch)
+        else:
+            from bsevents.app.fetch import fetch
+
+            result = fetch(ctx, uuid, ask.fetch)
+            result = _ask_again_on_miss(ctx, uuid, ask, result)
+        from bsevents.app.fetch import copy_note
+
+        result = copy_note(ctx, result)
+    return _finished(result, ask.question)
+
+
+def check_like_a_live_run(ctx: Context, timeout: float) -> None:
+    """--demo and --from-file make no call, but a typo is still a typo: the profile,
+    region, base URL (flags or environment) and timeout are checked as a live run checks
+    them. A damaged settings file alone does not stop a local view."""
+    from bsevents.app.result import check_timeout
+
+    check_timeout(timeout)
+    if ctx.choice.given or any(ctx.env.get(name, "").strip() for name in _CHOOSING):
+        ctx.settings  # noqa: B018 - resolving is the check
+
+
+def local_result(ctx: Context, source: Source, timeout: float) -> EventsResult:
+    """The events of --from-file or --demo."""
+    check_like_a_live_run(ctx, timeout)
+    if source.from_file is not None:
+        import sys
+
+        from bsevents.app.saved import get_from_file
+
+        stdin = getattr(sys.stdin, "buffer", None)  # sys.stdin is None when fd 0 is closed
+        return get_from_file(source.from_file, stdin=stdin)
+    from bsevents.app.demo import get_demo
+
+    return get_demo()
+
+
+def customer_uuid(ctx: Context, source: Source, options: FetchOptions) -> str:
+    """The customer's UUID: as given, or looked up by email (Search customer, which costs
+    no show_events call; with --offline, the lookup stored before)."""
+    if source.email is None:
+        assert source.customer is not None
+        _note_url_region(ctx)
+        return source.customer.uuid
+    from bsevents.app.fetch import find_by_email
+
+    match = find_by_email(ctx, source.email, timeout=options.timeout, offline=options.offline)
+    _report_match(ctx, match)
+    return match.uuid
+
+
+def _note_url_region(ctx: Context) -> None:
+    """Say so when a dashboard URL's region replaced the one the profile would use."""
+    settings = ctx.settings
+    if settings.sources.get("region") != "url":
+        return
+    from bsevents.model.regions import REGIONS
+
+    host = REGIONS[settings.region].app_host
+    where = f"calling the {settings.region} API"
+    if settings.sources.get("base_url") != "region":
+        where = f"counting and storing as region {settings.region}, calling {settings.base_url}"
+    ctx.report.note(
+        f"the URL is from the {settings.region} dashboard ({host}): {where}, not region "
+        f"{settings.profile_region} of profile {settings.profile!r}"
+    )
+
+
+def _report_match(ctx: Context, match: EmailMatch) -> None:
+    if match.stored:
+        ctx.report.note(f"{match.email} is customer {match.uuid} (stored lookup, no call made)")
+        return
+    ctx.report.note(f"{match.email} is customer {match.uuid}{_person(match.user)}")
+    if match.others:
+        ctx.report.note(f"{len(match.others)} other customer(s) match this email:")
+        for other in match.others:
+            ctx.report.note(f"  {other.get('uuid')}{_person(other)}")
+
+
+def _person(user: dict[str, object]) -> str:
+    name = " ".join(str(user[k]) for k in ("firstname", "lastname") if user.get(k))
+    parts = [name] if name else []
+    if user.get("customer_id"):
+        parts.append(f"customer_id {user['customer_id']}")
+    return f" ({', '.join(parts)})" if parts else ""
+
+
+def curl_commands(ctx: Context, source: Source) -> str:
+    """The request(s) as curl commands, for --curl: nothing is sent, no key is printed."""
+    if source.email is not None:
+        from bsevents.api.curl import email_then_events_commands
+
+        return email_then_events_commands(ctx.settings.base_url, source.email)
+    from bsevents.api.curl import show_events_command
+
+    assert source.customer is not None
+    return show_events_command(ctx.settings.base_url, source.customer.uuid)
+
+
+def _finished(result: EventsResult, question: Question) -> EventsResult:
+    """The answer as shown: a note on events with no usable time, and with --new only the
+    new events."""
+    from bsevents.model.events import count_trailing_untimed
+
+    # Everything loaded lives until the process ends: keep the garbage collector from
+    # walking those objects again and again while the view is drawn.
+    gc.freeze()
+    notes = list(result.notes)
+    untimed = count_trailing_untimed(result.events)
+    if untimed:
+        notes.append(
+            f"{untimed} event has no usable time; it is listed last"
+            if untimed == 1
+            else f"{untimed} events have no usable time; they are listed last"
+        )
+    return _shown(replace(result, notes=notes), question)
+
+
+def _shown(result: EventsResult, question: Question) -> EventsResult:
+    """With --new, only the events that were new when the answer was fetched."""
+    if not question.new:
+        return result
+    from bsevents.model.events import event_key
+
+    return replace(result, events=[e for e in result.events if event_key(e) in result.new_keys])
+
+
+# -- a stored copy that cannot answer the question ----------------------------------------
+
+
+def _ask_again_on_miss(ctx: Context, uuid: str, ask: Ask, result: EventsResult) -> EventsResult:
+    """A question that a stored copy cannot answer is asked of Blueshift once (see
+    `fetch.refresh_on_miss`), so that an old copy never gives a stale "no"."""
+    if result.origin != "cache":
+        return result
+    miss = find_miss(_shown(result, ask.question), ask.question)
+    if miss is None:
+        return result
+    from bsevents.app.fetch import Miss, refresh_on_miss
+
+    chosen_by = ["--profile", ctx.choice.profile] if ctx.choice.profile is not None else []
+    if ctx.choice.region is not None:
+        chosen_by += ["--region", ctx.choice.region]
+    again = ["bsevents", ask.command, uuid, *chosen_by, *ask.question.again, "--refresh"]
+    what, hint = miss
+    try:
+        return refresh_on_miss(ctx, uuid, ask.fetch, result, Miss(what, shlex.join(again), hint))
+    except (RequestFailed, RateLimited) as failed:
+        # The stored copy is still an answer: show it, saying that it could not be checked.
+        ctx.report.warn(f"{failed.message}; showing the stored copy, which may be stale")
+        return result
+
+
+def find_miss(result: EventsResult, question: Question) -> tuple[str, str] | None:
+    """What the question finds missing in `result` (the events it would show: with --new,
+    only the new ones) (`'signup_tests'`), with a hint for
+    when no call can be made (`; did you mean 'signup_test'?`); None when it finds
+    something. A name the copy lacks is a miss even when it is close to one the copy has:
+    it may be a new event, so only a live answer may suggest a typo."""
+    from bsevents.query.filters import find_events, missing_types, select
+
+    if question.show is not None:
+        try:
+            find_events(result.events, question.show)
+        except NotFound:
+            return f"event {cell_text(question.show.strip())!r}", ""
+        except UsageProblem:
+            return None
+        return None
+    if question.new and not result.events:
+        return "a new event", ""
+    criteria = question.criteria
+    if criteria is None or not criteria.active:
+        return None
+    missing = missing_types(result.events, criteria.types)
+    if missing:
+        names = " or ".join(repr(cell_text(name)) for name in missing)
+        close = [c for found in missing.values() for c in found]
+        hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+        return names, hint
+    if select(result.events, criteria).matching:
+        return None
+    return "an event matching the filters", ""
+
+
+def cell_text(text: str) -> str:
+    """User input echoed in a message: safe and at most 60 characters."""
+    from bsevents.model.sanitize import clean, shorten
+
+    return shorten(clean(text), 60)
