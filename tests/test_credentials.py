@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import stat
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -483,3 +484,77 @@ def test_the_key_is_not_a_setting(cli: Any) -> None:
         "error: the API key is not a setting: store it with `config set-key`"
     )
     assert KEY not in result.stderr
+
+
+# --- which keyring backend, chosen once per machine ----------------------------------------
+
+MEMORY = "tests.memory_keyring.MemoryKeyring"
+
+
+@pytest.fixture
+def own_choice(monkeypatch: pytest.MonkeyPatch) -> Any:
+    """keyring left to bsevents' choice (no PYTHON_KEYRING_BACKEND), made afresh; returns
+    a function that remembers a backend as a search would have: remember(name, **changes)."""
+    from bsevents.state import keyring_backend
+
+    monkeypatch.delenv("PYTHON_KEYRING_BACKEND")
+    monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus")  # no real one
+    monkeypatch.setattr(keyring_backend, "_chosen", None)
+
+    def remember(name: str, **changes: str) -> Path:
+        keyring_backend._remember(name)
+        path = keyring_backend.choice_file()
+        data = {**json.loads(path.read_text()), **changes}
+        path.write_text(json.dumps(data))
+        return path
+
+    return remember
+
+
+def test_the_remembered_backend_is_the_one_used(own_choice: Any, cli: Any) -> None:
+    from bsevents.state import keyring_backend
+
+    path = own_choice(MEMORY)
+    assert mode(path) == 0o600
+    result = cli("config", "set-key", "--stdin", input=KEY)
+    assert (result.exit_code, result.stderr) == (
+        0,
+        "stored the API key ••••ABCD for profile 'default' in the keyring, via memory keyring "
+        "MemoryKeyring\n",
+    )
+    assert keyring_backend.chosen_backend().entries == {("bsevents", "default"): KEY}
+
+
+@pytest.mark.parametrize(
+    ("changes", "name", "file_mode"),
+    [
+        ({}, MEMORY, 0o600),
+        ({}, MEMORY, 0o620),  # others could choose what is imported
+        ({"host": "another-machine"}, MEMORY, 0o600),  # a home shared between machines
+        ({"platform": "darwin" if sys.platform != "darwin" else "linux"}, MEMORY, 0o600),
+        ({}, "keyring.backends.macOS.Keyring" if sys.platform != "darwin" else "x", 0o600),
+        ({}, "keyring.backends.chainer.ChainerBackend", 0o600),
+        ({}, "keyring.backends.fail.Keyring", 0o600),
+        ({}, "x" * 300 + ".Keyring", 0o600),
+    ],
+)
+def test_a_remembered_backend_is_trusted_only_from_a_private_file_of_this_machine(
+    own_choice: Any, changes: dict[str, str], name: str, file_mode: int
+) -> None:
+    from bsevents.state import keyring_backend
+
+    path = own_choice(name, **changes)
+    path.chmod(file_mode)
+    trusted = not changes and file_mode == 0o600 and name == MEMORY
+    assert keyring_backend.remembered_name() == (name if trusted else None)
+
+
+def test_keyring_own_config_file_comes_before_the_remembered_backend(
+    own_choice: Any, cli: Any, isolated: Path
+) -> None:
+    own_choice("tests.memory_keyring.LockedKeyring")
+    config = isolated / ".config" / "python_keyring" / "keyringrc.cfg"
+    config.parent.mkdir(parents=True)
+    config.write_text(f"[backend]\ndefault-keyring={MEMORY}\n")
+    result = cli("config", "set-key", "--stdin", input=KEY)
+    assert result.exit_code == 0, result.stderr

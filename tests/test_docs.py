@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import typer
 import typer.main
 
 from bsevents.cli.app import app
@@ -20,7 +21,8 @@ def documented_options() -> set[str]:
 
 
 def real_options() -> set[str]:
-    command = typer.main.get_command(app).commands["events"]  # type: ignore[attr-defined]
+    cli = typer.main.get_command(app)
+    command = cli.get_command(typer.Context(cli), "events")  # type: ignore[attr-defined]
     names = {
         name
         for param in command.params

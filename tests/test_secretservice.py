@@ -265,3 +265,38 @@ def test_a_dbus_that_never_answers_costs_the_timeout_not_a_hang(tmp_path: Path) 
         assert (json.loads(with_env.stdout)["api_key_source"], with_env.stderr) == ("env", "")
     finally:
         bus.close()
+
+
+@pytest.mark.secretservice
+def test_the_keyring_found_is_remembered_and_then_loaded_alone(
+    secret_service: dict[str, str], server: StandIn, tmp_path: Path
+) -> None:
+    from bsevents.state import keyring_backend
+    from tests.script import run_and_list_imports
+
+    # keyring left to choose for itself, as on a person's machine
+    env = {k: v for k, v in secret_service.items() if k != "PYTHON_KEYRING_BACKEND"}
+    env["BSEVENTS_BASE_URL"] = server.base_url
+    stored, modules = run_and_list_imports(
+        ["config", "set-key", "--stdin"], env, tmp_path / "modules", input=API_KEY
+    )
+    assert stored.stderr.endswith("in the keyring, via SecretService Keyring\n")
+    assert [m for m in modules if m.startswith("keyring.backends.macOS")] == []
+    remembered = keyring_backend.choice_file()
+    assert json.loads(remembered.read_text())["backend"] == SECRET_SERVICE
+    assert remembered.stat().st_mode & 0o777 == 0o600
+
+    fetched, modules = run_and_list_imports(["events", CUSTOMER], env, tmp_path / "modules")
+    assert fetched.returncode == 0, fetched.stderr
+    assert server.requests[-1].auth_user == API_KEY
+    backends = sorted(m for m in modules if m.startswith("keyring.backends."))
+    assert backends == ["keyring.backends.SecretService", "keyring.backends.fail"]
+
+    # A remembered backend that no longer works here is looked for again, and replaced.
+    remembered.write_text(
+        remembered.read_text().replace(SECRET_SERVICE, "keyring.backends.kwallet.DBusKeyring")
+    )
+    budget = bsevents(env, "quota")
+    assert (budget.returncode, budget.stderr) == (0, "")
+    assert " · key " in budget.stdout.splitlines()[0]  # the key was found in the keyring
+    assert json.loads(remembered.read_text())["backend"] == SECRET_SERVICE

@@ -5,15 +5,15 @@ from __future__ import annotations
 import errno
 import os
 import sys
-import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Annotated, Any
 
 import typer
 
 from bsevents import __version__
 from bsevents.cli import framework
-from bsevents.cli.helptext import HelpfulCommand, HelpfulGroup, epilog
+from bsevents.cli.helptext import epilog
+from bsevents.cli.lazy import LazyCommand, LazyGroup
 from bsevents.errors import AnswerIsNo, BseventsError, ExitCode, UsageProblem, exit_code_for
 from bsevents.views import ui
 
@@ -50,9 +50,12 @@ def complete_optional_values(args: list[str]) -> list[str]:
     return out
 
 
-class BseventsGroup(HelpfulGroup):
-    """The root group: turns every error, the option parser's included, into one line on
-    stderr and its exit code."""
+class BseventsGroup(LazyGroup):
+    """The root group: imports only the command that runs (`COMMANDS`, below), and turns
+    every error, the option parser's included, into one line on stderr and its exit code."""
+
+    def lazy_commands(self) -> Mapping[str, LazyCommand]:
+        return COMMANDS
 
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
         return list(super().parse_args(ctx, complete_optional_values(args)))
@@ -143,6 +146,8 @@ def _discard_stdout() -> None:
 
 def _report(error: BseventsError) -> int:
     if ui.debug_enabled():
+        import traceback
+
         traceback.print_exc(file=sys.stderr)
     if isinstance(error, AnswerIsNo):
         ui.note(error.message)  # an answer, not a failure: no "error:", and -q hides it
@@ -321,44 +326,34 @@ SEND_EXAMPLES = [
 ]
 
 
-def _register() -> None:
-    from bsevents.cli.commands import events, quota
-
-    app.command(
-        "events",
-        cls=HelpfulCommand,
-        help="Fetch one customer's events and show them sorted by time.",
-        epilog=epilog(EVENTS_EXAMPLES, EVENTS_ENVIRONMENT),
-        no_args_is_help=False,
-    )(events.events_command)
-    app.command(
-        "quota",
-        cls=HelpfulCommand,
-        help="Show the hourly budget of show_events calls.",
-        epilog=epilog(
+# The subcommands, registered by name with the one line the root help lists: a command's
+# module is imported only when that command runs or shows its help (see cli/lazy.py).
+COMMANDS = {
+    "events": LazyCommand(
+        "bsevents.cli.commands.events:events_command",
+        "Fetch one customer's events and show them sorted by time.",
+        epilog(EVENTS_EXAMPLES, EVENTS_ENVIRONMENT),
+    ),
+    "quota": LazyCommand(
+        "bsevents.cli.commands.quota:quota_command",
+        "Show the hourly budget of show_events calls.",
+        epilog(
             [
                 ("Calls left this hour, and the calls in the window", "bsevents quota"),
                 ("The same as JSON, for scripts", "bsevents quota --json"),
             ],
             ("BLUESHIFT_API_KEY", "BSEVENTS_PROFILE", "BLUESHIFT_REGION"),
         ),
-    )(quota.quota_command)
-    from bsevents.cli.commands import lint
-
-    app.command(
-        "lint",
-        cls=HelpfulCommand,
-        help="Check one customer's events against built-in rules and a tracking plan.",
-        epilog=epilog(LINT_EXAMPLES, EVENTS_ENVIRONMENT),
-        no_args_is_help=False,
-    )(lint.lint_command)
-    from bsevents.cli.commands import send
-
-    app.command(
-        "send",
-        cls=HelpfulCommand,
-        help="Send one event through Blueshift's Event API.",
-        epilog=epilog(
+    ),
+    "lint": LazyCommand(
+        "bsevents.cli.commands.lint:lint_command",
+        "Check one customer's events against built-in rules and a tracking plan.",
+        epilog(LINT_EXAMPLES, EVENTS_ENVIRONMENT),
+    ),
+    "send": LazyCommand(
+        "bsevents.cli.commands.send:send_command",
+        "Send one event through Blueshift's Event API.",
+        epilog(
             SEND_EXAMPLES,
             (
                 "BLUESHIFT_EVENT_API_KEY",
@@ -369,14 +364,13 @@ def _register() -> None:
                 "BSEVENTS_DEBUG",
             ),
         ),
-    )(send.send_command)
-
-    from bsevents.cli.commands import config
-
-    app.add_typer(config.app, name="config")
-
-
-_register()
+    ),
+    # A group: its help and its commands' are its own, in cli/commands/config.py.
+    "config": LazyCommand(
+        "bsevents.cli.commands.config:app",
+        "Store the API key, change settings and switch profiles.",
+    ),
+}
 
 
 def run(argv: list[str] | None = None) -> None:
@@ -386,6 +380,8 @@ def run(argv: list[str] | None = None) -> None:
     except Exception as exc:
         if ui.debug_enabled():
             raise
+        import traceback
+
         frame = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
         where = f" at {frame.filename.rsplit('/', 1)[-1]}:{frame.lineno}" if frame else ""
         ui.error(

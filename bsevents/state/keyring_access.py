@@ -4,7 +4,8 @@ A locked Secret Service, a D-Bus that never answers or a broken backend must not
 the tool: each call waits at most BSEVENTS_KEYRING_TIMEOUT seconds (default 3), and every
 error a backend raises is caught and turned into KeyringUnusable, whose reason is safe to
 show (it never contains the key). keyring itself is imported only inside that thread, so
-commands that never need it (a key in the environment, --version, --demo) never load it.
+commands that never need it (a key in the environment, --version, --demo) never load it;
+which backend it uses, and how that choice is kept cheap, is `keyring_backend`'s job.
 
 Entries: service `bsevents`, user name = the profile.
 """
@@ -114,9 +115,9 @@ def _with_keyring(work: Callable[[Any], T], *, secret: str | None = None) -> tup
 
     def run() -> None:
         try:
-            import keyring
+            from bsevents.state.keyring_backend import chosen_backend
 
-            backend = keyring.get_keyring()
+            backend = chosen_backend()
             outcome["name"] = backend_name(backend)
             outcome["result"] = work(backend)
         except Exception as error:  # any failure inside a backend means: not usable now
