@@ -170,7 +170,7 @@ def test_the_table_labels_every_parameter_with_its_real_key(
     assert rows == [
         ["2021-06-24", "04:53:54", "view", "/p/ag?c=1", "product_id=AG-200", "price=39",
          "category=gaiters", UUID_A[:8]],
-        ["2021-06-24", "05:00:00", "purchase", "order_id=O-7", "revenue=39.00", "sku=AG-200",
+        ["2021-06-24", "05:00:00", "purchase", "order_id=O-7", 'revenue="39.00"', "sku=AG-200",
          "coupon=SNOW10", UUID_B[:8]],
         ["2021-06-24", "05:01:00", "signup_test", "plan=pro", "trial=true", UUID_C[:8]],
     ]  # fmt: skip
@@ -206,10 +206,10 @@ def test_an_ambiguous_prefix_lists_every_candidate(standin: StandIn) -> None:
     done = run("events", CUSTOMER, "--show", "3766F11")
     assert (done.returncode, done.stdout) == (2, "")
     assert done.stderr.splitlines() == [
-        "error: 2 events have an event_uuid starting with '3766f11'",
+        "error: 2 event_uuids start with '3766f11'",
         "  give more of it; the candidates:",
         f"  2021-06-24 04:53:54  pageload  {UUID_A}",
-        f"  2021-06-24 05:00:00  view  {UUID_B}",
+        f"  2021-06-24 05:00:00  view      {UUID_B}",
     ]
     assert len(standin.show_events_requests()) == 1
     shown = run("events", CUSTOMER, "--show", UUID_B[:8])

@@ -170,7 +170,10 @@ LONE = {
 }
 
 
-def test_lone_surrogates_are_escaped_in_json_and_shown_as_placeholders(tmp_path: Path) -> None:
+def test_lone_surrogates_are_escaped_in_json_and_shown_as_placeholders(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "140")  # the summary in full, beside the `!` column
     path = tmp_path / "lone.json"
     path.write_text(json.dumps([LONE]), "ascii")
     ndjson = _run(path, ["--view", "ndjson"])

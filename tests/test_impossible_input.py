@@ -65,14 +65,14 @@ VIEWS = [
     ["--view", "ndjson"],
     ["--view", "csv"],
     ["--view", "table", "--fields", "timestamp,timestamp_epoch"],
-    ["--show", "bad-time"],
+    ["--show", "bad-time-1"],  # exact: bad-time-10 … start with it too
 ]
 
 
 def _bad_events() -> list[dict[str, Any]]:
     events = [
-        {"event": "view", "event_uuid": "bad-time", "timestamp": text, "_bsft_ts": text}
-        for text in BAD_ISO
+        {"event": "view", "event_uuid": f"bad-time-{n}", "timestamp": text, "_bsft_ts": text}
+        for n, text in enumerate(BAD_ISO)
     ]
     events += [{"event": "view", "timestamp_epoch": value} for value in BAD_EPOCHS]
     return events
@@ -159,7 +159,7 @@ def test_deep_json_that_parses_goes_through_every_view(cli: Any, tmp_path: Path)
     deep: Any = "bottom"
     for level in range(800):
         deep = {"k\ud800": deep} if level % 2 else [deep]
-    event = make_event(event_uuid="bad-time", nested=deep)
+    event = make_event(event_uuid="bad-time-1", nested=deep)
     path = tmp_path / "deep.json"
     path.write_text(json.dumps([event]), "ascii")
     for view in [*VIEWS, ["--grep", "bottom", "--view", "ndjson"]]:

@@ -77,7 +77,7 @@ def test_errors_come_first_then_time() -> None:
         at("11:00", "b", v="undefined"),
         make_event(event_uuid="c", timestamp="never"),
     )
-    assert found == [("bad-time", ""), ("event-name", "event"), ("placeholder-value", "v")]
+    assert found == [("bad-time", "timestamp"), ("event-name", "event"), ("placeholder-value", "v")]
 
 
 def test_an_object_as_an_event_name_beside_type_drift_is_no_crash(cli: Any, tmp_path: Path) -> None:

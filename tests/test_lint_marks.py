@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from bsevents.views.common import LEGEND_FLAG
 from tests.conftest import CUSTOMER, make_event
 from tests.standin import StandIn
 
@@ -48,7 +49,7 @@ def test_table_marks_the_events_with_findings(tmp_path: Path, cli: Any) -> None:
     assert result.exit_code == 0, result.stderr
     rows = [line for line in result.stdout.splitlines() if "2026-11-20" in line]
     assert [row[:1] for row in rows] == [" ", "!", " "]
-    assert result.stdout.splitlines()[-1] == "! lint finding (bsevents lint)"
+    assert result.stdout.splitlines()[-1] == LEGEND_FLAG
 
 
 def test_plan_marks_more_and_timeline_too(tmp_path: Path, cli: Any) -> None:
@@ -102,3 +103,42 @@ def test_bad_plan_exits_2_before_a_call(tmp_path: Path, standin: StandIn, cli: A
     assert result.exit_code == 2
     assert result.stderr.startswith(f'error: --plan: {plan}: the schema of "view" is not a valid')
     assert standin.requests == []
+
+
+# The marks ask the rules about the rows on screen only (issue 21) ----------------------
+
+
+def test_marks_make_no_finding_and_agree_with_lint(monkeypatch: Any) -> None:
+    import random
+
+    from bsevents.model.events import sort_events
+    from bsevents.query import lint as lint_module
+    from bsevents.query.lint import Batch, flagged, lint
+    from bsevents.views.marks import marks_for
+
+    rng = random.Random(20)
+    names, values = ["view", "purchase", "step2"], [1, 2.5, "1", None, "undefined", [1], {"x": 1}]
+    events = sort_events(
+        make_event(
+            event=rng.choice(names),
+            event_uuid=f"u{rng.randrange(400)}",
+            timestamp=f"2026-11-20T10:{rng.randrange(60):02d}:{rng.randrange(60):02d}Z",
+            timestamp_epoch=rng.choice([None, 1795169000, "soon"]),
+            price=rng.choice(values),
+        )
+        for _ in range(500)
+    )
+    batch = Batch.of(events, 1_795_000_000.0)
+    everything = range(len(events))
+    assert flagged(batch, everything) == {f.index for f in lint(batch)}
+    assert flagged(batch, set(range(100, 200))) == {
+        f.index for f in lint(batch) if 100 <= f.index < 200
+    }
+
+    def no_finding(*args: Any) -> Any:
+        raise AssertionError("the marks made a finding")
+
+    monkeypatch.setattr(lint_module, "finding", no_finding)
+    marks = marks_for(events, events[-200:], None)
+    assert marks.flagged is not None
+    assert {i for i, e in enumerate(events) if marks.flagged(e)} <= set(range(300, 500))

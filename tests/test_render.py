@@ -15,6 +15,7 @@ from bsevents.app.demo import get_demo
 from bsevents.errors import UsageProblem
 from bsevents.model.events import STANDARD_FIELDS
 from bsevents.model.fields import field_value, parse_fields, unknown_fields
+from bsevents.views.common import LEGEND_DOUBT
 from bsevents.views.csvout import csv_chunks, csv_columns
 from bsevents.views.detail import render_detail
 from bsevents.views.jsonout import json_chunks, ndjson_chunks
@@ -142,8 +143,8 @@ def test_table_in_local_time_says_which_zone(monkeypatch: pytest.MonkeyPatch) ->
 def test_local_zone_label_covers_a_daylight_saving_change(monkeypatch: pytest.MonkeyPatch) -> None:
     import time
 
-    summer = make_event(event="summer", timestamp="2026-07-01T10:00:00Z")
-    winter = make_event(event="winter", timestamp="2026-12-01T10:00:00Z")
+    summer = make_event(event="summer", timestamp="2026-07-01T10:00:00Z", event_uuid="s")
+    winter = make_event(event="winter", timestamp="2026-12-01T10:00:00Z", event_uuid="w")
     monkeypatch.setenv("TZ", "Europe/Berlin")
     time.tzset()
     try:
@@ -292,13 +293,13 @@ def test_timeline_reversed_puts_the_newest_first_with_forward_gaps() -> None:
 def test_timeline_lists_untimed_events_last_and_marks_new_ones() -> None:
     out = console(width=100)
     events = [
-        make_event(event="a", timestamp="2026-11-24T10:00:00Z"),
-        make_event(event="b", timestamp="nope"),
+        make_event(event="a", timestamp="2026-11-24T10:00:00Z", event_uuid="a"),
+        make_event(event="b", timestamp="nope", event_uuid="b"),
     ]
     render_timeline(out, events, title="t", tz=UTC, highlight=lambda e: e["event"] == "b")
     text = text_of(out)
     assert "Without a usable time\n1 event, in the order received\n●" in text
-    assert text.endswith("● new\n")
+    assert text.splitlines()[-2:] == ["● new", LEGEND_DOUBT]
 
 
 # machine formats ------------------------------------------------------------------------

@@ -122,7 +122,7 @@ def test_typed_params_and_data_from_stdin(server: StandIn) -> None:
     [
         (["order.placed", "--email", "m@x.io"], "event name 'order.placed' has a period"),
         (["step2", "--email", "m@x.io"], "event name 'step2' has a digit"),
-        (["a" * 65, "--email", "m@x.io"], "has 65 characters (at most 64)"),
+        (["a" * 65, "--email", "m@x.io"], "has 65 characters: RudderStack's Blueshift"),
         (["signed up", "--email", "m@x.io"], "has white space"),
         (["purchase"], "no customer given: an event needs --customer-id, --email or --cookie"),
         (["purchase", "--email", "not-an-email"], "'not-an-email' is not an email address"),

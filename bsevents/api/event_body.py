@@ -16,7 +16,6 @@ from typing import Any
 
 from bsevents.errors import UsageProblem
 
-MAX_NAME = 64
 MAX_DATA_BYTES = 1_000_000  # an event body, not a data dump
 IDENTITIES = ("customer_id", "email", "cookie")
 # Keys the command sets itself: a parameter may not quietly replace them.
@@ -46,26 +45,22 @@ class Identity:
 
 
 def check_name(name: str, *, force: bool) -> str:
-    """The event name, refused (exit 2) where Blueshift's integrations refuse it: a
-    period, a digit, white space or more than 64 characters, unless `force`."""
+    """The event name, refused (exit 2) where `model.names` says integrations refuse it,
+    unless `force`; a blank name or a control character is refused even then."""
+    from bsevents.model.names import SOURCE, and_list, judge
+
     if not name.strip():
         raise UsageProblem("the event name is empty", "for example: bsevents send purchase …")
-    problems = []
-    if "." in name:
-        problems.append("a period")
-    if any(c.isdigit() for c in name):
-        problems.append("a digit")
-    if any(c.isspace() for c in name):
-        problems.append("white space")
-    if not all(c.isprintable() or c.isspace() for c in name):
-        problems.append("a control character")
-    if len(name) > MAX_NAME:
-        problems.append(f"{len(name)} characters (at most {MAX_NAME})")
-    if problems and not force:
+    verdict = judge(name)
+    if verdict.control:
         raise UsageProblem(
-            f"event name {name!r} has {' and '.join(problems)}: Blueshift's integrations "
-            "refuse such names",
-            "use letters and _ only (add_to_cart), or --force to send it anyway",
+            f"event name {name!r} has a control character, which is never sent",
+            "--force overrides the naming rule only; type the name again",
+        )
+    if not verdict.ok and not force:
+        raise UsageProblem(
+            f"event name {name!r} has {and_list(verdict.problems())}: {SOURCE}",
+            "rename it (add_to_cart), or add --force to send it anyway",
         )
     return name
 

@@ -16,6 +16,7 @@ new group of commands `cls=HelpfulGroup` and `epilog=` to `typer.Typer`.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable, Sequence
 from enum import Enum
 from typing import Any
@@ -167,3 +168,19 @@ def _default(param: Any) -> str:
 
 class HelpfulGroup(ScannableHelp, GroupBase):
     """A group whose help has headings, its commands, examples and environment variables."""
+
+    def format_commands(self, ctx: Any, formatter: Any) -> None:
+        """Each command with its summary in full, wrapped under itself when long: click
+        cuts a summary with `...` to fit one line of at most 80 columns."""
+        rows = []
+        for name in self.list_commands(ctx):
+            command = self.command_for_help(ctx, name)
+            if command is not None and not command.hidden:
+                rows.append((name, command.get_short_help_str(limit=sys.maxsize)))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+    def command_for_help(self, ctx: Any, name: str) -> Any:
+        """The command `name` as far as the group's help needs it (its summary)."""
+        return self.get_command(ctx, name)

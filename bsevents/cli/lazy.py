@@ -83,26 +83,12 @@ class LazyGroup(HelpfulGroup):
             self._loaded[cmd_name] = entry.load(cmd_name, self)
         return self._loaded[cmd_name]
 
-    def format_commands(self, ctx: Any, formatter: Any) -> None:
-        """The commands and their summaries, without importing them: each summary is
-        shortened as click shortens a command's help, by click's own method."""
-        lazy = self.lazy_commands()
-        names = self.list_commands(ctx)
-        if not names:
-            return
-        limit = formatter.width - 6 - max(len(name) for name in names)
-        rows = []
-        for name in names:
-            entry = lazy.get(name)
-            if entry is None or name in self._loaded:
-                command = self.get_command(ctx, name)
-            else:
-                command = CommandBase(name=name, help=entry.summary)
-            if command is not None and not command.hidden:
-                rows.append((name, command.get_short_help_str(limit)))
-        if rows:
-            with formatter.section("Commands"):
-                formatter.write_dl(rows)
+    def command_for_help(self, ctx: Any, name: str) -> Any:
+        """A command not imported yet stands in the group's help as its summary alone."""
+        entry = self.lazy_commands().get(name)
+        if entry is None or name in self._loaded:
+            return self.get_command(ctx, name)
+        return CommandBase(name=name, help=entry.summary)
 
     def resolve_command(self, ctx: Any, args: list[str]) -> Any:
         try:

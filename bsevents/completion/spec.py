@@ -451,7 +451,7 @@ ROOT = Command(
                 ),
                 Option(
                     ("--force",),
-                    help="Send an event name Blueshift's integrations refuse.",
+                    help="Send a name RudderStack's rule refuses; never a control character.",
                 ),
                 Option(
                     ("--curl",),

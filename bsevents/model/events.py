@@ -13,6 +13,7 @@ import math
 import re
 import sys
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -325,6 +326,67 @@ def event_time(event: Event) -> float | None:
     if seconds is not None and _EARLIEST <= seconds <= _LATEST:
         return seconds
     return None
+
+
+# How far `timestamp_epoch` may be from `timestamp` before one of them is wrong: they are
+# the same moment, and a minute spares rounding and a clock's leap.
+EPOCH_AGREEMENT = 60.0
+
+
+@dataclass(frozen=True)
+class TimeDoubt:
+    """Why the time an event is sorted by may be wrong: `field` (`timestamp`, or
+    `timestamp_epoch` when it was the one read) is present but no usable time, or
+    (`off_by` set) `timestamp_epoch` is `off_by` seconds from `timestamp`. `used` is the
+    field the time was taken from (None: none was usable)."""
+
+    field: str
+    value: Any
+    used: str | None
+    off_by: float | None = None
+
+
+def _usable(seconds: float | None) -> float | None:
+    return seconds if seconds is not None and _EARLIEST <= seconds <= _LATEST else None
+
+
+def time_doubt(event: Event) -> TimeDoubt | None:
+    """What casts doubt on the event's time (see TimeDoubt), or None. A field that is
+    missing or null casts none: only one sent with a value that is not a time does."""
+    return read_time(event)[1]
+
+
+def read_time(event: Event) -> tuple[float | None, TimeDoubt | None]:
+    """event_time and time_doubt at once, each field read once: for reading many events."""
+    stamp = event.get("timestamp")
+    epoch_value = event.get("timestamp_epoch")
+    epoch = None if epoch_value is None else _usable(_epoch_seconds(epoch_value))
+    if stamp is not None:
+        seconds = _usable(_iso_seconds(stamp))
+        if seconds is None:
+            used = _fallback(event, epoch)
+            at = epoch if used == "timestamp_epoch" else _bsft_seconds(event)
+            return at, TimeDoubt("timestamp", stamp, used)
+        if epoch is not None and abs(epoch - seconds) > EPOCH_AGREEMENT:
+            return seconds, TimeDoubt("timestamp_epoch", epoch_value, "timestamp", epoch - seconds)
+        return seconds, None
+    if epoch is not None:
+        return epoch, None
+    at = _bsft_seconds(event)
+    if epoch_value is not None:
+        return at, TimeDoubt("timestamp_epoch", epoch_value, None if at is None else "_bsft_ts")
+    return at, None
+
+
+def _bsft_seconds(event: Event) -> float | None:
+    return _usable(_iso_seconds(event.get("_bsft_ts")))
+
+
+def _fallback(event: Event, epoch: float | None) -> str | None:
+    """The field event_time reads when `timestamp` is unusable."""
+    if epoch is not None:
+        return "timestamp_epoch"
+    return "_bsft_ts" if _bsft_seconds(event) is not None else None
 
 
 def sort_events(events: Iterable[Event]) -> list[Event]:

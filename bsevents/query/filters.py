@@ -18,6 +18,7 @@ from typing import Any
 
 from bsevents.errors import NotFound, UsageProblem
 from bsevents.model.events import Event, event_time, in_calendar, looks_iso, parse_iso
+from bsevents.model.ids import uuid_of
 from bsevents.model.times import parse_duration
 from bsevents.query.where import Condition, all_hold, parse_where
 
@@ -234,20 +235,6 @@ def missing_types(events: Sequence[Event], types: frozenset[str]) -> dict[str, l
             close.insert(0, lowered[wanted.lower()])
         out[wanted] = close
     return out
-
-
-def uuid_of(event: Event) -> str:
-    """The event's `event_uuid` as `--show` matches it, lower-cased: a string as it is,
-    a number (or any other value) as its JSON text, as the table's Id column shows it."""
-    value = event.get("event_uuid")
-    if isinstance(value, str):
-        return value.lower()
-    if value is None:
-        return ""
-    try:
-        return json.dumps(value, ensure_ascii=False).lower()
-    except (TypeError, ValueError, RecursionError):
-        return ""
 
 
 def find_events(events: Sequence[Event], wanted: str) -> list[Event]:

@@ -198,8 +198,17 @@ class Resolved:
 
 def check_setting_name(name: str) -> Setting:
     """The declared setting called `name`, or UsageProblem listing the known ones."""
-    setting = SETTINGS.get(name.strip().lower().replace("_", "-"))
+    wanted = name.strip().lower().replace("_", "-")
+    setting = SETTINGS.get(wanted)
     if setting is None:
+        import difflib
+
+        close = difflib.get_close_matches(wanted, list(SETTINGS), n=1, cutoff=0.6)
+        if close:
+            raise UsageProblem(
+                f"unknown setting {name!r} (did you mean {close[0]!r}?)",
+                f"expected one of {', '.join(SETTINGS)}",
+            )
         raise UsageProblem(
             f"unknown setting {name!r}: expected one of {', '.join(SETTINGS)}",
             "see `bsevents config show` for every setting and its value",

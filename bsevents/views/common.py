@@ -17,7 +17,8 @@ from rich.console import Console
 from rich.style import Style
 from rich.text import Text
 
-from bsevents.model.events import Event, encode_json, event_time
+from bsevents.model.events import Event, encode_json, event_time, time_doubt
+from bsevents.model.ids import ShortIds, copy_key, shown_uuid
 from bsevents.model.sanitize import clean, shorten
 from bsevents.views.layout import Column, Span
 
@@ -35,6 +36,17 @@ _LINKABLE_RE = re.compile(r"https?://[!-~]+")
 HighlightFn = Callable[[Event], bool]
 FLAG = "!"
 FLAG_STYLE = Style(color="red", bold=True)
+DOUBT = "?"
+DOUBT_STYLE = Style(color="yellow", bold=True)
+# What each mark means, in the footer of a view that shows it.
+LEGEND_NEW = f"{MARK} new"
+LEGEND_FLAG = f"{FLAG} lint finding: bsevents lint lists them, --show ID one event's"
+LEGEND_DOUBT = (
+    f"{DOUBT} time in doubt: timestamp is not a time, or timestamp_epoch disagrees with it; "
+    "--show ID says which"
+)
+# The Id column shows at most this much of a prefix: a hostile id can be a megabyte.
+ID_LIMIT = 40
 
 
 def cell(value: str, limit: int | None = CELL_LIMIT) -> str:
@@ -111,13 +123,59 @@ def heading(console: Console, title: str, dashboard_url: str | None) -> None:
         )
 
 
-def footer(console: Console, text: str | None, *, marked: bool) -> None:
-    """The line under a view: what was left out, and the meaning of the marker."""
-    parts = [text] if text else []
-    if marked:
-        parts.append(f"{MARK} new")
-    if parts:
-        console.print(Text(" · ".join(parts), style="dim"), crop=False, soft_wrap=True)
+def footer(console: Console, text: str | None, legend: Sequence[str] = ()) -> None:
+    """The lines under a view: what was left out, then what each mark shown means, one
+    mark a line."""
+    for line in ([text] if text else []) + list(legend):
+        console.print(Text(line, style="dim"), crop=False, soft_wrap=True)
+
+
+def legend(
+    events: Sequence[Event], *, new: bool, flagged: bool, doubted: bool, ids: ShortIds | None
+) -> list[str]:
+    """The footer's lines for the marks a view shows: `●`, `!`, `?`, and `×2` when `ids`
+    (the Id column's) counts a double send among `events`."""
+    lines = [LEGEND_NEW] if new else []
+    if flagged:
+        lines.append(LEGEND_FLAG)
+    if doubted:
+        lines.append(LEGEND_DOUBT)
+    most = max((ids.count(shown_uuid(e)) for e in events), default=0) if ids else 0
+    if most > 1:
+        n = "2" if most == 2 else "N"
+        lines.append(
+            f"×{n} {n} events with this event_uuid, --show ID lists them; "
+            "copies of one event, a double send, are shown once"
+        )
+    return lines
+
+
+def once_each(events: Sequence[Event]) -> list[Event]:
+    """`events` without the later copies of a double send (model.ids.copy_key): the first
+    copy stands for them all, its Id marked `×2`."""
+    seen: set[tuple[str, str]] = set()
+    out = []
+    for event in events:
+        key = copy_key(event)
+        if key is not None:
+            if key in seen:
+                continue
+            seen.add(key)
+        out.append(event)
+    return out
+
+
+def id_text(ids: ShortIds, event: Event) -> str:
+    """The Id cell: the event_uuid's unique prefix, and `×2` when it came twice."""
+    shown = shown_uuid(event)
+    text = cell(ids.short(shown), ID_LIMIT)
+    count = ids.count(shown)
+    return f"{text} ×{count}" if count > 1 else text
+
+
+def doubt_cell(event: Event) -> Span:
+    """`?` when the time the event is placed by may be wrong (model.events.time_doubt)."""
+    return (DOUBT, DOUBT_STYLE) if time_doubt(event) is not None else (" ", None)
 
 
 def add_flags(
@@ -138,4 +196,4 @@ def count(n: int) -> str:
 def empty_view(console: Console, footer_text: str | None) -> None:
     """What the table and the timeline show when no event is left to show."""
     console.print(Text("no events to show", style="dim"))
-    footer(console, footer_text, marked=False)
+    footer(console, footer_text)

@@ -91,13 +91,9 @@ def _render_human(result: EventsResult, request: Request, view: View, selection:
     title = view_title(result, request.source_name)
     footer = footer_text(selection, request.limit is None and not request.show_all)
     page = request.pager if request.pager is not None else _pager_setting(request.profile)
-    from bsevents.views.marks import LEGEND, findings_for, flag_function
+    from bsevents.views.marks import marks_for
 
-    flagged = flag_function(result.events, findings_for(result.events, request.plan))
-    if flagged is not None and not any(flagged(e) for e in selection.events):
-        flagged = None  # no column of blanks
-    if flagged is not None:
-        footer = f"{footer} · {LEGEND}" if footer else LEGEND
+    marks = marks_for(result.events, selection.events, request.plan)
 
     highlight = None
     if result.new_keys:
@@ -123,7 +119,8 @@ def _render_human(result: EventsResult, request: Request, view: View, selection:
                 reverse=request.reverse,
                 highlight=highlight,
                 dashboard_url=result.dashboard_url,
-                flagged=flagged,
+                flagged=marks.flagged,
+                ids=marks.ids,
             )
         else:
             from bsevents.views.table import render_table
@@ -137,7 +134,8 @@ def _render_human(result: EventsResult, request: Request, view: View, selection:
                 footer_text=footer,
                 highlight=highlight,
                 dashboard_url=result.dashboard_url,
-                flagged=flagged,
+                flagged=marks.flagged,
+                ids=marks.ids,
             )
 
     show_human(draw, color=request.color, page=page)
@@ -171,14 +169,18 @@ def view_title(result: EventsResult, source_name: str | None) -> str:
 
 
 def footer_text(selection: Selection, default_cap: bool) -> str | None:
-    """What the view leaves out: `showing 200 of 10,000 · --all or --limit N`."""
+    """What the view leaves out: `showing 200 of 10,000 · --all or --limit N`, or with
+    filters `showing 1 of 4 matching events, 28 in all`."""
     shown, total, matching = len(selection.events), selection.total, selection.matching
-    of = f"{matching:,} matching of {total:,}" if matching < total else f"{total:,}"
     if shown < matching:
-        text = f"showing {shown:,} of {of}"
+        text = (
+            f"showing {shown:,} of {matching:,} matching events, {total:,} in all"
+            if matching < total
+            else f"showing {shown:,} of {total:,}"
+        )
         return f"{text} · --all or --limit N" if default_cap else text
     if matching < total:
-        return f"{of} events"
+        return f"{matching:,} matching of {total:,} events"
     return None
 
 
@@ -228,42 +230,44 @@ def _show_one(result: EventsResult, request: Request, on_terminal: bool) -> None
         write_chunks([pretty_json(value)])
     from bsevents.views.marks import findings_for, report
 
-    report(result.events, findings_for(result.events, request.plan), found)
+    report(findings_for(result.events, request.plan, found))
 
 
 def _refuse_ambiguous(events: list[Event], wanted: str, utc: bool) -> None:
     """Exit 2 when `wanted` is a prefix of several event_uuids, listing each candidate
-    (time, event name, full event_uuid) so the user can pick one."""
+    once (time, event name, full event_uuid, and `×2` for a double send), in columns, so
+    the user can pick one."""
     key = wanted.strip().lower()
     if not key:
         return
-    from bsevents.query.filters import uuid_of
+    from bsevents.model.ids import shown_uuid, uuid_of
 
     lowered = [uuid_of(e) for e in events]
     if key in lowered:
         return
-    candidates = [e for e, i in zip(events, lowered, strict=True) if i and i.startswith(key)]
-    if len({uuid_of(e) for e in candidates}) < 2:
+    candidates: dict[str, list[Event]] = {}
+    for event, uuid in zip(events, lowered, strict=True):
+        if uuid and uuid.startswith(key):
+            candidates.setdefault(uuid, []).append(event)
+    if len(candidates) < 2:
         return
     from datetime import timezone
+
+    from rich.cells import cell_len
 
     from bsevents.views.common import Clock, event_name
 
     clock = Clock(timezone.utc if utc else None)
-    lines = [
-        f"{clock.full(clock.moment(e)):19}  {event_name(e)}  {cell_text(_shown_uuid(e))}"
-        for e in candidates
-    ]
+    firsts = [copies[0] for copies in candidates.values()]
+    names = [event_name(e) for e in firsts]
+    width = max(cell_len(name) for name in names)
+    lines = []
+    for first, name, copies in zip(firsts, names, candidates.values(), strict=True):
+        times = f"  ×{len(copies)}" if len(copies) > 1 else ""
+        pad = " " * (width - cell_len(name))
+        uuid = cell_text(shown_uuid(first))
+        lines.append(f"{clock.full(clock.moment(first)):19}  {name}{pad}  {uuid}{times}")
     raise UsageProblem(
-        f"{len(candidates)} events have an event_uuid starting with {cell_text(key)!r}",
+        f"{len(candidates)} event_uuids start with {cell_text(key)!r}",
         "give more of it; the candidates:\n" + "\n".join(lines),
     )
-
-
-def _shown_uuid(event: Event) -> str:
-    value = event.get("event_uuid")
-    if isinstance(value, str):
-        return value
-    from bsevents.query.filters import uuid_of
-
-    return uuid_of(event)

@@ -1,12 +1,13 @@
-"""Lint findings as a table for a terminal, or as a JSON array of plain objects.
+"""Lint findings as blocks for a terminal, or as a JSON array of plain objects.
 
-Messages, paths and names quote event data: in the table every string goes through
+Messages, paths and names quote event data: on a terminal every string goes through
 `cell()` (no control characters, no markup); in JSON through the same escaping as events.
 """
 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING
@@ -16,6 +17,9 @@ from bsevents.views.jsonout import dump_event
 
 if TYPE_CHECKING:
     from rich.console import Console
+    from rich.text import Text
+
+    from bsevents.model.ids import ShortIds
 
 # A lone surrogate (JSON's "\\ud800") cannot be encoded for a terminal or a pipe: it is
 # written as its escape, which in JSON means the same character.
@@ -36,46 +40,63 @@ def findings_json(findings: Sequence[Finding]) -> Iterator[str]:
 
 
 def render_findings(
-    console: Console, findings: Sequence[Finding], *, title: str, tz: timezone | None
+    console: Console,
+    findings: Sequence[Finding],
+    *,
+    title: str,
+    tz: timezone | None,
+    ids: ShortIds | None = None,
 ) -> None:
-    """The findings as a table: severity, rule, time, event, short id, path, message."""
+    """The findings as blocks, one per finding, readable in full at any width: a line
+    with the severity, rule, time, event and Id (`×2` for a double send), then the path
+    and the message, wrapped under it, never cut. `ids` gives the Id column (unique
+    prefixes within the linted events; by default within the findings' ids)."""
     from rich.style import Style
     from rich.text import Text
 
-    from bsevents.views.common import BOLD, DIM, cell, zone_label
-    from bsevents.views.layout import Column, Grid, Span
+    from bsevents.model.ids import ShortIds
+    from bsevents.views.common import BOLD, CELL_LIMIT, DIM, ID_LIMIT, cell
 
-    def text(value: str) -> str:
-        return cell(escape_surrogates(value))
+    def text(value: str, limit: int | None = CELL_LIMIT) -> str:
+        return cell(escape_surrogates(value), limit)
 
-    console.print(Text(text(title), style="bold"), crop=False, soft_wrap=True)
+    _print_wrapped(console, Text(text(title), style="bold"), "")
     if not findings:
         console.print(Text("no findings", style="dim"))
         return
+    if ids is None:
+        ids = ShortIds(Counter(f.event_uuid.lower() for f in findings if f.event_uuid))
     severity_style = {"error": Style(color="red", bold=True), "warning": Style(color="yellow")}
-    columns = [
-        Column("Severity", min_width=7, fixed=True, header_style=BOLD),
-        Column("Rule", min_width=4, fixed=True, header_style=BOLD),
-        Column(f"Time ({zone_label(tz)})", min_width=19, fixed=True, header_style=BOLD),
-        Column("Event", min_width=6, max_width=16, header_style=BOLD),
-        Column("Id", min_width=8, max_width=8, fixed=True, header_style=BOLD, optional=1),
-        Column("Path", min_width=4, max_width=20, header_style=BOLD),
-        Column("Message", min_width=20, wrap=True, header_style=BOLD, want=40),
-    ]
-    rows: list[list[Span]] = []
     for f in findings:
-        rows.append(
-            [
-                (f.severity, severity_style[f.severity]),
-                (text(f.rule), None),
-                (_when(f.timestamp, tz), DIM),
-                (text(f.event) if f.event is not None else "(no name)", None),
-                (text(f.event_uuid[:8]) if f.event_uuid else "", DIM),
-                (text(f.path), None),
-                (text(f.message), None),
-            ]
-        )
-    console.print(Grid(columns, rows, rule_style=DIM), crop=False)
+        head = Text(overflow="fold")
+        head.append(f.severity, severity_style[f.severity])
+        head.append("  ")
+        head.append(text(f.rule), BOLD)
+        head.append(f"  {_when(f.timestamp, tz)}  ", DIM)
+        head.append(text(f.event) if f.event is not None else "(no name)")
+        if f.event_uuid:
+            count = ids.count(f.event_uuid)
+            shown = text(ids.short(f.event_uuid), ID_LIMIT) + (f" ×{count}" if count > 1 else "")
+            head.append(f"  {shown}", DIM)
+        body = Text(overflow="fold")
+        if f.path:
+            body.append(text(f.path), BOLD)
+            body.append(": ")
+        body.append(text(f.message, None))  # at most lint.MESSAGE_LIMIT, and never cut
+        console.print()
+        _print_wrapped(console, head, "")
+        _print_wrapped(console, body, "  ")
+
+
+def _print_wrapped(console: Console, text: Text, indent: str) -> None:
+    """`text` over as many lines as it needs, each after `indent`: broken at spaces, a
+    word longer than a line folded, nothing cut, no trailing spaces."""
+    from rich.text import Text
+
+    width = max(console.width - len(indent), 8)
+    for line in text.wrap(console, width, overflow="fold"):
+        line.rstrip()
+        console.print(Text(indent) + line, crop=False, soft_wrap=True)
 
 
 def _when(stamp: str | None, tz: timezone | None) -> str:

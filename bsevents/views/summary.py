@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -41,6 +42,21 @@ def value_text(value: Any) -> str:
 
 
 _COMPACT = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+# A string that would read as another JSON type: a number as JSON writes it, true, false
+# or null (any letter case, surrounding spaces allowed), or one that opens with a quote.
+_LOOKS_TYPED_RE = re.compile(
+    r'\s*(?:-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?|true|false|null)\s*|".*',
+    re.ASCII | re.IGNORECASE | re.DOTALL,
+)
+
+
+def typed_text(value: Any) -> str:
+    """A parameter's value as the summary and `--fields` show it: as value_text, but a
+    string that would read as a number, a boolean or null is quoted as JSON
+    (`price="45.00"` beside `price=45.0`), so type drift shows without --show."""
+    if isinstance(value, str) and _LOOKS_TYPED_RE.fullmatch(value):
+        return _COMPACT(value)
+    return value_text(value)
 
 
 def _url_path(url: Any) -> str:
@@ -70,19 +86,20 @@ def summary(event: Event) -> str:
     """The event's parameters exactly as sent, each as `key=value` under its real key:
     the kind's key fields first (page: the URL path; commerce: order id, revenue, product
     ids; search: the term), then every other custom parameter. Nothing is renamed or
-    left out; only the width of the column cuts it."""
+    left out; only the width of the column cuts it. A string that reads as a number,
+    boolean or null is quoted (typed_text)."""
     name = event.get("event")
     kind = kind_of(name)
     leading = [k for k in _leading_keys(name, kind) if event.get(k) not in (None, "")]
     custom = custom_fields(event)
-    parts = [f"{key}={value_text(event[key])}" for key in leading]
+    parts = [f"{key}={typed_text(event[key])}" for key in leading]
     path = _url_path(event.get("url"))
     if path and (kind == "page" or not custom):
         # The page is what a page event is about; other events show it only when they
         # carry nothing else.
         parts.insert(0 if name != "search" else len(parts), path)
     parts.extend(
-        f"{key}={value_text(value)}" for key, value in custom.items() if key not in leading
+        f"{key}={typed_text(value)}" for key, value in custom.items() if key not in leading
     )
     return " ".join(parts)
 
@@ -103,11 +120,3 @@ def short_session(event: Event) -> str:
     if session in (None, ""):
         return ""
     return value_text(session)[:8]
-
-
-def short_id(event: Event) -> str:
-    """The first 8 characters of the event_uuid: enough for `--show`."""
-    value = event.get("event_uuid")
-    if value in (None, ""):
-        return ""
-    return value_text(value)[:8]

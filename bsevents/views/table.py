@@ -13,6 +13,7 @@ from rich.console import Console
 
 from bsevents.model.events import Event
 from bsevents.model.fields import field_value
+from bsevents.model.ids import ShortIds
 from bsevents.views.common import (
     BOLD,
     DIM,
@@ -24,20 +25,23 @@ from bsevents.views.common import (
     HighlightFn,
     add_flags,
     cell,
+    doubt_cell,
     empty_view,
     event_name,
     footer,
     heading,
+    id_text,
+    legend,
+    once_each,
     zone_label,
 )
 from bsevents.views.layout import Column, Grid, Span
 from bsevents.views.summary import (
     browser,
     kind_of,
-    short_id,
     short_session,
     summary,
-    value_text,
+    typed_text,
 )
 
 __all__ = ["KIND_STYLES", "render_table", "zone_label"]
@@ -52,7 +56,7 @@ def _field_cell(event: Event, path: str) -> Span:
         return cell(event["event"], None), KIND_STYLE_OBJECTS[kind_of(event["event"])]
     value = field_value(event, path)
     # Asked for by name, so shown in full: the grid wraps it instead of cutting it.
-    return ("" if value is None else cell(value_text(value), None)), None
+    return ("" if value is None else cell(typed_text(value), None)), None
 
 
 def render_table(
@@ -66,19 +70,25 @@ def render_table(
     highlight: HighlightFn | None = None,
     dashboard_url: str | None = None,
     flagged: HighlightFn | None = None,
+    ids: ShortIds | None = None,
 ) -> None:
-    """Print `events` as a table on `console`, in the order given.
+    """Print `events` as a table on `console`, in the order given, each event_uuid once.
 
     `fields` replaces the default columns (summary, browser, session) by the named
     top-level keys or dotted paths, shown in full. `highlight` marks the events for which
     it returns True with a `●` (new since the last fetch, say). `dashboard_url` is shown
     under the title, as a hyperlink where the terminal supports them. `flagged` marks
     with `!`, in a first column of its own, the events it returns True for (lint findings).
+    A time in doubt gets a `?` beside it. `ids` gives the Id column (unique prefixes
+    within the whole response; by default within `events`).
     """
     heading(console, title, dashboard_url)
     if not events:
         empty_view(console, footer_text)
         return
+    ids = ids if ids is not None else ShortIds.of(events)
+    if not fields:  # where the Id column can say `×2`
+        events = once_each(events)
     clock = Clock(tz)
     columns: list[Column] = []
     marks: list[bool] = []
@@ -108,7 +118,7 @@ def render_table(
                     "Session", min_width=8, max_width=8, fixed=True, header_style=BOLD, optional=1
                 ),
                 # What --show takes: never dropped, so it is the last column to give way.
-                Column("Id", min_width=8, max_width=8, fixed=True, header_style=BOLD),
+                Column("Id", min_width=8, fixed=True, header_style=BOLD),
             ]
         )
         for event in events:
@@ -119,13 +129,25 @@ def render_table(
                     (cell(summary(event)), None),
                     (cell(browser(event)), None),
                     (cell(short_session(event)), DIM),
-                    (cell(short_id(event)), DIM),
+                    (id_text(ids, event), DIM),
                 ]
             )
+    doubts = [doubt_cell(event) for event in events]
+    doubted = any(text != " " for text, _style in doubts)
+    if doubted:
+        # Beside the time it casts doubt on.
+        columns.insert(1 if highlight is None else 2, Column("", min_width=1, fixed=True))
+        for row, doubt in zip(rows, doubts, strict=True):
+            row.insert(1, doubt)
     if marks:
         for row, marked in zip(rows, marks, strict=True):
             row.insert(0, (MARK, MARK_STYLE) if marked else (" ", None))
     if flagged is not None:
         add_flags(columns, rows, events, flagged)
     console.print(Grid(columns, rows, rule_style=DIM), crop=False)
-    footer(console, footer_text, marked=any(marks))
+    shown_ids = None if fields else ids
+    footer(
+        console,
+        footer_text,
+        legend(events, new=any(marks), flagged=flagged is not None, doubted=doubted, ids=shown_ids),
+    )

@@ -17,6 +17,7 @@ from rich.console import Console
 from rich.style import Style
 
 from bsevents.model.events import Event, event_time
+from bsevents.model.ids import ShortIds
 from bsevents.views.common import (
     DIM,
     KIND_STYLE_OBJECTS,
@@ -27,14 +28,18 @@ from bsevents.views.common import (
     add_flags,
     cell,
     count,
+    doubt_cell,
     empty_view,
     event_name,
     footer,
     heading,
+    id_text,
+    legend,
+    once_each,
     zone_label,
 )
 from bsevents.views.layout import Column, Grid, Line, Span
-from bsevents.views.summary import browser, kind_of, short_id, summary
+from bsevents.views.summary import browser, kind_of, summary
 
 SESSION_GAP = 30 * 60  # seconds
 DAY_STYLE = Style(bold=True, underline=True)
@@ -141,16 +146,20 @@ def render_timeline(
     highlight: HighlightFn | None = None,
     dashboard_url: str | None = None,
     flagged: HighlightFn | None = None,
+    ids: ShortIds | None = None,
 ) -> None:
     """Print oldest-first `events` as a timeline on `console` (newest first with
-    `reverse`). Each line holds the time, the gap since the previous event, the event
-    and its summary; each session opens with its start, duration, count and browser.
-    `highlight` marks events with a `●`; `dashboard_url` goes under the title; `flagged`
-    marks events with `!` in a first column of its own."""
+    `reverse`), each event_uuid once. Each line holds the time, the gap since the
+    previous event, the event and its summary; each session opens with its start,
+    duration, count and browser. `highlight` marks events with a `●`; `dashboard_url`
+    goes under the title; `flagged` marks events with `!` in a first column of its own;
+    a time in doubt gets a `?`; `ids` gives the id column (as in the table)."""
     heading(console, title, dashboard_url)
     if not events:
         empty_view(console, footer_text)
         return
+    ids = ids if ids is not None else ShortIds.of(events)
+    events = once_each(events)
     clock = Clock(tz)
     sessions = group_sessions(events)
     gaps = _gaps(sessions)
@@ -193,7 +202,7 @@ def render_timeline(
                     ("" if gap is None else format_gap(gap), DIM),
                     (event_name(event), KIND_STYLE_OBJECTS[kind_of(name)]),
                     (cell(summary(event)), None),
-                    (cell(short_id(event)), DIM),
+                    (id_text(ids, event), DIM),
                 ]
             )
     columns = [
@@ -202,14 +211,25 @@ def render_timeline(
         Column("gap", min_width=3, max_width=8, fixed=True, justify="right"),
         Column("event", min_width=8, max_width=24),
         Column("summary", min_width=16),
-        Column("id", min_width=8, max_width=8, fixed=True),
+        Column("id", min_width=8, fixed=True),
     ]
+    # Rows are in session order, each session's events reversed with the sessions.
+    shown = [e for s in sessions for e in (s.events[::-1] if reverse else s.events)]
+    rows = [i for i in items if isinstance(i, list)]
+    doubts = [doubt_cell(event) for event in shown]
+    doubted = any(text != " " for text, _style in doubts)
+    if doubted:
+        columns.insert(2, Column("", min_width=1, fixed=True))  # beside the time
+        for row, doubt in zip(rows, doubts, strict=True):
+            row.insert(2, doubt)
     if flagged is not None:
-        # Rows are in session order, each session's events reversed with the sessions.
-        shown = [e for s in sessions for e in (s.events[::-1] if reverse else s.events)]
-        add_flags(columns, [i for i in items if isinstance(i, list)], shown, flagged)
+        add_flags(columns, rows, shown, flagged)
     console.print(Grid(columns, items, header=False), crop=False)
-    footer(console, footer_text, marked=marked)
+    footer(
+        console,
+        footer_text,
+        legend(shown, new=marked, flagged=flagged is not None, doubted=doubted, ids=ids),
+    )
 
 
 def _gaps(sessions: Sequence[Session]) -> dict[int, float]:

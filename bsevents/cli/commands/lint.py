@@ -36,7 +36,7 @@ from bsevents.views.choices import ColorChoice
 
 if TYPE_CHECKING:
     from bsevents.model.events import Event
-    from bsevents.query.lint import Finding
+    from bsevents.query.lint import Batch, Finding
 
 PlanOption = Annotated[
     str | None,
@@ -143,7 +143,7 @@ def lint_command(
     from bsevents.views.events import view_title
 
     title = f"lint · {view_title(result, from_file)}"
-    _render(findings, title, as_json=as_json, color=color, utc=utc)
+    _render(findings, title, batch, as_json=as_json, color=color, utc=utc)
     summary = count_line(findings, len(events))
     if any(f.severity == "error" for f in findings) or (strict and findings):
         raise AnswerIsNo(summary)
@@ -163,7 +163,13 @@ def _write_inferred(events: list[Event]) -> None:
 
 
 def _render(
-    findings: list[Finding], title: str, *, as_json: bool, color: ColorChoice, utc: bool
+    findings: list[Finding],
+    title: str,
+    batch: Batch,
+    *,
+    as_json: bool,
+    color: ColorChoice,
+    utc: bool,
 ) -> None:
     from bsevents.views.output import make_console, stdout_is_terminal, write_chunks
 
@@ -174,6 +180,13 @@ def _render(
         return
     from datetime import timezone
 
+    from bsevents.model.ids import ShortIds
     from bsevents.views.lint import render_findings
 
-    render_findings(make_console(color), findings, title=title, tz=timezone.utc if utc else None)
+    render_findings(
+        make_console(color),
+        findings,
+        title=title,
+        tz=timezone.utc if utc else None,
+        ids=ShortIds(batch.id_counts),
+    )

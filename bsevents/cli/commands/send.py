@@ -60,7 +60,11 @@ def send_command(
         typer.Option("--event-uuid", metavar="UUID", help="Use this event_uuid (default: new)."),
     ] = None,
     force: Annotated[
-        bool, typer.Option("--force", help="Send an event name Blueshift's integrations refuse.")
+        bool,
+        typer.Option(
+            "--force",
+            help="Send a name RudderStack's rule refuses; never a control character.",
+        ),
     ] = False,
     curl: Annotated[
         bool,
