@@ -8,10 +8,15 @@ import json
 import os
 import subprocess
 import sys
+import time
+from datetime import datetime
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from bsevents.api.client import HOUR, retry_after
 from bsevents.app.watch import watch
 from bsevents.state.settings import resolve
 from tests.conftest import CUSTOMER, make_event
@@ -226,6 +231,43 @@ def test_an_unreadable_retry_after_is_as_if_absent(standin: StandIn, cli: Any, v
     line = one_error(cli("events", CUSTOMER), 5)
     assert "live calls are held until" in line
     assert "(in 60 min)" in line  # the window's own hold: no call in it frees sooner
+
+
+@pytest.mark.parametrize(
+    ("value", "seconds"),
+    [("0" * 4400 + "7", 7), (" \t" + "0" * 6000 + "42\t ", 42), ("0" * 4400 + "99999", 3600)],
+    ids=["4400-zeros-then-7", "whitespace-6000-zeros-then-42", "zeros-then-past-the-hour"],
+)
+def test_retry_after_with_leading_zeros_holds_for_its_value(
+    standin: StandIn, cli: Any, value: str, seconds: int
+) -> None:
+    standin.reply(Reply(429, DOCUMENTED_BODIES[429], {"Retry-After": value}))
+    line = one_error(cli("events", CUSTOMER), 5)
+    assert "live calls are held until" in line
+    report = quota(cli)
+    held = datetime.fromisoformat(report["blocked_until"].replace("Z", "+00:00")).timestamp()
+    assert seconds - 60 < held - time.time() <= seconds
+    assert [c["status"] for c in report["calls"]] == ["429"]  # not left pending
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    digits=st.text(alphabet="0123456789", min_size=1, max_size=6000),
+    zeros=st.integers(0, 5000),
+    left=st.sampled_from(["", " ", "\t", " \t "]),
+    right=st.sampled_from(["", " ", "\t", "\t\t"]),
+)
+def test_retry_after_reads_any_delay_seconds(digits: str, zeros: int, left: str, right: str) -> None:
+    significant = digits.lstrip("0")
+    expected = HOUR if len(significant) > 4 else min(int(significant or "0"), HOUR)
+    assert retry_after(f"{left}{'0' * zeros}{digits}{right}") == expected
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.text() | st.text(alphabet=" \t,:+-.0123456789GMTMonDecJan", max_size=80))
+def test_retry_after_never_raises_and_stays_within_the_hour(value: str) -> None:
+    wait = retry_after(value, now=1.7e9)
+    assert wait is None or 0 <= wait <= HOUR
 
 
 # --- redirects -------------------------------------------------------------------------

@@ -359,9 +359,10 @@ def retry_after(value: str, now: float | None = None) -> float | None:
     if not value:
         return None
     if value.isascii() and value.isdigit():
-        # Compare digit counts first: int() of 5,000 digits raises, and any number
-        # of more than four digits is past the hour anyway.
-        return HOUR if len(value.lstrip("0")) > 4 else min(float(int(value)), HOUR)
+        # Count the digits that matter first: int() of over 4,300 digits raises, even
+        # when they are leading zeros, and any number of five digits is past the hour.
+        digits = value.lstrip("0")
+        return HOUR if len(digits) > 4 else min(float(int(digits or "0")), HOUR)
     from email.utils import parsedate_to_datetime
 
     try:
