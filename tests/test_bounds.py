@@ -28,6 +28,9 @@ MB = 1024 * 1024
 # The measured peak (README, "Limits") is about 160 MB at the default 128 MB cap: the
 # capped body plus the interpreter. The bound leaves room for allocator noise only.
 PEAK_BOUND_MB = 200
+# send reads at most a megabyte of its answer: the interpreter and httpx, little more.
+SEND_PEAK_BOUND_MB = 100
+EVENT_KEY = "test-event-key-fedcba9876543210"
 
 _MEASURE = (
     "import json, resource, subprocess, sys\n"
@@ -89,6 +92,44 @@ def test_endless_body_stops_at_the_cap_within_bounded_memory(standin: StandIn) -
     assert "error: the answer is more than 128 MB; stopped reading it" in err
     assert peak < PEAK_BOUND_MB, f"peak RSS {peak:.0f} MB"
     print(f"endless body: peak RSS {peak:.0f} MB")
+
+
+@pytest.mark.parametrize(
+    ("reply", "what"),
+    [
+        (Reply(200, gzip_bomb(1024), gzip=True), "is"),  # 1 MB to 1 GB: its length says
+        (Reply(200, gzip_bomb(512), gzip=True), "inflates to"),  # 0.5 MB to 512 MB
+        (Reply(200, b"", endless=True), "is"),
+        (Reply(200, b"", endless=True, chunked=True), "is"),
+    ],
+    ids=["gzip-bomb-1GB", "gzip-bomb-512MB", "endless", "endless-chunked"],
+)
+def test_send_stops_reading_its_answer_at_a_megabyte(
+    standin: StandIn, monkeypatch: pytest.MonkeyPatch, reply: Reply, what: str
+) -> None:
+    monkeypatch.setenv("BLUESHIFT_EVENT_API_KEY", EVENT_KEY)
+    standin.reply(reply)
+    code, out, err, peak = run_measured("send", "signed_up", "--email", "maya@example.com")
+    assert (code, out) == (1, ""), err
+    assert err.splitlines() == [
+        f"error: the answer {what} more than 1 MB; stopped reading it, and the event may "
+        "have been accepted",
+        "  a proxy in front of the API may be misbehaving; look for the event with bsevents "
+        "events before sending it again",
+    ]
+    assert standin.event_requests()[0].headers["accept-encoding"] == "gzip, deflate"
+    assert peak < SEND_PEAK_BOUND_MB, f"peak RSS {peak:.0f} MB"
+    print(f"send, {'gzip bomb' if reply.gzip else 'endless answer'}: peak RSS {peak:.0f} MB")
+
+
+def test_send_reads_a_compressed_answer_within_the_cap(
+    standin: StandIn, cli: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("BLUESHIFT_EVENT_API_KEY", EVENT_KEY)
+    standin.reply(Reply(200, {"status": "ok"}, gzip=True))
+    result = cli("send", "signed_up", "--email", "maya@example.com")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == json.loads(standin.event_requests()[0].body)["event_uuid"] + "\n"
 
 
 def test_the_cap_is_a_setting_and_counts_the_call(standin: StandIn, cli: Any) -> None:
@@ -257,7 +298,9 @@ def test_retry_after_with_leading_zeros_holds_for_its_value(
     left=st.sampled_from(["", " ", "\t", " \t "]),
     right=st.sampled_from(["", " ", "\t", "\t\t"]),
 )
-def test_retry_after_reads_any_delay_seconds(digits: str, zeros: int, left: str, right: str) -> None:
+def test_retry_after_reads_any_delay_seconds(
+    digits: str, zeros: int, left: str, right: str
+) -> None:
     significant = digits.lstrip("0")
     expected = HOUR if len(significant) > 4 else min(int(significant or "0"), HOUR)
     assert retry_after(f"{left}{'0' * zeros}{digits}{right}") == expected
