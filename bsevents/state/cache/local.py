@@ -22,6 +22,7 @@ from typing import Any, TypeGuard
 
 from bsevents.model.customer import UUID_RE
 from bsevents.model.events import Event, check_events, event_key, load_json
+from bsevents.model.files import NotAFile, read_file
 from bsevents.model.times import iso_utc
 from bsevents.state.paths import (
     cache_dir,
@@ -84,21 +85,22 @@ class Cache:
         """The stored response for a customer, or None. A damaged entry is moved aside."""
         path = self.path(uuid)
         try:
-            raw = path.read_bytes()
+            return _decode(read_file(path), uuid)
         except (FileNotFoundError, NotADirectoryError):
             return None  # nothing stored (a file where a directory should be says so too)
+        except NotAFile as error:  # a FIFO or a folder in its place: set aside as damage
+            why = describe_os_error(error)
         except OSError as error:
             self._warn(f"stored responses cannot be read ({describe_os_error(error)})")
             return None
-        try:
-            return _decode(raw, uuid)
         except (ValueError, KeyError, TypeError) as exc:
-            try:
-                kept = f"is kept as {set_aside(path)}"
-            except OSError as error:
-                kept = f"could not be set aside ({describe_os_error(error)})"
-            self._warn(f"a stored response was unreadable ({type(exc).__name__}) and {kept}")
-            return None
+            why = type(exc).__name__
+        try:
+            kept = f"is kept as {set_aside(path)}"
+        except OSError as error:
+            kept = f"could not be set aside ({describe_os_error(error)})"
+        self._warn(f"a stored response was unreadable ({why}) and {kept}")
+        return None
 
     def store(
         self,
@@ -179,7 +181,7 @@ def find_any(uuid: str, region: str, base_url: str, root: Path | None = None) ->
     url_part = store_name("", base_url)  # "@<digest>"
     for path in base.glob(f"{region}-*{url_part}/{uuid}.json"):
         with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
-            stored = _decode(path.read_bytes(), uuid)
+            stored = _decode(read_file(path), uuid)
             if best is None or stored.fetched_at > best.fetched_at:
                 best = stored
     return best
@@ -212,7 +214,7 @@ def _locked(path: Path) -> Iterator[None]:
 def read_index(root: Path | None = None) -> dict[str, Any]:
     """The index, or an empty one when missing or unreadable."""
     try:
-        data = json.loads(index_path(root).read_bytes())
+        data = json.loads(read_file(index_path(root)))
     except (OSError, ValueError):
         data = None
     if not isinstance(data, dict) or data.get("version") != 1:
