@@ -5,9 +5,6 @@ promises. Every case runs the CLI (or the console script) against the stand-in."
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import time
 from datetime import datetime
 from typing import Any
@@ -20,7 +17,7 @@ from bsevents.api.client import HOUR, retry_after
 from bsevents.app.watch import watch
 from bsevents.state.settings import resolve
 from tests.conftest import CUSTOMER, make_event
-from tests.script import SCRIPT
+from tests.measure import run_measured
 from tests.standin import DEEP_JSON, DOCUMENTED_BODIES, Reply, StandIn, deep_object, gzip_bomb
 
 GOOD = [make_event(event="identify")]
@@ -31,27 +28,6 @@ PEAK_BOUND_MB = 200
 # send reads at most a megabyte of its answer: the interpreter and httpx, little more.
 SEND_PEAK_BOUND_MB = 100
 EVENT_KEY = "test-event-key-fedcba9876543210"
-
-_MEASURE = (
-    "import json, resource, subprocess, sys\n"
-    "done = subprocess.run(sys.argv[1:], capture_output=True, text=True, timeout=120)\n"
-    "peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss\n"
-    "print(json.dumps([done.returncode, done.stdout, done.stderr, peak]))\n"
-)
-
-
-def run_measured(*args: str) -> tuple[int, str, str, float]:
-    """Run the console script in a fresh process of its own and return (exit code, stdout,
-    stderr, peak RSS in MB): RUSAGE_CHILDREN of that process sees this one child only."""
-    done = subprocess.run(
-        [sys.executable, "-c", _MEASURE, str(SCRIPT), *args],
-        capture_output=True,
-        text=True,
-        env=os.environ.copy(),
-        timeout=150,
-    )
-    code, out, err, peak_kb = json.loads(done.stdout)
-    return code, out, err, peak_kb / 1024
 
 
 def quota(cli: Any) -> dict[str, Any]:
