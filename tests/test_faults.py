@@ -101,7 +101,10 @@ def test_headers_trickled_a_byte_at_a_time_end_at_the_timeout(standin: StandIn, 
     standin.reply(TRICKLED_HEAD)
     result = cli("events", CUSTOMER, "--timeout", "1", "--retries", "0")
     assert_one_clear_error(result, 1)
-    assert f"error: no complete answer from {standin.base_url[7:]} within 1 s" in result.stderr
+    assert (
+        f"error: no complete answer from {standin.base_url[7:]} within 1 s\n"
+        "  try again, or allow longer with --timeout SECONDS\n"
+    ) in result.stderr
     assert [c["status"] for c in quota(cli)["calls"]] == ["timeout"]
 
 

@@ -313,8 +313,8 @@ def _failure(exc: Exception, request: Exchange, base_url: str, timeout: float) -
         return exc
     maybe = request.maybe_done
 
-    def unsure(hint: str, more: str = "") -> str:
-        return f"{request.maybe_done_hint}{more}" if maybe else hint
+    def unsure(hint: str) -> str:
+        return request.maybe_done_hint if maybe else hint
 
     if isinstance(exc, TooLarge):
         what = "inflates to" if exc.inflated else "is"
@@ -335,10 +335,11 @@ def _failure(exc: Exception, request: Exchange, base_url: str, timeout: float) -
     if isinstance(exc, httpx.TimeoutException):
         # Not connected in time: the request never left, so it cannot have acted.
         reached = not isinstance(exc, (httpx.ConnectTimeout, httpx.PoolTimeout))
+        if not reached:
+            maybe = ""
         return NetworkError(
-            f"no complete answer from {_host(base_url)} within {timeout:g} s"
-            + (maybe if reached else ""),
-            unsure("try again", TIMEOUT_HINT) if reached else f"try again{TIMEOUT_HINT}",
+            f"no complete answer from {_host(base_url)} within {timeout:g} s{maybe}",
+            f"{request.maybe_done_hint if maybe else 'try again'}{TIMEOUT_HINT}",
             reached_server=reached,
             kind="timeout",
         )
