@@ -91,8 +91,10 @@ def test_a_named_pipe_as_the_settings_file_is_one_error(isolated: Path) -> None:
     assert line == f"error: cannot read {config}: it is a named pipe, not a regular file"
 
 
-def test_a_named_pipe_as_the_key_file_is_one_error(isolated: Path, standin: StandIn) -> None:
-    os.environ.pop("BLUESHIFT_API_KEY")  # so the key file is read
+def test_a_named_pipe_as_the_key_file_is_one_error(
+    isolated: Path, standin: StandIn, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("BLUESHIFT_API_KEY")  # so the key file is read
     keys = fifo(isolated / ".config" / "bsevents" / "credentials.toml")
     line = one_error(run("events", CUSTOMER), 2)
     assert line == f"error: cannot read {keys}: it is a named pipe, not a regular file"
