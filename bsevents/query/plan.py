@@ -15,11 +15,11 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bsevents.errors import UsageProblem
 from bsevents.model.events import Event, loads
+from bsevents.model.files import read_file
 from bsevents.query.lint import Batch, Finding, finding, json_type
 
 if TYPE_CHECKING:
@@ -44,8 +44,7 @@ def load_plan(path: str) -> Plan:
     """Read and compile a plan file. Raises UsageProblem naming the file and the place
     when it cannot be read, is not JSON, or holds something that is not a schema."""
     try:
-        with Path(path).open("rb") as handle:
-            body = handle.read(PLAN_LIMIT + 1)
+        body = read_file(path, PLAN_LIMIT + 1, pipes=True)
     except OSError as exc:
         raise UsageProblem(f"--plan: cannot read {path}: {exc.strerror or exc}") from None
     if len(body) > PLAN_LIMIT:

@@ -1,9 +1,10 @@
 """The connection to a team's Redis (or anything speaking its protocol, such as Valkey),
 and how things are named there.
 
-Nothing here is ever allowed to hold up a command: connecting and every command time out
-after about half a second, and a store that fails once is not tried again by the same
-process (it reports one line and the caller carries on locally). Keys are named by an
+Nothing here is ever allowed to hold up a command: connecting and every reply time out
+after about half a second, every reply is bounded in size and element count
+(`redis_replies`), and a store that fails once is not tried again by the same process (it
+reports one line and the caller carries on locally). Keys are named by an
 account id that is an HMAC of the API key: teammates holding the same key meet under the
 same name, and nobody can recover the key from it.
 """
@@ -136,9 +137,14 @@ def connect(url: str, warn: Callable[[str], None]) -> redis.Redis | None:
     from redis.backoff import NoBackoff
     from redis.retry import Retry
 
+    from bsevents.state.redis_replies import BoundedParser
+
     try:
         client = redis_module.Redis.from_url(
             url,
+            # Every reply bounded in size, count and time (the library's parser is not).
+            parser_class=BoundedParser,
+            protocol=2,
             socket_connect_timeout=TIMEOUT_SECONDS,
             socket_timeout=TIMEOUT_SECONDS,
             retry=Retry(NoBackoff(), 0),  # a retry would double the wait on a dead store

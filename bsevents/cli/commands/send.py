@@ -167,14 +167,14 @@ def _email(text: str | None) -> str | None:
 
 def _read_data(source: str) -> dict[str, Any]:
     from bsevents.api.event_body import MAX_DATA_BYTES, parse_data
+    from bsevents.model.files import read_file
 
     try:
         if source == "-":
             stdin = getattr(sys.stdin, "buffer", None)
             raw = stdin.read(MAX_DATA_BYTES + 1) if stdin is not None else b""
         else:
-            with open(source, "rb") as handle:
-                raw = handle.read(MAX_DATA_BYTES + 1)
+            raw = read_file(source, MAX_DATA_BYTES + 1, pipes=True)
     except OSError as error:
         raise UsageProblem(f"--data {source}: {error.strerror or error}") from None
     return parse_data(raw, "stdin" if source == "-" else source)
