@@ -1,0 +1,390 @@
+"""Reading a capture into the events it sent: a HAR file (HTTP Archive 1.2, what a
+browser's DevTools "Save all as HAR" and proxies such as Charles, Proxyman or mitmproxy
+export), or a file of Event API bodies (one JSON object, an array, `{"events": [...]}`
+or NDJSON), as a server-side sender would log them. Pure: text in, `Capture` out.
+
+A HAR is a secret: it holds `Authorization` headers (the Event API key), cookies and
+every other site's traffic. Only what reconciling needs is read: of each entry, its time,
+method and URL; of a request to Blueshift's event endpoints, its query or JSON body and
+the status, error and error message of its answer. Headers and cookies are never looked
+at, and the pixel's `x` (the site's API key) and `z` (a cache-buster) are dropped as the
+query is read, so nothing here can print, store or compare them.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+from urllib.parse import parse_qsl, urlsplit
+
+from bsevents.errors import UsageProblem
+from bsevents.model.event_api import IDENTITY_KEYS, EventBody, bulk_bodies, identity_text, read_body
+from bsevents.model.events import TOO_DEEP_TO_READ, load_json, loads, parse_iso
+
+Via = Literal["pixel", "event-api", "bulk"]
+
+REGION_HOSTS = ("api.getblueshift.com", "api.eu.getblueshift.com")
+PIXEL_PATH = "/unity.gif"
+EVENT_PATH = "/api/v1/event"
+BULK_PATH = "/api/v1/bulkevents"
+# The pixel's query keys that are transport, not data: dropped on reading.
+PIXEL_TRANSPORT = frozenset({"x", "z"})
+# The pixel's own short keys that arrive under a long name.
+PIXEL_RENAMED = {"u": "url", "r": "referrer"}
+ERROR_BODY_LIMIT = 65536  # characters of an error answer read for its message
+MESSAGE_LIMIT = 200
+_NUMBER_RE = re.compile(r"\s*\d+(?:\.\d+)?\s*", re.ASCII)
+_HINT = (
+    "give a HAR file (DevTools: Save all as HAR) or Event API bodies: a JSON object, an "
+    "array of them, or one per line"
+)
+
+
+@dataclass(frozen=True)
+class Sent:
+    """One event a capture shows being sent."""
+
+    name: str  # "" when the body could not be read
+    via: Via
+    sent_at: float | None  # when the request went out (epoch seconds); None: not known
+    at: float | None  # the time the arrived event should carry: the body's, else sent_at
+    http_status: int | None  # the answer's status; 0: no answer; None: none recorded
+    error: str  # why it failed: the answer's message, or the browser's error
+    params: dict[str, Any]  # what was sent, the transport keys left out
+    identity: dict[str, str]  # cookie, customer_id, email, device_id, as text
+    event_uuid: str | None
+    text: bool  # the pixel's values are text, an Event API body's are typed JSON
+    order: int  # its place in the capture
+
+    @property
+    def answered(self) -> bool:
+        return self.http_status is None or self.http_status > 0
+
+    @property
+    def accepted(self) -> bool:
+        return self.http_status is None or 0 < self.http_status < 400
+
+
+@dataclass(frozen=True)
+class Capture:
+    """The events a capture sent, in its order, and what else it held."""
+
+    sent: list[Sent]
+    kind: str  # "HAR" or "Event API bodies"
+    span: tuple[float, float] | None  # the first and last moment it covers
+    ignored: int = 0  # requests to other hosts or endpoints
+    notes: list[str] = field(default_factory=list)
+
+
+def host_of(url: str) -> str:
+    """`api.getblueshift.com`, or `127.0.0.1:8080`: a URL's host, lower case, with its
+    port when it is not the scheme's own (and never the user name or password)."""
+    try:
+        parts = urlsplit(url.strip())
+        host = (parts.hostname or "").lower()
+        port = parts.port
+    except ValueError:
+        return ""
+    if ":" in host:
+        host = f"[{host}]"
+    if port is None or (parts.scheme, port) in (("https", 443), ("http", 80)):
+        return host
+    return f"{host}:{port}"
+
+
+def parse_capture(text: str, name: str, hosts: Iterable[str]) -> Capture:
+    """The events sent in a capture's text (`name` for messages); only requests to
+    `hosts` (see host_of) count. Raises UsageProblem, naming the fault, for anything that
+    is not a HAR file or Event API bodies."""
+    text = text.removeprefix("\ufeff")
+    if not text.strip():
+        raise UsageProblem(f"{name} is empty", _HINT)
+    try:
+        data = load_json(text)
+    except ValueError as exc:
+        lines = _ndjson(text, name)
+        if lines is not None:
+            return _from_bodies(lines, name, "event-api")
+        if str(exc) == TOO_DEEP_TO_READ:
+            raise UsageProblem(
+                f"{name} nests arrays and objects too deeply to read (about 1,000 levels)", _HINT
+            ) from None
+        where = (
+            f"{exc.msg} at line {exc.lineno} column {exc.colno}"
+            if isinstance(exc, json.JSONDecodeError)
+            else str(exc)
+        )
+        raise UsageProblem(f"{name} is not valid JSON ({where})", _HINT) from None
+    if isinstance(data, dict) and "log" in data:
+        return _from_har(data, name, frozenset(hosts))
+    bulk = bulk_bodies(data)
+    if bulk is not None:
+        return _from_bodies(bulk, name, "bulk")
+    if isinstance(data, dict):
+        return _from_bodies([data], name, "event-api")
+    if isinstance(data, list):
+        return _from_bodies(data, name, "event-api")
+    raise UsageProblem(f"{name} holds a JSON {_type(data)}, not a HAR file nor event bodies", _HINT)
+
+
+def _ndjson(text: str, name: str) -> list[Any] | None:
+    """The objects of NDJSON text, or None when it is not that."""
+    items = []
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        try:
+            item = loads(line)
+        except ValueError:
+            return None
+        if not isinstance(item, dict):
+            return None
+        items.append(item)
+    return items or None
+
+
+def _from_bodies(items: list[Any], name: str, via: Via) -> Capture:
+    sent = []
+    for order, item in enumerate(items):
+        body = read_body(item)
+        if isinstance(body, str):
+            raise UsageProblem(f"{name}: event {order + 1} {body}", _HINT)
+        moment = _body_time(body)
+        sent.append(_sent(body, via, moment, None, "", order))
+    times = [s.sent_at for s in sent if s.sent_at is not None]
+    span = (min(times), max(times)) if times else None
+    return Capture(sent, "Event API bodies", span)
+
+
+def _body_time(body: EventBody) -> float | None:
+    if isinstance(body.timestamp, str):
+        return _iso(body.timestamp)
+    return None
+
+
+def _sent(
+    body: EventBody, via: Via, sent_at: float | None, status: int | None, error: str, order: int
+) -> Sent:
+    return Sent(
+        name=body.name,
+        via=via,
+        sent_at=sent_at,
+        at=_body_time(body) or sent_at,
+        http_status=status,
+        error=error,
+        params=body.params,
+        identity=body.identity,
+        event_uuid=body.event_uuid,
+        text=False,
+        order=order,
+    )
+
+
+# -- HAR -----------------------------------------------------------------------------------
+
+
+def _from_har(data: dict[str, Any], name: str, hosts: frozenset[str]) -> Capture:
+    log = data.get("log")
+    entries = log.get("entries") if isinstance(log, dict) else None
+    if not isinstance(entries, list):
+        raise UsageProblem(f"{name} is not a HAR file: it has no log.entries list", _HINT)
+    sent: list[Sent] = []
+    ignored = 0
+    unread = 0
+    first: float | None = None
+    last: float | None = None
+    for index, entry in enumerate(entries):
+        request = entry.get("request") if isinstance(entry, dict) else None
+        url = request.get("url") if isinstance(request, dict) else None
+        if not isinstance(url, str):
+            raise UsageProblem(f"{name}: entry {index + 1} has no request URL", _HINT)
+        started = _iso(entry.get("startedDateTime"))
+        if started is not None:
+            first = started if first is None else min(first, started)
+            ended = started + _duration(entry.get("time"))
+            last = ended if last is None else max(last, ended)
+        assert isinstance(request, dict)
+        found = _blueshift(request, url, hosts)
+        if found is None:
+            ignored += 1
+            continue
+        status, error = _answer(entry)
+        order = len(sent)
+        if found == "pixel":
+            sent.append(_pixel(url, started, status, error, order))
+            continue
+        bodies = _posted(request, found)
+        if bodies is None:
+            unread += 1
+            sent.append(_unreadable(found, started, status, error, order))
+            continue
+        for body in bodies:
+            sent.append(_sent(body, found, started, status, error, len(sent)))
+    notes = []
+    if unread:
+        notes.append(
+            f"{unread} request{'s' if unread > 1 else ''} to the Event API had no JSON body "
+            "in the capture; listed as (no event name)"
+        )
+    span = (first, last) if first is not None and last is not None else None
+    return Capture(sent, "HAR", span, ignored, notes)
+
+
+def _blueshift(request: dict[str, Any], url: str, hosts: frozenset[str]) -> Via | None:
+    """Which kind of event request this is, or None for any other request."""
+    if host_of(url) not in hosts:
+        return None
+    path = urlsplit(url).path.rstrip("/")
+    method = str(request.get("method", "")).upper()
+    if path.endswith(PIXEL_PATH):
+        return "pixel"
+    if method == "POST" and path.endswith(EVENT_PATH):
+        return "event-api"
+    if method == "POST" and path.endswith(BULK_PATH):
+        return "bulk"
+    return None
+
+
+def _pixel(url: str, started: float | None, status: int, error: str, order: int) -> Sent:
+    """The web SDK's `GET /unity.gif?…`: `e` names the event, `t` is its time, `k` the
+    visitor's cookie; `x` and `z` are dropped; every other key is a parameter, as text."""
+    query = urlsplit(url).query
+    params: dict[str, Any] = {}
+    identity: dict[str, str] = {}
+    name = ""
+    moment: float | None = None
+    for key, value in parse_qsl(query, keep_blank_values=True):
+        if key in PIXEL_TRANSPORT:
+            continue
+        if key == "e":
+            name = value
+        elif key == "t":
+            moment = _epoch(value)
+        elif key == "k" or key in IDENTITY_KEYS:
+            text = identity_text(value)
+            if text is not None:
+                identity["cookie" if key == "k" else key] = text
+        else:
+            params[PIXEL_RENAMED.get(key, key)] = value
+    sent_at = started if started is not None else moment
+    return Sent(name, "pixel", sent_at, sent_at, status, error, params, identity, None, True, order)
+
+
+def _posted(request: dict[str, Any], via: Via) -> list[EventBody] | None:
+    """The bodies an Event API request posted, or None when its body is not readable."""
+    post = request.get("postData")
+    text = post.get("text") if isinstance(post, dict) else None
+    if not isinstance(text, str):
+        return None
+    try:
+        data = loads(text)
+    except ValueError:
+        return None
+    items = bulk_bodies(data) if via == "bulk" else [data]
+    if items is None:
+        return None
+    bodies = [read_body(item) for item in items]
+    if any(isinstance(body, str) for body in bodies):
+        return None
+    return [body for body in bodies if isinstance(body, EventBody)]
+
+
+def _unreadable(via: Via, started: float | None, status: int, error: str, order: int) -> Sent:
+    return Sent("", via, started, started, status, error, {}, {}, None, False, order)
+
+
+def _answer(entry: dict[str, Any]) -> tuple[int, str]:
+    """The status of the entry's answer (0 when none came) and why it failed."""
+    response = entry.get("response")
+    response = response if isinstance(response, dict) else {}
+    raw = response.get("status")
+    status = raw if isinstance(raw, int) and not isinstance(raw, bool) else 0
+    if isinstance(raw, str) and raw.strip().isdigit():
+        status = int(raw)
+    status = max(status, 0)
+    if status == 0:
+        error = entry.get("_error") or response.get("_error")
+        return 0, _cut(error) if isinstance(error, str) and error.strip() else "no answer"
+    if status >= 400:
+        return status, _message(response.get("content")) or str(response.get("statusText") or "")
+    return status, ""
+
+
+def _message(content: Any) -> str:
+    """The message of an error answer's body: Blueshift's `message`, `error` or
+    `errors`, else its first line."""
+    if not isinstance(content, dict) or not isinstance(content.get("text"), str):
+        return ""
+    text = content["text"][:ERROR_BODY_LIMIT]
+    if content.get("encoding") == "base64":
+        try:
+            text = base64.b64decode(text[: ERROR_BODY_LIMIT // 4 * 4]).decode("utf-8", "replace")
+        except (binascii.Error, ValueError):
+            return ""
+    try:
+        data = loads(text)
+    except ValueError:
+        data = None
+    if isinstance(data, dict):
+        for key in ("message", "error"):
+            if isinstance(data.get(key), str) and data[key].strip():
+                return _cut(data[key])
+        errors = data.get("errors")
+        if isinstance(errors, dict):
+            parts = [f"{k} {_words(v)}" for k, v in errors.items()]
+            return _cut("; ".join(parts))
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return _cut(lines[0]) if lines else ""
+
+
+def _words(value: Any) -> str:
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
+def _cut(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= MESSAGE_LIMIT else text[: MESSAGE_LIMIT - 1] + "…"
+
+
+def _iso(value: Any) -> float | None:
+    if not isinstance(value, str):
+        return None
+    parsed = parse_iso(value)
+    if parsed is None:
+        return None
+    try:
+        return parsed.timestamp()
+    except (OverflowError, ValueError):
+        return None
+
+
+def _epoch(text: str) -> float | None:
+    """The pixel's `t`: epoch seconds (milliseconds when too large to be seconds)."""
+    if len(text) > 32 or not _NUMBER_RE.fullmatch(text):
+        return None
+    seconds = float(text)
+    return seconds / 1000 if seconds > 1e11 else seconds
+
+
+def _duration(value: Any) -> float:
+    """An entry's `time` (milliseconds; -1 or absent when unknown) in seconds."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value < 864e5:
+        return float(value) / 1000
+    return 0.0
+
+
+def _type(value: Any) -> str:
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, bool):
+        return "boolean"
+    if value is None:
+        return "null"
+    return "number"

@@ -1,0 +1,664 @@
+"""Setting what a capture sent against what arrived: each sent event matched to at most
+one arrived event, and a status for each. Pure.
+
+A sent event with an `event_uuid` matches the arrived event with that uuid. Any other
+matches an arrived event of the same name, of a compatible customer (a cookie, customer
+id, email or device id present on both agrees), carrying a time no earlier than 5
+minutes before the send and within the window after it: the one with the most
+parameters equal, then the nearest in time.
+
+Never quadratic: arrived events are indexed by uuid, by name in time order, and (for
+each set of keys the sent events use) by their values on those keys, so a sent event
+that arrived unchanged is found by one look-up and a walk out from its time; only the
+sent events left over weigh candidates, at most NEAREST of them each, nearest first.
+"""
+
+from __future__ import annotations
+
+import bisect
+import json
+import re
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from bsevents.model.capture import Sent
+from bsevents.model.event_api import IDENTITY_KEYS, identity_text
+from bsevents.model.events import Event, event_time
+
+Status = Literal["arrived", "changed", "missing", "rejected", "blocked", "unsent"]
+STATUSES: tuple[Status, ...] = ("arrived", "changed", "missing", "rejected", "blocked", "unsent")
+EARLY = 300.0  # an arrived time may be this much before the send: clocks differ
+DEFAULT_WINDOW = 3600.0
+# The exact look-up widens in rounds, so that an event that arrived unchanged within
+# seconds of its send is matched before another sent event, equal but minutes away,
+# can claim it. The last round is the whole window.
+ROUNDS = (2.0, 60.0, EARLY)
+DOUBLE = 2.0  # a second copy of a matched event this close to it is a double send
+NEAREST = 64  # candidates weighed for a sent event that matches none exactly
+LOOKED_AT = 1024  # candidates looked at for one, compatible or not
+_NUMBER_RE = re.compile(r"\s*-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?\s*", re.ASCII)
+
+
+@dataclass(frozen=True)
+class Difference:
+    """A sent parameter that did not arrive as sent. `why`: `missing`, `renamed` (it
+    arrived under `arrived_key`, a key differing in case only), `value` or `type`."""
+
+    key: str
+    sent: Any
+    arrived: Any
+    why: Literal["missing", "renamed", "value", "type"]
+    arrived_key: str | None
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "key": self.key,
+            "sent": self.sent,
+            "arrived": self.arrived,
+            "why": self.why,
+            "arrived_key": self.arrived_key,
+        }
+
+
+@dataclass
+class Outcome:
+    """What became of one sent event (or, `unsent`, where one arrived event came from)."""
+
+    status: Status
+    name: str
+    sent: Sent | None
+    arrived: Event | None = None
+    arrived_at: float | None = None
+    differences: tuple[Difference, ...] = ()
+    duplicates: int = 0
+
+    @property
+    def sent_at(self) -> float | None:
+        return self.sent.sent_at if self.sent is not None else None
+
+    @property
+    def latency(self) -> float | None:
+        """Seconds from the send to the time the arrived event carries."""
+        if self.sent_at is None or self.arrived_at is None:
+            return None
+        return round(self.arrived_at - self.sent_at, 3)
+
+    @property
+    def moment(self) -> float | None:
+        """Where it goes in time order: when it was sent (an unsent one: arrived)."""
+        return self.sent_at if self.sent is not None else self.arrived_at
+
+
+# -- comparing one sent event with one arrived event ---------------------------------------
+
+_ABSENT: Any = object()
+
+
+def _empty(value: Any) -> bool:
+    return value is None or value == ""
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, (int, float)):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if value is None:
+        return "null"
+    if isinstance(value, list):
+        return "array"
+    return "object"
+
+
+def same_json(first: Any, second: Any) -> bool:
+    """Equal as JSON values, types included (`30` and `30.0` are one number; `30` and
+    `"30"`, `1` and `true` are not). Iterative: any depth that parsed can be compared."""
+    stack = [(first, second)]
+    while stack:
+        a, b = stack.pop()
+        kind = _kind(a)
+        if kind != _kind(b):
+            return False
+        if kind == "object":
+            if a.keys() != b.keys():
+                return False
+            stack.extend((a[key], b[key]) for key in a)
+        elif kind == "array":
+            if len(a) != len(b):
+                return False
+            stack.extend(zip(a, b, strict=True))
+        elif a != b:
+            return False
+    return True
+
+
+def _parsed(text: str) -> Any:
+    """JSON text's value, or _ABSENT when it is not JSON."""
+    from bsevents.model.events import loads
+
+    try:
+        return loads(text)
+    except ValueError:
+        return _ABSENT
+
+
+def _text_verdict(sent: str, arrived: Any) -> str | None:
+    """The pixel sends text: `"30"` is `30`, `"true"` is `true`. None when equal."""
+    if isinstance(arrived, str):
+        return None if sent == arrived else "value"
+    if isinstance(arrived, bool):
+        return None if sent == ("true" if arrived else "false") else "value"
+    if isinstance(arrived, (int, float)):
+        if len(sent) < 64 and _NUMBER_RE.fullmatch(sent):
+            try:
+                return None if float(sent) == float(arrived) else "value"
+            except OverflowError:
+                return "value"
+        return "value"
+    if isinstance(arrived, (dict, list)):
+        parsed = _parsed(sent)
+        return None if parsed is not _ABSENT and same_json(parsed, arrived) else "value"
+    return "value"
+
+
+def _typed_verdict(sent: Any, arrived: Any) -> str | None:
+    if same_json(sent, arrived):
+        return None
+    return "type" if _kind(sent) != _kind(arrived) else "value"
+
+
+def _lookup(sent: Sent, key: str, value: Any, event: Event) -> tuple[Any, str | None, Any]:
+    """(the arrived value to compare with, the key it is under, the sent value to compare)
+    for one sent parameter. A pixel's `products_json=[…]` compares with an arrived
+    `products`, parsed, or with an arrived `products_json`."""
+    if sent.text and key.endswith("_json") and len(key) > 5:
+        parsed = _parsed(value) if isinstance(value, str) else _ABSENT
+        if parsed is not _ABSENT:
+            base = key[:-5]
+            if base in event:
+                return event[base], base, parsed
+            if key in event:
+                there = event[key]
+                there = _parsed(there) if isinstance(there, str) else there
+                return (event[key] if there is _ABSENT else there), key, parsed
+    if key in event:
+        return event[key], key, value
+    return _ABSENT, None, value
+
+
+def _verdict(sent: Sent, key: str, value: Any, event: Event) -> tuple[str | None, Any, Any]:
+    """How one sent parameter arrived: (None when equal, else `missing`, `value` or
+    `type`; the arrived value; the key it arrived under). An empty value sent (the
+    pixel's usual `r=`) equals an absent one."""
+    arrived, where, wanted = _lookup(sent, key, value, event)
+    if _empty(wanted) and (arrived is _ABSENT or _empty(arrived)):
+        return None, arrived, where
+    if arrived is _ABSENT:
+        return "missing", None, None
+    if sent.text and isinstance(wanted, str):
+        return _text_verdict(wanted, arrived), arrived, where
+    return _typed_verdict(wanted, arrived), arrived, where
+
+
+def _compared(sent: Sent, event: Event) -> Iterator[tuple[str, Any]]:
+    """The sent parameters to compare: Blueshift's own `_bsft_*` keys only when the
+    arrived event has them too."""
+    for key, value in sent.params.items():
+        if not (key.startswith("_bsft_") and key not in event):
+            yield key, value
+
+
+def equal_count(sent: Sent, event: Event) -> int:
+    """How many sent parameters arrived as sent (what candidates are weighed by)."""
+    return sum(
+        _verdict(sent, key, value, event)[0] is None for key, value in _compared(sent, event)
+    )
+
+
+def compare(sent: Sent, event: Event) -> list[Difference]:
+    """The sent parameters that did not arrive as sent; a missing one that arrived
+    under a key differing in case only is `renamed`."""
+    differences: list[Difference] = []
+    lower: dict[str, str] | None = None
+    for key, value in _compared(sent, event):
+        verdict, arrived, where = _verdict(sent, key, value, event)
+        if verdict is None:
+            continue
+        if verdict == "missing":
+            if lower is None:
+                lower = {}
+                for name in event:
+                    lower.setdefault(name.lower(), name)
+            other = lower.get(key.lower())
+            if other is not None and other != key:
+                differences.append(Difference(key, value, event[other], "renamed", other))
+            else:
+                differences.append(Difference(key, value, None, "missing", None))
+            continue
+        why: Literal["value", "type"] = "type" if verdict == "type" else "value"
+        differences.append(Difference(key, value, arrived, why, where))
+    return differences
+
+
+# -- the exact look-up: values on a set of keys, as a hashable key --------------------------
+
+_EMPTY = ("empty",)
+
+
+def _canon(value: Any) -> Any:
+    """A JSON value as a hashable key, equal for values same_json finds equal."""
+    if isinstance(value, bool):
+        return ("b", value)
+    if isinstance(value, (int, float)):
+        try:
+            return ("n", float(value))
+        except OverflowError:
+            return ("N", value)
+    if isinstance(value, str):
+        return ("s", value)
+    if value is None:
+        return ("z",)
+    if isinstance(value, list):
+        return ("l", tuple(_canon(item) for item in value))
+    return ("d", frozenset((key, _canon(item)) for key, item in value.items()))
+
+
+def _typed_key(value: Any) -> Any:
+    try:
+        return _canon(value)
+    except RecursionError:
+        return object()  # equal to nothing: the weighing pass compares it instead
+
+
+def _as_text(value: Any) -> Any:
+    """An arrived value as the pixel would have sent it."""
+    if isinstance(value, str):
+        return ("t", value)
+    if isinstance(value, bool):
+        return ("t", "true" if value else "false")
+    if isinstance(value, int):
+        return ("t", str(value))
+    if isinstance(value, float):
+        return ("t", str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value))
+    return ("t", json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str))
+
+
+def _sent_key(sent: Sent, key: str) -> Any:
+    value = sent.params[key]
+    if _empty(value):
+        return _EMPTY
+    if not sent.text:
+        return _typed_key(value)
+    if key.endswith("_json"):
+        parsed = _parsed(value)
+        if parsed is not _ABSENT:
+            return ("j", _typed_key(parsed))
+    return ("t", value)
+
+
+def _arrived_key(event: Event, key: str, text: bool) -> Any:
+    if text and key.endswith("_json") and len(key) > 5:
+        if key[:-5] in event:
+            return ("j", _typed_key(event[key[:-5]]))
+        if isinstance(event.get(key), str):
+            parsed = _parsed(event[key])
+            return ("t", event[key]) if parsed is _ABSENT else ("j", _typed_key(parsed))
+    value = event.get(key)
+    if _empty(value):
+        return _EMPTY
+    if not text:
+        return _typed_key(value)
+    try:
+        return _as_text(value)
+    except (TypeError, ValueError, RecursionError):
+        return object()
+
+
+# -- the arrived events, indexed ------------------------------------------------------------
+
+
+class _Pool:
+    """Arrived events of one name (or one value key) in time order; a taken one leaves."""
+
+    def __init__(self) -> None:
+        self.items: list[tuple[float, int]] = []
+
+    def nearest(self, at: float | None, window: float, early: float = EARLY) -> Iterator[int]:
+        """Indices from the one nearest `at` outwards, within [at - early, at + window];
+        every one in time order when `at` is None."""
+        items = self.items
+        if at is None:
+            yield from [i for _, i in items]
+            return
+        low, high = at - early, at + window
+        right = bisect.bisect_left(items, (at, -1))
+        left = right - 1
+        while True:
+            go_left = left >= 0 and items[left][0] >= low
+            go_right = right < len(items) and items[right][0] <= high
+            if not (go_left or go_right):
+                return
+            if go_left and (not go_right or at - items[left][0] <= items[right][0] - at):
+                yield items[left][1]
+                left -= 1
+            else:
+                yield items[right][1]
+                right += 1
+
+    def remove(self, item: tuple[float, int]) -> None:
+        place = bisect.bisect_left(self.items, item)
+        if place < len(self.items) and self.items[place] == item:
+            del self.items[place]
+
+
+@dataclass
+class _Book:
+    """The arrived events, with what matching asks of them worked out once."""
+
+    events: Sequence[Event]
+    times: list[float | None] = field(default_factory=list)
+    identities: list[dict[str, str]] = field(default_factory=list)
+    by_name: dict[str, _Pool] = field(default_factory=dict)
+    by_uuid: dict[str, list[int]] = field(default_factory=dict)
+    pools_of: dict[int, list[_Pool]] = field(default_factory=dict)
+    taken: set[int] = field(default_factory=set)
+
+    def __post_init__(self) -> None:
+        for index, event in enumerate(self.events):
+            moment = event_time(event)
+            self.times.append(moment)
+            self.identities.append(_identity(event))
+            uuid = event.get("event_uuid")
+            if isinstance(uuid, str) and uuid:
+                self.by_uuid.setdefault(uuid.strip().lower(), []).append(index)
+            name = event.get("event")
+            if isinstance(name, str) and moment is not None:
+                pool = self.by_name.setdefault(name, _Pool())
+                pool.items.append((moment, index))
+                self.pools_of.setdefault(index, []).append(pool)
+        for pool in self.by_name.values():
+            pool.items.sort()
+
+    def take(self, index: int) -> None:
+        self.taken.add(index)
+        moment = self.times[index]
+        if moment is None:
+            return
+        for pool in self.pools_of.get(index, ()):
+            pool.remove((moment, index))
+
+    def buckets(self, name: str, keys: tuple[str, ...], text: bool) -> dict[Any, _Pool]:
+        """The events of `name` by their values on `keys`, each bucket in time order."""
+        found: dict[Any, _Pool] = {}
+        pool = self.by_name.get(name)
+        for moment, index in pool.items if pool is not None else ():
+            event = self.events[index]
+            value = tuple(_arrived_key(event, key, text) for key in keys)
+            bucket = found.setdefault(value, _Pool())
+            bucket.items.append((moment, index))
+            self.pools_of[index].append(bucket)
+        return found
+
+
+def _identity(event: Event) -> dict[str, str]:
+    found = {}
+    for key in IDENTITY_KEYS:
+        value = event.get(key)
+        if value is not None:
+            text = identity_text(value)
+            if text is not None:
+                found[key] = text
+    return found
+
+
+def compatible(sent: dict[str, str], arrived: dict[str, str]) -> bool:
+    """No identity present on both sides disagrees (emails ignoring case)."""
+    for key, value in sent.items():
+        there = arrived.get(key)
+        if there is None:
+            continue
+        if key == "email":
+            if there.casefold() != value.casefold():
+                return False
+        elif there != value:
+            return False
+    return True
+
+
+def _group(sent: Sent) -> tuple[str, bool, tuple[str, ...]]:
+    keys = tuple(sorted(key for key in sent.params if not key.startswith("_bsft_")))
+    return sent.name, sent.text, keys
+
+
+# -- matching -------------------------------------------------------------------------------
+
+
+def reconcile(
+    sent: Sequence[Sent],
+    arrived: Sequence[Event],
+    *,
+    window: float = DEFAULT_WINDOW,
+    span: tuple[float, float] | None = None,
+    unsent: bool = False,
+) -> list[Outcome]:
+    """An outcome for each sent event, in time order; with `unsent`, also the arrived
+    events within `span` that match nothing sent."""
+    book = _Book(arrived)
+    outcomes: dict[int, Outcome] = {}
+    waiting: list[Sent] = []
+    for one in sent:
+        if not one.answered:
+            outcomes[one.order] = Outcome("blocked", one.name, one)
+        elif not one.accepted:
+            outcomes[one.order] = Outcome("rejected", one.name, one)
+        elif one.event_uuid is not None:
+            outcomes[one.order] = _by_uuid(book, one)
+        elif one.name:
+            waiting.append(one)
+        else:
+            outcomes[one.order] = Outcome("missing", one.name, one)
+    waiting.sort(key=_time_order)
+    left = _exact(book, waiting, window, outcomes)
+    for one in left:
+        outcomes[one.order] = _weigh(book, one, window)
+    _count_copies(book, waiting, outcomes)
+    found = [outcomes[one.order] for one in sent]
+    if unsent and span is not None:
+        found += _unsent(book, span)
+    return sorted(found, key=_outcome_order)
+
+
+def _time_order(sent: Sent) -> tuple[bool, float, int]:
+    return (sent.at is None, sent.at or 0.0, sent.order)
+
+
+def _outcome_order(outcome: Outcome) -> tuple[bool, float, float]:
+    moment = outcome.moment
+    order = outcome.sent.order if outcome.sent is not None else float("inf")
+    return (moment is None, moment or 0.0, order)
+
+
+def _matched(book: _Book, sent: Sent, index: int, differences: list[Difference]) -> Outcome:
+    status: Status = "changed" if differences else "arrived"
+    event = book.events[index]
+    return Outcome(status, sent.name, sent, event, book.times[index], tuple(differences), 1)
+
+
+def _by_uuid(book: _Book, sent: Sent) -> Outcome:
+    """The sender's own id decides; every copy with it counts (a double send)."""
+    assert sent.event_uuid is not None
+    found = book.by_uuid.get(sent.event_uuid, [])
+    if not found:
+        return Outcome("missing", sent.name, sent)
+    for index in found:
+        if index not in book.taken:
+            book.take(index)
+    first = found[0]
+    outcome = _matched(book, sent, first, compare(sent, book.events[first]))
+    outcome.duplicates = len(found)
+    return outcome
+
+
+def _exact(
+    book: _Book, waiting: list[Sent], window: float, outcomes: dict[int, Outcome]
+) -> list[Sent]:
+    """Match the sent events that arrived unchanged: their values looked up, then the
+    nearest in time. Returns the others."""
+    buckets: dict[tuple[str, bool, tuple[str, ...]], dict[Any, _Pool]] = {}
+    for one in waiting:
+        group = _group(one)
+        if group not in buckets:
+            buckets[group] = book.buckets(group[0], group[2], group[1])
+    left = waiting
+    for radius in (*ROUNDS, window):
+        after, before = min(radius, window), min(radius, EARLY)
+        still = []
+        for one in left:
+            group = _group(one)
+            value = tuple(_sent_key(one, key) for key in group[2])
+            pool = buckets[group].get(value)
+            index = None if pool is None else _first_exact(book, one, pool, after, before)
+            if index is None:
+                still.append(one)
+                continue
+            book.take(index)
+            outcomes[one.order] = _matched(book, one, index, [])
+        left = still
+    return left
+
+
+def _first_exact(book: _Book, sent: Sent, pool: _Pool, after: float, before: float) -> int | None:
+    for looked, index in enumerate(pool.nearest(sent.at, after, before)):
+        if looked >= LOOKED_AT:
+            break
+        if not compatible(sent.identity, book.identities[index]):
+            continue
+        if not compare(sent, book.events[index]):
+            return index
+    return None
+
+
+def _weigh(book: _Book, sent: Sent, window: float) -> Outcome:
+    """The candidate with the most parameters equal, then the nearest in time."""
+    pool = book.by_name.get(sent.name)
+    if pool is None:
+        return Outcome("missing", sent.name, sent)
+    best: tuple[int, float] | None = None
+    chosen: int | None = None
+    most = len(sent.params)
+    weighed = 0
+    for looked, index in enumerate(pool.nearest(sent.at, window)):
+        if looked >= LOOKED_AT or weighed >= NEAREST:
+            break
+        if not compatible(sent.identity, book.identities[index]):
+            continue
+        weighed += 1
+        moment = book.times[index]
+        distance = abs(moment - sent.at) if moment is not None and sent.at is not None else 0.0
+        score = (equal_count(sent, book.events[index]), -distance)
+        if best is None or score > best:
+            best, chosen = score, index
+            if score[0] == most:
+                break  # nothing further away can beat it
+    if chosen is None:
+        return Outcome("missing", sent.name, sent)
+    book.take(chosen)
+    return _matched(book, sent, chosen, compare(sent, book.events[chosen]))
+
+
+def _count_copies(book: _Book, waiting: list[Sent], outcomes: dict[int, Outcome]) -> None:
+    """An arrived event left over that is a copy of one a sent event matched (same name,
+    same values on the sent keys, a compatible customer, within DOUBLE seconds of it) is
+    a second arrival of that send: a double send, counted in `duplicates`."""
+    copies: dict[tuple[Any, ...], list[Outcome]] = {}
+    groups: dict[str, set[tuple[str, bool, tuple[str, ...]]]] = {}
+    for one in waiting:
+        outcome = outcomes[one.order]
+        if outcome.arrived is None or outcome.arrived_at is None:
+            continue
+        group = _group(one)
+        groups.setdefault(one.name, set()).add(group)
+        value = tuple(_arrived_key(outcome.arrived, key, group[1]) for key in group[2])
+        copies.setdefault((group, value), []).append(outcome)
+    if not copies:
+        return
+    for index, event in enumerate(book.events):
+        name = event.get("event")
+        moment = book.times[index]
+        if index in book.taken or moment is None or not isinstance(name, str):
+            continue
+        for group in groups.get(name, ()):
+            value = tuple(_arrived_key(event, key, group[1]) for key in group[2])
+            owner = _copy_owner(book, index, moment, copies.get((group, value), []))
+            if owner is not None:
+                owner.duplicates += 1
+                book.take(index)
+                break
+
+
+def _copy_owner(book: _Book, index: int, moment: float, owners: list[Outcome]) -> Outcome | None:
+    best: Outcome | None = None
+    for owner in owners:
+        assert owner.sent is not None
+        assert owner.arrived_at is not None
+        if abs(moment - owner.arrived_at) > DOUBLE:
+            continue
+        if not compatible(owner.sent.identity, book.identities[index]):
+            continue
+        if best is None or _distance(owner, moment) < _distance(best, moment):
+            best = owner
+    return best
+
+
+def _distance(outcome: Outcome, moment: float) -> float:
+    return abs(moment - outcome.arrived_at) if outcome.arrived_at is not None else 0.0
+
+
+def _unsent(book: _Book, span: tuple[float, float]) -> list[Outcome]:
+    first, last = span
+    found = []
+    for index, event in enumerate(book.events):
+        moment = book.times[index]
+        if index in book.taken or moment is None or not first <= moment <= last:
+            continue
+        name = event.get("event")
+        shown = name if isinstance(name, str) else ""
+        found.append(Outcome("unsent", shown, None, event, moment))
+    return found
+
+
+# -- what it comes to -----------------------------------------------------------------------
+
+
+def tally(outcomes: Sequence[Outcome]) -> Counter[str]:
+    return Counter(outcome.status for outcome in outcomes)
+
+
+def summary(outcomes: Sequence[Outcome]) -> str:
+    """`9 sent · 6 arrived · 1 changed · 1 missing · 1 blocked`."""
+    counts = tally(outcomes)
+    sent = sum(counts[status] for status in STATUSES if status != "unsent")
+    parts = [f"{sent} sent", f"{counts['arrived']} arrived"]
+    parts += [f"{counts[s]} {s}" for s in STATUSES[1:] if counts[s]]
+    return " · ".join(parts)
+
+
+def not_arrived(outcomes: Sequence[Outcome], *, strict: bool = False) -> bool:
+    """True when a sent event is missing, rejected or blocked (or, `strict`, changed)."""
+    bad = {"missing", "rejected", "blocked"} | ({"changed"} if strict else set())
+    return any(outcome.status in bad for outcome in outcomes)
+
+
+def still_missing(sent: Sequence[Sent], arrived: Sequence[Event], window: float) -> str | None:
+    """What is missing from `arrived` of what was accepted (`what was sent (2 of 7
+    events)`), or None when nothing is: what `--wait` waits for, and what a stored copy
+    is asked again for."""
+    outcomes = reconcile(sent, arrived, window=window)
+    missing = sum(1 for outcome in outcomes if outcome.status == "missing")
+    if not missing:
+        return None
+    return f"what was sent ({missing} of {len(outcomes)} events)"
