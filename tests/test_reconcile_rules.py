@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from bsevents.errors import UsageProblem
-from bsevents.model.capture import REGION_HOSTS, Sent, host_of, parse_capture
+from bsevents.model.capture import REGION_HOSTS, Capture, Sent, har_entries, host_of, parse_capture
 from bsevents.query.reconcile import (
     compare,
     not_arrived,
@@ -36,8 +36,12 @@ HOSTS = frozenset(REGION_HOSTS)
 T = 1_795_000_000.0
 
 
-def har(*entries: Any) -> str:
-    return json.dumps({"log": {"version": "1.2", "entries": list(entries)}})
+def har(*entries: Any, indent: int | None = None) -> str:
+    return json.dumps({"log": {"version": "1.2", "entries": list(entries)}}, indent=indent)
+
+
+def parse(text: str, name: str, hosts: frozenset[str]) -> Capture:
+    return parse_capture(text.encode(), name, hosts)
 
 
 ORDER = itertools.count()
@@ -52,7 +56,7 @@ def sent(name: str = "view", at: float | None = T, *, text: bool = True, **param
 
 
 def test_a_pixel_is_read_without_its_site_key_or_cache_buster() -> None:
-    capture = parse_capture(har(chrome_pixel(T, "view", sku="A 1", price="30")), "p.har", HOSTS)
+    capture = parse(har(chrome_pixel(T, "view", sku="A 1", price="30")), "p.har", HOSTS)
     (one,) = capture.sent
     assert (one.name, one.via, one.sent_at, one.http_status, one.text) == (
         "view",
@@ -114,7 +118,7 @@ def test_only_blueshift_event_requests_are_read() -> None:
             "request": {"method": "GET", "url": "https://api.getblueshift.com/api/v1/event"},
         },
     ]
-    capture = parse_capture(har(*entries), "p.har", HOSTS | {host_of("http://127.0.0.1:8080")})
+    capture = parse(har(*entries), "p.har", HOSTS | {host_of("http://127.0.0.1:8080")})
     assert [s.name for s in capture.sent] == ["b", "c", "e"]
     assert capture.ignored == 4
 
@@ -131,7 +135,7 @@ def test_what_each_tool_records_of_the_answer() -> None:
     firefox_blocked = firefox_pixel(T, "view")
     firefox_blocked["response"] = {"status": 0, "statusText": "", "content": {}}
     error = {"message": "Not authorized"}
-    capture = parse_capture(
+    capture = parse(
         har(
             blocked,
             firefox_blocked,
@@ -167,7 +171,7 @@ def test_what_each_tool_records_of_the_answer() -> None:
 def test_times_with_an_offset_and_the_pixel_time_when_there_is_no_other() -> None:
     no_time = chrome_pixel(T, "view")
     del no_time["startedDateTime"]
-    capture = parse_capture(har(firefox_pixel(T + 0.5, "view"), no_time), "p.har", HOSTS)
+    capture = parse(har(firefox_pixel(T + 0.5, "view"), no_time), "p.har", HOSTS)
     assert [s.sent_at for s in capture.sent] == [T + 0.5, T]  # `t` holds whole seconds
     assert capture.span == (T + 0.5, T + 0.5 + 0.03)
 
@@ -179,7 +183,7 @@ def test_event_api_and_bulk_bodies_in_a_har() -> None:
             {"event": "b", "customer_id": 7},
         ]
     }
-    capture = parse_capture(
+    capture = parse(
         har(
             chrome_post(T, {"event": "p", "email": "A@x.io", "event_uuid": "ABC", "revenue": 3.5}),
             chrome_post(T + 1, bulk, path="/api/v1/bulkevents"),
@@ -204,6 +208,67 @@ def test_event_api_and_bulk_bodies_in_a_har() -> None:
     ]
 
 
+def read(text: str) -> tuple[Any, ...]:
+    """What a capture's reading gives, but the count of other requests (taken only when
+    no event was sent: it needs every entry read)."""
+    capture = parse(text, "p", HOSTS)
+    return capture.sent, capture.span, capture.notes, capture.kind
+
+
+def a_mix() -> list[Any]:
+    bulk = {"events": [{"event": "a", "device_id": "d"}, {"event": "b", "device_id": "d"}]}
+    return [
+        other_site(T),
+        chrome_pixel(T + 1, "view", sku="A"),
+        chrome_pixel(T + 2, "view", blocked=True),
+        chrome_post(T + 3, {"event": "p", "email": "a@b.c"}, status=400, answer={"message": "no"}),
+        proxy_post(T + 4, bulk, path="/api/v1/bulkevents", status=200, answer={}),
+        other_site(T + 5),
+        firefox_pixel(T + 6, "search", q="x"),
+    ]
+
+
+@pytest.mark.parametrize("indent", [1, 2, 4])
+def test_an_indented_har_reads_as_a_compact_one_parsing_only_blueshift_entries(
+    indent: int,
+) -> None:
+    compact = har(*a_mix())
+    indented = har(*a_mix(), indent=indent)
+    assert har_entries(compact.encode()) is None
+    quick = har_entries(indented.encode())
+    assert quick is not None
+    assert quick == [a_mix()[i] for i in (1, 2, 3, 4, 6)]  # not the other sites' entries
+    assert read(indented) == read(compact)
+    escaped = indented.replace("/", "\\/")  # as PHP's json_encode writes
+    assert har_entries(escaped.encode()) is not None
+    assert read(escaped) == read(compact)
+
+
+def test_another_sites_damaged_entry_is_not_read_but_a_damaged_blueshift_one_is_refused() -> None:
+    text = har(other_site(T), chrome_pixel(T + 1, "view"), indent=2)
+    damaged = text.replace('"card', '"card\\q', 1)  # an invalid escape, in the other site's body
+    assert [s.name for s in parse(damaged, "p", HOSTS).sent] == ["view"]
+    broken = text.replace('"cookie"', '"cookie\\q"', 1)  # in the pixel's entry
+    with pytest.raises(UsageProblem) as refused:
+        parse(broken, "p", HOSTS)
+    assert refused.value.message.startswith("p is not valid JSON (Invalid \\escape")
+
+
+def test_blocks_that_are_not_log_entries_are_read_the_plain_way() -> None:
+    inner = {
+        "log": {"pages": [{"entries": [{"a": 1}, {"b": 2}]}], "entries": [chrome_pixel(T, "v")]}
+    }
+    text = json.dumps(inner, indent=2)
+    assert har_entries(text.encode()) is None
+    assert [s.name for s in parse(text, "p", HOSTS).sent] == ["v"]
+    # The second entry one space in: read with the first, or the plain way; never lost.
+    mixed = [chrome_post(T, {"event": "v", "cookie": "c"}), chrome_pixel(T, "w")]
+    for entries in ([chrome_pixel(T, "v"), chrome_pixel(T, "w")], mixed):
+        uneven = har(*entries, indent=2).replace("},\n      {", "},\n       {", 1)
+        assert [s.name for s in parse(uneven, "p", HOSTS).sent] == ["v", "w"]
+    assert har_entries(uneven.encode()) is None  # the two blocks found disagree
+
+
 @pytest.mark.parametrize(
     "text",
     [
@@ -216,16 +281,14 @@ def test_event_api_and_bulk_bodies_in_a_har() -> None:
     ],
 )
 def test_event_api_bodies_in_every_form(text: str) -> None:
-    capture = parse_capture(text, "b.json", HOSTS)
+    capture = parse(text, "b.json", HOSTS)
     (one,) = capture.sent
     assert (one.name, one.sent_at, one.http_status, one.accepted) == ("a", 1795546800.0, None, True)
     assert capture.kind == "Event API bodies"
 
 
 def test_ndjson_bodies_without_a_time_match_whenever_they_arrived() -> None:
-    capture = parse_capture(
-        '{"event": "a", "cookie": "c"}\n{"event": "b", "cookie": "c"}\n', "b", HOSTS
-    )
+    capture = parse('{"event": "a", "cookie": "c"}\n{"event": "b", "cookie": "c"}\n', "b", HOSTS)
     assert [(s.name, s.sent_at) for s in capture.sent] == [("a", None), ("b", None)]
     assert capture.span is None
     outcomes = reconcile(capture.sent, [arrived(T, "b", "u1", cookie="c")])
@@ -252,7 +315,7 @@ def test_ndjson_bodies_without_a_time_match_whenever_they_arrived() -> None:
 )
 def test_a_malformed_capture_is_refused_saying_where(text: str, message: str) -> None:
     with pytest.raises(UsageProblem) as refused:
-        parse_capture(text, "b", HOSTS)
+        parse(text, "b", HOSTS)
     assert refused.value.message == message
 
 

@@ -21,10 +21,6 @@ if TYPE_CHECKING:
     from bsevents.app.result import EventsResult, FetchOptions
     from bsevents.model.events import Event
 
-CAPTURE_HINT = (
-    "give a HAR file (DevTools: Save all as HAR) or Event API bodies: a JSON object, an "
-    "array of them, or one per line"
-)
 LOOKED_FOR = "arrival of every event the capture sent"
 
 
@@ -42,12 +38,12 @@ def read_capture(ctx: Context, path: str, stdin: BinaryIO | None) -> Capture:
     """The events the capture at `path` (`-`: stdin) sent to Blueshift, read within the
     max-response-mb limit. Raises UsageProblem (exit 2) for a capture that is too large,
     unreadable, malformed, or holds no request to Blueshift's event endpoints."""
-    from bsevents.app.saved import read_text
+    from bsevents.app.saved import read_bytes
 
     name = "stdin" if path == "-" else path
-    text = read_text(path, stdin, option="CAPTURE", what="a capture", hint=CAPTURE_HINT)
-    capture = parse_capture(text, name, hosts(ctx))
-    del text  # a HAR holds other sites' traffic and secrets: keep none of it
+    data = read_bytes(path, stdin, option="CAPTURE", what="a capture")
+    capture = parse_capture(data, name, hosts(ctx))
+    del data  # a HAR holds other sites' traffic and secrets: keep none of it
     if not capture.sent:
         others = (
             f" ({capture.ignored} requests to other hosts or endpoints)" if capture.ignored else ""

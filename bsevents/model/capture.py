@@ -15,12 +15,15 @@ from __future__ import annotations
 
 import base64
 import binascii
+import gc
+import itertools
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Literal
-from urllib.parse import parse_qsl, urlsplit
+from typing import Any, Literal, NamedTuple
+from urllib.parse import unquote, urlsplit
 
 from bsevents.errors import UsageProblem
 from bsevents.model.event_api import IDENTITY_KEYS, EventBody, bulk_bodies, identity_text, read_body
@@ -45,9 +48,9 @@ _HINT = (
 )
 
 
-@dataclass(frozen=True)
-class Sent:
-    """One event a capture shows being sent."""
+class Sent(NamedTuple):
+    """One event a capture shows being sent. (A tuple: a capture holds thousands, and a
+    frozen dataclass takes six times as long to make.)"""
 
     name: str  # "" when the body could not be read
     via: Via
@@ -77,13 +80,36 @@ class Capture:
     sent: list[Sent]
     kind: str  # "HAR" or "Event API bodies"
     span: tuple[float, float] | None  # the first and last moment it covers
-    ignored: int = 0  # requests to other hosts or endpoints
+    # Requests to other hosts or endpoints: counted when no event was sent (a HAR with
+    # events is read only where it names an event endpoint, when its layout allows).
+    ignored: int = 0
     notes: list[str] = field(default_factory=list)
 
 
 def host_of(url: str) -> str:
     """`api.getblueshift.com`, or `127.0.0.1:8080`: a URL's host, lower case, with its
     port when it is not the scheme's own (and never the user name or password)."""
+    start = url.find("//")
+    end = len(url) if start < 0 else min(_ends(url, start + 2))
+    origin = url[:end]
+    found = _HOSTS.get(origin)
+    if found is None:
+        found = _host_of(origin)
+        if len(_HOSTS) < 1024:  # a capture of thousands of requests has a few origins
+            _HOSTS[origin] = found
+    return found
+
+
+_HOSTS: dict[str, str] = {}
+
+
+def _ends(url: str, start: int) -> Iterator[int]:
+    for mark in "/?#":
+        at = url.find(mark, start)
+        yield at if at >= 0 else len(url)
+
+
+def _host_of(url: str) -> str:
     try:
         parts = urlsplit(url.strip())
         host = (parts.hostname or "").lower()
@@ -97,15 +123,38 @@ def host_of(url: str) -> str:
     return f"{host}:{port}"
 
 
-def parse_capture(text: str, name: str, hosts: Iterable[str]) -> Capture:
-    """The events sent in a capture's text (`name` for messages); only requests to
-    `hosts` (see host_of) count. Raises UsageProblem, naming the fault, for anything that
-    is not a HAR file or Event API bodies."""
-    text = text.removeprefix("\ufeff")
+def parse_capture(data: bytes, name: str, hosts: Iterable[str]) -> Capture:
+    """The events sent in a capture (`name` for messages); only requests to `hosts` (see
+    host_of) count. Raises UsageProblem, naming the fault, for anything that is not a HAR
+    file or Event API bodies."""
+    # Nothing read here makes a cycle; the collector would only walk the parsed capture
+    # again and again while thousands of events are made from it.
+    with _collector_paused():
+        return _parse(data, name, frozenset(hosts))
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _parse(data: bytes, name: str, hosts: frozenset[str]) -> Capture:
+    entries = har_entries(data)
+    if entries is not None:
+        quick = _from_entries(list(enumerate(entries)), None, name, hosts)
+        if quick.sent:
+            return quick  # else the whole file is read, to say what it holds
+    text = _text(data, name).removeprefix("\ufeff")
     if not text.strip():
         raise UsageProblem(f"{name} is empty", _HINT)
     try:
-        data = load_json(text)
+        parsed = load_json(text)
     except ValueError as exc:
         lines = _ndjson(text, name)
         if lines is not None:
@@ -120,16 +169,28 @@ def parse_capture(text: str, name: str, hosts: Iterable[str]) -> Capture:
             else str(exc)
         )
         raise UsageProblem(f"{name} is not valid JSON ({where})", _HINT) from None
-    if isinstance(data, dict) and "log" in data:
-        return _from_har(data, name, frozenset(hosts))
-    bulk = bulk_bodies(data)
+    del text
+    if isinstance(parsed, dict) and "log" in parsed:
+        return _from_har(parsed, name, hosts)
+    bulk = bulk_bodies(parsed)
     if bulk is not None:
         return _from_bodies(bulk, name, "bulk")
-    if isinstance(data, dict):
-        return _from_bodies([data], name, "event-api")
-    if isinstance(data, list):
-        return _from_bodies(data, name, "event-api")
-    raise UsageProblem(f"{name} holds a JSON {_type(data)}, not a HAR file nor event bodies", _HINT)
+    if isinstance(parsed, dict):
+        return _from_bodies([parsed], name, "event-api")
+    if isinstance(parsed, list):
+        return _from_bodies(parsed, name, "event-api")
+    raise UsageProblem(
+        f"{name} holds a JSON {_type(parsed)}, not a HAR file nor event bodies", _HINT
+    )
+
+
+def _text(data: bytes, name: str) -> str:
+    """The capture's text, in any encoding JSON allows (UTF-8 with or without a BOM,
+    UTF-16, UTF-32), found the way json.loads finds it."""
+    try:
+        return data.decode(json.detect_encoding(data), "surrogatepass")
+    except UnicodeDecodeError:
+        raise UsageProblem(f"{name} is not UTF-8 text", _HINT) from None
 
 
 def _ndjson(text: str, name: str) -> list[Any] | None:
@@ -187,41 +248,129 @@ def _sent(
 
 # -- HAR -----------------------------------------------------------------------------------
 
+# A HAR is mostly other sites' traffic (scripts, pages, images, their headers), and
+# parsing all of it costs more than everything else reconcile does. DevTools, Firefox and
+# mitmproxy write it indented, one entry per block at one indentation, and JSON strings
+# hold no raw newline: so the block around each mention of an event endpoint can be found
+# by its opening and closing lines, and only those blocks are parsed. Anything else (a
+# compact HAR, another layout, a block that is not one entry) is read the plain way.
+_ENTRIES_RE = re.compile(rb'"entries"\s*:\s*\[(\s*)')
+_SPACE_RE = re.compile(rb"\s*")
+_MARKERS = (b"unity.gif", b"/v1/")  # in every pixel and Event API URL, as paths are spelled
+
+
+def har_entries(data: bytes) -> list[Any] | None:
+    """The entries of an indented UTF-8 HAR whose text names an event endpoint; None when
+    the HAR must be parsed whole (another layout, or no such entry)."""
+    opening = _ENTRIES_RE.search(data)
+    if opening is None or json.detect_encoding(data[:4]) != "utf-8":
+        return None
+    gap, start = opening.group(1), opening.end()
+    if b"\n" not in gap or data[start : start + 1] != b"{":
+        return None
+    indent = gap[gap.rindex(b"\n") :]
+    closing = _array_end(data, start, indent)
+    if closing is None or not _outline_holds(data[: opening.start(1)] + data[closing:]):
+        return None
+    blocks = _blocks_naming_endpoints(data, start - len(indent), closing, indent)
+    if not blocks:
+        return None
+    try:
+        view = memoryview(data)  # one copy of the blocks, not two
+        entries = load_json(b"[" + b",".join(view[begin:end] for begin, end in blocks) + b"]")
+    except ValueError:
+        return None
+    for entry in entries:
+        request = entry.get("request") if isinstance(entry, dict) else None
+        if not isinstance(request, dict) or not isinstance(request.get("url"), str):
+            return None  # not an entry after all
+    return list(entries)
+
+
+def _array_end(data: bytes, start: int, indent: bytes) -> int | None:
+    """Where the entries array closes: after the last entry's closing line."""
+    last = data.rfind(indent + b"}")
+    if last < start:
+        return None
+    after = _SPACE_RE.match(data, last + len(indent) + 1)
+    at = after.end() if after is not None else last
+    return at if data[at : at + 1] == b"]" else None
+
+
+def _outline_holds(outline: bytes) -> bool:
+    """Whether the HAR with its entries array emptied is JSON whose log.entries is that
+    array: the blocks found are log's entries, and the rest of the file is sound."""
+    try:
+        parsed = load_json(outline.removeprefix(b"\xef\xbb\xbf"))
+    except ValueError:
+        return False
+    log = parsed.get("log") if isinstance(parsed, dict) else None
+    return isinstance(log, dict) and log.get("entries") == []
+
+
+def _blocks_naming_endpoints(
+    data: bytes, start: int, closing: int, indent: bytes
+) -> list[tuple[int, int]]:
+    """(begin, end) of each entry block that holds a marker of an event endpoint's URL."""
+    head, tail = indent + b"{", indent + b"}"
+    escaped = b"\\/" in data[start : start + 65536]  # slashes written as \/ (PHP does)
+    found: dict[int, int] = {}
+    for marker in _MARKERS:
+        marker = marker.replace(b"/", b"\\/") if escaped else marker
+        at = data.find(marker, start, closing)
+        while at >= 0:
+            begin = data.rfind(head, start, at)
+            end = data.find(tail, at, closing)
+            if begin < 0 or end < 0 or found.get(begin, end) != end:
+                return []  # a layout this reading cannot follow
+            found[begin] = end
+            at = data.find(marker, end, closing)
+    blocks = sorted(found.items())
+    if any(after < before for (_, before), (after, _) in itertools.pairwise(blocks)):
+        return []  # blocks that overlap: the indentation is not one entry per block
+    return [(begin + len(indent), end + len(tail)) for begin, end in blocks]
+
 
 def _from_har(data: dict[str, Any], name: str, hosts: frozenset[str]) -> Capture:
     log = data.get("log")
     entries = log.get("entries") if isinstance(log, dict) else None
     if not isinstance(entries, list):
         raise UsageProblem(f"{name} is not a HAR file: it has no log.entries list", _HINT)
+    return _from_entries(list(enumerate(entries)), len(entries), name, hosts)
+
+
+def _from_entries(
+    entries: list[tuple[int, Any]], total: int | None, name: str, hosts: frozenset[str]
+) -> Capture:
+    """The events sent in these (numbered) entries of a HAR of `total` entries (None:
+    not counted, when only the entries naming an event endpoint were read)."""
     sent: list[Sent] = []
-    ignored = 0
-    unread = 0
+    read = unread = 0
     first: float | None = None
     last: float | None = None
-    for index, entry in enumerate(entries):
+    for index, entry in entries:
         request = entry.get("request") if isinstance(entry, dict) else None
         url = request.get("url") if isinstance(request, dict) else None
         if not isinstance(url, str):
             raise UsageProblem(f"{name}: entry {index + 1} has no request URL", _HINT)
+        assert isinstance(request, dict)
+        found = _blueshift(request, url, hosts)
+        if found is None:
+            continue
+        read += 1
         started = _iso(entry.get("startedDateTime"))
         if started is not None:
             first = started if first is None else min(first, started)
             ended = started + _duration(entry.get("time"))
             last = ended if last is None else max(last, ended)
-        assert isinstance(request, dict)
-        found = _blueshift(request, url, hosts)
-        if found is None:
-            ignored += 1
-            continue
         status, error = _answer(entry)
-        order = len(sent)
         if found == "pixel":
-            sent.append(_pixel(url, started, status, error, order))
+            sent.append(_pixel(url, started, status, error, len(sent)))
             continue
         bodies = _posted(request, found)
         if bodies is None:
             unread += 1
-            sent.append(_unreadable(found, started, status, error, order))
+            sent.append(_unreadable(found, started, status, error, len(sent)))
             continue
         for body in bodies:
             sent.append(_sent(body, found, started, status, error, len(sent)))
@@ -232,47 +381,90 @@ def _from_har(data: dict[str, Any], name: str, hosts: frozenset[str]) -> Capture
             "in the capture; listed as (no event name)"
         )
     span = (first, last) if first is not None and last is not None else None
-    return Capture(sent, "HAR", span, ignored, notes)
+    return Capture(sent, "HAR", span, 0 if total is None else total - read, notes)
 
 
 def _blueshift(request: dict[str, Any], url: str, hosts: frozenset[str]) -> Via | None:
     """Which kind of event request this is, or None for any other request."""
-    if host_of(url) not in hosts:
-        return None
-    path = urlsplit(url).path.rstrip("/")
-    method = str(request.get("method", "")).upper()
+    path = _path(url)
     if path.endswith(PIXEL_PATH):
-        return "pixel"
-    if method == "POST" and path.endswith(EVENT_PATH):
-        return "event-api"
-    if method == "POST" and path.endswith(BULK_PATH):
-        return "bulk"
-    return None
+        via: Via = "pixel"
+    elif path.endswith(EVENT_PATH):
+        via = "event-api"
+    elif path.endswith(BULK_PATH):
+        via = "bulk"
+    else:
+        return None
+    if via != "pixel" and str(request.get("method", "")).upper() != "POST":
+        return None
+    return via if host_of(url) in hosts else None
+
+
+def _path(url: str) -> str:
+    """A URL's path without a trailing slash: what comes after the host, up to the query."""
+    end = min((i for i in (url.find("?"), url.find("#")) if i >= 0), default=len(url))
+    begin = url.find("/", url.find("//") + 2) if "//" in url[:12] else 0
+    if begin < 0 or begin > end:
+        return ""
+    return url[begin:end].rstrip("/")
+
+
+# What each of the pixel's own keys is; any other key is a parameter.
+_SKIP, _NAME, _TIME = 0, 1, 2
+_PIXEL_KEYS: dict[str, int | str] = {
+    **dict.fromkeys(PIXEL_TRANSPORT, _SKIP),
+    "e": _NAME,
+    "t": _TIME,
+    "k": "cookie",
+    **{key: key for key in IDENTITY_KEYS},
+}
 
 
 def _pixel(url: str, started: float | None, status: int, error: str, order: int) -> Sent:
     """The web SDK's `GET /unity.gif?…`: `e` names the event, `t` is its time, `k` the
-    visitor's cookie; `x` and `z` are dropped; every other key is a parameter, as text."""
-    query = urlsplit(url).query
+    visitor's cookie; `x` and `z` are dropped; every other key is a parameter, as text
+    (`u` and `r` under the names they arrive by, `url` and `referrer`)."""
     params: dict[str, Any] = {}
     identity: dict[str, str] = {}
     name = ""
     moment: float | None = None
-    for key, value in parse_qsl(query, keep_blank_values=True):
-        if key in PIXEL_TRANSPORT:
-            continue
-        if key == "e":
+    for key, value in _query(url):
+        role = _PIXEL_KEYS.get(key)
+        if role is None:
+            params[PIXEL_RENAMED.get(key, key)] = value
+        elif role == _NAME:
             name = value
-        elif key == "t":
+        elif role == _TIME:
             moment = _epoch(value)
-        elif key == "k" or key in IDENTITY_KEYS:
+        elif isinstance(role, str):
             text = identity_text(value)
             if text is not None:
-                identity["cookie" if key == "k" else key] = text
-        else:
-            params[PIXEL_RENAMED.get(key, key)] = value
+                identity[role] = text
     sent_at = started if started is not None else moment
     return Sent(name, "pixel", sent_at, sent_at, status, error, params, identity, None, True, order)
+
+
+def _query(url: str) -> list[tuple[str, str]]:
+    """A URL's query as (key, value) pairs, decoded as parse_qsl(keep_blank_values=True)
+    decodes them, faster: a pixel has a dozen keys, a capture thousands of pixels."""
+    start = url.find("?")
+    if start < 0:
+        return []
+    end = url.find("#", start)
+    pairs = []
+    for part in url[start + 1 : end if end >= 0 else None].split("&"):
+        if part:
+            key, _, value = part.partition("=")
+            if "%" in key or "+" in key:
+                key = _unquote(key)
+            if "%" in value or "+" in value:
+                value = _unquote(value)
+            pairs.append((key, value))
+    return pairs
+
+
+def _unquote(text: str) -> str:
+    return unquote(text.replace("+", " "))
 
 
 def _posted(request: dict[str, Any], via: Via) -> list[EventBody] | None:

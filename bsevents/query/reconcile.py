@@ -16,6 +16,7 @@ sent events left over weigh candidates, at most NEAREST of them each, nearest fi
 from __future__ import annotations
 
 import bisect
+import itertools
 import json
 import re
 from collections import Counter
@@ -254,10 +255,7 @@ def _canon(value: Any) -> Any:
     if isinstance(value, bool):
         return ("b", value)
     if isinstance(value, (int, float)):
-        try:
-            return ("n", float(value))
-        except OverflowError:
-            return ("N", value)
+        return ("n", value)  # 30 == 30.0, and hashes alike: one number, as in same_json
     if isinstance(value, str):
         return ("s", value)
     if value is None:
@@ -274,46 +272,45 @@ def _typed_key(value: Any) -> Any:
         return object()  # equal to nothing: the weighing pass compares it instead
 
 
-def _as_text(value: Any) -> Any:
-    """An arrived value as the pixel would have sent it."""
+def _as_text(value: Any) -> str:
+    """An arrived value as the pixel would have sent it: its look-up key in text mode,
+    where a text value is its own key and "" stands for empty or absent."""
     if isinstance(value, str):
-        return ("t", value)
+        return value
+    if value is None:
+        return ""
     if isinstance(value, bool):
-        return ("t", "true" if value else "false")
+        return "true" if value else "false"
     if isinstance(value, int):
-        return ("t", str(value))
+        return str(value)
     if isinstance(value, float):
-        return ("t", str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value))
-    return ("t", json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str))
+        return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
 
 
 def _sent_key(sent: Sent, key: str) -> Any:
     value = sent.params[key]
-    if _empty(value):
-        return _EMPTY
     if not sent.text:
-        return _typed_key(value)
-    if key.endswith("_json"):
+        return _EMPTY if _empty(value) else _typed_key(value)
+    if key.endswith("_json") and value:
         parsed = _parsed(value)
         if parsed is not _ABSENT:
             return ("j", _typed_key(parsed))
-    return ("t", value)
+    return value  # text: its own key ("" for empty)
 
 
 def _arrived_key(event: Event, key: str, text: bool) -> Any:
-    if text and key.endswith("_json") and len(key) > 5:
+    if not text:
+        value = event.get(key)
+        return _EMPTY if _empty(value) else _typed_key(value)
+    if key.endswith("_json") and len(key) > 5:
         if key[:-5] in event:
             return ("j", _typed_key(event[key[:-5]]))
         if isinstance(event.get(key), str):
             parsed = _parsed(event[key])
-            return ("t", event[key]) if parsed is _ABSENT else ("j", _typed_key(parsed))
-    value = event.get(key)
-    if _empty(value):
-        return _EMPTY
-    if not text:
-        return _typed_key(value)
+            return event[key] if parsed is _ABSENT else ("j", _typed_key(parsed))
     try:
-        return _as_text(value)
+        return _as_text(event.get(key))
     except (TypeError, ValueError, RecursionError):
         return object()
 
@@ -429,9 +426,24 @@ def compatible(sent: dict[str, str], arrived: dict[str, str]) -> bool:
     return True
 
 
-def _group(sent: Sent) -> tuple[str, bool, tuple[str, ...]]:
-    keys = tuple(sorted(key for key in sent.params if not key.startswith("_bsft_")))
-    return sent.name, sent.text, keys
+@dataclass(frozen=True)
+class _Shape:
+    """What the exact look-up asks of one sent event, worked out once: its name, how
+    its values compare, its keys and its values on them; `proven` when equal values on
+    those keys prove it arrived as sent (no `_bsft_*` key left to compare)."""
+
+    group: tuple[str, bool, tuple[str, ...]]
+    value: tuple[Any, ...]
+    proven: bool
+
+
+def _shape(sent: Sent, sorted_keys: dict[tuple[str, ...], tuple[str, ...]]) -> _Shape:
+    given = tuple(sent.params)
+    keys = sorted_keys.get(given)
+    if keys is None:
+        keys = sorted_keys[given] = tuple(sorted(k for k in given if not k.startswith("_bsft_")))
+    value = tuple(_sent_key(sent, key) for key in keys)
+    return _Shape((sent.name, sent.text, keys), value, len(keys) == len(given))
 
 
 # -- matching -------------------------------------------------------------------------------
@@ -462,14 +474,23 @@ def reconcile(
         else:
             outcomes[one.order] = Outcome("missing", one.name, one)
     waiting.sort(key=_time_order)
-    left = _exact(book, waiting, window, outcomes)
+    sorted_keys: dict[tuple[str, ...], tuple[str, ...]] = {}
+    shapes = {one.order: _shape(one, sorted_keys) for one in waiting}
+    left = _exact(book, waiting, shapes, window, outcomes)
     for one in left:
         outcomes[one.order] = _weigh(book, one, window)
-    _count_copies(book, waiting, outcomes)
+    _count_copies(book, waiting, shapes, outcomes)
     found = [outcomes[one.order] for one in sent]
     if unsent and span is not None:
         found += _unsent(book, span)
-    return sorted(found, key=_outcome_order)
+    keys = [_outcome_order(outcome) for outcome in found]
+    if any(later < earlier for earlier, later in itertools.pairwise(keys)):
+        found = [outcome for _, outcome in sorted(zip(keys, found, strict=True), key=_first)]
+    return found
+
+
+def _first(pair: tuple[Any, Outcome]) -> Any:
+    return pair[0]
 
 
 def _time_order(sent: Sent) -> tuple[bool, float, int]:
@@ -477,9 +498,11 @@ def _time_order(sent: Sent) -> tuple[bool, float, int]:
 
 
 def _outcome_order(outcome: Outcome) -> tuple[bool, float, float]:
-    moment = outcome.moment
-    order = outcome.sent.order if outcome.sent is not None else float("inf")
-    return (moment is None, moment or 0.0, order)
+    sent = outcome.sent
+    if sent is None:
+        moment = outcome.arrived_at
+        return (moment is None, moment or 0.0, float("inf"))
+    return (sent.sent_at is None, sent.sent_at or 0.0, sent.order)
 
 
 def _matched(book: _Book, sent: Sent, index: int, differences: list[Difference]) -> Outcome:
@@ -504,24 +527,27 @@ def _by_uuid(book: _Book, sent: Sent) -> Outcome:
 
 
 def _exact(
-    book: _Book, waiting: list[Sent], window: float, outcomes: dict[int, Outcome]
+    book: _Book,
+    waiting: list[Sent],
+    shapes: dict[int, _Shape],
+    window: float,
+    outcomes: dict[int, Outcome],
 ) -> list[Sent]:
     """Match the sent events that arrived unchanged: their values looked up, then the
-    nearest in time. Returns the others."""
+    nearest in time, in rounds that widen to the window. Returns the others."""
     buckets: dict[tuple[str, bool, tuple[str, ...]], dict[Any, _Pool]] = {}
-    for one in waiting:
-        group = _group(one)
-        if group not in buckets:
-            buckets[group] = book.buckets(group[0], group[2], group[1])
+    for shape in shapes.values():
+        if shape.group not in buckets:
+            name, text, keys = shape.group
+            buckets[shape.group] = book.buckets(name, keys, text)
     left = waiting
     for radius in (*ROUNDS, window):
         after, before = min(radius, window), min(radius, EARLY)
         still = []
         for one in left:
-            group = _group(one)
-            value = tuple(_sent_key(one, key) for key in group[2])
-            pool = buckets[group].get(value)
-            index = None if pool is None else _first_exact(book, one, pool, after, before)
+            shape = shapes[one.order]
+            pool = buckets[shape.group].get(shape.value)
+            index = None if pool is None else _first_exact(book, one, shape, pool, after, before)
             if index is None:
                 still.append(one)
                 continue
@@ -531,13 +557,15 @@ def _exact(
     return left
 
 
-def _first_exact(book: _Book, sent: Sent, pool: _Pool, after: float, before: float) -> int | None:
+def _first_exact(
+    book: _Book, sent: Sent, shape: _Shape, pool: _Pool, after: float, before: float
+) -> int | None:
     for looked, index in enumerate(pool.nearest(sent.at, after, before)):
         if looked >= LOOKED_AT:
             break
         if not compatible(sent.identity, book.identities[index]):
             continue
-        if not compare(sent, book.events[index]):
+        if shape.proven or not compare(sent, book.events[index]):
             return index
     return None
 
@@ -570,26 +598,34 @@ def _weigh(book: _Book, sent: Sent, window: float) -> Outcome:
     return _matched(book, sent, chosen, compare(sent, book.events[chosen]))
 
 
-def _count_copies(book: _Book, waiting: list[Sent], outcomes: dict[int, Outcome]) -> None:
+def _count_copies(
+    book: _Book, waiting: list[Sent], shapes: dict[int, _Shape], outcomes: dict[int, Outcome]
+) -> None:
     """An arrived event left over that is a copy of one a sent event matched (same name,
     same values on the sent keys, a compatible customer, within DOUBLE seconds of it) is
     a second arrival of that send: a double send, counted in `duplicates`."""
+    left = set(range(len(book.events))) - book.taken
+    if not left:
+        return
     copies: dict[tuple[Any, ...], list[Outcome]] = {}
     groups: dict[str, set[tuple[str, bool, tuple[str, ...]]]] = {}
     for one in waiting:
         outcome = outcomes[one.order]
         if outcome.arrived is None or outcome.arrived_at is None:
             continue
-        group = _group(one)
-        groups.setdefault(one.name, set()).add(group)
-        value = tuple(_arrived_key(outcome.arrived, key, group[1]) for key in group[2])
-        copies.setdefault((group, value), []).append(outcome)
-    if not copies:
-        return
-    for index, event in enumerate(book.events):
+        shape = shapes[one.order]
+        groups.setdefault(one.name, set()).add(shape.group)
+        if outcome.status == "arrived":
+            value = shape.value
+        else:
+            _, text, keys = shape.group
+            value = tuple(_arrived_key(outcome.arrived, key, text) for key in keys)
+        copies.setdefault((shape.group, value), []).append(outcome)
+    for index in sorted(left):
+        event = book.events[index]
         name = event.get("event")
         moment = book.times[index]
-        if index in book.taken or moment is None or not isinstance(name, str):
+        if moment is None or not isinstance(name, str):
             continue
         for group in groups.get(name, ()):
             value = tuple(_arrived_key(event, key, group[1]) for key in group[2])

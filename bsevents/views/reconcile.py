@@ -7,6 +7,7 @@ markup); in JSON through the same escaping as `events --json`.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator, Sequence
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
@@ -38,14 +39,24 @@ def outcome_json(outcome: Outcome) -> dict[str, Any]:
         "status": outcome.status,
         "event": outcome.name,
         "via": sent.via if sent is not None else None,
-        "sent_at": iso_utc(outcome.sent_at),
+        "sent_at": _iso(sent.sent_at if sent is not None else None),
         "http_status": (sent.http_status or 0) if sent is not None else 0,
         "event_uuid": uuid if isinstance(uuid, (str, int, float)) else None,
-        "arrived_at": iso_utc(outcome.arrived_at),
+        "arrived_at": _iso(outcome.arrived_at),
         "latency_s": outcome.latency,
         "differences": [difference.as_json() for difference in outcome.differences],
         "duplicates": outcome.duplicates,
     }
+
+
+def _iso(moment: float | None) -> str | None:
+    """iso_utc, by time.gmtime: a third of the time, for thousands of rows."""
+    if moment is None:
+        return None
+    try:
+        return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(moment))
+    except (OverflowError, OSError, ValueError):
+        return iso_utc(moment)
 
 
 def outcomes_json(outcomes: Sequence[Outcome]) -> Iterator[str]:
@@ -55,8 +66,10 @@ def outcomes_json(outcomes: Sequence[Outcome]) -> Iterator[str]:
     if not outcomes:
         yield "[]\n"
         return
-    lines = (escape_surrogates(dump_event(outcome_json(o))) for o in outcomes)
-    yield "[\n" + ",\n".join(lines) + "\n]\n"
+    lines = (dump_event(outcome_json(o)) for o in outcomes)
+    # Only non-ASCII text can hold a lone surrogate (dump_event escaped the rest).
+    safe = (line if line.isascii() else escape_surrogates(line) for line in lines)
+    yield "[\n" + ",\n".join(safe) + "\n]\n"
 
 
 def render_outcomes(
