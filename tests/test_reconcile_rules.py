@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from bsevents.errors import UsageProblem
-from bsevents.model.capture import REGION_HOSTS, Capture, Sent, har_entries, host_of, parse_capture
+from bsevents.model.capture import REGION_HOSTS, Capture, Sent, host_of, parse_capture
 from bsevents.query.reconcile import (
     compare,
     not_arrived,
@@ -206,67 +206,6 @@ def test_event_api_and_bulk_bodies_in_a_har() -> None:
     assert capture.notes == [
         "1 request to the Event API had no JSON body in the capture; listed as (no event name)"
     ]
-
-
-def read(text: str) -> tuple[Any, ...]:
-    """What a capture's reading gives, but the count of other requests (taken only when
-    no event was sent: it needs every entry read)."""
-    capture = parse(text, "p", HOSTS)
-    return capture.sent, capture.span, capture.notes, capture.kind
-
-
-def a_mix() -> list[Any]:
-    bulk = {"events": [{"event": "a", "device_id": "d"}, {"event": "b", "device_id": "d"}]}
-    return [
-        other_site(T),
-        chrome_pixel(T + 1, "view", sku="A"),
-        chrome_pixel(T + 2, "view", blocked=True),
-        chrome_post(T + 3, {"event": "p", "email": "a@b.c"}, status=400, answer={"message": "no"}),
-        proxy_post(T + 4, bulk, path="/api/v1/bulkevents", status=200, answer={}),
-        other_site(T + 5),
-        firefox_pixel(T + 6, "search", q="x"),
-    ]
-
-
-@pytest.mark.parametrize("indent", [1, 2, 4])
-def test_an_indented_har_reads_as_a_compact_one_parsing_only_blueshift_entries(
-    indent: int,
-) -> None:
-    compact = har(*a_mix())
-    indented = har(*a_mix(), indent=indent)
-    assert har_entries(compact.encode()) is None
-    quick = har_entries(indented.encode())
-    assert quick is not None
-    assert quick == [a_mix()[i] for i in (1, 2, 3, 4, 6)]  # not the other sites' entries
-    assert read(indented) == read(compact)
-    escaped = indented.replace("/", "\\/")  # as PHP's json_encode writes
-    assert har_entries(escaped.encode()) is not None
-    assert read(escaped) == read(compact)
-
-
-def test_another_sites_damaged_entry_is_not_read_but_a_damaged_blueshift_one_is_refused() -> None:
-    text = har(other_site(T), chrome_pixel(T + 1, "view"), indent=2)
-    damaged = text.replace('"card', '"card\\q', 1)  # an invalid escape, in the other site's body
-    assert [s.name for s in parse(damaged, "p", HOSTS).sent] == ["view"]
-    broken = text.replace('"cookie"', '"cookie\\q"', 1)  # in the pixel's entry
-    with pytest.raises(UsageProblem) as refused:
-        parse(broken, "p", HOSTS)
-    assert refused.value.message.startswith("p is not valid JSON (Invalid \\escape")
-
-
-def test_blocks_that_are_not_log_entries_are_read_the_plain_way() -> None:
-    inner = {
-        "log": {"pages": [{"entries": [{"a": 1}, {"b": 2}]}], "entries": [chrome_pixel(T, "v")]}
-    }
-    text = json.dumps(inner, indent=2)
-    assert har_entries(text.encode()) is None
-    assert [s.name for s in parse(text, "p", HOSTS).sent] == ["v"]
-    # The second entry one space in: read with the first, or the plain way; never lost.
-    mixed = [chrome_post(T, {"event": "v", "cookie": "c"}), chrome_pixel(T, "w")]
-    for entries in ([chrome_pixel(T, "v"), chrome_pixel(T, "w")], mixed):
-        uneven = har(*entries, indent=2).replace("},\n      {", "},\n       {", 1)
-        assert [s.name for s in parse(uneven, "p", HOSTS).sent] == ["v", "w"]
-    assert har_entries(uneven.encode()) is None  # the two blocks found disagree
 
 
 @pytest.mark.parametrize(

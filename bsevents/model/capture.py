@@ -16,7 +16,6 @@ from __future__ import annotations
 import base64
 import binascii
 import gc
-import itertools
 import json
 import re
 from collections.abc import Iterable, Iterator
@@ -80,9 +79,7 @@ class Capture:
     sent: list[Sent]
     kind: str  # "HAR" or "Event API bodies"
     span: tuple[float, float] | None  # the first and last moment it covers
-    # Requests to other hosts or endpoints: counted when no event was sent (a HAR with
-    # events is read only where it names an event endpoint, when its layout allows).
-    ignored: int = 0
+    ignored: int = 0  # requests to other hosts or endpoints
     notes: list[str] = field(default_factory=list)
 
 
@@ -145,11 +142,6 @@ def _collector_paused() -> Iterator[None]:
 
 
 def _parse(data: bytes, name: str, hosts: frozenset[str]) -> Capture:
-    entries = har_entries(data)
-    if entries is not None:
-        quick = _from_entries(list(enumerate(entries)), None, name, hosts)
-        if quick.sent:
-            return quick  # else the whole file is read, to say what it holds
     text = _text(data, name).removeprefix("\ufeff")
     if not text.strip():
         raise UsageProblem(f"{name} is empty", _HINT)
@@ -248,107 +240,22 @@ def _sent(
 
 # -- HAR -----------------------------------------------------------------------------------
 
-# A HAR is mostly other sites' traffic (scripts, pages, images, their headers), and
-# parsing all of it costs more than everything else reconcile does. DevTools, Firefox and
-# mitmproxy write it indented, one entry per block at one indentation, and JSON strings
-# hold no raw newline: so the block around each mention of an event endpoint can be found
-# by its opening and closing lines, and only those blocks are parsed. Anything else (a
-# compact HAR, another layout, a block that is not one entry) is read the plain way.
-_ENTRIES_RE = re.compile(rb'"entries"\s*:\s*\[(\s*)')
-_SPACE_RE = re.compile(rb"\s*")
-_MARKERS = (b"unity.gif", b"/v1/")  # in every pixel and Event API URL, as paths are spelled
-
-
-def har_entries(data: bytes) -> list[Any] | None:
-    """The entries of an indented UTF-8 HAR whose text names an event endpoint; None when
-    the HAR must be parsed whole (another layout, or no such entry)."""
-    opening = _ENTRIES_RE.search(data)
-    if opening is None or json.detect_encoding(data[:4]) != "utf-8":
-        return None
-    gap, start = opening.group(1), opening.end()
-    if b"\n" not in gap or data[start : start + 1] != b"{":
-        return None
-    indent = gap[gap.rindex(b"\n") :]
-    closing = _array_end(data, start, indent)
-    if closing is None or not _outline_holds(data[: opening.start(1)] + data[closing:]):
-        return None
-    blocks = _blocks_naming_endpoints(data, start - len(indent), closing, indent)
-    if not blocks:
-        return None
-    try:
-        view = memoryview(data)  # one copy of the blocks, not two
-        entries = load_json(b"[" + b",".join(view[begin:end] for begin, end in blocks) + b"]")
-    except ValueError:
-        return None
-    for entry in entries:
-        request = entry.get("request") if isinstance(entry, dict) else None
-        if not isinstance(request, dict) or not isinstance(request.get("url"), str):
-            return None  # not an entry after all
-    return list(entries)
-
-
-def _array_end(data: bytes, start: int, indent: bytes) -> int | None:
-    """Where the entries array closes: after the last entry's closing line."""
-    last = data.rfind(indent + b"}")
-    if last < start:
-        return None
-    after = _SPACE_RE.match(data, last + len(indent) + 1)
-    at = after.end() if after is not None else last
-    return at if data[at : at + 1] == b"]" else None
-
-
-def _outline_holds(outline: bytes) -> bool:
-    """Whether the HAR with its entries array emptied is JSON whose log.entries is that
-    array: the blocks found are log's entries, and the rest of the file is sound."""
-    try:
-        parsed = load_json(outline.removeprefix(b"\xef\xbb\xbf"))
-    except ValueError:
-        return False
-    log = parsed.get("log") if isinstance(parsed, dict) else None
-    return isinstance(log, dict) and log.get("entries") == []
-
-
-def _blocks_naming_endpoints(
-    data: bytes, start: int, closing: int, indent: bytes
-) -> list[tuple[int, int]]:
-    """(begin, end) of each entry block that holds a marker of an event endpoint's URL."""
-    head, tail = indent + b"{", indent + b"}"
-    escaped = b"\\/" in data[start : start + 65536]  # slashes written as \/ (PHP does)
-    found: dict[int, int] = {}
-    for marker in _MARKERS:
-        marker = marker.replace(b"/", b"\\/") if escaped else marker
-        at = data.find(marker, start, closing)
-        while at >= 0:
-            begin = data.rfind(head, start, at)
-            end = data.find(tail, at, closing)
-            if begin < 0 or end < 0 or found.get(begin, end) != end:
-                return []  # a layout this reading cannot follow
-            found[begin] = end
-            at = data.find(marker, end, closing)
-    blocks = sorted(found.items())
-    if any(after < before for (_, before), (after, _) in itertools.pairwise(blocks)):
-        return []  # blocks that overlap: the indentation is not one entry per block
-    return [(begin + len(indent), end + len(tail)) for begin, end in blocks]
-
 
 def _from_har(data: dict[str, Any], name: str, hosts: frozenset[str]) -> Capture:
     log = data.get("log")
     entries = log.get("entries") if isinstance(log, dict) else None
     if not isinstance(entries, list):
         raise UsageProblem(f"{name} is not a HAR file: it has no log.entries list", _HINT)
-    return _from_entries(list(enumerate(entries)), len(entries), name, hosts)
+    return _from_entries(entries, name, hosts)
 
 
-def _from_entries(
-    entries: list[tuple[int, Any]], total: int | None, name: str, hosts: frozenset[str]
-) -> Capture:
-    """The events sent in these (numbered) entries of a HAR of `total` entries (None:
-    not counted, when only the entries naming an event endpoint were read)."""
+def _from_entries(entries: list[Any], name: str, hosts: frozenset[str]) -> Capture:
+    """The events sent in a HAR's entries."""
     sent: list[Sent] = []
     read = unread = 0
     first: float | None = None
     last: float | None = None
-    for index, entry in entries:
+    for index, entry in enumerate(entries):
         request = entry.get("request") if isinstance(entry, dict) else None
         url = request.get("url") if isinstance(request, dict) else None
         if not isinstance(url, str):
@@ -381,7 +288,7 @@ def _from_entries(
             "in the capture; listed as (no event name)"
         )
     span = (first, last) if first is not None and last is not None else None
-    return Capture(sent, "HAR", span, 0 if total is None else total - read, notes)
+    return Capture(sent, "HAR", span, len(entries) - read, notes)
 
 
 def _blueshift(request: dict[str, Any], url: str, hosts: frozenset[str]) -> Via | None:
