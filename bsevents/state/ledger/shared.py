@@ -21,7 +21,7 @@ import time
 import uuid as uuid_module
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from bsevents.errors import RateLimited
 from bsevents.model.customer import UUID_RE
@@ -116,6 +116,8 @@ class SharedCall(Call):
 @dataclass(frozen=True)
 class SharedBudget(Budget):
     """A budget read from the shared store (all the team's calls)."""
+
+    shared: ClassVar[bool] = True
 
 
 @dataclass(frozen=True)
