@@ -16,6 +16,8 @@ from bsevents.cli.options import (
     SinceOption,
     TypesOption,
     UntilOption,
+    decimal_number,
+    whole_number,
 )
 from bsevents.cli.scripting import ExitStatusOption, WaitOption, WhereOption
 from bsevents.errors import UsageProblem
@@ -70,7 +72,7 @@ def events_command(
         typer.Option(
             "--timeout",
             metavar="SECONDS",
-            min=0.1,
+            parser=decimal_number(low=0.1),
             help="Give up after this long.",
             rich_help_panel=CALLS,
         ),
@@ -108,8 +110,7 @@ def events_command(
         typer.Option(
             "--retries",
             metavar="N",
-            min=0,
-            max=5,
+            parser=whole_number(low=0, high=5),
             help="Retry 502/503/504 and dropped connections up to N times (each retry is "
             "a call of the budget; never past the cap).",
             rich_help_panel=CALLS,
@@ -222,7 +223,7 @@ def events_command(
             "--limit",
             "-n",
             metavar="N",
-            min=1,
+            parser=whole_number(low=1),
             help="Only the N most recent events (after the other filters).",
             rich_help_panel=FILTER_PANEL,
         ),

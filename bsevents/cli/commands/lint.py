@@ -15,6 +15,8 @@ from bsevents.cli.options import (
     SinceOption,
     TypesOption,
     UntilOption,
+    decimal_number,
+    whole_number,
 )
 from bsevents.cli.scripting import WhereOption
 from bsevents.errors import AnswerIsNo, UsageProblem
@@ -88,15 +90,19 @@ def lint_command(
     profile: ProfileOption = None,
     timeout: Annotated[
         float,
-        typer.Option("--timeout", metavar="SECONDS", min=0.1, help="Give up after this long."),
+        typer.Option(
+            "--timeout",
+            metavar="SECONDS",
+            parser=decimal_number(low=0.1),
+            help="Give up after this long.",
+        ),
     ] = 30.0,
     retries: Annotated[
         int,
         typer.Option(
             "--retries",
             metavar="N",
-            min=0,
-            max=5,
+            parser=whole_number(low=0, high=5),
             help="Retry 502/503/504 and dropped connections up to N times (each retry is "
             "a call of the budget; never past the cap).",
         ),
