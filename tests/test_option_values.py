@@ -8,6 +8,7 @@ Python reads other scripts' digits as numbers (`int("٣") == 3`, `"²".isdigit()
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -142,3 +143,38 @@ def test_paths_take_ascii_indices_below_the_bound() -> None:
     # A path that never went through check_path still reads nothing, never raises.
     assert field_value(event, "products.²") is None
     assert field_value(event, "products." + "0" * 5000) is None
+
+
+@pytest.mark.parametrize(
+    "number", ["1e400", "-1e400", "1e-400", "-2.5e-999", "1" + "0" * 400 + ".0"]
+)
+@pytest.mark.parametrize("where", ["param", "data"])
+def test_send_refuses_a_number_a_double_cannot_hold(
+    standin: StandIn,
+    cli: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Any,
+    number: str,
+    where: str,
+) -> None:
+    monkeypatch.setenv("BLUESHIFT_EVENT_API_KEY", "test-event-key-fedcba9876543210")
+    data = tmp_path / "data.json"
+    data.write_text(f'{{"x": [{number}]}}', "utf-8")
+    given = ["-p", f"x:={number}"] if where == "param" else ["--data", str(data)]
+    for curl in ([], ["--curl"]):
+        line = _usage_error(cli("send", "ev", "--customer-id", "1", *given, *curl))
+        assert line.endswith(f"{number} is beyond what a double holds")
+    assert standin.requests == []
+
+
+@pytest.mark.parametrize(
+    ("number", "sent"), [("1e308", 1e308), ("0e-999", 0.0), ("-0.0", -0.0), ("12", 12)]
+)
+def test_send_takes_numbers_a_double_holds(
+    standin: StandIn, cli: Any, monkeypatch: pytest.MonkeyPatch, number: str, sent: float
+) -> None:
+    monkeypatch.setenv("BLUESHIFT_EVENT_API_KEY", "test-event-key-fedcba9876543210")
+    result = cli("send", "ev", "--customer-id", "1", "-p", f"x:={number}")
+    assert result.exit_code == 0, result.output
+    (request,) = standin.event_requests()
+    assert json.loads(request.body)["x"] == sent

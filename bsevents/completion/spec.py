@@ -451,7 +451,7 @@ ROOT = Command(
                 ),
                 Option(
                     ("--force",),
-                    help="Send an event name Blueshift's integrations refuse.",
+                    help="Send an event name Blueshift's integrations refuse, or data nested more than 100 levels deep.",
                 ),
                 Option(
                     ("--curl",),

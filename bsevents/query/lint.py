@@ -15,7 +15,15 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Literal
 
-from bsevents.model.events import Event, custom_fields, event_time, parse_iso
+from bsevents.model.events import (
+    MAX_DEPTH,
+    TOO_DEEP,
+    Event,
+    custom_fields,
+    event_time,
+    parse_iso,
+    summarised_path,
+)
 
 Severity = Literal["error", "warning"]
 FUTURE_SLACK = 5 * 60  # seconds a clock may run ahead before an event counts as future
@@ -278,6 +286,18 @@ def _placeholder_value(batch: Batch) -> Iterator[tuple[int, str, str]]:
             )
 
 
+def _deep_value(batch: Batch) -> Iterator[tuple[int, str, str]]:
+    for index, event in enumerate(batch.events):
+        path = summarised_path(event)
+        if path is not None:
+            yield (
+                index,
+                path,
+                f"arrays or objects nested more than {MAX_DEPTH} levels deep, shown from here "
+                f"as {TOO_DEEP}; expected a few levels",
+            )
+
+
 def _bad_time(batch: Batch) -> Iterator[tuple[int, str, str]]:
     for index, moment in enumerate(batch.times):
         if moment is None:
@@ -408,6 +428,13 @@ RULES: tuple[Rule, ...] = (
         "a value like undefined, null, NaN, [object Object], None or string: the text of a "
         "programming mistake, stored as if it were data",
         _placeholder_value,
+    ),
+    Rule(
+        "deep-value",
+        "warning",
+        f"arrays or objects nested more than {MAX_DEPTH} levels deep: bsevents shows the "
+        "event with the deepest part summarised, and few tools read such data at all",
+        _deep_value,
     ),
     Rule(
         "bad-time",

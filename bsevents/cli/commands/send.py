@@ -3,14 +3,13 @@ follow it until it shows in the customer's show_events."""
 
 from __future__ import annotations
 
-import json
 import sys
 import time
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from bsevents.cli.options import BaseUrlOption, ProfileOption, RegionOption
+from bsevents.cli.options import BaseUrlOption, ProfileOption, RegionOption, decimal_number
 from bsevents.errors import KeyRejected, RateLimited, UsageProblem
 from bsevents.views import ui
 
@@ -56,7 +55,12 @@ def send_command(
         typer.Option("--event-uuid", metavar="UUID", help="Use this event_uuid (default: new)."),
     ] = None,
     force: Annotated[
-        bool, typer.Option("--force", help="Send an event name Blueshift's integrations refuse.")
+        bool,
+        typer.Option(
+            "--force",
+            help="Send an event name Blueshift's integrations refuse, or data nested more "
+            "than 100 levels deep.",
+        ),
     ] = False,
     curl: Annotated[
         bool,
@@ -79,7 +83,12 @@ def send_command(
     ] = None,
     timeout: Annotated[
         float,
-        typer.Option("--timeout", metavar="SECONDS", min=0.1, help="Give up after this long."),
+        typer.Option(
+            "--timeout",
+            metavar="SECONDS",
+            parser=decimal_number(low=0.1),
+            help="Give up after this long.",
+        ),
     ] = 30.0,
     region: RegionOption = None,
     base_url: BaseUrlOption = None,
@@ -112,8 +121,11 @@ def send_command(
         data=_read_data(data) if data is not None else None,
         event_uuid=send.check_event_uuid(event_uuid) if event_uuid is not None else None,
     )
+    deep = send.check_depth(body, force=force)
     resolved = resolve(profile=profile, region=region, base_url=base_url)
-    text = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+    text = send.body_text(body)
+    if deep is not None:
+        ui.warn(deep)
     if curl:
         from bsevents.api.curl import send_event_command
 
