@@ -61,7 +61,7 @@ def iso_utc(at: float | None) -> str | None:
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 # Each unit at most once, the largest first (`1h30m`, not `30m1h` or `5m5m`), in ASCII
 # digits: `\d` would take `٣` too. A pattern, not a compiled one: compiled on first use.
-_DURATION = "".join(rf"(?:([0-9]{{1,12}}(?:\.[0-9]{{1,9}})?){unit})?" for unit in "wdhms")
+_DURATION = "".join(rf"(?:([0-9]+(?:\.[0-9]+)?){unit})?" for unit in "wdhms")
 
 
 def parse_duration(text: str, *, bare_seconds: bool = True) -> float | None:
