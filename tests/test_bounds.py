@@ -142,7 +142,7 @@ def test_events_nested_deeper_than_the_parser_goes_are_refused(standin: StandIn,
     line = one_error(cli("events", CUSTOMER), 1)
     assert line == (
         "error: the response nests arrays and objects too deeply to read "
-        "(about 1,000 levels); not read"
+        "(more than 1,000 levels); not read"
     )
 
 

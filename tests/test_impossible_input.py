@@ -150,7 +150,7 @@ def test_json_too_deep_to_read_is_a_clear_error(cli: Any, tmp_path: Path) -> Non
         assert result.exit_code == 2
         assert result.stdout == ""
         assert result.stderr.splitlines() == [
-            f"error: {path} nests arrays and objects too deeply to read (about 1,000 levels)",
+            f"error: {path} nests arrays and objects too deeply to read (more than 1,000 levels)",
             "  no show_events response nests like this: is it the right file?",
         ]
 

@@ -86,8 +86,8 @@ def _exact_float(text: str) -> float:
     return value
 
 
-# JSON nested this deep is always read; deeper, as deep as the Python parser goes (some
-# Pythons go further, to about 1,500 levels or more).
+# JSON nested this deep is always read; deeper, as far as the parser goes from there
+# (about 2,000 levels on Python 3.11, whose parser counts against the recursion limit).
 READ_DEPTH = 1000
 TOO_DEEP_TO_READ = "arrays and objects nested too deeply to read"
 
@@ -155,6 +155,9 @@ def cut_deep(value: Any, limit: int = MAX_DEPTH) -> Any:
     return root[0]
 
 
+_NESTING = (dict, list)
+
+
 def deeper_than(value: Any, limit: int = MAX_DEPTH) -> bool:
     """Whether `value` nests arrays and objects more than `limit` levels (a scalar is 0
     levels, `[]` one). Iterative; it stops at the first path that is too deep."""
@@ -168,9 +171,6 @@ def deeper_than(value: Any, limit: int = MAX_DEPTH) -> bool:
             children = item.values() if kind is dict else item
             stack.extend((child, depth + 1) for child in children if type(child) in _NESTING)
     return False
-
-
-_NESTING = (dict, list)
 
 
 def summarised_path(value: Any) -> str | None:
@@ -217,7 +217,7 @@ def parse_events_json(body: bytes | str) -> list[Event]:
         if str(exc) == TOO_DEEP_TO_READ:
             raise BadResponse(
                 "the response nests arrays and objects too deeply to read "
-                f"(about {READ_DEPTH:,} levels); not read",
+                f"(more than {READ_DEPTH:,} levels); not read",
                 "the API or a proxy in front of it is misbehaving",
             ) from None
         raise BadResponse(
