@@ -160,10 +160,13 @@ def test_a_huge_error_body_is_cut_and_the_status_wins(standin: StandIn, cli: Any
 # --- JSON depth ----------------------------------------------------------------------
 
 
-def test_events_nested_a_thousand_deep_are_refused(standin: StandIn, cli: Any) -> None:
-    standin.reply(Reply(200, b"[" + deep_object() + b"]"))
+def test_events_nested_deeper_than_the_parser_goes_are_refused(standin: StandIn, cli: Any) -> None:
+    standin.reply(Reply(200, b"[" + deep_object(100_000) + b"]"))
     line = one_error(cli("events", CUSTOMER), 1)
-    assert line == "error: the response nests JSON more than 64 levels deep; not read"
+    assert line == (
+        "error: the response nests arrays and objects too deeply to read "
+        "(more than 1,000 levels); not read"
+    )
 
 
 def test_events_nested_within_the_bound_are_shown(standin: StandIn, cli: Any) -> None:

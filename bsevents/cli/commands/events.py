@@ -32,6 +32,7 @@ from bsevents.cli.options import (
     UuidOption,
     WaitOption,
     WhereOption,
+    whole_number,
 )
 from bsevents.errors import AnswerIsNo, UsageProblem
 from bsevents.views.choices import DEFAULT_SHOWN, ColorChoice, View
@@ -147,7 +148,7 @@ def events_command(
             "--limit",
             "-n",
             metavar="N",
-            min=1,
+            parser=whole_number(low=1),
             help="Only the N most recent events (after the other filters).",
             rich_help_panel=FILTERS,
         ),

@@ -3,7 +3,6 @@ follow it until it shows in the customer's show_events."""
 
 from __future__ import annotations
 
-import json
 import sys
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -63,7 +62,8 @@ def send_command(
         bool,
         typer.Option(
             "--force",
-            help="Send a name RudderStack's rule refuses; never a control character.",
+            help="Send a name RudderStack's rule refuses, or data nested more than 100 levels "
+            "deep; never a control character.",
         ),
     ] = False,
     curl: Annotated[
@@ -111,7 +111,10 @@ def send_command(
         data=_read_data(data) if data is not None else None,
         event_uuid=send.check_event_uuid(event_uuid) if event_uuid is not None else None,
     )
-    text = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+    deep = send.check_depth(body, force=force)
+    text = send.body_text(body)
+    if deep is not None:
+        ui.warn(deep)
     seconds = _check_wait(wait, uuid, email)
     watching = None
     if seconds is not None:
