@@ -26,7 +26,7 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TypedDict
+from typing import Any, ClassVar, TypedDict
 
 from bsevents.model.customer import UUID_RE
 from bsevents.state.ledger import seen
@@ -158,6 +158,8 @@ class _Where(TypedDict):
 @dataclass(frozen=True)
 class SharedBudget(Budget):
     """A budget read from the shared store (all the team's calls)."""
+
+    shared: ClassVar[bool] = True
 
 
 @dataclass(frozen=True)
