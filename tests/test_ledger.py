@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import time
 from pathlib import Path
 
@@ -156,3 +157,79 @@ def test_a_damaged_ledger_from_the_future_holds_nothing(tmp_path: Path) -> None:
     os.utime(path, (future, future))
     ledger = Ledger.open(path)
     assert ledger.budget("us-000000000000", 10).blocked_until is None
+
+
+def test_a_ledger_written_before_call_ids_gives_each_call_one(tmp_path: Path) -> None:
+    import sqlite3
+
+    from bsevents.state.ledger.db import APPLICATION_ID
+
+    path = tmp_path / "ledger.sqlite3"
+    old = sqlite3.connect(path)
+    old.executescript(
+        "CREATE TABLE calls (id INTEGER PRIMARY KEY, at REAL NOT NULL, account TEXT NOT NULL,"
+        " profile TEXT NOT NULL, region TEXT NOT NULL, endpoint TEXT NOT NULL, uuid TEXT,"
+        " status TEXT NOT NULL, duration REAL, bytes INTEGER, forced INTEGER NOT NULL DEFAULT 0);"
+        "CREATE TABLE holds (account TEXT PRIMARY KEY, until REAL NOT NULL, reason TEXT NOT NULL);"
+        "CREATE TABLE meta (key TEXT PRIMARY KEY, value);"
+        f"PRAGMA application_id = {APPLICATION_ID};"
+    )
+    for at in (T0, T0 + 1):
+        old.execute(
+            "INSERT INTO calls (at, account, profile, region, endpoint, uuid, status) "
+            "VALUES (?, ?, 'default', 'us', 'show_events', 'u', '200')",
+            (at, ACCOUNT),
+        )
+    old.commit()
+    old.close()
+    warnings: list[str] = []
+    calls = Ledger.open(path, warn=warnings.append).budget(ACCOUNT, 3, T0 + 2).calls
+    assert warnings == []  # kept, not set aside as damaged
+    assert [c.at for c in calls] == [T0, T0 + 1]
+    ids = [c.call_id or "" for c in calls]
+    assert all(re.fullmatch(r"[0-9a-f]{32}", i) for i in ids)
+    assert ids[0] != ids[1]
+    again = Ledger.open(path).budget(ACCOUNT, 3, T0 + 2).calls
+    assert [c.call_id for c in again] == ids  # given once
+
+
+def test_calls_known_elsewhere_count_once_by_id_and_a_hold_known_elsewhere_holds(
+    ledger: Ledger,
+) -> None:
+    mine = ledger.reserve(
+        account=ACCOUNT, profile="p", region="us", uuid="u", limit=3, now=T0, call_id="a" * 32
+    )
+    assert [c.call_id for c in mine.budget_after.calls] == ["a" * 32]
+    also = (
+        Call(T0 - 10, "u", "200", call_id="a" * 32),  # this ledger's own call, seen elsewhere
+        Call(T0 - 5, "u", "200", call_id="b" * 32, by="ana@desk"),
+        Call(T0 - 3700, "u", "200", call_id="c" * 32),  # out of the window
+    )
+    budget = ledger.budget(ACCOUNT, 3, T0 + 1, also=also)
+    assert [(c.call_id, c.by) for c in budget.calls] == [("b" * 32, "ana@desk"), ("a" * 32, None)]
+    with pytest.raises(RateLimited) as held:
+        ledger.reserve(
+            account=ACCOUNT,
+            profile="p",
+            region="us",
+            uuid="u",
+            limit=3,
+            now=T0 + 2,
+            held_until=T0 + 600,
+        )
+    assert "Blueshift answered 429" in held.value.message
+    with pytest.raises(RateLimited) as full:
+        ledger.reserve(
+            account=ACCOUNT, profile="p", region="us", uuid="u", limit=2, now=T0 + 2, also=also
+        )
+    assert "hourly budget used: 2 of 2" in full.value.message
+
+
+def test_a_call_recorded_from_elsewhere_is_kept_as_it_was(ledger: Ledger) -> None:
+    for i in range(3):
+        reserve(ledger, T0 + i)
+    call = Call(T0 + 5, "u", "pending", forced=False, call_id="d" * 32)
+    ledger.record(call, account=ACCOUNT, profile="p", region="us", limit=3)
+    calls = ledger.budget(ACCOUNT, 3, T0 + 6).calls
+    assert (len(calls), calls[-1], calls[-1].call_id) == (4, call, "d" * 32)
+    assert not any(c.forced for c in calls)

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import os
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import ClassVar, Protocol
 
 from bsevents.errors import BseventsError, NetworkError, RateLimited
@@ -42,6 +43,11 @@ def key_print(key: str) -> str:
     return hashlib.sha256(f"bsevents-account:{key}".encode()).hexdigest()[:12]
 
 
+def new_call_id() -> str:
+    """A call's id: 32 random hex digits, unique across every member of a team."""
+    return os.urandom(16).hex()
+
+
 def plausible_time(value: object, now: float) -> float | None:
     """A stored time as a number no later than the window from now, or None when it is
     no time at all. Anything later (a wrong clock, a huge Retry-After) is brought back to
@@ -58,6 +64,10 @@ class Call:
     uuid: str | None
     status: str
     forced: bool = False
+    # The call's id, the same in the local ledger and the team's store, so a call known
+    # to both (or put back into the store after an outage) is counted once.
+    call_id: str | None = field(default=None, compare=False)
+    by: str | None = None  # the member (user@host) who made it, in the team's count
 
 
 @dataclass(frozen=True)
