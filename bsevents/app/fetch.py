@@ -248,15 +248,11 @@ def fetch_live(
             attempt += 1
             last_error = error
             _wait_to_retry(ctx, error, attempt, options)
+    from bsevents.state.cache.stored import Answer
+
     fetched_at = ctx.clock.now()
-    stored = ctx.cache().store(
-        uuid,
-        fetched.body,
-        fetched.events,
-        fetched_at=fetched_at,
-        region=settings.region,
-        previous=previous,
-    )
+    answer = Answer(uuid, fetched.body, fetched.events, fetched_at, settings.region)
+    stored = ctx.cache().store(answer, previous)
     notes = []
     if stored.previous_fetched_at is not None:
         count = len(stored.new_keys)
@@ -305,19 +301,18 @@ def _paid_call(
     cap), run the block with its outcome recorded however it ends, then record the good
     answer. A show_events answer also ends any hold a 429 left; a Search customer one,
     which the cap does not count, does not."""
-    from bsevents.state.ledger.budget import SHOW_EVENTS, recording
+    from bsevents.state.ledger.budget import SHOW_EVENTS, Planned, recording
 
     settings = ctx.settings
-    reservation = ledger.reserve(
-        account=ctx.account,
-        profile=settings.profile,
-        region=settings.region,
-        uuid=uuid,
-        limit=settings.hourly_cap,
-        endpoint=endpoint or SHOW_EVENTS,
-        force=force,
-        now=ctx.clock.now(),
+    planned = Planned(
+        ctx.account,
+        settings.profile,
+        settings.region,
+        uuid,
+        settings.hourly_cap,
+        endpoint or SHOW_EVENTS,
     )
+    reservation = ledger.reserve(planned, force=force, now=ctx.clock.now())
     call = PaidCall(reservation)
     with recording(ledger, reservation):
         yield call

@@ -119,6 +119,18 @@ class Reservation:
     budget_after: Budget  # the budget with this call counted
 
 
+@dataclass(frozen=True)
+class Planned:
+    """A call about to be made: whose budget it spends, and what it asks."""
+
+    account: str
+    profile: str
+    region: str
+    uuid: str | None  # the customer, for show_events; None for a Search customer call
+    limit: int  # the hourly cap
+    endpoint: str = SHOW_EVENTS
+
+
 class Ledger(Protocol):
     """The record of calls of one or more accounts. Every method is one short step that
     either completes or raises LedgerUnavailable; none of them prints."""
@@ -132,16 +144,7 @@ class Ledger(Protocol):
         ...
 
     def reserve(
-        self,
-        *,
-        account: str,
-        profile: str,
-        region: str,
-        uuid: str | None,
-        limit: int,
-        endpoint: str = SHOW_EVENTS,
-        force: bool = False,
-        now: float | None = None,
+        self, planned: Planned, *, force: bool = False, now: float | None = None
     ) -> Reservation:
         """Check the budget and count the call, atomically. Raises RateLimited (without a
         status) at the cap or during a hold after a 429, unless `force`; Search calls are

@@ -27,6 +27,7 @@ from bsevents.state.ledger.budget import (
     WINDOW_SECONDS,
     Budget,
     Call,
+    Planned,
     Reservation,
     new_call_id,
     plausible_time,
@@ -147,13 +148,8 @@ class LocalLedger:
 
     def reserve(
         self,
+        planned: Planned,
         *,
-        account: str,
-        profile: str,
-        region: str,
-        uuid: str | None,
-        limit: int,
-        endpoint: str = SHOW_EVENTS,
         force: bool = False,
         now: float | None = None,
         call_id: str | None = None,
@@ -165,15 +161,16 @@ class LocalLedger:
         capped. Raises LedgerUnavailable when the call cannot be counted. The call gets
         `call_id` (or a new id); `also` and `held_until` count as in budget()."""
         moment = time.time() if now is None else now
-        call = Call(moment, uuid, PENDING, force, call_id or new_call_id())
+        call = Call(moment, planned.uuid, PENDING, force, call_id or new_call_id())
+        account, limit = planned.account, planned.limit
 
         def reserve_in(db: sqlite3.Connection) -> Reservation | Budget:
             with transaction(db):
                 _forget_future(db, account, moment)
                 budget = self._budget(db, account, limit, moment, also, held_until)
-                if endpoint == SHOW_EVENTS and not force and budget.free_at is not None:
+                if planned.endpoint == SHOW_EVENTS and not force and budget.free_at is not None:
                     return budget  # refused, once what a wrong clock wrote is corrected
-                row = _insert(db, call, account, profile, region, endpoint)
+                row = _insert(db, call, planned)
                 after = self._budget(db, account, limit, moment, also, held_until)
             return Reservation(row, after)
 
@@ -185,16 +182,14 @@ class LocalLedger:
             raise refusal(reserved)
         return reserved
 
-    def record(
-        self, call: Call, *, account: str, profile: str, region: str, limit: int
-    ) -> Reservation:
+    def record(self, call: Call, planned: Planned) -> Reservation:
         """Count a show_events call that was allowed elsewhere (the team's store), as it
         is, past the local cap if need be: a fallback later still counts it."""
 
         def record_in(db: sqlite3.Connection) -> Reservation:
             with transaction(db):
-                row = _insert(db, call, account, profile, region, SHOW_EVENTS)
-                return Reservation(row, self._budget(db, account, limit, call.at))
+                row = _insert(db, call, planned)
+                return Reservation(row, self._budget(db, planned.account, planned.limit, call.at))
 
         return self._run(record_in)
 
@@ -240,18 +235,16 @@ class LocalLedger:
         )
 
 
-def _insert(
-    db: sqlite3.Connection, call: Call, account: str, profile: str, region: str, endpoint: str
-) -> int:
+def _insert(db: sqlite3.Connection, call: Call, planned: Planned) -> int:
     cursor = db.execute(
         "INSERT INTO calls (at, account, profile, region, endpoint, uuid, status, forced, "
         "call_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             call.at,
-            account,
-            profile,
-            region,
-            endpoint,
+            planned.account,
+            planned.profile,
+            planned.region,
+            planned.endpoint,
             call.uuid,
             call.status,
             int(call.forced),

@@ -26,7 +26,7 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, ClassVar, TypedDict
+from typing import Any, ClassVar
 
 from bsevents.model.customer import UUID_RE
 from bsevents.state.ledger import seen
@@ -37,6 +37,7 @@ from bsevents.state.ledger.budget import (
     WINDOW_SECONDS,
     Budget,
     Call,
+    Planned,
     Reservation,
     new_call_id,
     plausible_time,
@@ -145,14 +146,6 @@ if u > current then
 end
 return 0
 """
-
-
-class _Where(TypedDict):
-    """Whose a call is, as the local ledger records it."""
-
-    account: str
-    profile: str
-    region: str
 
 
 @dataclass(frozen=True)
@@ -299,27 +292,16 @@ class SharedLedger:
     # -- writing ------------------------------------------------------------------------
 
     def reserve(
-        self,
-        *,
-        account: str,
-        profile: str,
-        region: str,
-        uuid: str | None,
-        limit: int,
-        endpoint: str = SHOW_EVENTS,
-        force: bool = False,
-        now: float | None = None,
+        self, planned: Planned, *, force: bool = False, now: float | None = None
     ) -> Reservation:
         moment = time.time() if now is None else now
-        where = _Where(account=account, profile=profile, region=region)
-        if endpoint != SHOW_EVENTS:
-            return self.local.reserve(
-                **where, uuid=uuid, limit=limit, endpoint=endpoint, force=force, now=moment
-            )
+        account, uuid, limit = planned.account, planned.uuid, planned.limit
+        if planned.endpoint != SHOW_EVENTS:
+            return self.local.reserve(planned, force=force, now=moment)
         call_id = new_call_id()
         call = Call(moment, uuid, PENDING, force, call_id)
         if not self._shared(account):
-            return self._reserve_locally(call, where, limit)
+            return self._reserve_locally(call, planned)
         try:
             self._put_back_known(moment)
             taken, _ = self._client.eval(
@@ -339,19 +321,17 @@ class SharedLedger:
             budget = self._shared_budget(limit, moment)
         except Exception as error:  # count locally, as without a store
             self._down(error)
-            return self._reserve_locally(call, where, limit)
+            return self._reserve_locally(call, planned)
         if int(taken) != 1:
             raise refusal(budget)
-        return SharedReservation(-1, budget, call_id, self._mirror(call, where, limit))
+        return SharedReservation(-1, budget, call_id, self._mirror(call, planned))
 
-    def _reserve_locally(self, call: Call, where: _Where, limit: int) -> Reservation:
+    def _reserve_locally(self, call: Call, planned: Planned) -> Reservation:
         """Count the call in the local ledger, as what it is, with the team's calls and
         hold last seen in the store; it goes into the store when the store is back."""
-        last = self._last_seen(where["account"])
+        last = self._last_seen(planned.account)
         return self.local.reserve(
-            **where,
-            uuid=call.uuid,
-            limit=limit,
+            planned,
             force=call.forced,
             now=call.at,
             call_id=call.call_id,
@@ -359,11 +339,11 @@ class SharedLedger:
             held_until=last.hold,
         )
 
-    def _mirror(self, call: Call, where: _Where, limit: int) -> Reservation | None:
+    def _mirror(self, call: Call, planned: Planned) -> Reservation | None:
         """The call in the local ledger too, as it was and with the store's id (counted
         even past the local cap: the store allowed it), so a fallback later counts it."""
         try:
-            return self.local.record(call, **where, limit=limit)
+            return self.local.record(call, planned)
         except LedgerUnavailable as problem:
             self._warn(f"{problem.message}; the call is counted in the shared store only")
             return None
