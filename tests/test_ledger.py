@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bsevents.errors import RateLimited
-from bsevents.state.ledger.budget import SEARCH, Budget, Call, Planned, account_id
+from bsevents.state.ledger.budget import SEARCH, Budget, Call, Outcome, Planned, account_id
 from bsevents.state.ledger.local import LocalLedger as Ledger
 
 T0 = 1_800_000_000.0
@@ -74,7 +74,7 @@ def test_release_gives_the_call_back_and_finish_records_outcome(ledger: Ledger) 
     first = ledger.reserve(Planned(ACCOUNT, "p", "us", "a", 3), now=T0)
     second = ledger.reserve(Planned(ACCOUNT, "p", "us", "b", 3), now=T0)
     ledger.release(first)
-    ledger.finish(second, "200", duration=0.5, nbytes=123)
+    ledger.finish(second, Outcome("200", 0.5, 123))
     assert ledger.budget(ACCOUNT, 3, T0 + 1).calls == (Call(T0, "b", "200"),)
 
 

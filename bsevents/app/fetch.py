@@ -332,10 +332,11 @@ def _ledger_for_calls(ctx: Context) -> Ledger:
 def _record_success(ctx: Context, ledger: Ledger, call: PaidCall, *, end_hold: bool) -> None:
     """Record a good answer; one that cannot be recorded stays counted (as pending) and is
     shown all the same: it was paid for."""
+    from bsevents.state.ledger.budget import Outcome
     from bsevents.state.ledger.db import LedgerUnavailable
 
     try:
-        ledger.finish(call.reservation, "200", duration=call.elapsed, nbytes=call.nbytes)
+        ledger.finish(call.reservation, Outcome("200", call.elapsed, call.nbytes))
         if end_hold:
             # Blueshift answered, so whatever hold a 429 left is over.
             ledger.clear_hold(ctx.account)

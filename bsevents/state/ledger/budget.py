@@ -120,6 +120,16 @@ class Reservation:
 
 
 @dataclass(frozen=True)
+class Outcome:
+    """How a call ended: an HTTP status or an error kind, and for an answer, how long it
+    took and how large it was."""
+
+    status: str
+    duration: float | None = None
+    nbytes: int | None = None
+
+
+@dataclass(frozen=True)
 class Planned:
     """A call about to be made: whose budget it spends, and what it asks."""
 
@@ -151,14 +161,7 @@ class Ledger(Protocol):
         recorded but not capped."""
         ...
 
-    def finish(
-        self,
-        reservation: Reservation,
-        status: str,
-        *,
-        duration: float | None = None,
-        nbytes: int | None = None,
-    ) -> None:
+    def finish(self, reservation: Reservation, outcome: Outcome) -> None:
         """Record how a reserved call ended: an HTTP status or an error kind."""
         ...
 
@@ -192,7 +195,7 @@ def recording(ledger: Ledger, reservation: Reservation) -> Iterator[None]:
 
     def settle(status: str) -> None:
         with contextlib.suppress(LedgerUnavailable):
-            ledger.finish(reservation, status, duration=time.monotonic() - started)
+            ledger.finish(reservation, Outcome(status, time.monotonic() - started))
 
     try:
         yield

@@ -27,6 +27,7 @@ from bsevents.state.ledger.budget import (
     WINDOW_SECONDS,
     Budget,
     Call,
+    Outcome,
     Planned,
     Reservation,
     new_call_id,
@@ -200,18 +201,11 @@ class LocalLedger:
 
         self._run(write)
 
-    def finish(
-        self,
-        reservation: Reservation,
-        status: str,
-        *,
-        duration: float | None = None,
-        nbytes: int | None = None,
-    ) -> None:
+    def finish(self, reservation: Reservation, outcome: Outcome) -> None:
         """Record how a reserved call ended: an HTTP status or an error kind."""
         self._write(
             "UPDATE calls SET status = ?, duration = ?, bytes = ? WHERE id = ?",
-            (status, duration, nbytes, reservation.row),
+            (outcome.status, outcome.duration, outcome.nbytes, reservation.row),
         )
 
     def release(self, reservation: Reservation) -> None:

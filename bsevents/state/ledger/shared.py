@@ -37,6 +37,7 @@ from bsevents.state.ledger.budget import (
     WINDOW_SECONDS,
     Budget,
     Call,
+    Outcome,
     Planned,
     Reservation,
     new_call_id,
@@ -356,20 +357,13 @@ class SharedLedger:
         except Exception as error:  # the local ledger still has it
             self._down(error)
 
-    def finish(
-        self,
-        reservation: Reservation,
-        status: str,
-        *,
-        duration: float | None = None,
-        nbytes: int | None = None,
-    ) -> None:
+    def finish(self, reservation: Reservation, outcome: Outcome) -> None:
         if not isinstance(reservation, SharedReservation):
-            self.local.finish(reservation, status, duration=duration, nbytes=nbytes)
+            self.local.finish(reservation, outcome)
             return
-        self._on_store(_FINISH, (self._key("call", reservation.call_id),), status)
+        self._on_store(_FINISH, (self._key("call", reservation.call_id),), outcome.status)
         if reservation.local is not None:
-            self.local.finish(reservation.local, status, duration=duration, nbytes=nbytes)
+            self.local.finish(reservation.local, outcome)
 
     def release(self, reservation: Reservation) -> None:
         if not isinstance(reservation, SharedReservation):
