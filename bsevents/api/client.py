@@ -27,7 +27,13 @@ from bsevents.api.bounded import (
     UnknownEncoding,
     too_deep,
 )
-from bsevents.api.endpoints import event_url, request_headers, search_url, show_events_url
+from bsevents.api.endpoints import (
+    bulk_events_url,
+    event_url,
+    request_headers,
+    search_url,
+    show_events_url,
+)
 from bsevents.errors import (
     BadResponse,
     BseventsError,
@@ -426,11 +432,13 @@ def post_event(
     timeout: float = DEFAULT_TIMEOUT,
     transport: httpx.BaseTransport | None = None,
     debug: Notify = ignore,
-) -> None:
-    """POST one event to the Event API (HTTP Basic with the Event API key). Any 2xx is
-    accepted, as Blueshift's own integrations do; anything else raises the typed error.
-    `debug` hears the request and the status line (never the key)."""
-    url = event_url(base_url)
+    bulk: bool = False,
+) -> int:
+    """POST one event to the Event API (HTTP Basic with the Event API key), or with
+    `bulk` a batch of them (`{"events": [...]}`) to the bulk events endpoint; the status.
+    Any 2xx is accepted, as Blueshift's own integrations do; anything else raises the
+    typed error. `debug` hears the request and the status line (never the key)."""
+    url = bulk_events_url(base_url) if bulk else event_url(base_url)
     debug(f"POST {url}")
     debug("Authorization: Basic ***")
     try:
@@ -459,3 +467,4 @@ def post_event(
         raise error_for_response(
             response.status_code, response.content[:65536], response.headers, "the event"
         )
+    return response.status_code

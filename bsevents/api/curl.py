@@ -7,7 +7,13 @@ from __future__ import annotations
 
 import shlex
 
-from bsevents.api.endpoints import event_url, request_headers, search_url, show_events_url
+from bsevents.api.endpoints import (
+    bulk_events_url,
+    event_url,
+    request_headers,
+    search_url,
+    show_events_url,
+)
 
 
 def _curl(quoted_url: str) -> str:
@@ -27,11 +33,13 @@ def email_then_events_commands(base_url: str, email: str) -> str:
     return f"UUID=$({search} | jq -r .user.uuid)\n{events}"
 
 
-def send_event_command(base_url: str, body: str) -> str:
-    """POST one event to the Event API; the Event API key comes from its own variable."""
+def send_event_command(base_url: str, body: str, *, bulk: bool = False) -> str:
+    """POST one event to the Event API (with `bulk`, a batch to the bulk events
+    endpoint); the Event API key comes from its own variable."""
     headers = {**request_headers(), "Content-Type": "application/json"}
     flags = " ".join(f"-H {shlex.quote(f'{k}: {v}')}" for k, v in headers.items())
+    url = bulk_events_url(base_url) if bulk else event_url(base_url)
     return (
         f'curl -sS --fail-with-body -u "$BLUESHIFT_EVENT_API_KEY:" {flags} '
-        f"--data-raw {shlex.quote(body)} {shlex.quote(event_url(base_url))}"
+        f"--data-raw {shlex.quote(body)} {shlex.quote(url)}"
     )

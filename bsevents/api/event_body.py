@@ -103,9 +103,16 @@ def parse_data(raw: bytes, source: str) -> dict[str, Any]:
 
 
 def check_event_uuid(text: str) -> str:
-    value = text.strip().lower()
-    if not _UUID_RE.fullmatch(value):
-        raise UsageProblem(f"--event-uuid {text!r} is not a UUID")
+    """--event-uuid: a UUID, lower-cased, or any other id as given (pipelines send ids
+    such as `34abcd-efghijkj-1234kf`); never a blank one or a control character."""
+    from bsevents.api.replay import id_problem
+
+    value = text.strip()
+    if _UUID_RE.fullmatch(value.lower()):
+        return value.lower()
+    problem = id_problem(value)
+    if problem is not None:
+        raise UsageProblem(f"--event-uuid {text!r} {problem}", "any id will do, e.g. order-1042")
     return value
 
 
