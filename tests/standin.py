@@ -3,8 +3,9 @@
 It checks HTTP Basic auth the way Blueshift does (the User API key as username, empty
 password), records every request, serves configured customers, enforces an hourly limit
 with Blueshift's 429 body, and can be told to answer the next requests with any status,
-body, delay or misbehaviour (slow trickle, dropped connection, redirect, a gzip bomb,
-an endless body, JSON nested 1,000 deep, odd headers).
+body, delay or misbehaviour (slow trickle, headers a byte at a time, dropped connection,
+redirect, a gzip bomb, an endless body, plain or chunked, JSON nested 1,000 deep, odd
+headers).
 
 It also takes events through the Event API (`POST /api/v1/event`, with the Event API key,
 and batches through `POST /api/v1/bulkevents` as `{"events": [...]}`, at most 30 a call),
@@ -18,6 +19,7 @@ from __future__ import annotations
 import base64
 import functools
 import gzip
+import itertools
 import json
 import socket
 import struct
@@ -58,6 +60,7 @@ DOCUMENTED_BODIES: dict[int, dict[str, Any]] = {
 }
 
 ENDLESS_SECONDS = 30.0  # an endless body stops by itself after this, client or not
+TRICKLE_SECONDS = 15.0  # endless headers: the server gives up after this, and hangs up
 DEEP_JSON = b"[" * 1000 + b"]" * 1000
 
 
@@ -104,6 +107,8 @@ class Reply:
     drop: bool = False  # close the connection without answering (a reset)
     gzip: bool = False  # send the body gzip-compressed, with Content-Encoding: gzip
     endless: bool = False  # after the body, repeat it until the client hangs up
+    chunked: bool = False  # with endless: in chunked transfer coding, not until close
+    head_trickle: float = 0.0  # seconds between the bytes of endless headers
 
     def encoded(self) -> bytes:
         if isinstance(self.body, bytes):
@@ -363,13 +368,21 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             return
         body = reply.encoded()
-        self.send_response(reply.status)
         headers = {"Content-Type": "application/json; charset=utf-8", **reply.headers}
         if reply.gzip:
             body = gzip.compress(body, mtime=0) if body[:2] != b"\x1f\x8b" else body
             headers["Content-Encoding"] = "gzip"
+        if reply.head_trickle:
+            self._trickle_head(reply, {**headers, "Content-Length": str(len(body))})
+            return
+        self.send_response(reply.status)
         for name, value in headers.items():
             self.send_header(name, value)
+        if reply.endless and reply.chunked:
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            self._endless(body, chunked=True)
+            return
         if reply.endless:
             # No length: the body ends when the connection does, which is never, unless
             # the client hangs up (or ENDLESS_SECONDS pass: a test server stops itself).
@@ -388,8 +401,25 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             self.wfile.write(body)
 
-    def _endless(self, chunk: bytes) -> None:
+    def _trickle_head(self, reply: Reply, headers: dict[str, str]) -> None:
+        """The status line and headers one byte at a time, `head_trickle` apart, the
+        headers never ending: each read the client makes succeeds, so only a deadline
+        over the whole exchange ends it. The server gives up after TRICKLE_SECONDS."""
+        lines = [f"HTTP/1.1 {reply.status} {self.responses[reply.status][0]}"]
+        lines += [f"{name}: {value}" for name, value in headers.items()]
+        head = ("\r\n".join(lines) + "\r\n").encode("latin-1")
+        self.close_connection = True
+        stop = time.monotonic() + TRICKLE_SECONDS
+        for byte in itertools.chain(head, itertools.cycle(b"X-Slow: 1\r\n")):
+            if time.monotonic() > stop:
+                return
+            self.wfile.write(bytes([byte]))
+            time.sleep(reply.head_trickle)
+
+    def _endless(self, chunk: bytes, *, chunked: bool = False) -> None:
         chunk = chunk or b"[" + b'{"event": "pageload"},' * 3000
+        if chunked:
+            chunk = f"{len(chunk):x}\r\n".encode() + chunk + b"\r\n"
         stop = time.monotonic() + ENDLESS_SECONDS
         try:
             while time.monotonic() < stop:

@@ -5,18 +5,20 @@ promises. Every case runs the CLI (or the console script) against the stand-in."
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
+import time
+from datetime import datetime
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from bsevents.api.client import HOUR, retry_after
 from bsevents.app.context import Clock
 from bsevents.app.watch import watch
 from tests.conftest import CUSTOMER, make_event
+from tests.measure import run_measured
 from tests.recorder import Recorder, context
-from tests.script import SCRIPT
 from tests.standin import DEEP_JSON, DOCUMENTED_BODIES, Reply, StandIn, deep_object, gzip_bomb
 
 GOOD = [make_event(event="identify")]
@@ -24,27 +26,9 @@ MB = 1024 * 1024
 # The measured peak (README, "Limits") is about 160 MB at the default 128 MB cap: the
 # capped body plus the interpreter. The bound leaves room for allocator noise only.
 PEAK_BOUND_MB = 200
-
-_MEASURE = (
-    "import json, resource, subprocess, sys\n"
-    "done = subprocess.run(sys.argv[1:], capture_output=True, text=True, timeout=120)\n"
-    "peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss\n"
-    "print(json.dumps([done.returncode, done.stdout, done.stderr, peak]))\n"
-)
-
-
-def run_measured(*args: str) -> tuple[int, str, str, float]:
-    """Run the console script in a fresh process of its own and return (exit code, stdout,
-    stderr, peak RSS in MB): RUSAGE_CHILDREN of that process sees this one child only."""
-    done = subprocess.run(
-        [sys.executable, "-c", _MEASURE, str(SCRIPT), *args],
-        capture_output=True,
-        text=True,
-        env=os.environ.copy(),
-        timeout=150,
-    )
-    code, out, err, peak_kb = json.loads(done.stdout)
-    return code, out, err, peak_kb / 1024
+# send reads at most a megabyte of its answer: the interpreter and httpx, little more.
+SEND_PEAK_BOUND_MB = 100
+EVENT_KEY = "test-event-key-fedcba9876543210"
 
 
 def quota(cli: Any) -> dict[str, Any]:
@@ -85,6 +69,46 @@ def test_endless_body_stops_at_the_cap_within_bounded_memory(standin: StandIn) -
     assert "error: the answer is more than 128 MB; stopped reading it" in err
     assert peak < PEAK_BOUND_MB, f"peak RSS {peak:.0f} MB"
     print(f"endless body: peak RSS {peak:.0f} MB")
+
+
+@pytest.mark.parametrize(
+    ("reply", "what"),
+    [
+        (Reply(200, gzip_bomb(1024), gzip=True), "is"),  # 1 MB to 1 GB: its length says
+        (Reply(200, gzip_bomb(512), gzip=True), "inflates to"),  # 0.5 MB to 512 MB
+        (Reply(200, b"", endless=True), "is"),
+        (Reply(200, b"", endless=True, chunked=True), "is"),
+    ],
+    ids=["gzip-bomb-1GB", "gzip-bomb-512MB", "endless", "endless-chunked"],
+)
+def test_send_stops_reading_its_answer_at_a_megabyte(
+    standin: StandIn, monkeypatch: pytest.MonkeyPatch, reply: Reply, what: str
+) -> None:
+    monkeypatch.setenv("BLUESHIFT_EVENT_API_KEY", EVENT_KEY)
+    standin.reply(reply)
+    code, out, err, peak = run_measured("send", "signed_up", "--email", "maya@example.com")
+    assert (code, out) == (1, ""), err
+    uuid = json.loads(standin.event_requests()[0].body)["event_uuid"]
+    assert err.splitlines() == [
+        f"sending signed_up for email maya@example.com · event_uuid {uuid} (new)",
+        f"error: the answer {what} more than 1 MB; stopped reading it, and the event may "
+        f"have been accepted · event_uuid {uuid}",
+        "  a proxy in front of the API may be misbehaving; look for the event with bsevents "
+        "events before sending it again",
+    ]
+    assert standin.event_requests()[0].headers["accept-encoding"] == "gzip, deflate"
+    assert peak < SEND_PEAK_BOUND_MB, f"peak RSS {peak:.0f} MB"
+    print(f"send, {'gzip bomb' if reply.gzip else 'endless answer'}: peak RSS {peak:.0f} MB")
+
+
+def test_send_reads_a_compressed_answer_within_the_cap(
+    standin: StandIn, cli: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("BLUESHIFT_EVENT_API_KEY", EVENT_KEY)
+    standin.reply(Reply(200, {"status": "ok"}, gzip=True))
+    result = cli("send", "signed_up", "--email", "maya@example.com")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == json.loads(standin.event_requests()[0].body)["event_uuid"] + "\n"
 
 
 def test_the_cap_is_a_setting_and_counts_the_call(standin: StandIn, cli: Any) -> None:
@@ -138,10 +162,13 @@ def test_a_huge_error_body_is_cut_and_the_status_wins(standin: StandIn, cli: Any
 # --- JSON depth ----------------------------------------------------------------------
 
 
-def test_events_nested_a_thousand_deep_are_refused(standin: StandIn, cli: Any) -> None:
-    standin.reply(Reply(200, b"[" + deep_object() + b"]"))
+def test_events_nested_deeper_than_the_parser_goes_are_refused(standin: StandIn, cli: Any) -> None:
+    standin.reply(Reply(200, b"[" + deep_object(100_000) + b"]"))
     line = one_error(cli("events", CUSTOMER), 1)
-    assert line == "error: the response nests JSON more than 64 levels deep; not read"
+    assert line == (
+        "error: the response nests arrays and objects too deeply to read "
+        "(more than 1,000 levels); not read"
+    )
 
 
 def test_events_nested_within_the_bound_are_shown(standin: StandIn, cli: Any) -> None:
@@ -227,6 +254,45 @@ def test_an_unreadable_retry_after_is_as_if_absent(standin: StandIn, cli: Any, v
     line = one_error(cli("events", CUSTOMER), 5)
     assert "live calls are held until" in line
     assert "(in 60 min)" in line  # the window's own hold: no call in it frees sooner
+
+
+@pytest.mark.parametrize(
+    ("value", "seconds"),
+    [("0" * 4400 + "7", 7), (" \t" + "0" * 6000 + "42\t ", 42), ("0" * 4400 + "99999", 3600)],
+    ids=["4400-zeros-then-7", "whitespace-6000-zeros-then-42", "zeros-then-past-the-hour"],
+)
+def test_retry_after_with_leading_zeros_holds_for_its_value(
+    standin: StandIn, cli: Any, value: str, seconds: int
+) -> None:
+    standin.reply(Reply(429, DOCUMENTED_BODIES[429], {"Retry-After": value}))
+    line = one_error(cli("events", CUSTOMER), 5)
+    assert "live calls are held until" in line
+    report = quota(cli)
+    held = datetime.fromisoformat(report["blocked_until"].replace("Z", "+00:00")).timestamp()
+    assert seconds - 60 < held - time.time() <= seconds
+    assert [c["status"] for c in report["calls"]] == ["429"]  # not left pending
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    digits=st.text(alphabet="0123456789", min_size=1, max_size=6000),
+    zeros=st.integers(0, 5000),
+    left=st.sampled_from(["", " ", "\t", " \t "]),
+    right=st.sampled_from(["", " ", "\t", "\t\t"]),
+)
+def test_retry_after_reads_any_delay_seconds(
+    digits: str, zeros: int, left: str, right: str
+) -> None:
+    significant = digits.lstrip("0")
+    expected = HOUR if len(significant) > 4 else min(int(significant or "0"), HOUR)
+    assert retry_after(f"{left}{'0' * zeros}{digits}{right}") == expected
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.text() | st.text(alphabet=" \t,:+-.0123456789GMTMonDecJan", max_size=80))
+def test_retry_after_never_raises_and_stays_within_the_hour(value: str) -> None:
+    wait = retry_after(value, now=1.7e9)
+    assert wait is None or 0 <= wait <= HOUR
 
 
 # --- redirects -------------------------------------------------------------------------

@@ -90,6 +90,48 @@ def test_slow_trickle_within_the_timeout_succeeds(standin: StandIn, cli: Any) ->
     assert json.loads(result.stdout) == GOOD
 
 
+# The status line and headers a byte every 0.25 s, never ending: each read httpx makes
+# succeeds, so only a deadline over the whole exchange ends them; without one, the server
+# hangs up after 15 s and the error says so instead.
+TRICKLED_HEAD = Reply(200, GOOD, head_trickle=0.25)
+EVENT_KEY = "test-event-key-fedcba9876543210"
+
+
+def test_headers_trickled_a_byte_at_a_time_end_at_the_timeout(standin: StandIn, cli: Any) -> None:
+    standin.reply(TRICKLED_HEAD)
+    result = cli("events", CUSTOMER, "--timeout", "1", "--retries", "0")
+    assert_one_clear_error(result, 1)
+    assert (
+        f"error: no complete answer from {standin.base_url[7:]} within 1 s\n"
+        "  try again, or allow longer with --timeout SECONDS\n"
+    ) in result.stderr
+    assert [c["status"] for c in quota(cli)["calls"]] == ["timeout"]
+
+
+def test_a_search_trickling_its_headers_ends_at_the_timeout(standin: StandIn, cli: Any) -> None:
+    standin.reply(TRICKLED_HEAD)
+    result = cli("events", "--email", "maya@example.com", "--timeout", "1")
+    assert_one_clear_error(result, 1)
+    assert f"error: no complete answer from {standin.base_url[7:]} within 1 s" in result.stderr
+    assert standin.show_events_requests() == []
+
+
+def test_send_ends_at_the_timeout_and_says_the_event_may_be_in(
+    standin: StandIn, cli: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("BLUESHIFT_EVENT_API_KEY", EVENT_KEY)
+    standin.reply(TRICKLED_HEAD)
+    result = cli("send", "signed_up", "--email", "maya@example.com", "--timeout", "1")
+    assert_one_clear_error(result, 1)
+    uuid = json.loads(standin.event_requests()[0].body)["event_uuid"]
+    assert (
+        f"error: no complete answer from {standin.base_url[7:]} within 1 s, and the event may "
+        f"have been accepted · event_uuid {uuid}\n  look for it with bsevents events before "
+        "sending it again, or allow longer with --timeout SECONDS\n"
+    ) in result.stderr
+    assert len(standin.event_requests()) == 1
+
+
 @pytest.fixture
 def elsewhere() -> Iterator[StandIn]:
     other = StandIn().start()

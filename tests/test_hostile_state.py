@@ -267,6 +267,60 @@ def test_a_corrupt_inner_page_is_set_aside_and_the_tool_carries_on(
     assert report["counting_since_reason"] == "damaged ledger set aside"
 
 
+def _overwrite_header(path: Path, fill: bytes) -> None:
+    data = bytearray(path.read_bytes())
+    data[40:70] = fill
+    path.write_bytes(bytes(data))
+
+
+def _drop(table: str) -> Callable[[Path], None]:
+    def drop(path: Path) -> None:
+        db = sqlite3.connect(path)
+        db.execute(f"DROP TABLE {table}")
+        db.commit()
+        db.close()
+
+    return drop
+
+
+@pytest.mark.parametrize(
+    ("damage", "reason"),
+    [
+        (lambda path: _overwrite_header(path, b"\xff" * 30), "unsupported file format"),
+        (lambda path: _overwrite_header(path, b"\x07" * 30), "unsupported file format"),
+        (_drop("calls"), "its calls table is missing"),
+        (_drop("holds"), "its holds table is missing"),
+    ],
+    ids=["header-ff", "header-07", "no-calls-table", "no-holds-table"],
+)
+def test_a_damaged_header_or_a_missing_table_is_set_aside(
+    standin: StandIn, cli: Any, isolated: Path, damage: Callable[[Path], None], reason: str
+) -> None:
+    standin.customers[CUSTOMER] = [E1]
+    record_calls(isolated, 3, time.time() - 600)
+    damage(ledger_file(isolated))
+    result = cli("events", CUSTOMER)
+    assert result.exit_code == 0, result.stderr
+    said = [line for line in result.stderr.splitlines() if "ledger" in line]
+    assert len(said) == 1, result.stderr
+    assert said[0].startswith(f"warning: the call ledger was damaged ({reason}) and is kept as ")
+    assert len(asides(state(isolated))) == 1
+    assert len(standin.show_events_requests()) == 1
+    report = json.loads(cli("quota", "--json").stdout)
+    assert (report["used"], report["counting_since_reason"]) == (1, "damaged ledger set aside")
+
+
+def test_a_table_dropped_while_the_ledger_is_open_is_recovered(tmp_path: Path) -> None:
+    path = tmp_path / "ledger.sqlite3"
+    said: list[str] = []
+    with Ledger.open(path, warn=said.append) as ledger:
+        _drop("calls")(path)
+        ledger.reserve(account=ACCOUNT, profile="p", region="us", uuid="u", limit=10)
+        assert ledger.budget(ACCOUNT, 10).used == 1
+    assert said[0].startswith("the call ledger was damaged (no such table: calls) and is ")
+    assert len(asides(tmp_path)) == 1
+
+
 def test_corruption_found_after_opening_is_recovered(tmp_path: Path) -> None:
     path = tmp_path / "ledger.sqlite3"
     said: list[str] = []

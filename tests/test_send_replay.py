@@ -306,7 +306,7 @@ def test_p_adds_and_replaces_and_says_so(server: StandIn, tmp_path: Path) -> Non
 
 
 DEEP: Any = "x"
-for _ in range(70):
+for _ in range(120):
     DEEP = [DEEP]
 
 
@@ -324,7 +324,7 @@ for _ in range(70):
         ({"event": "view", "cookie": "c", "event_uuid": 42}, "event_uuid is not text: 42"),
         ({"event": "view", "cookie": "c", "event_uuid": " "}, 'event_uuid " " is empty'),
         ({"event": "view", "cookie": "c", "event_uuid": "a\u202eb"}, "has a control or invisible"),
-        ({"event": "view", "cookie": "c", "deep": DEEP}, "nests JSON more than 64 levels deep"),
+        ({"event": "view", "cookie": "c", "deep": DEEP}, "more than 100 levels deep"),
         ({"event": "view", "cookie": "c", "blob": "x" * 1_000_000}, "more than 1,000,000"),
     ],
 )
@@ -352,6 +352,8 @@ def test_a_bad_body_stops_everything_before_the_first_post_naming_its_line(
         (f'{json.dumps(IDENTIFY)}\n{{"event": \n', "line 2 is not valid JSON"),
         (f"{json.dumps(IDENTIFY)}\n[1]\n", "line 2 is not a JSON object"),
         ("[]", "holds no event"),
+        ('[{"event": "x", "cookie": "c", "n": 1e400}]', "1e400 is beyond what a double holds"),
+        (f'{json.dumps(IDENTIFY)}\n{{"n": 1e-400}}', "line 2: 1e-400 is beyond what a double"),
         ("[1", "is not valid JSON"),
         ('{"event": "view",\n "cookie": ', "is not valid JSON"),
     ],
@@ -365,6 +367,19 @@ def test_bad_data_is_named_by_index_or_line(
     assert (done.returncode, done.stdout) == (2, "")
     assert message in done.stderr.splitlines()[0]
     assert server.requests == []
+
+
+def test_force_lets_a_deep_body_through_with_a_warning_naming_it(
+    server: StandIn, tmp_path: Path
+) -> None:
+    deep = {"event": "view", "cookie": "c", "deep": DEEP}
+    path = write(tmp_path / "log.ndjson", IDENTIFY, deep, form="ndjson")
+    done = run("send", "--data", path, "--force")
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.startswith(
+        "warning: line 2: the event nests arrays and objects more than 100 levels deep"
+    )
+    assert received(server)[1]["deep"] == DEEP
 
 
 def test_a_body_too_large_for_a_bulk_call_is_refused_before_any_is_sent(

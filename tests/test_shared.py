@@ -451,3 +451,35 @@ def test_hostile_values_in_redis_are_bounded_and_cleaned(
     assert fetched.exit_code == 0, fetched.stderr
     assert "warning: a shared copy was unreadable (BadResponse) and is ignored" in fetched.stderr
     assert len(standin.show_events_requests()) == 2  # the unreadable copy is a miss
+
+
+@pytest.mark.parametrize(
+    ("at", "counts"),
+    [
+        ("-1e30", False),
+        ("nan", False),
+        ("inf", False),
+        ("1e400", False),
+        ("0", False),
+        ("an hour and a minute ago", False),
+        ("a minute ago", True),
+    ],
+    ids=repr,
+)
+def test_a_call_stamped_outside_the_window_does_not_count(
+    standin: StandIn, machine: Any, shared: RedisServer, at: str, counts: bool
+) -> None:
+    standin.customers[CUSTOMER] = [E1]
+    assert machine("ana", "events", CUSTOMER).exit_code == 0
+    client = shared.client()
+    now = client.time()[0]
+    stamp = {"an hour and a minute ago": str(now - 3660), "a minute ago": str(now - 60)}
+    account = store.shared_account_id("us", API_KEY)
+    (call,) = client.scan_iter(match=f"*{account}*:call:*")
+    client.hset(call, "at", stamp.get(at, at))
+    report = quota_json(machine, "ben")
+    assert (report["shared"], report["used"]) == (True, int(counts))
+    assert (report["next_slot_at"] is not None) == counts
+    shown = machine("ben", "quota")
+    assert shown.exit_code == 0, shown.stderr
+    assert ("next call frees" in shown.stdout) == counts

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
@@ -9,6 +10,7 @@ import os
 import re
 import subprocess
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -549,9 +551,24 @@ def test_show_finds_a_numeric_event_uuid_as_the_id_column_shows_it(
     assert json.loads(shown.stdout)["event_uuid"] == 12345
 
 
-@pytest.mark.parametrize("source", ["/dev/zero", "-"])
-def test_from_file_stops_reading_at_the_size_limit(cli: Any, source: str) -> None:
+def _endless_pipe(path: Path) -> str:
+    """A named pipe that a thread fills with `[` until the reader hangs up."""
+    os.mkfifo(path)
+
+    def fill() -> None:
+        with contextlib.suppress(OSError), path.open("wb") as pipe:
+            while True:
+                pipe.write(b"[" * 65536)
+
+    threading.Thread(target=fill, daemon=True).start()
+    return str(path)
+
+
+@pytest.mark.parametrize("source", ["endless named pipe", "-"])
+def test_from_file_stops_reading_at_the_size_limit(cli: Any, source: str, tmp_path: Path) -> None:
     assert cli("config", "set", "max-response-mb", "1").exit_code == 0
+    if source != "-":
+        source = _endless_pipe(tmp_path / "pipe")
     done = cli("events", "-f", source, "--json", input="[" * (2 * 1024 * 1024))
     assert (done.exit_code, done.stdout) == (2, "")
     assert "is larger than 1 MB; stopped reading it" in done.stderr

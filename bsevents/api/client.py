@@ -9,6 +9,8 @@ from __future__ import annotations
 import contextlib
 import json
 import re
+import socket
+import threading
 import time
 import zlib
 from collections.abc import Callable
@@ -53,6 +55,9 @@ DEFAULT_MAX_BYTES = 128 * MB
 # An error answer is only summarised: its first bytes say all we quote, and reading no
 # further keeps a huge or endless error body from hiding the status.
 ERROR_BODY_BYTES = 64 * 1024
+# The Event API answers a sent event in a few bytes: a megabyte is a misbehaving server.
+SEND_ANSWER_BYTES = MB
+TIMEOUT_HINT = ", or allow longer with --timeout SECONDS"
 HOUR = 3600.0  # the longest hold a Retry-After can ask for: the cap's own window
 
 
@@ -72,22 +77,19 @@ def fetch_events(
     uuid: str,
     *,
     timeout: float = DEFAULT_TIMEOUT,
-    transport: httpx.BaseTransport | None = None,
     progress: Progress | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
     debug: Notify = ignore,
+    transport: httpx.BaseTransport | None = None,
 ) -> Fetched:
     """GET show_events for one customer. Raises a BseventsError subclass on any failure.
     `debug` hears the request and the answer's status line (never the key)."""
     url = show_events_url(base_url, uuid)
-    answer = _get(base_url, api_key, url, timeout, transport, progress, max_bytes, debug)
+    answer = _get(base_url, api_key, url, timeout, progress, max_bytes, debug, transport)
     if answer.status != 200:
         raise error_for_response(answer.status, answer.body, answer.headers, f"customer {uuid}")
-    if too_deep(answer.body):
-        raise BadResponse(
-            f"the response nests JSON more than {MAX_JSON_DEPTH} levels deep; not read",
-            "no event nests that deep: the API or a proxy in front of it is misbehaving",
-        )
+    # No depth check here: one visitor's deep value must not cost the whole answer. The
+    # parser reads what it can, and parse_events_json summarises an event nested too deep.
     return Fetched(parse_events_json(answer.body), answer.body, answer.status, answer.elapsed)
 
 
@@ -105,14 +107,14 @@ def search_customers(
     email: str,
     *,
     timeout: float = DEFAULT_TIMEOUT,
-    transport: httpx.BaseTransport | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
     debug: Notify = ignore,
+    transport: httpx.BaseTransport | None = None,
 ) -> Match:
     """GET Search customer by email. Raises NotFound when nothing matches, BadResponse
     for an answer of another shape. `debug` hears the request, as for fetch_events."""
     url = search_url(base_url, email)
-    answer = _get(base_url, api_key, url, timeout, transport, None, max_bytes, debug)
+    answer = _get(base_url, api_key, url, timeout, None, max_bytes, debug, transport)
     body = answer.body
     if answer.status != 200:
         raise error_for_response(answer.status, body, answer.headers, f"email {email}")
@@ -161,79 +163,210 @@ class Answer:
 
 Progress = Callable[[int], None]
 
+RAISE_CAP_HINT = (
+    "if the customer really has that many events, raise the cap: "
+    "bsevents config set max-response-mb N"
+)
+
+
+@dataclass(frozen=True)
+class Exchange:
+    """One request and what its answer may cost: `max_bytes` bounds an accepted answer's
+    body, as received and as decompressed; `accepted` are the statuses whose body is read
+    in full (any other is only quoted). `maybe_done`, when set, is added to a failure's
+    message once the request may have reached the server: a POST may then have acted."""
+
+    method: str
+    url: str
+    key: str
+    max_bytes: int
+    accepted: range = range(200, 201)
+    content: bytes | None = None
+    content_type: str | None = None
+    cap_hint: str = RAISE_CAP_HINT
+    maybe_done: str = ""
+    maybe_done_hint: str = ""
+
 
 def _get(
     base_url: str,
     api_key: str,
     url: str,
     timeout: float,
-    transport: httpx.BaseTransport | None,
     progress: Progress | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
     debug: Notify = ignore,
+    transport: httpx.BaseTransport | None = None,
 ) -> Answer:
-    """One GET with our auth and headers; network failures become NetworkError.
+    """One GET with our auth and headers, bounded as `exchange` bounds every request."""
+    request = Exchange("GET", url, api_key, max_bytes)
+    return exchange(request, base_url, timeout, progress, debug, transport)
 
-    `timeout` bounds the whole call, not each read: a server that trickles a byte at a
-    time is given up on like one that never answers. `max_bytes` bounds the body, both
-    as received and as decompressed; an error answer keeps only its first bytes.
-    `progress` hears the bytes received.
+
+def exchange(
+    request: Exchange,
+    base_url: str,
+    timeout: float,
+    progress: Progress | None = None,
+    debug: Notify = ignore,
+    transport: httpx.BaseTransport | None = None,
+) -> Answer:
+    """Send `request` and read its answer within bounds; every failure becomes a typed
+    error (NetworkError, BadResponse, RequestFailed). `transport` replaces the network
+    (a test's httpx.MockTransport); the deadline then bounds the exchange as a whole only.
+
+    `timeout` bounds the whole exchange (connecting, the status line and headers, the
+    body), not each read: a server that trickles a byte at a time is given up on like one
+    that never answers. An answer whose status is not accepted keeps only its first bytes.
+    `progress` hears the bytes received; `debug` the request and the status line, never
+    the key.
     """
-    debug(f"GET {url}")
+    debug(f"{request.method} {request.url}")
     debug("Authorization: Basic ***")
+    headers = {**request_headers(), "Accept-Encoding": "gzip, deflate"}  # what we inflate
+    if request.content_type:
+        headers["Content-Type"] = request.content_type
     started = time.monotonic()
-    deadline = started + timeout
+    deadline = _Deadline(timeout)
     try:
         with (
+            deadline,
             httpx.Client(
-                auth=(api_key, ""),
-                # Only what BoundedBody can inflate within its cap.
-                headers={**request_headers(), "Accept-Encoding": "gzip, deflate"},
+                auth=(request.key, ""),
+                headers=headers,
                 timeout=httpx.Timeout(timeout),
                 follow_redirects=False,
-                transport=transport,
                 trust_env=False,
+                transport=transport,
                 event_hooks={"response": [_refuse_redirect]},
             ) as client,
-            client.stream("GET", url) as response,
+            client.stream(
+                request.method,
+                request.url,
+                content=request.content,
+                extensions={"trace": deadline.trace},
+            ) as response,
         ):
-            body = _read(response, max_bytes, deadline, progress)
-    except TooLarge as exc:
-        raise _too_large(exc, max_bytes) from None
-    except UnknownEncoding as exc:
-        raise BadResponse(
-            f"the answer came in an encoding bsevents did not ask for ({clean(str(exc))})",
-            "a proxy in front of the API may be misbehaving; run with --debug",
-        ) from None
-    except zlib.error:
-        raise BadResponse(
-            "the answer's compressed body is damaged",
-            "try again; if it persists, a proxy in front of the API may be misbehaving",
-        ) from None
-    except httpx.TimeoutException as exc:
+            body = _read(response, request, progress)
+        if deadline.expired:  # the cut connection may have looked like the body's end
+            raise httpx.ReadTimeout("the deadline passed")
+    except Exception as exc:
+        if deadline.expired and not isinstance(exc, BseventsError):
+            late = httpx.ReadTimeout if deadline.connected else httpx.ConnectTimeout
+            exc = late("the deadline passed")
+        raise _failure(exc, request, base_url, timeout) from None
+    elapsed = time.monotonic() - started
+    debug(f"{response.status_code} {response.reason_phrase}, {len(body)} bytes, {elapsed:.2f} s")
+    return Answer(response.status_code, response.headers, body, elapsed)
+
+
+class _Deadline:
+    """Cuts the connection when the exchange's time is up, whatever it is waiting for.
+
+    httpx's timeouts bound each socket operation, so a server that sends its status line
+    a byte a second is never timed out by them. The socket is learnt from httpx's
+    documented `trace` request extension (the network stream of `connect_tcp` and
+    `start_tls`), and a timer shuts it down at the deadline: the blocked read returns at
+    once, and `expired` tells the caller why.
+    """
+
+    def __init__(self, seconds: float) -> None:
+        self.expired = False
+        self.connected = False
+        self._socket: socket.socket | None = None
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(seconds, self._expire)
+        self._timer.daemon = True
+
+    def __enter__(self) -> _Deadline:
+        self._timer.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._timer.cancel()
+        with self._lock:
+            self._socket = None
+
+    def trace(self, event: str, info: dict[str, Any]) -> None:
+        if event not in ("connection.connect_tcp.complete", "connection.start_tls.complete"):
+            return
+        stream = info.get("return_value")
+        found = stream.get_extra_info("socket") if stream is not None else None
+        if not isinstance(found, socket.socket):
+            return
+        with self._lock:
+            self._socket = found
+            self.connected = True
+            late = self.expired
+        if late:
+            _cut(found)
+
+    def _expire(self) -> None:
+        with self._lock:
+            self.expired = True
+            found = self._socket
+        if found is not None:
+            _cut(found)
+
+
+def _cut(connection: socket.socket) -> None:
+    # shutdown(), not close(): it wakes a read blocked in another thread. The plain
+    # socket's method, as a TLS socket's own would also unwrap its SSL object under it.
+    with contextlib.suppress(OSError):
+        socket.socket.shutdown(connection, socket.SHUT_RDWR)
+
+
+def _failure(exc: Exception, request: Exchange, base_url: str, timeout: float) -> BseventsError:
+    """The typed error for what went wrong in an exchange. Once the request may have
+    reached the server, a request that acts (a POST) says that it may have acted."""
+    if isinstance(exc, BseventsError):  # a redirect, refused by the response hook
+        return exc
+    maybe = request.maybe_done
+
+    def unsure(hint: str) -> str:
+        return request.maybe_done_hint if maybe else hint
+
+    if isinstance(exc, TooLarge):
+        what = "inflates to" if exc.inflated else "is"
+        return RequestFailed(
+            f"the answer {what} more than {request.max_bytes // MB} MB; stopped reading it{maybe}",
+            request.cap_hint,
+        )
+    if isinstance(exc, UnknownEncoding):
+        return BadResponse(
+            f"the answer came in an encoding bsevents did not ask for ({clean(str(exc))}){maybe}",
+            unsure("a proxy in front of the API may be misbehaving; run with --debug"),
+        )
+    if isinstance(exc, zlib.error):
+        return BadResponse(
+            f"the answer's compressed body is damaged{maybe}",
+            unsure("try again; if it persists, a proxy in front of the API may be misbehaving"),
+        )
+    if isinstance(exc, httpx.TimeoutException):
+        # Not connected in time: the request never left, so it cannot have acted.
         reached = not isinstance(exc, (httpx.ConnectTimeout, httpx.PoolTimeout))
-        raise NetworkError(
-            f"no complete answer from {_host(base_url)} within {timeout:g} s",
-            "try again, or allow longer with --timeout SECONDS",
+        if not reached:
+            maybe = ""
+        return NetworkError(
+            f"no complete answer from {_host(base_url)} within {timeout:g} s{maybe}",
+            f"{request.maybe_done_hint if maybe else 'try again'}{TIMEOUT_HINT}",
             reached_server=reached,
             kind="timeout",
-        ) from None
-    except httpx.ConnectError as exc:
-        raise NetworkError(
+        )
+    if isinstance(exc, httpx.ConnectError):
+        return NetworkError(
             f"could not connect to {_host(base_url)}: {_reason(exc)}",
             "check the network, and the region or base URL",
             reached_server=False,
             kind="connect",
-        ) from None
-    except httpx.HTTPError as exc:
-        raise NetworkError(
-            f"the connection to {_host(base_url)} failed: {_reason(exc)}",
-            "try again; if it persists, run with --debug",
+        )
+    if isinstance(exc, httpx.HTTPError):
+        return NetworkError(
+            f"the connection to {_host(base_url)} failed: {_reason(exc)}{maybe}",
+            unsure("try again; if it persists, run with --debug"),
             reached_server=True,
-        ) from None
-    elapsed = time.monotonic() - started
-    debug(f"{response.status_code} {response.reason_phrase}, {len(body)} bytes, {elapsed:.2f} s")
-    return Answer(response.status_code, response.headers, body, elapsed)
+        )
+    raise exc
 
 
 def _refuse_redirect(response: httpx.Response) -> None:
@@ -243,26 +376,22 @@ def _refuse_redirect(response: httpx.Response) -> None:
         raise error_for_response(response.status_code, b"", response.headers, "")
 
 
-def _read(
-    response: httpx.Response, max_bytes: int, deadline: float, progress: Progress | None
-) -> bytes:
-    """The body, read as it streams in, within the size cap and the deadline. Of an
-    error answer, only the first bytes, and nothing that could hide its status."""
-    failed = response.status_code != 200
+def _read(response: httpx.Response, request: Exchange, progress: Progress | None) -> bytes:
+    """The body, read as it streams in, within the size cap. Of an answer whose status
+    is not accepted, only the first bytes, and nothing that could hide its status."""
+    failed = response.status_code not in request.accepted
+    limit = ERROR_BODY_BYTES if failed else request.max_bytes
     declared = response.headers.get("content-length", "")
-    if not failed and declared.isascii() and declared.isdigit() and int(declared) > max_bytes:
-        raise TooLarge(inflated=False)
+    if not failed and declared.isascii() and declared.isdigit():
+        digits = declared.lstrip("0")  # int() refuses over 4,300 digits, zeros or not
+        if len(digits) > 18 or int(digits or "0") > limit:
+            raise TooLarge(inflated=False)
     try:
-        collected = BoundedBody(
-            response.headers.get("content-encoding", ""),
-            ERROR_BODY_BYTES if failed else max_bytes,
-        )
+        collected = BoundedBody(response.headers.get("content-encoding", ""), limit)
         for chunk in response.iter_raw():
             collected.feed(chunk)
             if progress is not None:
                 progress(collected.received)
-            if time.monotonic() > deadline:
-                raise httpx.ReadTimeout("the answer took too long")
         return collected.finish()
     except TooLarge:
         if failed:
@@ -272,15 +401,6 @@ def _read(
         if failed:
             return b""
         raise
-
-
-def _too_large(exc: TooLarge, max_bytes: int) -> RequestFailed:
-    what = "inflates to" if exc.inflated else "is"
-    return RequestFailed(
-        f"the answer {what} more than {max_bytes // MB} MB; stopped reading it",
-        "if the customer really has that many events, raise the cap: "
-        "bsevents config set max-response-mb N",
-    )
 
 
 def check_url(url: str) -> None:
@@ -365,9 +485,10 @@ def retry_after(value: str, now: float | None = None) -> float | None:
     if not value:
         return None
     if value.isascii() and value.isdigit():
-        # Compare digit counts first: int() of 5,000 digits raises, and any number
-        # of more than four digits is past the hour anyway.
-        return HOUR if len(value.lstrip("0")) > 4 else min(float(int(value)), HOUR)
+        # Count the digits that matter first: int() of over 4,300 digits raises, even
+        # when they are leading zeros, and any number of five digits is past the hour.
+        digits = value.lstrip("0")
+        return HOUR if len(digits) > 4 else min(float(int(digits or "0")), HOUR)
     from email.utils import parsedate_to_datetime
 
     try:
@@ -430,41 +551,31 @@ def post_event(
     body: bytes,
     *,
     timeout: float = DEFAULT_TIMEOUT,
-    transport: httpx.BaseTransport | None = None,
     debug: Notify = ignore,
+    transport: httpx.BaseTransport | None = None,
     bulk: bool = False,
 ) -> int:
     """POST one event to the Event API (HTTP Basic with the Event API key), or with
     `bulk` a batch of them (`{"events": [...]}`) to the bulk events endpoint; the status.
     Any 2xx is accepted, as Blueshift's own integrations do; anything else raises the
-    typed error. `debug` hears the request and the status line (never the key)."""
-    url = bulk_events_url(base_url) if bulk else event_url(base_url)
-    debug(f"POST {url}")
-    debug("Authorization: Basic ***")
-    try:
-        with httpx.Client(
-            auth=(event_api_key, ""),
-            headers={**request_headers(), "Content-Type": "application/json"},
-            timeout=httpx.Timeout(timeout),
-            follow_redirects=False,
-            transport=transport,
-            trust_env=False,
-        ) as client:
-            response = client.post(url, content=body)
-    except httpx.TimeoutException:
-        raise NetworkError(
-            f"no answer from {_host(base_url)} within {timeout:g} s",
-            "the event may or may not have been taken; allow longer with --timeout SECONDS",
-            kind="timeout",
-        ) from None
-    except httpx.HTTPError as exc:
-        raise NetworkError(
-            f"could not send to {_host(base_url)}: {_reason(exc)}",
-            "check the network, and the region or base URL",
-        ) from None
-    debug(f"{response.status_code} {response.reason_phrase}, {len(response.content)} bytes")
-    if not 200 <= response.status_code < 300:
-        raise error_for_response(
-            response.status_code, response.content[:65536], response.headers, "the event"
-        )
-    return response.status_code
+    typed error. The answer is bounded as a GET's is, within SEND_ANSWER_BYTES; a failure
+    after the request may have reached Blueshift says that the event may have been
+    accepted. `debug` hears the request and the status line (never the key)."""
+    what, them = ("events", "them") if bulk else ("event", "it")
+    request = Exchange(
+        "POST",
+        bulk_events_url(base_url) if bulk else event_url(base_url),
+        event_api_key,
+        SEND_ANSWER_BYTES,
+        accepted=range(200, 300),
+        content=body,
+        content_type="application/json",
+        cap_hint="a proxy in front of the API may be misbehaving; look for the "
+        f"{what} with bsevents events before sending {them} again",
+        maybe_done=f", and the {what} may have been accepted",
+        maybe_done_hint=f"look for {them} with bsevents events before sending {them} again",
+    )
+    answer = exchange(request, base_url, timeout, None, debug, transport)
+    if answer.status not in request.accepted:
+        raise error_for_response(answer.status, answer.body, answer.headers, f"the {what}")
+    return answer.status

@@ -16,7 +16,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from bsevents.api.event_body import MAX_DATA_BYTES, OWN_KEYS, Identity, check_name, parse_data
+from bsevents.api.event_body import (
+    MAX_DATA_BYTES,
+    NUMBER_HINT,
+    OWN_KEYS,
+    Identity,
+    check_name,
+    parse_data,
+)
 from bsevents.errors import UsageProblem
 
 # The identities the Event API takes: the flags' three, and a device's id.
@@ -57,8 +64,8 @@ class Read:
 @dataclass(frozen=True)
 class Body:
     """One body ready to send: its fields, the JSON text that is sent, where it came from
-    (`index` counts the bodies from 0), whether the tool chose its event_uuid, and the -p
-    parameters that replaced a value it had."""
+    (`index` counts the bodies from 0), whether the tool chose its event_uuid, the -p
+    parameters that replaced a value it had, and what --force let through."""
 
     fields: dict[str, Any]
     text: str
@@ -67,6 +74,7 @@ class Body:
     line: int | None = None
     uuid_added: bool = False
     overridden: tuple[str, ...] = ()
+    deep: str | None = None  # the warning for a body nested deeper than views show
 
     @property
     def event_uuid(self) -> str:
@@ -84,13 +92,15 @@ class Body:
 def read_bodies(raw: bytes, source: str) -> list[Read]:
     """The JSON objects of --data: one object, an array of them, or NDJSON (more than one
     non-blank line, the first an object on its own). UsageProblem names what is wrong."""
-    from bsevents.model.events import loads
+    from bsevents.model.events import NumberOutOfRange, loads
 
     if len(raw) > MAX_FILE_BYTES:
         raise UsageProblem(f"--data {source}: more than {MAX_FILE_BYTES:,} bytes")
     if raw.lstrip()[:1] == b"[":
         try:
-            items = loads(raw)
+            items = loads(raw, exact_numbers=True)
+        except NumberOutOfRange as exc:
+            raise UsageProblem(f"--data {source}: {exc}", NUMBER_HINT) from None
         except (ValueError, UnicodeDecodeError):
             raise UsageProblem(f"--data {source} is not valid JSON") from None
         if not isinstance(items, list):  # `[` then something else: not JSON either
@@ -181,6 +191,7 @@ def complete(read: Read, flags: Flags, new_uuid: Callable[[], str], index: int =
     _check_identity(fields)
     return finish(
         fields,
+        force=flags.force,
         index=index,
         where=read.where,
         line=read.line,
@@ -189,30 +200,21 @@ def complete(read: Read, flags: Flags, new_uuid: Callable[[], str], index: int =
     )
 
 
-def finish(fields: dict[str, Any], **where: Any) -> Body:
-    """The body as sent, bounded as every body is: at most MAX_DATA_BYTES of JSON, and no
-    deeper than a response `events` reads. A lone surrogate (`"\\ud800"`, which JSON can
-    hold and UTF-8 cannot) is sent as the same escape it came as."""
-    from bsevents.api.bounded import MAX_JSON_DEPTH, too_deep
+def finish(fields: dict[str, Any], *, force: bool = False, **where: Any) -> Body:
+    """The body as sent (event_body.body_text: the same JSON, in characters every step
+    can carry), bounded as every body is: at most MAX_DATA_BYTES, and no deeper than
+    event_body.check_depth allows (with `force`, deeper, with the warning to give)."""
+    from bsevents.api.event_body import body_text, check_depth
 
-    text = json.dumps(fields, ensure_ascii=False, separators=(",", ":"))
-    try:
-        size = len(text.encode())
-    except UnicodeEncodeError:
-        text = json.dumps(fields, separators=(",", ":"))
-        size = len(text)
+    deep = check_depth(fields, force=force)
+    text = body_text(fields)
+    size = len(text.encode())
     if size > MAX_DATA_BYTES:
         raise UsageProblem(
             f"the body is {size:,} bytes of JSON, more than {MAX_DATA_BYTES:,}",
             "an event is not a data dump: send less",
         )
-    if too_deep(text.encode()):
-        raise UsageProblem(
-            f"the body nests JSON more than {MAX_JSON_DEPTH} levels deep, deeper than any "
-            "real event",
-            "flatten the deep value before sending it",
-        )
-    return Body(fields, text, **where)
+    return Body(fields, text, deep=deep, **where)
 
 
 def _event_name(data: dict[str, Any], flags: Flags) -> str:

@@ -1,7 +1,7 @@
 """Getting one customer's events within the hourly budget: from the store when a copy is
 fresh (or --offline), else with a live call that the ledger counts before it goes out.
-Also the budget itself (`budget`, `quota`) and the email lookup (`find_by_email`), which
-the ledger records the same way.
+Also the email lookup (`find_by_email`), which the ledger records the same way; the
+budget itself is `budget.py`.
 
 Everything takes the run's `Context` (settings, key, ledger, store, reporter, clock,
 transport) and returns data; notes meant for people before a slow call goes out are
@@ -412,49 +412,6 @@ def _hold_after_429(ctx: Context, ledger: Ledger, error: RateLimited) -> RateLim
         REFUSAL_HINT,
         status=error.status,
     )
-
-
-# -- the budget ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Quota:
-    """The hourly budget, and whose it is."""
-
-    budget: Budget
-    profile: str
-    region: str
-    account: str | None  # region-fingerprint; None when the profile has no record
-
-    @property
-    def shared(self) -> bool:
-        """Counted in the team's shared store (every member's calls)."""
-        from bsevents.state.ledger.shared import SharedBudget
-
-        return isinstance(self.budget, SharedBudget)
-
-    @property
-    def fingerprint(self) -> str | None:
-        """The short key fingerprint (never the key)."""
-        return self.account.split("-", 1)[1] if self.account else None
-
-
-def quota(ctx: Context) -> Quota:
-    """The hourly budget of the profile's account. Without a key at hand, the account
-    the profile used last in this region; with no record at all, an untouched budget."""
-    settings = ctx.settings
-    ledger = ctx.ledger()
-    if ctx.user_key_if_any() is not None:
-        account: str | None = ctx.account
-    else:
-        account = ledger.latest_account(settings.profile, settings.region)
-    found = ledger.budget(account or "", settings.hourly_cap, ctx.clock.now())
-    return Quota(found, settings.profile, settings.region, account)
-
-
-def budget(ctx: Context) -> Budget:
-    """The hourly budget of the profile's account now (see quota)."""
-    return quota(ctx).budget
 
 
 # -- who an email belongs to --------------------------------------------------------------

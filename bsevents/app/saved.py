@@ -5,7 +5,6 @@ No key and no call."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any, BinaryIO
 
 from bsevents.app.result import EventsResult
@@ -19,6 +18,7 @@ from bsevents.model.events import (
     loads,
     sort_events,
 )
+from bsevents.model.files import read_file
 
 
 def get_from_file(path: str, *, stdin: BinaryIO | None = None) -> EventsResult:
@@ -44,8 +44,7 @@ def _read_text(path: str, name: str, stdin: BinaryIO | None) -> str:
                 raise UsageProblem("--from-file -: there is no standard input to read")
             body = stdin.read(limit + 1)
         else:
-            with Path(path).open("rb") as file:
-                body = file.read(limit + 1)
+            body = read_file(path, limit + 1, pipes=True)
     except OSError as exc:
         reason = exc.strerror or type(exc).__name__
         raise UsageProblem(
@@ -97,7 +96,7 @@ def parse_saved(body: str, name: str = "the file") -> tuple[list[Event], list[st
             return lines, []
         if str(exc) == TOO_DEEP_TO_READ:
             raise UsageProblem(
-                f"{name} nests arrays and objects too deeply to read (about 1,000 levels)",
+                f"{name} nests arrays and objects too deeply to read (more than 1,000 levels)",
                 "no show_events response nests like this: is it the right file?",
             ) from None
         where = (

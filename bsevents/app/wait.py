@@ -82,7 +82,7 @@ class Plan:
 def plan_wait(ctx: Context, wait: Wait) -> Plan:
     """The plan for `wait` from the budget now. Raises RateLimited when no call can be
     spent on it (the last one is kept): before a `send`, nothing is sent then."""
-    from bsevents.app.fetch import budget as current_budget
+    from bsevents.app.budget import budget as current_budget
 
     budget = current_budget(ctx)
     calls = allowance(budget.remaining) if budget.free_at is None else 0
@@ -195,7 +195,7 @@ def _when(ctx: Context, moment: float) -> str:
 def _poll(ctx: Context, uuid: str, options: FetchOptions) -> tuple[EventsResult | None, int]:
     """One live poll, unless the budget is at the cap, held after a 429, or down to the
     call kept for the user (someone else spent it meanwhile): then none, said once."""
-    from bsevents.app.fetch import budget as current_budget
+    from bsevents.app.budget import budget as current_budget
 
     budget = current_budget(ctx)
     if budget.free_at is not None or budget.remaining <= KEEP:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import re
 
+from bsevents.model.files import read_file
 from bsevents.state.dirs import user_dir
 
 TYPE_CHECKING = False
@@ -37,8 +38,7 @@ def index_file(env: Mapping[str, str] | None = None) -> str:
 
 def _read(path: str) -> bytes | None:
     try:
-        with open(path, "rb") as handle:
-            data = handle.read(_MAX_FILE + 1)
+        data = read_file(path, _MAX_FILE + 1)
     except (OSError, ValueError):
         return None
     return data if len(data) <= _MAX_FILE else None

@@ -459,7 +459,7 @@ ROOT = Command(
                 ),
                 Option(
                     ("--force",),
-                    help="Send a name RudderStack's rule refuses; never a control character.",
+                    help="Send a name RudderStack's rule refuses, or data nested more than 100 levels deep; never a control character.",
                 ),
                 Option(
                     ("--curl",),

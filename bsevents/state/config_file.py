@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from bsevents.errors import BseventsError, UsageProblem
+from bsevents.model.files import read_file
 
 if TYPE_CHECKING:
     from tomlkit import TOMLDocument
@@ -110,7 +111,7 @@ def parse_toml_file(path: Path, text: str) -> dict[str, Any]:
 
 def _read_text(path: Path) -> str | None:
     try:
-        raw = path.read_bytes()
+        raw = read_file(path)  # never a FIFO or a device: they would hang every command
     except (FileNotFoundError, NotADirectoryError):
         return None  # no file, or a file where a folder of its path should be: no settings
     except OSError as error:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from bsevents.model.times import clock, clock_and_wait, iso_utc
 
 if TYPE_CHECKING:
-    from bsevents.app.fetch import Quota
+    from bsevents.app.budget import Quota
     from bsevents.state.ledger.budget import Call
 
 BAR_WIDTH = 20

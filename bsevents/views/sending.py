@@ -16,10 +16,13 @@ if TYPE_CHECKING:
     from bsevents.errors import BseventsError
 
 
-def say_overrides(bodies: list[Body]) -> None:
-    """A -p parameter that replaced a value a body had is said, once per key."""
+def say_before(bodies: list[Body]) -> None:
+    """Before anything is sent: what --force let through, and each -p parameter that
+    replaced a value a body had (once per key)."""
     counts: dict[str, int] = {}
     for body in bodies:
+        if body.deep is not None:
+            ui.warn(f"{body.where}: {body.deep}" if body.where else body.deep)
         for key in body.overridden:
             counts[key] = counts.get(key, 0) + 1
     for key, bodies_with_it in counts.items():

@@ -87,7 +87,8 @@ def send_command(
         bool,
         typer.Option(
             "--force",
-            help="Send a name RudderStack's rule refuses; never a control character.",
+            help="Send a name RudderStack's rule refuses, or data nested more than 100 levels "
+            "deep; never a control character.",
         ),
     ] = False,
     curl: Annotated[
@@ -135,7 +136,7 @@ def send_command(
     watching = None
     if seconds is not None:
         watching = asking.source(uuid, None, watch_email, command="send")
-    sending.say_overrides(bodies)
+    sending.say_before(bodies)
     ctx = asking.context(command, watching, profile=profile, region=region, base_url=base_url)
     with ctx:
         if curl:
@@ -169,7 +170,7 @@ def _bodies(
             )
         event_body.check_name(name, force=force)
         fields = event_body.build_event(name, identity, params=params, event_uuid=given_uuid)
-        return [replay.finish(fields, uuid_added=given_uuid is None)]
+        return [replay.finish(fields, force=force, uuid_added=given_uuid is None)]
     parsed = tuple(event_body.parse_param(text) for text in params)
     flags = replay.Flags(name, identity, given_uuid, parsed, force)
     source = "stdin" if data == "-" else data
@@ -242,13 +243,13 @@ def _email(text: str | None) -> str | None:
 
 def _read_data(source: str) -> bytes:
     from bsevents.api.replay import MAX_FILE_BYTES
+    from bsevents.model.files import read_file
 
     try:
         if source == "-":
             stdin = getattr(sys.stdin, "buffer", None)
             return stdin.read(MAX_FILE_BYTES + 1) if stdin is not None else b""
-        with open(source, "rb") as handle:
-            return handle.read(MAX_FILE_BYTES + 1)
+        return read_file(source, MAX_FILE_BYTES + 1, pipes=True)
     except OSError as error:
         raise UsageProblem(f"--data {source}: {error.strerror or error}") from None
 

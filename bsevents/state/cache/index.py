@@ -18,6 +18,7 @@ from typing import Any, TypeGuard
 
 from bsevents.errors import BseventsError
 from bsevents.model.events import Event
+from bsevents.model.files import read_file
 from bsevents.model.report import SILENT, Reporter
 from bsevents.model.times import iso_utc
 from bsevents.state.filelock import locked
@@ -53,7 +54,7 @@ def index_path(root: Path | None = None) -> Path:
 def read_index(root: Path | None = None) -> dict[str, Any]:
     """The index, or an empty one when missing or unreadable."""
     try:
-        data = json.loads(index_path(root).read_bytes())
+        data = json.loads(read_file(index_path(root)))
     except (OSError, ValueError):
         data = None
     if not isinstance(data, dict) or data.get("version") != 1:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from bsevents.model.customer import UUID_RE
 from bsevents.model.events import Event
+from bsevents.model.files import NotAFile, read_file
 from bsevents.model.report import SILENT, Reporter
 from bsevents.state.cache.index import update_index
 from bsevents.state.cache.stored import (
@@ -45,24 +46,26 @@ class LocalCache:
         return self.root / "responses" / self.name / f"{uuid}.json"
 
     def load(self, uuid: str) -> Stored | None:
-        """The stored response for a customer, or None. A damaged entry is moved aside."""
+        """The stored response for a customer, or None. A damaged entry (or a FIFO or a
+        folder in its place) is moved aside."""
         path = self.path(uuid)
         try:
-            raw = path.read_bytes()
+            return decode_entry(read_file(path), uuid)
         except (FileNotFoundError, NotADirectoryError):
             return None  # nothing stored (a file where a directory should be says so too)
+        except NotAFile as error:
+            why = describe_os_error(error)
         except OSError as error:
             self._report.warn(f"stored responses cannot be read ({describe_os_error(error)})")
             return None
-        try:
-            return decode_entry(raw, uuid)
         except (ValueError, KeyError, TypeError) as exc:
-            try:
-                kept = f"is kept as {set_aside(path)}"
-            except OSError as error:
-                kept = f"could not be set aside ({describe_os_error(error)})"
-            self._report.warn(f"a stored response was unreadable ({type(exc).__name__}) and {kept}")
-            return None
+            why = type(exc).__name__
+        try:
+            kept = f"is kept as {set_aside(path)}"
+        except OSError as error:
+            kept = f"could not be set aside ({describe_os_error(error)})"
+        self._report.warn(f"a stored response was unreadable ({why}) and {kept}")
+        return None
 
     def store(
         self,
@@ -102,7 +105,7 @@ def find_any(uuid: str, region: str, base_url: str, root: Path | None = None) ->
     url_part = store_name("", base_url)  # "@<digest>"
     for path in base.glob(f"{region}-*{url_part}/{uuid}.json"):
         with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
-            stored = decode_entry(path.read_bytes(), uuid)
+            stored = decode_entry(read_file(path), uuid)
             if best is None or stored.fetched_at > best.fetched_at:
                 best = stored
     return best

@@ -14,7 +14,7 @@ import hashlib
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Protocol
+from typing import ClassVar, Protocol
 
 from bsevents.errors import BseventsError, NetworkError, RateLimited
 from bsevents.state.ledger.db import LedgerUnavailable, number
@@ -34,8 +34,12 @@ def account_id(region: str, key: str) -> str:
     The hash is salted with a fixed label so the fingerprint cannot be looked up in a
     table of bare SHA-256 digests of keys.
     """
-    digest = hashlib.sha256(f"bsevents-account:{key}".encode()).hexdigest()
-    return f"{region}-{digest[:12]}"
+    return f"{region}-{key_print(key)}"
+
+
+def key_print(key: str) -> str:
+    """The region-free part of an account id: a salted hash of the key, 12 hex digits."""
+    return hashlib.sha256(f"bsevents-account:{key}".encode()).hexdigest()[:12]
 
 
 def plausible_time(value: object, now: float) -> float | None:
@@ -67,6 +71,8 @@ class Budget:
     hold_reason: str | None = None  # "429"
     counting_since: float | None = None  # when this ledger started counting
     counting_reason: str | None = None  # NEW or AFTER_DAMAGE
+    # Counted in a team's shared store (every member's calls), not only this machine's.
+    shared: ClassVar[bool] = False
 
     @property
     def used(self) -> int:

@@ -3,9 +3,10 @@ what to do when it is damaged.
 
 An I/O problem (a full disk, no permission, another process holding the lock for too
 long) is not damage: the file is kept and LedgerUnavailable is raised, so no call goes out
-that could not be counted. Damage (not a SQLite database, a corrupt page, a database that
-is not ours, a directory or symlink in its place), found at any point, is set aside with
-one warning, and the operation runs again on a new file.
+that could not be counted. Damage (not a SQLite database, a corrupt page or header, a
+database that is not ours, one of its tables gone, a directory or symlink in its place),
+found at any point, is set aside with one warning, and the operation runs again on a new
+file.
 """
 
 from __future__ import annotations
@@ -74,6 +75,9 @@ _CALL_COLUMNS = {
 # SQLite's primary result codes (the low byte of sqlite_errorcode).
 _BUSY_CODES = {5, 6}  # SQLITE_BUSY, SQLITE_LOCKED
 _DAMAGE_CODES = {11, 26}  # SQLITE_CORRUPT, SQLITE_NOTADB
+_SQL_ERROR = 1  # SQLITE_ERROR
+_DAMAGE_TEXTS = ("unsupported file format", "no such table", "no such column")
+_TABLES = {"calls", "holds", "meta"}
 
 T = TypeVar("T")
 
@@ -102,6 +106,10 @@ def _kind(error: sqlite3.Error) -> str:
     if primary in _DAMAGE_CODES or (
         primary is None and ("malformed" in text or "not a database" in text)
     ):
+        return "damaged"
+    # A generic SQL error from our own fixed statements means the file is not what they
+    # were written for: a header SQLite cannot read, or a table or column gone.
+    if primary in (_SQL_ERROR, None) and text.startswith(_DAMAGE_TEXTS):
         return "damaged"
     return "unavailable"
 
@@ -161,6 +169,7 @@ class LedgerFile:
                 raise DamagedLedger("it is not a bsevents call ledger")
         db.execute("PRAGMA journal_mode=WAL")
         if db.execute("PRAGMA application_id").fetchone()[0] == APPLICATION_ID:
+            _check_tables(db)
             return
         with transaction(db):
             # One statement at a time: executescript() would commit the transaction.
@@ -239,6 +248,17 @@ class LedgerFile:
             self._recover(str(damage))
             self._db = self._again(self._open_file)
             return self._again(lambda: operation(self._db))
+
+
+def _check_tables(db: sqlite3.Connection) -> None:
+    """A file marked as our ledger still has its tables and the calls' columns: one
+    dropped by hand or by damage would otherwise fail every call as unavailable."""
+    tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    missing = sorted(_TABLES - tables)
+    if missing:
+        raise DamagedLedger(f"its {missing[0]} table is missing")
+    if {row[1] for row in db.execute("PRAGMA table_info(calls)")} != _CALL_COLUMNS:
+        raise DamagedLedger("its calls table has other columns")
 
 
 def _companions(path: Path) -> tuple[Path, Path]:

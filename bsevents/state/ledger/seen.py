@@ -14,6 +14,7 @@ import math
 from collections.abc import Sequence
 from pathlib import Path
 
+from bsevents.model.files import read_file
 from bsevents.state.ledger.budget import WINDOW_SECONDS
 from bsevents.state.paths import state_dir, write_private_atomic
 
@@ -36,7 +37,7 @@ def remember(account: str, times: Sequence[float]) -> None:
 def recall(account: str, now: float) -> list[float]:
     """Teammates' calls still in the window when last seen; [] when none are known."""
     try:
-        data = json.loads(seen_path(account).read_bytes())
+        data = json.loads(read_file(seen_path(account)))
         others = data["others"] if data.get("version") == 1 else []
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return []

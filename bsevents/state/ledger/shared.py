@@ -21,7 +21,7 @@ import time
 import uuid as uuid_module
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from bsevents.errors import RateLimited
 from bsevents.model.customer import UUID_RE
@@ -43,6 +43,7 @@ from bsevents.state.redis_store import clean_who, failed, key_name
 
 CALLS_LIMIT = 1000  # calls read back from a window (forced calls can pass the cap)
 KEEP_SECONDS = WINDOW_SECONDS + CLOCK_SKEW_SECONDS
+_LATEST = 32_503_680_000.0  # 3000-01-01: a clock past it is no time
 
 # Scripts take the time from the server (TIME), so every machine counts one window; a
 # server before Redis 5 needs effects replication switched on to write after TIME.
@@ -115,6 +116,8 @@ class SharedCall(Call):
 @dataclass(frozen=True)
 class SharedBudget(Budget):
     """A budget read from the shared store (all the team's calls)."""
+
+    shared: ClassVar[bool] = True
 
 
 @dataclass(frozen=True)
@@ -351,8 +354,13 @@ def _number(text: str) -> float | None:
 
 def parse_budget(reply: Any, limit: int) -> SharedBudget:
     """The budget from the store's answer, which anyone with access could have written:
-    times checked, customers must be UUIDs, names and outcomes plain and short."""
-    now = float(_text(reply[0]))
+    the store's clock a plausible time, each call's time finite and inside the window
+    (one stamped before it, `at=-1e30`, is no call of this hour and does not count),
+    customers UUIDs, names and outcomes plain and short. Raises ValueError for a clock
+    that is no time: the caller then counts locally."""
+    now = _number(_text(reply[0]))
+    if now is None or not 0 < now < _LATEST:
+        raise ValueError("the store's clock is not a plausible time")
     hold = _number(_text(reply[1]))  # a time ahead: not a stamp that plausible_time checks
     blocked = min(hold, now + WINDOW_SECONDS) if hold is not None and hold > now else None
     reason = "429" if blocked is not None else None
@@ -361,7 +369,7 @@ def parse_budget(reply: Any, limit: int) -> SharedBudget:
     for start in range(0, min(len(rows), CALLS_LIMIT * 5), 5):
         at, uuid, status, forced, by = (_text(v) for v in rows[start : start + 5])
         when = plausible_time(_number(at), now)
-        if when is None:
+        if when is None or when <= now - WINDOW_SECONDS:
             continue
         customer = uuid if UUID_RE.match(uuid) else None
         outcome = status if status.replace("-", "").isalnum() else "?"
