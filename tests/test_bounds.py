@@ -88,9 +88,11 @@ def test_send_stops_reading_its_answer_at_a_megabyte(
     standin.reply(reply)
     code, out, err, peak = run_measured("send", "signed_up", "--email", "maya@example.com")
     assert (code, out) == (1, ""), err
+    uuid = json.loads(standin.event_requests()[0].body)["event_uuid"]
     assert err.splitlines() == [
+        f"sending signed_up for email maya@example.com · event_uuid {uuid} (new)",
         f"error: the answer {what} more than 1 MB; stopped reading it, and the event may "
-        "have been accepted",
+        f"have been accepted · event_uuid {uuid}",
         "  a proxy in front of the API may be misbehaving; look for the event with bsevents "
         "events before sending it again",
     ]
@@ -160,10 +162,13 @@ def test_a_huge_error_body_is_cut_and_the_status_wins(standin: StandIn, cli: Any
 # --- JSON depth ----------------------------------------------------------------------
 
 
-def test_events_nested_a_thousand_deep_are_refused(standin: StandIn, cli: Any) -> None:
-    standin.reply(Reply(200, b"[" + deep_object() + b"]"))
+def test_events_nested_deeper_than_the_parser_goes_are_refused(standin: StandIn, cli: Any) -> None:
+    standin.reply(Reply(200, b"[" + deep_object(100_000) + b"]"))
     line = one_error(cli("events", CUSTOMER), 1)
-    assert line == "error: the response nests JSON more than 64 levels deep; not read"
+    assert line == (
+        "error: the response nests arrays and objects too deeply to read "
+        "(more than 1,000 levels); not read"
+    )
 
 
 def test_events_nested_within_the_bound_are_shown(standin: StandIn, cli: Any) -> None:

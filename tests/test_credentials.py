@@ -121,7 +121,7 @@ def test_hanging_keyring_times_out_and_the_file_still_works(keyring_backend: Any
     assert "(the keyring cannot be used: the keyring is still not answering" in warnings[0]
 
 
-@pytest.mark.parametrize("value", ["0", "-1", "abc", "601"])
+@pytest.mark.parametrize("value", ["0", "-1", "abc", "601", "nan", "1_0", "\u0663", "inf"])
 def test_bad_keyring_timeout_is_a_usage_error(
     keyring_backend: Any, monkeypatch: pytest.MonkeyPatch, cli: Any, value: str
 ) -> None:

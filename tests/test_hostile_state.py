@@ -21,8 +21,9 @@ import pytest
 
 from bsevents.errors import RateLimited
 from bsevents.state.cache.local import LocalCache
+from bsevents.state.cache.stored import Answer
 from bsevents.state.ledger import db as ledger_db
-from bsevents.state.ledger.budget import account_id
+from bsevents.state.ledger.budget import Planned, account_id
 from bsevents.state.ledger.db import APPLICATION_ID
 from bsevents.state.ledger.local import LocalLedger as Ledger
 from bsevents.state.paths import set_aside
@@ -51,11 +52,7 @@ def record_calls(home: Path, count: int, at: float) -> None:
     with Ledger.open(ledger_file(home)) as ledger:
         for i in range(count):
             ledger.reserve(
-                account=ACCOUNT,
-                profile="default",
-                region="us",
-                uuid=CUSTOMER,
-                limit=10**6,
+                Planned(ACCOUNT, "default", "us", CUSTOMER, 10**6),
                 now=at + i,
             )
 
@@ -315,7 +312,7 @@ def test_a_table_dropped_while_the_ledger_is_open_is_recovered(tmp_path: Path) -
     said: list[str] = []
     with Ledger.open(path, warn=said.append) as ledger:
         _drop("calls")(path)
-        ledger.reserve(account=ACCOUNT, profile="p", region="us", uuid="u", limit=10)
+        ledger.reserve(Planned(ACCOUNT, "p", "us", "u", 10))
         assert ledger.budget(ACCOUNT, 10).used == 1
     assert said[0].startswith("the call ledger was damaged (no such table: calls) and is ")
     assert len(asides(tmp_path)) == 1
@@ -326,12 +323,12 @@ def test_corruption_found_after_opening_is_recovered(tmp_path: Path) -> None:
     said: list[str] = []
     ledger = Ledger.open(path, warn=said.append)
     for i in range(300):
-        ledger.reserve(account=ACCOUNT, profile="p", region="us", uuid="u", limit=999, now=1e9 + i)
+        ledger.reserve(Planned(ACCOUNT, "p", "us", "u", 999), now=1e9 + i)
     ledger.close()
     ledger = Ledger.open(path, warn=said.append)  # opens: page 1 is still fine
     data = path.read_bytes()
     path.write_bytes(data[:4096] + b"\xa5" * (len(data) - 4096))
-    ledger.reserve(account=ACCOUNT, profile="p", region="us", uuid="u", limit=10, now=2e9)
+    ledger.reserve(Planned(ACCOUNT, "p", "us", "u", 10), now=2e9)
     assert ledger.budget(ACCOUNT, 10, 2e9 + 1).used == 1
     assert len(said) == 1
     assert len(asides(tmp_path)) == 1
@@ -386,7 +383,7 @@ def test_a_symlinked_write_ahead_log_is_never_written_through(tmp_path: Path) ->
     (tmp_path / "ledger.sqlite3-wal").symlink_to(victim)
     said: list[str] = []
     with Ledger.open(path, warn=said.append) as ledger:
-        ledger.reserve(account=ACCOUNT, profile="p", region="us", uuid="u", limit=10)
+        ledger.reserve(Planned(ACCOUNT, "p", "us", "u", 10))
     assert said[0].startswith("the call ledger was damaged (its wal file is not a regular file)")
     assert victim.read_text() == "precious"
     assert sorted(p.name.split(".damaged-")[0] for p in asides(tmp_path)) == [
@@ -490,13 +487,11 @@ def test_the_budget_ages_out_an_hour_after_the_clock_is_fixed(tmp_path: Path) ->
     now = 1_800_000_000.0
     with Ledger.open(path) as ledger:
         for i in range(3):
-            ledger.reserve(
-                account=ACCOUNT, profile="p", region="us", uuid="u", limit=3, now=now + 2 * DAY + i
-            )
+            ledger.reserve(Planned(ACCOUNT, "p", "us", "u", 3), now=now + 2 * DAY + i)
         with pytest.raises(RateLimited):
-            ledger.reserve(account=ACCOUNT, profile="p", region="us", uuid="u", limit=3, now=now)
+            ledger.reserve(Planned(ACCOUNT, "p", "us", "u", 3), now=now)
         assert ledger.budget(ACCOUNT, 3, now + 3599).free_at == now + 3600
-        ledger.reserve(account=ACCOUNT, profile="p", region="us", uuid="u", limit=3, now=now + 3600)
+        ledger.reserve(Planned(ACCOUNT, "p", "us", "u", 3), now=now + 3600)
 
 
 @pytest.mark.parametrize("until", [1e308, float("inf"), "soon", 1e20])
@@ -523,9 +518,7 @@ def test_an_absurd_stored_hold_never_crashes(
 def test_a_copy_from_the_future_is_not_fresh(standin: StandIn, cli: Any) -> None:
     standin.customers[CUSTOMER] = [E1]
     future = time.time() + 2 * DAY
-    LocalCache(ACCOUNT, standin.base_url).store(
-        CUSTOMER, b"[]", [], fetched_at=future, region="us", previous=None
-    )
+    LocalCache(ACCOUNT, standin.base_url).store(Answer(CUSTOMER, b"[]", [], future, "us"), None)
     offline = cli("events", CUSTOMER, "--offline")
     assert offline.exit_code == 0
     stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(future))

@@ -92,6 +92,12 @@ def crafted(rule: str) -> list[dict[str, Any]]:
         "bad-time": make_event(
             event="view", event_uuid="00000000-0000-4000-8000-0000000000dd", timestamp="soon"
         ),
+        "deep-value": make_event(
+            event="view",
+            event_uuid="00000000-0000-4000-8000-000000000101",
+            timestamp="2026-11-20T10:00:40Z",
+            blob=json.loads("[" * 120 + "]" * 120),
+        ),
         "future-time": make_event(
             event="view",
             event_uuid="00000000-0000-4000-8000-0000000000ee",
@@ -119,6 +125,7 @@ WHERE = {
     "type-drift": ("revenue", "00000000-0000-4000-8000-0000000000bb"),
     "placeholder-value": ("products.0.sku", "00000000-0000-4000-8000-0000000000cc"),
     "bad-time": ("timestamp", "00000000-0000-4000-8000-0000000000dd"),
+    "deep-value": ("blob" + ".0" * 99, "00000000-0000-4000-8000-000000000101"),
     "future-time": ("timestamp", "00000000-0000-4000-8000-0000000000ee"),
     "late-arrival": ("_bsft_ts", "00000000-0000-4000-8000-0000000000ff"),
     "event-name": ("event", "00000000-0000-4000-8000-000000000100"),

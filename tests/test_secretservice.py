@@ -296,7 +296,7 @@ def test_the_keyring_found_is_remembered_and_then_loaded_alone(
     remembered.write_text(
         remembered.read_text().replace(SECRET_SERVICE, "keyring.backends.kwallet.DBusKeyring")
     )
-    budget = bsevents(env, "quota")
-    assert (budget.returncode, budget.stderr) == (0, "")
-    assert " · key " in budget.stdout.splitlines()[0]  # the key was found in the keyring
+    shown = bsevents(env, "config", "show")  # a command that asks the keyring for the key
+    assert (shown.returncode, shown.stderr) == (0, "")
+    assert "(from the keyring, via SecretService Keyring)" in shown.stdout
     assert json.loads(remembered.read_text())["backend"] == SECRET_SERVICE

@@ -302,7 +302,7 @@ def test_without_the_store_teammates_calls_as_last_seen_still_count(
     monkeypatch.setenv("BSEVENTS_SHARED_URL", dead)
     report = quota_json(machine, "ana")
     assert report["shared"] is False
-    assert [(c["status"], c["by"]) for c in report["calls"]] == [("teammate", None)] * 3
+    assert [(c["status"], c["by"]) for c in report["calls"]] == [("200", f"ben@{HOST}")] * 3
     assert machine("ana", "events", CUSTOMER, "--refresh").exit_code == 0
     refused = machine("ana", "events", CUSTOMER, "--refresh")
     assert refused.exit_code == 5

@@ -1,19 +1,18 @@
-"""The shared store's naming and masking: pure functions, no Redis needed."""
+"""The shared store's naming and masking, and what a member remembers of it: no Redis
+needed."""
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
 
 from bsevents.errors import UsageProblem
-from bsevents.state.redis_store import (
-    check_shared_url,
-    clean_who,
-    mask_passwords,
-    mask_url,
-    shared_account_id,
-)
+from bsevents.model.sanitize import mask_url
+from bsevents.state.ledger import seen
+from bsevents.state.ledger.budget import Call
+from bsevents.state.redis_store import check_shared_url, clean_who, shared_account_id
 from tests.conftest import API_KEY
 
 
@@ -39,7 +38,6 @@ def test_the_account_id_is_an_hmac_of_the_key() -> None:
 )
 def test_mask_url(url: str, masked: str) -> None:
     assert mask_url(url) == masked
-    assert mask_passwords(f"at {url} now") == f"at {masked} now"
 
 
 @pytest.mark.parametrize("url", ["http://h", "redis://", "redis://h:port", "ftp://u:pw@h"])
@@ -68,3 +66,42 @@ def test_check_shared_url_takes_the_three_schemes_and_empty() -> None:
 )
 def test_clean_who(raw: object, cleaned: str | None) -> None:
     assert clean_who(raw) == cleaned
+
+
+def test_what_was_seen_comes_back_on_this_machines_clock() -> None:
+    call = Call(1_800_007_200.0, None, "200", True, "a" * 32, "ana@desk")
+    seen.remember("us-x", seen.Seen((call,), 1_800_010_000.0, 7200.0))
+    back = seen.recall("us-x")
+    assert (back.calls, back.hold, back.offset) == ((call,), 1_800_010_000.0, 7200.0)
+    here = back.here()  # this machine's clock is two hours behind the store's
+    assert ([c.at for c in here.calls], here.hold, here.calls[0].by) == (
+        [1_800_000_000.0],
+        1_800_002_800.0,
+        "ana@desk",
+    )
+    seen.forget("us-x", call_id="a" * 32)
+    assert seen.recall("us-x").calls == ()
+    seen.forget("us-x", hold=True)
+    assert seen.recall("us-x") == seen.Seen((), None, 7200.0)
+
+
+def test_a_damaged_or_hostile_seen_file_is_checked_value_by_value() -> None:
+    calls = [
+        {"id": "a" * 32, "at": 1e9, "uuid": "../x", "status": "\x1b[31m", "by": "\x07eve"},
+        {"id": "not hex", "at": 1e9 + 1, "forced": 1},
+        {"at": "soon"},
+        "not a call",
+    ]
+    path = seen.seen_path("us-y")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"version": 2, "offset": 0, "hold": "later", "calls": calls}))
+    back = seen.recall("us-y")
+    assert back.hold is None
+    assert back.calls == (
+        Call(1e9, None, "pending", False, "a" * 32, "?eve"),
+        Call(1e9 + 1, None, "pending", False, None, None),
+    )
+    assert [c.call_id for c in back.calls] == ["a" * 32, None]  # ids do not take part in ==
+    for text in ("[]", '{"version": 2, "offset": 1e300, "calls": []}', "{", "\u0000"):
+        path.write_text(text)
+        assert seen.recall("us-y") == seen.Seen()

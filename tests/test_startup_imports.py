@@ -112,3 +112,26 @@ def test_looking_for_a_keyring_loads_no_other_systems_backend(tmp_path: Path) ->
     assert other_systems(modules) == []
     # Finding none is not remembered: a keyring installed later is found.
     assert not keyring_backend.choice_file().exists()
+
+
+def test_quota_names_a_stored_keys_account_without_opening_the_keyring(
+    keyring_backend: Any, cli: Any, tmp_path: Path
+) -> None:
+    # The key's print (never the key) is remembered when it is stored or found, so quota
+    # need not ask the keyring, the slowest thing it could do.
+    keyring_backend("MemoryKeyring")
+    stored = cli("config", "set-key", "--stdin", input="stored-key-0123456789ABCD")
+    assert stored.exit_code == 0, stored.stderr
+    from bsevents.state.ledger.budget import key_print
+
+    env = {k: v for k, v in os.environ.items() if k != "BLUESHIFT_API_KEY"}
+    done, modules = run_and_list_imports(["quota", "--json"], env, tmp_path / "modules")
+    assert (done.returncode, done.stderr) == (0, "")
+    assert json.loads(done.stdout)["account"]["key_fingerprint"] == key_print(
+        "stored-key-0123456789ABCD"
+    )
+    assert sorted(m for m in modules if m.startswith(("keyring", "secretstorage"))) == []
+    deleted = cli("config", "delete-key")
+    assert deleted.exit_code == 0, deleted.stderr
+    done, _ = run_and_list_imports(["quota", "--json"], env, tmp_path / "modules")
+    assert json.loads(done.stdout)["account"]["key_fingerprint"] is None

@@ -21,6 +21,11 @@ IDENTITIES = ("customer_id", "email", "cookie")
 # Keys the command sets itself: a parameter may not quietly replace them.
 OWN_KEYS = ("event", "event_uuid", *IDENTITIES)
 PARAM_HINT = "write --param key=text or --param key:=JSON, e.g. --param seats:=3"
+# Sent as the nearest double, a number would arrive as another one (1e400 as 1.8e308).
+NUMBER_HINT = (
+    "a number must lie within about ±1.8e308 and, unless 0, beyond ±5e-324; "
+    "send it as text (key=1e400) if that is what you mean"
+)
 _UUID_RE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
@@ -67,7 +72,7 @@ def check_name(name: str, *, force: bool) -> str:
 
 def parse_param(text: str) -> tuple[str, Any]:
     """`key=text` -> (key, "text"); `key:=JSON` -> (key, the JSON value)."""
-    from bsevents.model.events import loads
+    from bsevents.model.events import NumberOutOfRange, loads
 
     if "=" not in text:
         raise UsageProblem(f"--param {text!r} has no = (or :=)", PARAM_HINT)
@@ -79,7 +84,9 @@ def parse_param(text: str) -> tuple[str, Any]:
     if not typed:
         return key, value
     try:
-        return key, loads(value)
+        return key, loads(value, exact_numbers=True)
+    except NumberOutOfRange as exc:
+        raise UsageProblem(f"--param {text!r}: {exc}", NUMBER_HINT) from None
     except (ValueError, RecursionError):
         raise UsageProblem(
             f"--param {text!r}: {value!r} is not JSON",
@@ -89,12 +96,14 @@ def parse_param(text: str) -> tuple[str, Any]:
 
 def parse_data(raw: bytes, source: str) -> dict[str, Any]:
     """`--data`: a whole JSON object of parameters."""
-    from bsevents.model.events import loads
+    from bsevents.model.events import NumberOutOfRange, loads
 
     if len(raw) > MAX_DATA_BYTES:
         raise UsageProblem(f"--data {source}: more than {MAX_DATA_BYTES:,} bytes")
     try:
-        data = loads(raw)
+        data = loads(raw, exact_numbers=True)
+    except NumberOutOfRange as exc:
+        raise UsageProblem(f"--data {source}: {exc}", NUMBER_HINT) from None
     except (ValueError, UnicodeDecodeError, RecursionError):
         raise UsageProblem(f"--data {source} is not valid JSON") from None
     if not isinstance(data, dict):
@@ -103,9 +112,16 @@ def parse_data(raw: bytes, source: str) -> dict[str, Any]:
 
 
 def check_event_uuid(text: str) -> str:
-    value = text.strip().lower()
-    if not _UUID_RE.fullmatch(value):
-        raise UsageProblem(f"--event-uuid {text!r} is not a UUID")
+    """--event-uuid: a UUID, lower-cased, or any other id as given (pipelines send ids
+    such as `34abcd-efghijkj-1234kf`); never a blank one or a control character."""
+    from bsevents.api.replay import id_problem
+
+    value = text.strip()
+    if _UUID_RE.fullmatch(value.lower()):
+        return value.lower()
+    problem = id_problem(value)
+    if problem is not None:
+        raise UsageProblem(f"--event-uuid {text!r} {problem}", "any id will do, e.g. order-1042")
     return value
 
 
@@ -143,3 +159,46 @@ def build_event(
         "timestamp": moment.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
         **extra,
     }
+
+
+def check_depth(body: dict[str, Any], *, force: bool) -> str | None:
+    """Refuse a body that `bsevents events` could not read back at all; refuse one it
+    would have to show summarised (nested more than MAX_DEPTH levels) unless `force`,
+    and then return the warning to give."""
+    from bsevents.model.events import MAX_DEPTH, READ_DEPTH, TOO_DEEP, deeper_than
+
+    # The event sits one level down in a show_events answer.
+    if deeper_than(body, READ_DEPTH - 1):
+        raise UsageProblem(
+            f"the event nests arrays and objects more than {READ_DEPTH - 1:,} levels deep: "
+            "show_events answers holding it could not be read",
+            "nest the data less deeply",
+        )
+    if not deeper_than(body, MAX_DEPTH):
+        return None
+    problem = (
+        f"the event nests arrays and objects more than {MAX_DEPTH} levels deep: "
+        f"`bsevents events` would show its deepest part as {TOO_DEEP}"
+    )
+    if not force:
+        raise UsageProblem(problem, "nest the data less deeply, or --force to send it anyway")
+    return problem
+
+
+def body_text(body: dict[str, Any]) -> str:
+    """The body as compact JSON text, the same data in characters that every step can
+    carry: control, bidi and invisible characters and lone surrogates as \\uXXXX (the
+    views' rule: a surrogate cannot even be encoded as UTF-8), and the backslash and the
+    single quote as \\u005c and \\u0027, so that `--curl` can quote it for any shell."""
+    import json
+
+    from bsevents.model.events import room_to_nest
+    from bsevents.model.sanitize import escape_json_text
+
+    with room_to_nest():  # a --force'd body may nest hundreds of levels
+        text = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+    text = escape_json_text(text)
+    # In JSON text a backslash only starts an escape, and the escaped backslash is the
+    # only escape with another backslash in it: replacing it leaves no backslash before a
+    # backslash or a quote, the two that fish reads specially inside single quotes.
+    return text.replace("\\\\", "\\u005c").replace("'", "\\u0027")

@@ -129,9 +129,11 @@ class Context:
         """The ledger of the profile's account: shared when a team store is set and a key
         names the account, else local. Raises LedgerUnavailable when it cannot be opened."""
         if self._ledger is None:
-            from bsevents.state.stores import open_ledger
+            from bsevents.state.stores import open_ledger, shared_url
 
-            self._ledger = open_ledger(self.settings, self.user_key_if_any(), self.report)
+            # Only a team's store needs the key to name the account it shares.
+            key = self.user_key_if_any() if shared_url(self.settings) else None
+            self._ledger = open_ledger(self.settings, key, self.report)
         return self._ledger
 
     def cache(self) -> Cache:

@@ -1,7 +1,7 @@
 """Getting one customer's events within the hourly budget: from the store when a copy is
 fresh (or --offline), else with a live call that the ledger counts before it goes out.
-Also the budget itself (`budget`, `quota`) and the email lookup (`find_by_email`), which
-the ledger records the same way.
+Also the email lookup (`find_by_email`), which the ledger records the same way; the
+budget itself is `budget.py`.
 
 Everything takes the run's `Context` (settings, key, ledger, store, reporter, clock,
 transport) and returns data; notes meant for people before a slow call goes out are
@@ -250,15 +250,11 @@ def fetch_live(
             attempt += 1
             last_error = error
             _wait_to_retry(ctx, error, attempt, options)
+    from bsevents.state.cache.stored import Answer
+
     fetched_at = ctx.clock.now()
-    stored = ctx.cache().store(
-        uuid,
-        fetched.body,
-        fetched.events,
-        fetched_at=fetched_at,
-        region=settings.region,
-        previous=previous,
-    )
+    answer = Answer(uuid, fetched.body, fetched.events, fetched_at, settings.region)
+    stored = ctx.cache().store(answer, previous)
     notes = []
     if stored.previous_fetched_at is not None:
         count = len(stored.new_keys)
@@ -307,19 +303,18 @@ def _paid_call(
     cap), run the block with its outcome recorded however it ends, then record the good
     answer. A show_events answer also ends any hold a 429 left; a Search customer one,
     which the cap does not count, does not."""
-    from bsevents.state.ledger.budget import SHOW_EVENTS, recording
+    from bsevents.state.ledger.budget import SHOW_EVENTS, Planned, recording
 
     settings = ctx.settings
-    reservation = ledger.reserve(
-        account=ctx.account,
-        profile=settings.profile,
-        region=settings.region,
-        uuid=uuid,
-        limit=settings.hourly_cap,
-        endpoint=endpoint or SHOW_EVENTS,
-        force=force,
-        now=ctx.clock.now(),
+    planned = Planned(
+        ctx.account,
+        settings.profile,
+        settings.region,
+        uuid,
+        settings.hourly_cap,
+        endpoint or SHOW_EVENTS,
     )
+    reservation = ledger.reserve(planned, force=force, now=ctx.clock.now())
     call = PaidCall(reservation)
     with recording(ledger, reservation):
         yield call
@@ -339,10 +334,11 @@ def _ledger_for_calls(ctx: Context) -> Ledger:
 def _record_success(ctx: Context, ledger: Ledger, call: PaidCall, *, end_hold: bool) -> None:
     """Record a good answer; one that cannot be recorded stays counted (as pending) and is
     shown all the same: it was paid for."""
+    from bsevents.state.ledger.budget import Outcome
     from bsevents.state.ledger.db import LedgerUnavailable
 
     try:
-        ledger.finish(call.reservation, "200", duration=call.elapsed, nbytes=call.nbytes)
+        ledger.finish(call.reservation, Outcome("200", call.elapsed, call.nbytes))
         if end_hold:
             # Blueshift answered, so whatever hold a 429 left is over.
             ledger.clear_hold(ctx.account)
@@ -414,49 +410,6 @@ def _hold_after_429(ctx: Context, ledger: Ledger, error: RateLimited) -> RateLim
         REFUSAL_HINT,
         status=error.status,
     )
-
-
-# -- the budget ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Quota:
-    """The hourly budget, and whose it is."""
-
-    budget: Budget
-    profile: str
-    region: str
-    account: str | None  # region-fingerprint; None when the profile has no record
-
-    @property
-    def shared(self) -> bool:
-        """Counted in the team's shared store (every member's calls)."""
-        from bsevents.state.ledger.shared import SharedBudget
-
-        return isinstance(self.budget, SharedBudget)
-
-    @property
-    def fingerprint(self) -> str | None:
-        """The short key fingerprint (never the key)."""
-        return self.account.split("-", 1)[1] if self.account else None
-
-
-def quota(ctx: Context) -> Quota:
-    """The hourly budget of the profile's account. Without a key at hand, the account
-    the profile used last in this region; with no record at all, an untouched budget."""
-    settings = ctx.settings
-    ledger = ctx.ledger()
-    if ctx.user_key_if_any() is not None:
-        account: str | None = ctx.account
-    else:
-        account = ledger.latest_account(settings.profile, settings.region)
-    found = ledger.budget(account or "", settings.hourly_cap, ctx.clock.now())
-    return Quota(found, settings.profile, settings.region, account)
-
-
-def budget(ctx: Context) -> Budget:
-    """The hourly budget of the profile's account now (see quota)."""
-    return quota(ctx).budget
 
 
 # -- who an email belongs to --------------------------------------------------------------

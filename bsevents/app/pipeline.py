@@ -136,20 +136,20 @@ class Question:
 @dataclass(frozen=True)
 class Wait:
     """--wait: poll until an event `passes`, for at most `seconds`. `sent_at` (monotonic)
-    is when `send` sent the event waited for: the first poll comes later after a send.
-    `whole`, when given, is asked of the whole answer instead, for what no single event
-    settles (reconcile: every sent event matched, one arrived event to each)."""
+    is when `send` sent the event waited for: the first poll comes later after a send."""
 
     seconds: float
     passes: Callable[[Event], bool]
     looked_for: str  # `purchase event with order_id=1`, for the messages
     sent_at: float | None = None
-    whole: Callable[[list[Event]], bool] | None = None
+    # With several events sent (send --data, reconcile): whether an answer has every one
+    # of them. None: one event that passes is enough.
+    all_in: Callable[[list[Event]], bool] | None = None
 
-    def answered_by(self, events: list[Event]) -> bool:
-        """Whether these events end the wait."""
-        if self.whole is not None:
-            return self.whole(events)
+    def found(self, events: list[Event]) -> bool:
+        """Whether `events` end the wait."""
+        if self.all_in is not None:
+            return self.all_in(events)
         return any(self.passes(event) for event in events)
 
 

@@ -131,13 +131,13 @@ def run(ctx: Context, request: Request) -> Reconciliation:
     """Ask the pipeline for the arrived events (one show_events call at most, none from
     a fresh copy fetched after the last send or a saved file; with --wait, paced polls
     until nothing sent is missing), then match."""
-    from bsevents.app.wait import DeadlinePassed
+    from bsevents.app.wait import WaitExpired
 
     capture = request.capture
     deadline = None
     try:
         result = _answer(ctx, request)
-    except DeadlinePassed as passed:
+    except WaitExpired as passed:
         if passed.last is None:
             raise
         result, deadline = passed.last, passed.message
@@ -174,8 +174,8 @@ def ask(request: Request) -> Ask:
     if request.wait is not None:
         waiting = Wait(
             request.wait,
-            lambda event: False,  # no single event settles it: `whole` does
+            lambda event: False,  # no single event settles it: `all_in` does
             LOOKED_FOR,
-            whole=lambda events: lacking(events) is None,
+            all_in=lambda events: lacking(events) is None,
         )
     return Ask(request.source, request.options, question, waiting, command="reconcile")

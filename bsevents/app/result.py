@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from bsevents.errors import UsageProblem
-from bsevents.model.events import Event
+
+if TYPE_CHECKING:
+    from bsevents.model.events import Event
 
 Origin = Literal["demo", "live", "cache", "file"]
 MIN_TIMEOUT = 0.1

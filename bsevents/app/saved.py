@@ -111,7 +111,7 @@ def parse_saved(body: str, name: str = "the file") -> tuple[list[Event], list[st
             return lines, []
         if str(exc) == TOO_DEEP_TO_READ:
             raise UsageProblem(
-                f"{name} nests arrays and objects too deeply to read (about 1,000 levels)",
+                f"{name} nests arrays and objects too deeply to read (more than 1,000 levels)",
                 "no show_events response nests like this: is it the right file?",
             ) from None
         where = (

@@ -83,7 +83,7 @@ class Plan:
 def plan_wait(ctx: Context, wait: Wait) -> Plan:
     """The plan for `wait` from the budget now. Raises RateLimited when no call can be
     spent on it (the last one is kept): before a `send`, nothing is sent then."""
-    from bsevents.app.fetch import budget as current_budget
+    from bsevents.app.budget import budget as current_budget
 
     budget = current_budget(ctx)
     calls = allowance(budget.remaining) if budget.free_at is None else 0
@@ -139,7 +139,7 @@ def wait_for(ctx: Context, uuid: str, wait: Wait, options: FetchOptions) -> Even
         spent += cost
         if result is not None:
             last = result
-        if result is not None and wait.answered_by(result.events):
+        if result is not None and wait.found(result.events):
             if spent or clock.monotonic() - started >= 1:
                 ctx.report.note(
                     f"found after {clock.monotonic() - started:.0f} s · {_plural(spent, 'call')}"
@@ -163,15 +163,18 @@ def wait_for(ctx: Context, uuid: str, wait: Wait, options: FetchOptions) -> Even
         )
     else:
         why = f"within {duration_text(wait.seconds)} · {_plural(spent, 'call')} spent"
-    raise DeadlinePassed(f"no {wait.looked_for} for customer {uuid} {why}", last=last)
+    raise WaitExpired(f"no {wait.looked_for} for customer {uuid} {why}", why=why, last=last)
 
 
-class DeadlinePassed(AnswerIsNo):
-    """A wait ended with its question unanswered (exit 6). `last` is the last answer it
-    had, if any: a command that shows what is missing shows it from there."""
+class WaitExpired(AnswerIsNo):
+    """The wait ended with nothing found; `why` says when and what it spent
+    (`within 20s · 2 calls spent`), for a caller that words the answer itself, and
+    `last` is the last answer it had, if any: a command that shows what is still
+    missing shows it from there."""
 
-    def __init__(self, message: str, *, last: EventsResult | None) -> None:
+    def __init__(self, message: str, *, why: str, last: EventsResult | None = None) -> None:
         super().__init__(message)
+        self.why = why
         self.last = last
 
 
@@ -199,7 +202,7 @@ def _when(ctx: Context, moment: float) -> str:
 def _poll(ctx: Context, uuid: str, options: FetchOptions) -> tuple[EventsResult | None, int]:
     """One live poll, unless the budget is at the cap, held after a 429, or down to the
     call kept for the user (someone else spent it meanwhile): then none, said once."""
-    from bsevents.app.fetch import budget as current_budget
+    from bsevents.app.budget import budget as current_budget
 
     budget = current_budget(ctx)
     if budget.free_at is not None or budget.remaining <= KEEP:
@@ -236,6 +239,8 @@ def _one_answer(ctx: Context, uuid: str, options: FetchOptions) -> tuple[EventsR
 
 
 def _a(what: str) -> str:
+    if what[:1].isdigit():  # `3 sent events`
+        return what
     return f"an {what}" if what[:1] in ("a", "e", "i", "o", "u") else f"a {what}"
 
 

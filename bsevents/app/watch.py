@@ -88,7 +88,7 @@ def watch(
 ) -> str:
     """Poll until the budget is down to the call kept for the user; return why it stopped.
     Ctrl-C (KeyboardInterrupt) propagates to the caller, which treats it as a clean stop."""
-    from bsevents.app.fetch import budget as current_budget
+    from bsevents.app.budget import budget as current_budget
     from bsevents.app.fetch import fetch
 
     budget = current_budget(ctx)

@@ -58,6 +58,7 @@ class BseventsGroup(LazyGroup):
         return COMMANDS
 
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        _refuse_undecodable(self, ctx, args)
         return list(super().parse_args(ctx, complete_optional_values(args)))
 
     def invoke(self, ctx: Any) -> Any:
@@ -95,6 +96,72 @@ class BseventsGroup(LazyGroup):
         if standalone_mode:
             sys.exit(code)
         return code
+
+
+def _refuse_undecodable(root: Any, ctx: Any, args: list[str]) -> None:
+    """Every word of the command line is UTF-8 text, or UsageProblem naming the option or
+    argument it belongs to. Python hands over bytes that are not UTF-8 as lone surrogates
+    (surrogateescape), which no output, file or request can carry: checked here, once, for
+    every option and argument of every command, before any of them is read."""
+    for index, word in enumerate(args):
+        if any("\ud800" <= char <= "\udfff" for char in word):
+            shown = repr(os.fsencode(word))
+            shown = shown if len(shown) <= 60 else shown[:59] + "…"
+            raise UsageProblem(
+                f"{_owner(root, ctx, args, index)}: {shown} is not UTF-8 text",
+                "bsevents reads its command line as UTF-8: check the encoding of the "
+                "terminal or script that wrote it",
+            )
+
+
+def _owner(root: Any, ctx: Any, args: list[str], index: int) -> str:
+    """What `args[index]` gives a value to, as help names it: an option (`--param`), an
+    argument (`EVENT`), or a command name."""
+    command, position, options_done, at = root, 0, False, 0
+    while at <= index:
+        word = args[at]
+        if not options_done and word == "--":
+            options_done, at = True, at + 1
+            continue
+        if not options_done and word.startswith("-") and len(word) > 1:
+            name, attached = word, False
+            if word.startswith("--") and "=" in word:
+                name, attached = word.split("=", 1)[0], True
+            elif not word.startswith("--"):
+                name, attached = word[:2], len(word) > 2
+            param = next(
+                (p for p in command.get_params(ctx) if framework.is_option(p) and name in p.opts),
+                None,
+            )
+            shown = max(param.opts, key=len) if param is not None else "an option"
+            takes_value = param is not None and not (param.is_flag or param.count)
+            if at == index or (takes_value and not attached and at + 1 == index):
+                return str(shown)
+            at += 2 if takes_value and not attached else 1
+            continue
+        sub = command.get_command(ctx, word) if framework.is_group(command) else None
+        if at == index:
+            return (
+                "a command name"
+                if framework.is_group(command)
+                else _argument(command, ctx, position)
+            )
+        if sub is not None:
+            command, position = sub, 0
+        else:
+            position += 1
+        at += 1
+    return "an argument"
+
+
+def _argument(command: Any, ctx: Any, position: int) -> str:
+    arguments = [p for p in command.get_params(ctx) if not framework.is_option(p)]
+    if position >= len(arguments) and arguments and arguments[-1].nargs == -1:
+        position = len(arguments) - 1
+    if position >= len(arguments):
+        return "an extra argument"
+    param = arguments[position]
+    return str(param.metavar or (param.name or "argument").upper())
 
 
 # What a write raises when its device cannot take the output: a full disk or /dev/full,
@@ -324,6 +391,10 @@ SEND_EXAMPLES = [
         "Send one and wait until show_events has it (a round trip)",
         "bsevents send purchase --email ana@example.com -p order_id=T-1 --wait 10m",
     ),
+    (
+        "Replay logged payloads as they were sent (one JSON object a line), and wait",
+        f"bsevents send --data payloads.ndjson --uuid {EXAMPLE_UUID} --wait 10m",
+    ),
     ("The request as curl, sending nothing", "bsevents send login --customer-id 42 --curl"),
 ]
 
@@ -370,7 +441,7 @@ COMMANDS = {
     ),
     "send": LazyCommand(
         "bsevents.cli.commands.send:send_command",
-        "Send one event through Blueshift's Event API.",
+        "Send events through Blueshift's Event API, or replay logged ones.",
         epilog(
             SEND_EXAMPLES,
             (

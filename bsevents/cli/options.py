@@ -4,12 +4,69 @@ here and one parameter in each command."""
 
 from __future__ import annotations
 
-from typing import Annotated
+import re
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar
 
 import typer
 
 from bsevents.cli.helptext import ACCOUNT, CALLS, CUSTOMER, FILTERS, VIEW
 from bsevents.views.choices import ColorChoice
+
+# -- numbers -------------------------------------------------------------------------
+
+# Numbers as a person types them: ASCII digits, no `_`, no `nan` or `inf`. int() and
+# float(), which click and pydantic use, also read `١٠` (Arabic-Indic), `1_000` and `nan`.
+_WHOLE_RE = re.compile(r"[+-]?[0-9]{1,18}")
+_DECIMAL_RE = re.compile(r"[+-]?(?:[0-9]{1,18}(?:\.[0-9]*)?|\.[0-9]{1,18})(?:[eE][+-]?[0-9]{1,3})?")
+
+
+def whole_number(low: int | None = None, high: int | None = None) -> Callable[[Any], int]:
+    """A `parser=` for an int option: ASCII digits only, within [low, high]. (A parser, not
+    min= and max=, which Typer would check only after int() has read any script's digits;
+    `parser=` is the one custom type both Typer 0.28 and 0.29 take.)"""
+
+    def parse(value: Any) -> int:
+        if isinstance(value, int):  # the default
+            return value
+        text = str(value).strip()
+        if not _WHOLE_RE.fullmatch(text):
+            raise typer.BadParameter(_not_a("whole number", text))
+        return _within(int(text), low, high)
+
+    return parse
+
+
+def decimal_number(low: float | None = None, high: float | None = None) -> Callable[[Any], float]:
+    """A `parser=` for a float option, like whole_number: `30`, `2.5`, `1e2`."""
+
+    def parse(value: Any) -> float:
+        if isinstance(value, (int, float)):  # the default
+            return float(value)
+        text = str(value).strip()
+        if not _DECIMAL_RE.fullmatch(text):
+            raise typer.BadParameter(_not_a("number", text))
+        return _within(float(text), low, high)
+
+    return parse
+
+
+def _not_a(kind: str, text: str) -> str:
+    if any(char.isdigit() for char in text) and not text.isascii():
+        return f"not a {kind}: write it in ASCII digits (0-9)"
+    return f"not a {kind}"
+
+
+Number = TypeVar("Number", int, float)
+
+
+def _within(number: Number, low: float | None, high: float | None) -> Number:
+    if low is not None and number < low:
+        raise typer.BadParameter(f"must be at least {low:g}")
+    if high is not None and number > high:
+        raise typer.BadParameter(f"must be at most {high:g}")
+    return number
+
 
 # -- the customer and where the events come from ------------------------------------------
 
@@ -63,7 +120,7 @@ TimeoutOption = Annotated[
     typer.Option(
         "--timeout",
         metavar="SECONDS",
-        min=0.1,
+        parser=decimal_number(low=0.1),
         help="Give up after this long.",
         rich_help_panel=CALLS,
     ),
@@ -73,8 +130,7 @@ RetriesOption = Annotated[
     typer.Option(
         "--retries",
         metavar="N",
-        min=0,
-        max=5,
+        parser=whole_number(low=0, high=5),
         help="Retry 502/503/504 and dropped connections up to N times (each retry is "
         "a call of the budget; never past the cap).",
         rich_help_panel=CALLS,
@@ -114,6 +170,7 @@ WaitOption = Annotated[
 ]
 
 # -- profile and region ----------------------------------------------------------------
+
 
 ProfileOption = Annotated[
     str | None,

@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 from bsevents.errors import UsageProblem
 from bsevents.model.regions import region_of_app_host
-from bsevents.model.sanitize import clean, shorten
+from bsevents.model.sanitize import clean, mask_url, shorten
 
 EXAMPLE_UUID = "51aceb79-2cbc-4e2b-a132-b02de69bba15"
 EXAMPLE_URL = f"https://app.getblueshift.com/dashboard#/app/customer/{EXAMPLE_UUID}/show/overview"
@@ -60,11 +60,11 @@ def parse_customer(text: str) -> Customer:
         parts = urlsplit(url)
         host = (parts.hostname or "").lower()
     except ValueError:
-        raise _usage(f"{_shown(value)} is not a UUID or a URL") from None
+        raise _usage(f"{_shown(mask_url(value))} is not a UUID or a URL") from None
     region = region_of_app_host(host)
     if region is None:
         if "/" in value or "." in value:
-            raise _usage(f"{_shown(value)} is not a Blueshift dashboard URL")
+            raise _usage(f"{_shown(mask_url(value))} is not a Blueshift dashboard URL")
         raise _usage(f"{_shown(value)} is not a UUID")
     found = _URL_UUID_RE.search(f"{parts.path}#{parts.fragment}")
     if found is None:

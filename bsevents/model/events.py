@@ -12,7 +12,8 @@ import json
 import math
 import re
 import sys
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -74,36 +75,75 @@ def _no_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
 
-def loads(text: bytes | str) -> Any:
-    """json.loads for event data: no NaN or Infinity in, so none can come out. JSON
-    nested deeper than Python's parser can follow (about 1,000 levels) is a ValueError
-    like any other unreadable JSON, not a RecursionError."""
+class NumberOutOfRange(ValueError):
+    """A JSON number that a double cannot hold: it would be read as another number."""
+
+
+def _exact_float(text: str) -> float:
+    value = float(text)
+    mantissa = text.lower().partition("e")[0]
+    if math.isinf(value) or (value == 0 and any(c in "123456789" for c in mantissa)):
+        raise NumberOutOfRange(f"{text} is beyond what a double holds")
+    return value
+
+
+# JSON nested this deep is always read; deeper, as far as the parser goes from there
+# (about 2,000 levels on Python 3.11, whose parser counts against the recursion limit).
+READ_DEPTH = 1000
+TOO_DEEP_TO_READ = "arrays and objects nested too deeply to read"
+
+
+@contextmanager
+def room_to_nest() -> Iterator[None]:
+    """Python's JSON parser and encoder nest on the interpreter's stack (up to 3.11 they
+    count against the recursion limit): room for READ_DEPTH levels below the caller, so
+    that how deep JSON may go does not depend on how deep the caller's stack is."""
+    old = sys.getrecursionlimit()
+    sys.setrecursionlimit(old + READ_DEPTH + 100)
     try:
-        return json.loads(text, parse_float=_finite_float, parse_constant=_no_constant)
+        yield
+    finally:
+        sys.setrecursionlimit(old)
+
+
+def loads(text: bytes | str, *, exact_numbers: bool = False) -> Any:
+    """json.loads for event data: no NaN or Infinity in, so none can come out. JSON of
+    READ_DEPTH levels is read from any caller; JSON nested deeper than the parser can
+    follow is a ValueError (TOO_DEEP_TO_READ) like any other unreadable JSON, not a
+    RecursionError. A number too large for a double becomes the largest double; with
+    `exact_numbers`, it is a NumberOutOfRange instead (as is a nonzero number that would
+    become 0)."""
+    parse_float = _exact_float if exact_numbers else _finite_float
+    try:
+        with room_to_nest():
+            return json.loads(text, parse_float=parse_float, parse_constant=_no_constant)
     except RecursionError:
         raise ValueError(TOO_DEEP_TO_READ) from None
 
 
-TOO_DEEP_TO_READ = "arrays and objects nested too deeply to read"
-# What stands for the parts of a value nested deeper than MAX_DEPTH when it is shown.
+# What stands for the parts of an event nested deeper than MAX_DEPTH levels.
 MAX_DEPTH = 100
 TOO_DEEP = f"(nested deeper than {MAX_DEPTH} levels)"
 
 
+class Summarised(str):
+    """TOO_DEEP standing in for a value cut at MAX_DEPTH: a str, so every view and encoder
+    shows it as that text; a type of its own, so lint tells it from a visitor's string."""
+
+
+SUMMARISED = Summarised(TOO_DEEP)
+
+
 def cut_deep(value: Any, limit: int = MAX_DEPTH) -> Any:
     """A copy of `value` in which every array or object more than `limit` levels down is
-    replaced by the TOO_DEEP string. Iterative, so any depth that parsed can be cut.
-
-    JSON encoders recurse: a value that json could parse (about 1,000 levels) can still be
-    too deep to encode from further down the stack. Callers encode first and cut only
-    when that fails, so ordinary events pay nothing."""
+    replaced by SUMMARISED. Iterative, so any depth that parsed can be cut."""
     root: list[Any] = [None]
     stack: list[tuple[Any, Any, Any, int]] = [(value, root, 0, 0)]
     while stack:
         item, parent, slot, depth = stack.pop()
         if isinstance(item, (dict, list)):
             if depth >= limit:
-                item = TOO_DEEP
+                item = SUMMARISED
             elif isinstance(item, dict):
                 copy: Any = dict.fromkeys(item)
                 stack.extend((child, copy, key, depth + 1) for key, child in item.items())
@@ -114,6 +154,39 @@ def cut_deep(value: Any, limit: int = MAX_DEPTH) -> Any:
                 item = copy
         parent[slot] = item
     return root[0]
+
+
+_NESTING = (dict, list)
+
+
+def deeper_than(value: Any, limit: int = MAX_DEPTH) -> bool:
+    """Whether `value` nests arrays and objects more than `limit` levels (a scalar is 0
+    levels, `[]` one). Iterative; it stops at the first path that is too deep."""
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        kind = type(item)
+        if kind is dict or kind is list:
+            if depth >= limit:
+                return True
+            children = item.values() if kind is dict else item
+            stack.extend((child, depth + 1) for child in children if type(child) in _NESTING)
+    return False
+
+
+def summarised_path(value: Any) -> str | None:
+    """The dotted path of the first value cut_deep summarised in `value`, or None."""
+    stack: list[tuple[Any, str]] = [(value, "")]
+    while stack:
+        item, path = stack.pop()
+        items = item.items() if isinstance(item, dict) else enumerate(item)
+        for key, child in items:
+            where = f"{path}.{key}" if path else str(key)
+            if isinstance(child, Summarised):
+                return where
+            if isinstance(child, (dict, list)):
+                stack.append((child, where))
+    return None
 
 
 def encode_json(value: Any, encode: Callable[[Any], str]) -> str:
@@ -142,6 +215,12 @@ def parse_events_json(body: bytes | str) -> list[Event]:
     try:
         data = load_json(body)
     except (ValueError, UnicodeDecodeError) as exc:
+        if str(exc) == TOO_DEEP_TO_READ:
+            raise BadResponse(
+                "the response nests arrays and objects too deeply to read "
+                f"(more than {READ_DEPTH:,} levels); not read",
+                "the API or a proxy in front of it is misbehaving",
+            ) from None
         raise BadResponse(
             f"the response is not valid JSON ({_describe_json_error(exc)})",
             "run again with --debug to see the request; if it persists, the API "
@@ -151,7 +230,9 @@ def parse_events_json(body: bytes | str) -> list[Event]:
 
 
 def check_events(data: Any) -> list[Event]:
-    """Accept only the documented shape: a list whose items are all objects."""
+    """Accept only the documented shape: a list whose items are all objects. An event
+    nested deeper than MAX_DEPTH is replaced by its cut copy (cut_deep), so that no view,
+    filter or rule ever walks deeper, and one visitor's deep value leaves the others be."""
     if not isinstance(data, list):
         raise BadResponse(
             f"expected a JSON array of events, got a JSON {_json_type(data)}",
@@ -163,6 +244,8 @@ def check_events(data: Any) -> list[Event]:
                 f"event {index} is a JSON {_json_type(item)}, not an object",
                 "the endpoint documents an array of event objects",
             )
+        if deeper_than(item, MAX_DEPTH):
+            data[index] = cut_deep(item)
     return data
 
 

@@ -11,8 +11,12 @@ from typing import Any
 
 from bsevents.errors import UsageProblem
 from bsevents.model.events import Event
+from bsevents.model.sanitize import shorten
 
 _MISSING = object()
+# An index has at most this many ASCII digits: room for any array (and for keys that are
+# 64-bit ids), and far below the 4,300 digits past which int() refuses a number.
+MAX_INDEX_DIGITS = 20
 
 
 def parse_fields(text: str) -> list[str]:
@@ -26,7 +30,31 @@ def parse_fields(text: str) -> list[str]:
         raise UsageProblem(
             f"--fields {text!r} has an empty name", "separate names with single commas"
         )
+    for name in names:
+        check_path(name, "--fields")
     return list(dict.fromkeys(names))  # asking twice for a column shows it once
+
+
+def check_path(path: str, option: str) -> str:
+    """`path` when each of its parts can name a key or an index, else UsageProblem: a
+    part of digits is an index, written in at most MAX_INDEX_DIGITS ASCII digits (`²` and
+    `٣` are digits to Python, and int() reads them; a person means 0-9)."""
+    for part in path.split("."):
+        if not part.isdigit():
+            continue
+        shown = repr(shorten(path, 60))
+        if not part.isascii():
+            raise UsageProblem(
+                f"{option} {shown}: {shorten(part, 20)!r} is not an index: write indices in "
+                "ASCII digits (0-9)",
+                "for example products.0.sku",
+            )
+        if len(part) > MAX_INDEX_DIGITS:
+            raise UsageProblem(
+                f"{option} {shown}: an index has at most {MAX_INDEX_DIGITS} digits",
+                "for example products.0.sku",
+            )
+    return path
 
 
 def field_value(event: Event, path: str) -> Any:
@@ -50,11 +78,15 @@ def lookup(event: Event, path: str) -> Any:
     for part in path.split("."):
         if isinstance(current, dict) and part in current:
             current = current[part]
-        elif isinstance(current, list) and part.isdigit() and int(part) < len(current):
+        elif isinstance(current, list) and _is_index(part) and int(part) < len(current):
             current = current[int(part)]
         else:
             return _MISSING
     return current
+
+
+def _is_index(part: str) -> bool:
+    return part.isascii() and part.isdigit() and len(part) <= MAX_INDEX_DIGITS
 
 
 def unknown_fields(events: Sequence[Event], paths: Sequence[str]) -> list[str]:

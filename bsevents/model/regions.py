@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from bsevents.errors import UsageProblem
-from bsevents.model.sanitize import clean, shorten
+from bsevents.model.sanitize import clean, mask_url, shorten
 
 # A host (an IPv6 address in brackets, or anything bracket-free that _host_problem then
 # checks) and an optional port of 1 to 5 digits, and nothing else: urlsplit alone lets
@@ -72,7 +72,15 @@ def check_base_url(url: str) -> str:
     would otherwise cross the network in clear text. Every malformed URL is refused here,
     before any call is counted, rather than by the HTTP library after."""
     cleaned = url.strip().rstrip("/")
-    shown = repr(shorten(clean(url), 120))
+    # Masked all the same: a `password=` in a query is quoted before it is refused.
+    shown = repr(shorten(clean(mask_url(url)), 120))
+    if "@" in cleaned:
+        # Anywhere, not only before the host: a password with a slash in it puts the rest
+        # of itself and the @ into the path. Not quoted: what sits there may well be a key.
+        raise UsageProblem(
+            "the base URL must not hold a user name or password",
+            "give the key with `bsevents config set-key` or BLUESHIFT_API_KEY",
+        )
     # Printable ASCII only: a tab, a control character or a space inside a URL is a typo.
     if not cleaned or not all(" " < char < "\x7f" for char in cleaned):
         raise UsageProblem(
@@ -92,12 +100,6 @@ def check_base_url(url: str) -> str:
         )
     if parts.query or parts.fragment or "?" in cleaned or "#" in cleaned:
         raise UsageProblem(f"base URL {shown} must not have a query or fragment")
-    if "@" in parts.netloc:
-        # Not quoted: what sits there may well be a key.
-        raise UsageProblem(
-            "the base URL must not hold a user name or password",
-            "give the key with `bsevents config set-key` or BLUESHIFT_API_KEY",
-        )
     if port == 0 or not re.fullmatch(_NETLOC, parts.netloc):
         raise UsageProblem(
             f"base URL {shown} does not have the form scheme://host[:port][/path]",

@@ -71,3 +71,55 @@ def escape_json_text(json_text: str) -> str:
     if _JSON_UNSAFE_RE.search(json_text) is None:
         return json_text
     return _JSON_UNSAFE_RE.sub(lambda match: f"\\u{ord(match.group()):04x}", json_text)
+
+
+# --- secrets in URLs -------------------------------------------------------------------
+
+_SCHEME_RE = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
+# A user name as RFC 3986 allows it unencoded: anything else before the colon may be part
+# of a password someone forgot to percent-encode, and is masked with it.
+_USER_RE = re.compile(r"[A-Za-z0-9._~%!$&()*+,;=-]*")
+# To the end: a password with `&` or `#` in it would otherwise be shown from there on.
+_QUERY_PASSWORD_RE = re.compile(r"(?i)(password=)(.*)", re.DOTALL)
+MASK = "***"
+
+
+def _url_parts(text: str) -> tuple[str, str, str, str]:
+    """(up to `://`, the user name kept, the secret, from `@` on) of a URL or what was
+    meant as one; the secret is "" when there is no user info."""
+    found = _SCHEME_RE.search(text)
+    head, rest = (text[: found.end()], text[found.end() :]) if found else ("", text)
+    # `unix:///path@x` has no authority at all, so an `@` after it is in the path.
+    if "@" not in rest or rest.startswith("/"):
+        return head, "", "", rest
+    userinfo, _, host = rest.rpartition("@")
+    user, colon, password = userinfo.partition(":")
+    if colon and _USER_RE.fullmatch(user):
+        return head, f"{user}:", password, f"@{host}"
+    return head, "", userinfo, f"@{host}"
+
+
+def mask_url(text: str) -> str:
+    """`text`, a URL or anything meant as one, with what could be its password replaced by
+    `***`: the user info (all but a plain user name) and a `password=` query value.
+
+    It works on text that does not parse as a URL, and errs towards hiding: everything up
+    to the last `@` counts as user info, and everything after `password=`, so a password
+    holding `/`, `?`, `#`, `@`, `&` or a space, which breaks URL parsing, is masked all
+    the same. Mask a value before quoting
+    it; never quote a URL unmasked."""
+    head, user, secret, rest = _url_parts(text)
+    if secret or user:
+        rest = f"{user}{MASK}{rest}"
+    return head + _QUERY_PASSWORD_RE.sub(rf"\g<1>{MASK}", rest)
+
+
+def url_secrets(text: str) -> list[str]:
+    """The pieces of `text` that mask_url hides, as written and percent-decoded: for
+    scrubbing them from messages that quote them in other forms (a library's error)."""
+    from urllib.parse import unquote
+
+    _, _, secret, rest = _url_parts(text)
+    pieces = [secret, *(match.group(2) for match in _QUERY_PASSWORD_RE.finditer(rest))]
+    found = {form for piece in pieces for form in (piece, unquote(piece)) if piece}
+    return sorted(found, key=len, reverse=True)  # the longest first, so none is left half

@@ -59,6 +59,9 @@ def iso_utc(at: float | None) -> str | None:
 
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
+# Each unit at most once, the largest first (`1h30m`, not `30m1h` or `5m5m`), in ASCII
+# digits: `\d` would take `٣` too. A pattern, not a compiled one: compiled on first use.
+_DURATION = "".join(rf"(?:([0-9]+(?:\.[0-9]+)?){unit})?" for unit in "wdhms")
 
 
 def parse_duration(text: str, *, bare_seconds: bool = True) -> float | None:
@@ -69,10 +72,11 @@ def parse_duration(text: str, *, bare_seconds: bool = True) -> float | None:
     value = "".join(text.split()).lower()
     if value.isascii() and value.isdigit():  # "²".isdigit() is True too
         return float(value) if bare_seconds else None
-    parts = re.findall(r"(\d+(?:\.\d+)?)([smhdw])", value)
-    if not parts or "".join(n + u for n, u in parts) != value:
+    found = re.fullmatch(_DURATION, value)
+    if not value or found is None:
         return None
-    return sum(float(n) * _UNITS[u] for n, u in parts)
+    amounts = zip(found.groups(), "wdhms", strict=True)
+    return sum(float(n) * _UNITS[u] for n, u in amounts if n is not None)
 
 
 def duration_text(seconds: float) -> str:

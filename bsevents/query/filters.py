@@ -92,6 +92,9 @@ def parse_when(
     Relative values (`30m`, `2h`, `3d`, `1w`, `45s`) count back from `now`.
     """
     stripped = text.strip()
+    if not stripped.isascii() and any(char.isdigit() for char in stripped):
+        # The date parser's \d would read `٢٠٢٦` as 2026: a person types 0-9 here.
+        raise UsageProblem(f"{option}: {stripped!r} has digits other than 0-9", WHEN_HINT)
     # A bare number is no duration here: "2026" reads more like a year than seconds.
     ago = parse_duration(stripped, bare_seconds=False)
     if ago is not None:

@@ -19,7 +19,16 @@ from datetime import datetime, timezone
 from functools import cached_property
 from typing import Any, Literal
 
-from bsevents.model.events import Event, TimeDoubt, custom_fields, parse_iso, read_time
+from bsevents.model.events import (
+    MAX_DEPTH,
+    TOO_DEEP,
+    Event,
+    TimeDoubt,
+    custom_fields,
+    parse_iso,
+    read_time,
+    summarised_path,
+)
 from bsevents.model.ids import copy_key, uuid_of
 from bsevents.model.names import SOURCE, and_list, judge
 
@@ -335,6 +344,19 @@ def _placeholder_value(batch: Batch, only: Collection[int]) -> Iterator[tuple[in
             )
 
 
+def _deep_value(batch: Batch, only: Collection[int]) -> Iterator[tuple[int, str, str]]:
+    events = batch.events
+    for index in only:
+        path = summarised_path(events[index])
+        if path is not None:
+            yield (
+                index,
+                path,
+                f"arrays or objects nested more than {MAX_DEPTH} levels deep, shown from here "
+                f"as {TOO_DEEP}; expected a few levels",
+            )
+
+
 def _bad_time(batch: Batch, only: Collection[int]) -> Iterator[tuple[int, str, str]]:
     times, doubts = batch.times, batch.doubts
     for index in only:
@@ -494,6 +516,13 @@ RULES: tuple[Rule, ...] = (
         "a value like undefined, null, NaN, [object Object], None or string: the text of a "
         "programming mistake, stored as if it were data",
         _placeholder_value,
+    ),
+    Rule(
+        "deep-value",
+        "warning",
+        f"arrays or objects nested more than {MAX_DEPTH} levels deep: bsevents shows the "
+        "event with the deepest part summarised, and few tools read such data at all",
+        _deep_value,
     ),
     Rule(
         "bad-time",

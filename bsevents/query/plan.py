@@ -1,7 +1,8 @@
 """Tracking plans: loading and checking one, checking events against it, inferring one.
 
 A plan is a JSON object whose keys are event names and whose values are JSON Schemas
-(Draft 2020-12) for that event's object; the key "*" applies to every event.
+(Draft 2020-12) for that event's object; the key "*" applies to every event, and `\\*`
+names an event called `*` (a backslash in front escapes a name that starts with one).
 
 Validation uses jsonschema-rs (Rust): on 10,000 events it is tens of times faster than
 the pure-Python `jsonschema`, imports in one module instead of a dozen, and reports each
@@ -15,6 +16,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import islice
 from typing import TYPE_CHECKING, Any
 
 from bsevents.errors import UsageProblem
@@ -26,6 +28,9 @@ if TYPE_CHECKING:
     from jsonschema_rs import Validator
 
 EVERY = "*"
+# `*` names every event, so a key that means the event literally called `*` (or any name
+# that starts with the escape itself) is written with a backslash in front: `\\*`.
+ESCAPE = "\\"
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 PLAN_LIMIT = 10 * 1024 * 1024  # bytes: a plan is written by hand or by --infer
 ERRORS_PER_EVENT = 20  # a wholly wrong event should not bury the others
@@ -60,9 +65,19 @@ def load_plan(path: str) -> Plan:
         raise UsageProblem(f"--plan: {path} is not valid JSON text", _HINT) from None
     if not isinstance(data, dict):
         raise UsageProblem(f"--plan: {path} holds a JSON {json_type(data)}, not an object", _HINT)
-    schemas = {name: _compile(path, name, schema) for name, schema in data.items()}
-    every = schemas.pop(EVERY, None)
-    return Plan(schemas, every)
+    compiled = {key: _compile(path, key, schema) for key, schema in data.items()}
+    every = compiled.pop(EVERY, None)
+    return Plan({event_name(key): schema for key, schema in compiled.items()}, every)
+
+
+def plan_key(name: str) -> str:
+    """The key that names the event `name` in a plan (what --infer writes)."""
+    return ESCAPE + name if name == EVERY or name.startswith(ESCAPE) else name
+
+
+def event_name(key: str) -> str:
+    """The event a plan's key names (any key but `*`): plan_key undone."""
+    return key.removeprefix(ESCAPE)
 
 
 def _compile(path: str, name: str, schema: Any) -> Validator:
@@ -76,14 +91,17 @@ def _compile(path: str, name: str, schema: Any) -> Validator:
             f"{where} declares $schema {json.dumps(schema['$schema'])}",
             f"plans use Draft 2020-12: drop $schema or make it {DIALECT}",
         )
+    schema = for_rust(schema)
     try:
         jsonschema_rs.meta.validate(schema)
     except jsonschema_rs.ValidationError as exc:
         at = _dotted(exc.instance_path) or "(the top)"
         raise UsageProblem(
-            f"{where} is not a valid schema at {at}: {exc.message}",
+            f"{where} is not a valid schema at {at}: {from_rust(exc.message)}",
             "see https://json-schema.org/draft/2020-12",
         ) from None
+    except ValueError as exc:  # "Recursion limit reached": nested too deep to check
+        raise UsageProblem(f"{where} cannot be checked: {exc}", _HINT) from None
     try:
         return jsonschema_rs.Draft202012Validator(schema, offline=True)
     except (jsonschema_rs.ValidationError, jsonschema_rs.ReferencingError, ValueError) as exc:
@@ -95,7 +113,37 @@ def _compile(path: str, name: str, schema: Any) -> Validator:
 
 
 def _dotted(parts: Sequence[Any]) -> str:
-    return ".".join(str(p) for p in parts)
+    return from_rust(".".join(str(p) for p in parts))
+
+
+# jsonschema-rs takes Rust strings, which cannot hold a lone surrogate (the `\ud800` a
+# JSON escape can put in event data, or a plan that --infer wrote from it): passing one
+# raises UnicodeEncodeError. So each stands in as a private-use character of the 16th
+# plane, one code point as it was, so that types, lengths and equal values stay as they
+# are; what jsonschema-rs says is mapped back, and then shown by the views' rules.
+_SURROGATES = "[\ud800-\udfff]"
+_STAND_INS = "[\U000f0000-\U000f07ff]"
+_OFFSET = 0xF0000 - 0xD800
+
+
+def for_rust(value: Any) -> Any:
+    """`value` with every lone surrogate in its keys and strings stood in for."""
+    import re
+
+    from bsevents.model.events import loads, room_to_nest
+
+    with room_to_nest():
+        text = json.dumps(value, ensure_ascii=False)
+    if re.search(_SURROGATES, text) is None:
+        return value
+    return loads(re.sub(_SURROGATES, lambda m: chr(ord(m.group()) + _OFFSET), text))
+
+
+def from_rust(text: str) -> str:
+    """`text` from jsonschema-rs with the stand-ins of for_rust back as surrogates."""
+    import re
+
+    return re.sub(_STAND_INS, lambda m: chr(ord(m.group()) - _OFFSET), text)
 
 
 def check_plan(plan: Plan, batch: Batch) -> list[Finding]:
@@ -119,16 +167,25 @@ def check_plan(plan: Plan, batch: Batch) -> list[Finding]:
             )
             continue
         for each in (plan.every, validator):
-            if each is None or each.is_valid(event):  # the common case, and much faster
+            if each is None:
                 continue
-            for number, error in enumerate(each.iter_errors(event)):
-                if number == ERRORS_PER_EVENT:
-                    break
-                message = f"{error.message} (plan: {_dotted(error.schema_path) or 'schema'})"
+            try:
+                errors = _violations(each, event)
+            except UnicodeEncodeError:  # a lone surrogate: rare, so looked for only now
+                errors = _violations(each, for_rust(event))
+            for error in errors:
+                found = from_rust(error.message)
+                message = f"{found} (plan: {_dotted(error.schema_path) or 'schema'})"
                 out.append(
                     finding("plan", "error", batch, index, _dotted(error.instance_path), message)
                 )
     return out
+
+
+def _violations(validator: Validator, event: Event) -> list[Any]:
+    if validator.is_valid(event):  # the common case, and much faster
+        return []
+    return list(islice(validator.iter_errors(event), ERRORS_PER_EVENT))
 
 
 def infer_plan(events: Sequence[Event]) -> dict[str, Any]:
@@ -154,7 +211,7 @@ def infer_plan(events: Sequence[Event]) -> dict[str, Any]:
             ordered = sorted(kinds)
             properties[key] = {"type": ordered[0] if len(ordered) == 1 else ordered}
         required = sorted(k for k, n in present[name].items() if n == counts[name])
-        plan[name] = {
+        plan[plan_key(name)] = {
             "$schema": DIALECT,
             "type": "object",
             "properties": properties,

@@ -19,15 +19,16 @@ from typing import Any
 
 from bsevents.errors import UsageProblem
 from bsevents.model.events import Event
-from bsevents.model.fields import field_value, has_field
+from bsevents.model.fields import check_path, field_value, has_field
 
 # Two-character operators first, so `>=` is not read as `>` with the value `=…`.
 OPERATORS = ("!=", ">=", "<=", "=", ">", "<", "~")
 NUMERIC = frozenset({">", ">=", "<", "<="})
 # The characters that start an operator: the path ends at the first of them.
 _OPERATOR_START = re.compile(r"[=!<>~]")
-# JSON's number grammar, with surrounding space allowed: `"12.50"`, `" 3 "`, `-1e3`.
-_NUMBER_RE = re.compile(r"\s*-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?\s*")
+# JSON's number grammar, with surrounding space allowed: `"12.50"`, `" 3 "`, `-1e3`. ASCII
+# digits only, as in JSON: a bare \d takes `٣` too.
+_NUMBER_RE = re.compile(r"\s*-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?\s*", re.ASCII)
 WHERE_HINT = (
     "write PATH=VALUE, PATH!=VALUE, PATH>N, PATH>=N, PATH<N, PATH<=N, PATH~TEXT or a bare "
     "PATH, e.g. --where order_id=ORD-1 --where revenue>10 --where products.0.sku"
@@ -53,6 +54,7 @@ def parse_condition(text: str) -> Condition:
         raise UsageProblem(f"--where {text!r} has no field path before the operator", WHERE_HINT)
     if "" in path.split("."):
         raise UsageProblem(f"--where {text!r}: the path {path!r} has an empty part", WHERE_HINT)
+    check_path(path, "--where")
     if found is None:
         return Condition(text, path)
     rest = text[found.start() :]

@@ -13,6 +13,7 @@ Entries: service `bsevents`, user name = the profile.
 from __future__ import annotations
 
 import os
+import re
 import threading
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
@@ -62,10 +63,8 @@ def keyring_timeout(env: Mapping[str, str] | None = None) -> float:
     text = (os.environ if env is None else env).get(TIMEOUT_ENV, "").strip()
     if not text:
         return DEFAULT_TIMEOUT
-    try:
-        seconds = float(text)
-    except ValueError:
-        seconds = -1.0
+    # ASCII digits only: float() would also read `١٠`, `1_0` and `nan`.
+    seconds = float(text) if re.fullmatch(r"[0-9]{1,3}(?:\.[0-9]{1,6})?", text) else -1.0
     if not 0 < seconds <= 600:
         raise UsageProblem(f"{TIMEOUT_ENV} must be a number of seconds (0 to 600), got {text!r}")
     return seconds

@@ -15,6 +15,7 @@ used", exit 3), never confused with a key that Blueshift rejected (KeyRejected).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import stat
 from collections.abc import Mapping
@@ -253,7 +254,9 @@ def lookup_key(
         report.debug(f"keyring: {problem.reason}")
     else:
         if stored and stored.strip():
-            return KeyLookup(ApiKey(stored.strip(), "keyring", backend=name, env=kind.env))
+            found = ApiKey(stored.strip(), "keyring", backend=name, env=kind.env)
+            _remember(profile, kind, found.value)
+            return KeyLookup(found)
     in_file, path = file_get(profile, kind.field)
     if in_file:
         # Say why the keyring was passed over only when it is not simply absent: a
@@ -264,6 +267,7 @@ def lookup_key(
         )
         if _too_open(path):
             report.warn(f"{path} can be read by other users: run chmod 600 {path}")
+        _remember(profile, kind, in_file)
         return KeyLookup(ApiKey(in_file, "file", path=path, env=kind.env), unusable)
     return KeyLookup(None, unusable)
 
@@ -344,6 +348,7 @@ def store_key(
             report.debug(f"keyring: {problem.reason}")
         notes = [f"removed the old {old} from the keyring"] if removed else []
         key = ApiKey(value, "file", path=path, env=kind.env)
+        _remember(profile, kind, value)
         return Stored(key, removed_from_keyring=removed, notes=notes)
     try:
         name = keyring_set(kind.entry(profile), value)
@@ -353,6 +358,7 @@ def store_key(
     copy = "the plain-text copy" if kind is USER else f"the plain-text copy of the {kind.label}"
     notes = [f"removed {copy} from {key_file()}"] if removed else []
     key = ApiKey(value, "keyring", backend=name, env=kind.env)
+    _remember(profile, kind, value)
     return Stored(key, removed_from_file=removed, notes=notes)
 
 
@@ -386,6 +392,8 @@ class Deleted:
 
 def delete_key(profile: str, kind: KeyKind = USER) -> Deleted:
     """Remove the profile's key of this kind from the keyring and the plain-text file."""
+    if kind is USER:
+        _remember(profile, kind, None)
     from_file = file_delete(profile, kind.field)
     try:
         from_keyring, name = keyring_delete(kind.entry(profile))
@@ -394,3 +402,61 @@ def delete_key(profile: str, kind: KeyKind = USER) -> Deleted:
             return Deleted(False, from_file, None, key_file())
         return Deleted(False, from_file, None, key_file(), problem.reason)
     return Deleted(from_keyring, from_file, name, key_file())
+
+
+# --- the key's print, remembered ---------------------------------------------------------
+# `quota` names the account by the key's fingerprint; asking the keyring for the key costs
+# more than the rest of `quota` together, so the print (never the key) is remembered each
+# time the User key is found in, or stored to, the keyring or the key file.
+
+
+def _prints_path() -> Path:
+    from bsevents.state.paths import state_dir
+
+    return state_dir() / "key-prints.json"
+
+
+def _read_prints() -> dict[str, str]:
+    import json
+
+    from bsevents.model.files import read_file
+
+    try:
+        data = json.loads(read_file(_prints_path()))
+    except (OSError, ValueError):
+        return {}
+    profiles = data.get("profiles") if isinstance(data, dict) else None
+    if not isinstance(profiles, dict):
+        return {}
+    return {
+        str(k): v
+        for k, v in profiles.items()
+        if isinstance(v, str) and len(v) == 12 and all(c in "0123456789abcdef" for c in v)
+    }
+
+
+def remembered_print(profile: str) -> str | None:
+    """The print of the profile's User key as last found or stored, or None."""
+    return _read_prints().get(profile)
+
+
+def _remember(profile: str, kind: KeyKind, value: str | None) -> None:
+    """Keep (or with None forget) the print of a profile's User key; best effort."""
+    import json
+
+    from bsevents.state.ledger.budget import key_print
+    from bsevents.state.paths import write_private_atomic
+
+    if kind is not USER:
+        return
+    prints = _read_prints()
+    wanted = key_print(value) if value is not None else None
+    if prints.get(profile) == wanted:
+        return  # the common case: nothing to write
+    if wanted is None:
+        prints.pop(profile, None)
+    else:
+        prints[profile] = wanted
+    document = json.dumps({"version": 1, "profiles": prints}, indent=1).encode()
+    with contextlib.suppress(OSError):
+        write_private_atomic(_prints_path(), document)

@@ -37,7 +37,7 @@ from bsevents.state.redis_store import TIMEOUT_SECONDS
 
 MB = 1024 * 1024
 # The largest reply bsevents asks for is a stored copy (at most 64 MB, cache.shared), and
-# the longest array a window's budget: 3 + 5 values for each of at most 1,000 calls.
+# the longest array a window's budget: 3 + 6 values for each of at most 1,000 calls.
 REPLY_BYTES = 65 * MB
 REPLY_ELEMENTS = 10_000
 REPLY_DEPTH = 4

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from bsevents.errors import UsageProblem
-from bsevents.model.sanitize import clean, shorten
+from bsevents.model.sanitize import clean, mask_url, shorten, url_secrets
 
 if TYPE_CHECKING:
     import redis
@@ -33,6 +33,10 @@ PREFIX = "bsevents:v1"
 INSTALL_HINT = "install it with `pipx inject bsevents redis` or `pip install 'bsevents[team]'`"
 _WHO_RE = re.compile(r"[^A-Za-z0-9._@+-]")
 WHO_LIMIT = 64
+_ENCODE_HINT = (
+    "write / ? # @ and spaces in a password percent-encoded (%2F %3F %23 %40 %20), "
+    "e.g. rediss://:PASS%2FWORD@redis.example.com:6380/0"
+)
 
 # One connection per URL and process; a URL that failed once stays failed for the
 # process, so a dead store costs one timeout per command, not one per step.
@@ -53,34 +57,16 @@ def check_shared_url(text: str) -> str:
         parts = urlsplit(url)
         parts.port  # noqa: B018 - raises ValueError on a port that is no number
     except ValueError:
-        raise UsageProblem(f"not a URL: {mask_url(url)!r}") from None
+        raise UsageProblem(f"not a URL: {mask_url(url)!r}", _ENCODE_HINT) from None
     if parts.scheme not in SCHEMES or not (parts.hostname or parts.path):
         raise UsageProblem(
             f"expected a redis://, rediss:// or unix:// URL, got {mask_url(url)!r}",
             "e.g. rediss://:PASSWORD@redis.example.com:6380/0 or unix:///run/redis.sock",
         )
+    if parts.scheme != "unix" and "@" in parts.path:
+        # `redis://:12/ab@host` parses, with no host and the rest of a password as path.
+        raise UsageProblem(f"not a URL: {mask_url(url)!r}", _ENCODE_HINT)
     return url
-
-
-def mask_url(url: str) -> str:
-    """The URL with its password (and a `password=` query value) replaced by `***`."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return "***"
-    netloc = parts.netloc
-    if "@" in netloc:
-        userinfo, host = netloc.rsplit("@", 1)
-        user = userinfo.split(":", 1)[0]
-        netloc = f"{user}:***@{host}" if ":" in userinfo else f"***@{host}"
-    query = re.sub(r"(?i)(password=)[^&]*", r"\1***", parts.query)
-    # Built by hand: urlunsplit would turn unix:///path into unix:/path.
-    return f"{parts.scheme}://{netloc}{parts.path}" + (f"?{query}" if parts.query else "")
-
-
-def mask_passwords(text: str) -> str:
-    """Any URL in `text` with its password masked (for values shown in `config`)."""
-    return re.sub(r"\b(?:redis|rediss|unix)://\S+", lambda m: mask_url(m.group()), text)
 
 
 def shared_account_id(region: str, key: str) -> str:
@@ -182,12 +168,8 @@ def describe(error: BaseException, url: str) -> str:
     if "Timeout" in name:
         return "timed out"
     text = str(error)
-    try:
-        password = urlsplit(url).password
-    except ValueError:
-        password = None
-    if password:
-        text = text.replace(password, "***")
+    for secret in url_secrets(url):
+        text = text.replace(secret, "***")
     return shorten(clean(text), 120) or name
 
 

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from bsevents.errors import UsageProblem
 from bsevents.model.regions import DEFAULT_REGION, REGIONS, check_base_url, check_region
+from bsevents.model.sanitize import mask_url
 from bsevents.state.config_file import (
     DEFAULT_PROFILE,
     PROFILE_RE,
@@ -56,21 +57,23 @@ ENV_SHARED_URL = "BSEVENTS_SHARED_URL"
 def _positive_int(text: str) -> int:
     value = _int(text)
     if value < 1:
-        raise UsageProblem(f"expected a positive whole number, got {text!r}")
+        raise UsageProblem(f"expected a positive whole number, got {_quoted(text)}")
     return value
 
 
 def _non_negative_int(text: str) -> int:
     value = _int(text)
     if value < 0:
-        raise UsageProblem(f"expected 0 or a positive whole number, got {text!r}")
+        raise UsageProblem(f"expected 0 or a positive whole number, got {_quoted(text)}")
     return value
 
 
 def _response_mb(text: str) -> int:
     value = _int(text)
     if not 1 <= value <= MAX_RESPONSE_MB:
-        raise UsageProblem(f"expected a size in MB from 1 to {MAX_RESPONSE_MB}, got {text!r}")
+        raise UsageProblem(
+            f"expected a size in MB from 1 to {MAX_RESPONSE_MB}, got {_quoted(text)}"
+        )
     return value
 
 
@@ -78,7 +81,7 @@ def _int(text: str) -> int:
     written = str(text).strip()  # a TOML integer arrives as an int: str() serves both
     # int() would also take "1_000" and other scripts' digits ("٣"): a person means ASCII.
     if not re.fullmatch(r"[+-]?[0-9]{1,18}", written):
-        raise UsageProblem(f"expected a whole number, got {text!r}")
+        raise UsageProblem(f"expected a whole number, got {_quoted(text)}")
     return int(written)
 
 
@@ -89,7 +92,7 @@ def _seconds_or_never(text: str) -> int | str:
     try:
         return _non_negative_int(text)
     except UsageProblem:
-        raise UsageProblem(f"expected seconds or never, got {text!r}") from None
+        raise UsageProblem(f"expected seconds or never, got {_quoted(text)}") from None
 
 
 def format_value(value: Any) -> str:
@@ -97,11 +100,14 @@ def format_value(value: Any) -> str:
     password of a URL masked: the value is shown, never the secret in it."""
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, str) and "://" in value:
-        from bsevents.state.redis_store import mask_passwords
+    text = str(value)
+    # Whatever could hold user info: a URL, or one pasted into the wrong setting.
+    return mask_url(text) if "@" in text or "password=" in text.lower() else text
 
-        return mask_passwords(value)
-    return str(value)
+
+def _quoted(text: str) -> str:
+    """A value as a message quotes it: masked like format_value, then repr'd."""
+    return repr(format_value(text))
 
 
 def _shared_url(text: str) -> str:
@@ -116,7 +122,7 @@ def _boolean(text: str) -> bool:
         return True
     if word in ("0", "false", "no", "off"):
         return False
-    raise UsageProblem(f"expected true or false, got {text!r}")
+    raise UsageProblem(f"expected true or false, got {_quoted(text)}")
 
 
 @dataclass(frozen=True)

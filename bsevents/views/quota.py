@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from bsevents.model.times import clock, clock_and_wait, iso_utc
 
 if TYPE_CHECKING:
-    from bsevents.app.fetch import Quota
+    from bsevents.app.budget import Quota
     from bsevents.state.ledger.budget import Call
 
 BAR_WIDTH = 20
@@ -35,7 +35,7 @@ def budget_json(report: Quota) -> dict[str, object]:
         "shared": report.shared,
         "calls": [
             # `by`: the teammate (user@host) who made a call counted in the shared store.
-            {"at": iso_utc(c.at), "uuid": c.uuid, "status": c.status, "by": getattr(c, "by", None)}
+            {"at": iso_utc(c.at), "uuid": c.uuid, "status": c.status, "by": c.by}
             for c in budget.calls
         ],
     }
@@ -64,14 +64,15 @@ def budget_lines(report: Quota) -> list[str]:
         )
     if budget.calls:
         lines.append("")
-        who = ", by whom" if report.shared else ""
+        # Teammates' calls as last seen in the store name their maker in a local count too.
+        who = ", by whom" if report.shared or any(c.by for c in budget.calls) else ""
         lines.append(f"calls in the last 60 min (local time, customer, outcome{who}):")
         lines.extend(_call_line(c) for c in budget.calls)
     return lines
 
 
 def _call_line(call: Call) -> str:
-    by = getattr(call, "by", None)  # a teammate's name, cleaned when it was read
+    by = call.by  # a teammate's name, cleaned when it was read
     forced = "  (forced)" if call.forced else ""
     return f"  {clock(call.at)}  {call.uuid or '-'}  {call.status}{forced}" + (
         f"  {by}" if by else ""

@@ -32,6 +32,7 @@ from bsevents.cli.options import (
     UuidOption,
     WaitOption,
     WhereOption,
+    whole_number,
 )
 from bsevents.errors import AnswerIsNo, UsageProblem
 from bsevents.views.choices import DEFAULT_SHOWN, ColorChoice, View
@@ -147,7 +148,7 @@ def events_command(
             "--limit",
             "-n",
             metavar="N",
-            min=1,
+            parser=whole_number(low=1),
             help="Only the N most recent events (after the other filters).",
             rich_help_panel=FILTERS,
         ),
@@ -212,6 +213,7 @@ def events_command(
     with ctx:
         if curl:
             _print_curl(ctx, source, timeout)
+            _curl_notes(request, shown=_shown_options(command, fields, since, until, grep))
             return
         if watch is not None:
             _watch(ctx, source, watch, request, timeout=timeout, retries=retries)
@@ -256,6 +258,83 @@ def _print_curl(ctx: Context, source: object, timeout: float) -> None:
     assert isinstance(source, Source)
     check_like_a_live_run(ctx, timeout)
     sys.stdout.write(curl_commands(ctx, source) + "\n")
+
+
+def _shown_options(
+    command: typer.Context,
+    fields: str | None,
+    since: str | None,
+    until: str | None,
+    grep: str | None,
+) -> dict[str, str]:
+    """The options as the user typed them (for the --curl notes), by name."""
+    typed = {"--fields": fields, "--since": since, "--until": until, "--grep": grep}
+    return {name: f"{name} {value}" for name, value in typed.items() if value is not None}
+
+
+def _curl_notes(request: Request, *, shown: dict[str, str]) -> None:
+    """--curl prints the request, which has no say over which events come back or how
+    they look: say so for every option given, with the jq filter that does the same
+    where there is one, else the bsevents command that shows a saved answer that way."""
+    from bsevents.query import jq
+    from bsevents.views import ui
+
+    criteria = request.criteria
+    filters: list[tuple[str, str]] = []
+    if criteria.types:
+        filters.append((f"-t {','.join(sorted(criteria.types))}", jq.types_filter(criteria.types)))
+    if criteria.since is not None or criteria.until is not None:
+        given = " ".join(shown[o] for o in ("--since", "--until") if o in shown)
+        filters.append((given, jq.time_filter(criteria.since, criteria.until)))
+    if criteria.grep is not None:
+        filters.append((shown["--grep"], jq.grep_filter(criteria.grep)))
+    filters += [(f"--where {c.text}", jq.where_filter(c)) for c in criteria.where]
+    if request.limit is not None:
+        filters.append((f"--limit {request.limit}", jq.limit_filter(request.limit)))
+    if request.reverse:
+        filters.append(("--reverse", jq.REVERSE))
+    if request.view is View.ndjson:
+        filters.append(("--view ndjson", jq.NDJSON))
+    looks = _view_options(request, shown)
+    if not filters and not looks:
+        return
+    ui.note("curl fetches every event as Blueshift sends it; these options apply to the answer:")
+    for given, expression in filters:
+        ui.note(f"  {given}:  | jq -c {shlex_quote(expression)}")
+    if filters:
+        together = jq.pipeline([expression for _, expression in filters])
+        ui.note(f"  as bsevents shows them:  | jq -c {shlex_quote(together)}")
+    if looks:
+        again = " ".join(looks)
+        ui.note(
+            f"  {again}: no jq filter draws that; save the answer and run "
+            f"bsevents events -f answer.json {again}"
+        )
+
+
+def _view_options(request: Request, shown: dict[str, str]) -> list[str]:
+    """The options that shape how the events look, as typed: no curl or jq does that."""
+    looks = []
+    if request.view in (View.table, View.timeline, View.csv):
+        looks.append(f"--view {request.view.value}")
+    if "--fields" in shown:
+        looks.append(shown["--fields"])
+    for given, name in (
+        (request.show_all, "--all"),
+        (request.utc, "--utc"),
+        (request.plan is not None, "--plan PLAN.json"),
+        (request.pager is True, "--pager"),
+        (request.color is not ColorChoice.auto, f"--color {request.color.value}"),
+    ):
+        if given:
+            looks.append(name)
+    return looks
+
+
+def shlex_quote(text: str) -> str:
+    import shlex
+
+    return shlex.quote(text)
 
 
 def _watch(

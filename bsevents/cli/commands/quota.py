@@ -17,7 +17,7 @@ def quota_command(
     region: RegionOption = None,
 ) -> None:
     """Show how many show_events calls are left this hour, and the calls in the window."""
-    from bsevents.app.fetch import quota
+    from bsevents.app.budget import quota
     from bsevents.cli.asking import context
     from bsevents.views.quota import budget_json, budget_lines
 

@@ -21,6 +21,7 @@ from bsevents.model.events import Event
 from bsevents.model.files import read_file
 from bsevents.model.report import SILENT, Reporter
 from bsevents.model.times import iso_utc
+from bsevents.state.cache.stored import Answer
 from bsevents.state.filelock import locked
 from bsevents.state.paths import (
     cache_dir,
@@ -113,16 +114,9 @@ def _changing_index(root: Path | None) -> Iterator[_Index]:
         write_private_atomic(path, json.dumps(document, ensure_ascii=False, indent=1).encode())
 
 
-def update_index(
-    root: Path,
-    uuid: str,
-    events: Sequence[Event],
-    *,
-    fetched_at: float,
-    region: str,
-    report: Reporter = SILENT,
-) -> None:
+def update_index(root: Path, answer: Answer, *, report: Reporter = SILENT) -> None:
     """Record a fetched customer (most recent first) and the event names seen."""
+    uuid, events = answer.uuid, answer.events
     with _unless_stuck(report), _changing_index(root) as index:
         old = next((c for c in index.customers if c.get("uuid") == uuid), {})
         index.customers[:] = [c for c in index.customers if c.get("uuid") != uuid]
@@ -134,8 +128,8 @@ def update_index(
                 # An address the user looked up beats one a visitor's browser wrote.
                 "email": looked_up or _first_email(events) or old.get("email"),
                 "events": len(events),
-                "fetched_at": iso_utc(fetched_at),
-                "region": region,
+                "fetched_at": iso_utc(answer.fetched_at),
+                "region": answer.region,
             },
         )
         index.event_names.update(e["event"] for e in events if _plain_word(e.get("event")))

@@ -10,15 +10,14 @@ command goes on with a warning, and a paid answer is still shown.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Sequence
 from pathlib import Path
 
 from bsevents.model.customer import UUID_RE
-from bsevents.model.events import Event
 from bsevents.model.files import NotAFile, read_file
 from bsevents.model.report import SILENT, Reporter
 from bsevents.state.cache.index import update_index
 from bsevents.state.cache.stored import (
+    Answer,
     Stored,
     decode_entry,
     encode_entry,
@@ -67,33 +66,28 @@ class LocalCache:
         self._report.warn(f"a stored response was unreadable ({why}) and {kept}")
         return None
 
-    def store(
-        self,
-        uuid: str,
-        body: bytes,
-        events: Sequence[Event],
-        *,
-        fetched_at: float,
-        region: str,
-        previous: Stored | None,
-    ) -> Stored:
+    def store(self, answer: Answer, previous: Stored | None) -> Stored:
         """Keep a good response (the body exactly as received). When it cannot be
         written, say so once: the caller shows the events all the same."""
         previous_at = previous.fetched_at if previous is not None else None
+        events, uuid = answer.events, answer.uuid
         stored = Stored(
-            uuid, list(events), fetched_at, region, new_since(previous, events), previous_at
+            uuid,
+            list(events),
+            answer.fetched_at,
+            answer.region,
+            new_since(previous, events),
+            previous_at,
         )
         try:
-            write_private_atomic(self.path(uuid), encode_entry(stored, body))
+            write_private_atomic(self.path(uuid), encode_entry(stored, answer.body))
         except OSError as error:
             self._report.warn(
                 f"the response could not be stored ({describe_os_error(error)}); it is shown "
                 "but not kept"
             )
             return stored
-        update_index(
-            self.root, uuid, events, fetched_at=fetched_at, region=region, report=self._report
-        )
+        update_index(self.root, answer, report=self._report)
         return stored
 
 

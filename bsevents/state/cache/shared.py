@@ -12,14 +12,12 @@ times, events and names validated.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
 from typing import Any
 
 from bsevents.errors import BseventsError
-from bsevents.model.events import Event
 from bsevents.model.report import Reporter
 from bsevents.state.cache.local import LocalCache
-from bsevents.state.cache.stored import Stored, decode_entry, encode_entry, url_digest
+from bsevents.state.cache.stored import Answer, Stored, decode_entry, encode_entry, url_digest
 from bsevents.state.redis_store import clean_who, failed, key_name
 
 KEEP_SECONDS = 24 * 3600  # long enough for --new to compare with yesterday's copy
@@ -84,23 +82,13 @@ class SharedCache:
         # Written by anyone who can reach the store: a name shown to people is cleaned.
         return dataclasses.replace(stored, by=clean_who(stored.by))
 
-    def store(
-        self,
-        uuid: str,
-        body: bytes,
-        events: Sequence[Event],
-        *,
-        fetched_at: float,
-        region: str,
-        previous: Stored | None,
-    ) -> Stored:
-        kept = self.local.store(
-            uuid, body, events, fetched_at=fetched_at, region=region, previous=previous
-        )
+    def store(self, answer: Answer, previous: Stored | None) -> Stored:
+        kept = self.local.store(answer, previous)
         stored = dataclasses.replace(kept, by=self._who)
-        if self._client is not None and len(body) <= MAX_BYTES:
+        if self._client is not None and len(answer.body) <= MAX_BYTES:
+            entry = encode_entry(stored, answer.body)
             try:
-                self._client.set(self._key(uuid), encode_entry(stored, body), ex=KEEP_SECONDS)
+                self._client.set(self._key(answer.uuid), entry, ex=KEEP_SECONDS)
             except Exception as error:  # kept locally all the same
                 self._down(error)
         return stored

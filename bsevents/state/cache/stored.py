@@ -35,6 +35,17 @@ class Stored:
     by: str | None = None  # the teammate (user@host) who fetched it, for a shared copy
 
 
+@dataclass(frozen=True)
+class Answer:
+    """A good show_events answer, as it is to be kept."""
+
+    uuid: str
+    body: bytes  # exactly as received: kept byte for byte
+    events: Sequence[Event]
+    fetched_at: float
+    region: str
+
+
 class Cache(Protocol):
     """Stored responses of one account at one API base URL. Problems are reported (one
     line each) and never raised: a store that fails costs the copy, not the answer."""
@@ -43,17 +54,8 @@ class Cache(Protocol):
         """The stored response for a customer, or None."""
         ...
 
-    def store(
-        self,
-        uuid: str,
-        body: bytes,
-        events: Sequence[Event],
-        *,
-        fetched_at: float,
-        region: str,
-        previous: Stored | None,
-    ) -> Stored:
-        """Keep a good response, marking which events are new since `previous` (the copy
+    def store(self, answer: Answer, previous: Stored | None) -> Stored:
+        """Keep a good answer, marking which events are new since `previous` (the copy
         the caller loaded before the call: loading it again would race other writers)."""
         ...
 

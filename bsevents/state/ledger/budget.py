@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import os
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import Protocol
+from dataclasses import dataclass, field
+from typing import ClassVar, Protocol
 
 from bsevents.errors import BseventsError, NetworkError, RateLimited
 from bsevents.state.ledger.db import LedgerUnavailable, number
@@ -34,8 +35,17 @@ def account_id(region: str, key: str) -> str:
     The hash is salted with a fixed label so the fingerprint cannot be looked up in a
     table of bare SHA-256 digests of keys.
     """
-    digest = hashlib.sha256(f"bsevents-account:{key}".encode()).hexdigest()
-    return f"{region}-{digest[:12]}"
+    return f"{region}-{key_print(key)}"
+
+
+def key_print(key: str) -> str:
+    """The region-free part of an account id: a salted hash of the key, 12 hex digits."""
+    return hashlib.sha256(f"bsevents-account:{key}".encode()).hexdigest()[:12]
+
+
+def new_call_id() -> str:
+    """A call's id: 32 random hex digits, unique across every member of a team."""
+    return os.urandom(16).hex()
 
 
 def plausible_time(value: object, now: float) -> float | None:
@@ -54,6 +64,10 @@ class Call:
     uuid: str | None
     status: str
     forced: bool = False
+    # The call's id, the same in the local ledger and the team's store, so a call known
+    # to both (or put back into the store after an outage) is counted once.
+    call_id: str | None = field(default=None, compare=False)
+    by: str | None = None  # the member (user@host) who made it, in the team's count
 
 
 @dataclass(frozen=True)
@@ -67,6 +81,8 @@ class Budget:
     hold_reason: str | None = None  # "429"
     counting_since: float | None = None  # when this ledger started counting
     counting_reason: str | None = None  # NEW or AFTER_DAMAGE
+    # Counted in a team's shared store (every member's calls), not only this machine's.
+    shared: ClassVar[bool] = False
 
     @property
     def used(self) -> int:
@@ -103,6 +119,28 @@ class Reservation:
     budget_after: Budget  # the budget with this call counted
 
 
+@dataclass(frozen=True)
+class Outcome:
+    """How a call ended: an HTTP status or an error kind, and for an answer, how long it
+    took and how large it was."""
+
+    status: str
+    duration: float | None = None
+    nbytes: int | None = None
+
+
+@dataclass(frozen=True)
+class Planned:
+    """A call about to be made: whose budget it spends, and what it asks."""
+
+    account: str
+    profile: str
+    region: str
+    uuid: str | None  # the customer, for show_events; None for a Search customer call
+    limit: int  # the hourly cap
+    endpoint: str = SHOW_EVENTS
+
+
 class Ledger(Protocol):
     """The record of calls of one or more accounts. Every method is one short step that
     either completes or raises LedgerUnavailable; none of them prints."""
@@ -116,30 +154,14 @@ class Ledger(Protocol):
         ...
 
     def reserve(
-        self,
-        *,
-        account: str,
-        profile: str,
-        region: str,
-        uuid: str | None,
-        limit: int,
-        endpoint: str = SHOW_EVENTS,
-        force: bool = False,
-        now: float | None = None,
+        self, planned: Planned, *, force: bool = False, now: float | None = None
     ) -> Reservation:
         """Check the budget and count the call, atomically. Raises RateLimited (without a
         status) at the cap or during a hold after a 429, unless `force`; Search calls are
         recorded but not capped."""
         ...
 
-    def finish(
-        self,
-        reservation: Reservation,
-        status: str,
-        *,
-        duration: float | None = None,
-        nbytes: int | None = None,
-    ) -> None:
+    def finish(self, reservation: Reservation, outcome: Outcome) -> None:
         """Record how a reserved call ended: an HTTP status or an error kind."""
         ...
 
@@ -173,7 +195,7 @@ def recording(ledger: Ledger, reservation: Reservation) -> Iterator[None]:
 
     def settle(status: str) -> None:
         with contextlib.suppress(LedgerUnavailable):
-            ledger.finish(reservation, status, duration=time.monotonic() - started)
+            ledger.finish(reservation, Outcome(status, time.monotonic() - started))
 
     try:
         yield

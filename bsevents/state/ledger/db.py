@@ -46,7 +46,8 @@ CREATE TABLE IF NOT EXISTS calls (
     status TEXT NOT NULL,
     duration REAL,
     bytes INTEGER,
-    forced INTEGER NOT NULL DEFAULT 0
+    forced INTEGER NOT NULL DEFAULT 0,
+    call_id TEXT
 );
 CREATE INDEX IF NOT EXISTS calls_window ON calls (account, endpoint, at);
 CREATE TABLE IF NOT EXISTS holds (
@@ -71,7 +72,9 @@ _CALL_COLUMNS = {
     "duration",
     "bytes",
     "forced",
+    "call_id",
 }
+_COLUMNS_BEFORE_IDS = _CALL_COLUMNS - {"call_id"}  # a ledger written before calls had ids
 # SQLite's primary result codes (the low byte of sqlite_errorcode).
 _BUSY_CODES = {5, 6}  # SQLITE_BUSY, SQLITE_LOCKED
 _DAMAGE_CODES = {11, 26}  # SQLITE_CORRUPT, SQLITE_NOTADB
@@ -163,18 +166,21 @@ class LedgerFile:
         """Check that the file is our ledger (or empty) and bring its schema up to date."""
         if db.execute("PRAGMA application_id").fetchone()[0] != APPLICATION_ID:
             tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master")}
-            columns = {row[1] for row in db.execute("PRAGMA table_info(calls)")}
             # An empty file, or a ledger written before the file was marked as ours.
-            if tables and columns != _CALL_COLUMNS:
+            if tables and _columns(db) not in (_CALL_COLUMNS, _COLUMNS_BEFORE_IDS):
                 raise DamagedLedger("it is not a bsevents call ledger")
         db.execute("PRAGMA journal_mode=WAL")
         if db.execute("PRAGMA application_id").fetchone()[0] == APPLICATION_ID:
+            if _columns(db) == _COLUMNS_BEFORE_IDS:
+                with transaction(db):
+                    _give_ids(db)
             _check_tables(db)
             return
         with transaction(db):
             # One statement at a time: executescript() would commit the transaction.
             for statement in _SCHEMA.split(";"):
                 db.execute(statement)
+            _give_ids(db)
             first = db.execute("SELECT min(at) FROM calls").fetchone()[0]
             now = time.time()
             started = min(number(first) or now, now)
@@ -257,8 +263,20 @@ def _check_tables(db: sqlite3.Connection) -> None:
     missing = sorted(_TABLES - tables)
     if missing:
         raise DamagedLedger(f"its {missing[0]} table is missing")
-    if {row[1] for row in db.execute("PRAGMA table_info(calls)")} != _CALL_COLUMNS:
+    if _columns(db) != _CALL_COLUMNS:
         raise DamagedLedger("its calls table has other columns")
+
+
+def _columns(db: sqlite3.Connection) -> set[str]:
+    return {row[1] for row in db.execute("PRAGMA table_info(calls)")}
+
+
+def _give_ids(db: sqlite3.Connection) -> None:
+    """Give the calls of a ledger written before calls had ids one each (inside a
+    transaction): the team's store puts calls back by their ids, each counted once."""
+    if _columns(db) == _COLUMNS_BEFORE_IDS:  # checked again: another process may have
+        db.execute("ALTER TABLE calls ADD COLUMN call_id TEXT")
+        db.execute("UPDATE calls SET call_id = lower(hex(randomblob(16)))")
 
 
 def _companions(path: Path) -> tuple[Path, Path]:

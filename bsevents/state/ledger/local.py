@@ -13,10 +13,11 @@ hold calls for longer than the window.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import sqlite3
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from bsevents.state.ledger.budget import (
@@ -26,7 +27,10 @@ from bsevents.state.ledger.budget import (
     WINDOW_SECONDS,
     Budget,
     Call,
+    Outcome,
+    Planned,
     Reservation,
+    new_call_id,
     plausible_time,
     refusal,
 )
@@ -71,19 +75,30 @@ class LocalLedger:
 
     # -- reading ------------------------------------------------------------------------
 
-    def _budget(self, db: sqlite3.Connection, account: str, limit: int, now: float) -> Budget:
+    def _budget(
+        self,
+        db: sqlite3.Connection,
+        account: str,
+        limit: int,
+        now: float,
+        also: Sequence[Call] = (),
+        held_until: float | None = None,
+    ) -> Budget:
         rows = db.execute(
-            "SELECT at, uuid, status, forced FROM calls WHERE account = ? AND endpoint = ? "
-            "AND at > ? ORDER BY at, id",
+            "SELECT at, uuid, status, forced, call_id FROM calls WHERE account = ? "
+            "AND endpoint = ? AND at > ? ORDER BY at, id",
             (account, SHOW_EVENTS, now - WINDOW_SECONDS),
         ).fetchall()
         calls = []
-        for at, uuid, status, forced in rows:
+        for at, uuid, status, forced, call_id in rows:
             when = plausible_time(at, now)
             if when is not None:
-                calls.append(Call(when, uuid, str(status), bool(forced)))
+                calls.append(Call(when, uuid, str(status), bool(forced), call_id or None))
+        calls.extend(_elsewhere(also, {call.call_id for call in calls}, now))
         calls.sort(key=lambda call: call.at)
         blocked, reason = self._hold(db, account, now)
+        if held_until is not None and now < held_until and (blocked or 0) < held_until:
+            blocked, reason = min(held_until, now + WINDOW_SECONDS), "429"
         since, why = self._started(db, now)
         return Budget(limit, tuple(calls), blocked, now, reason, since, why)
 
@@ -103,10 +118,20 @@ class LocalLedger:
         reason = meta.get("started_reason")
         return plausible_time(meta.get("started_at"), now), str(reason) if reason else None
 
-    def budget(self, account: str, limit: int, now: float | None = None) -> Budget:
-        """The account's budget now, without reserving anything."""
+    def budget(
+        self,
+        account: str,
+        limit: int,
+        now: float | None = None,
+        *,
+        also: Sequence[Call] = (),
+        held_until: float | None = None,
+    ) -> Budget:
+        """The account's budget now, without reserving anything. `also`: calls recorded
+        elsewhere that count too (once each, by call id); `held_until`: a hold known from
+        elsewhere (both on this machine's clock)."""
         moment = time.time() if now is None else now
-        return self._run(lambda db: self._budget(db, account, limit, moment))
+        return self._run(lambda db: self._budget(db, account, limit, moment, also, held_until))
 
     def latest_account(self, profile: str, region: str) -> str | None:
         """The account most recently used by a profile in a region (for `quota` with no
@@ -124,35 +149,30 @@ class LocalLedger:
 
     def reserve(
         self,
+        planned: Planned,
         *,
-        account: str,
-        profile: str,
-        region: str,
-        uuid: str | None,
-        limit: int,
-        endpoint: str = SHOW_EVENTS,
         force: bool = False,
         now: float | None = None,
+        call_id: str | None = None,
+        also: Sequence[Call] = (),
+        held_until: float | None = None,
     ) -> Reservation:
         """Check the budget and count the call, atomically. Raises RateLimited at the cap
         or during a hold after a 429, unless `force`. Search calls are recorded but not
-        capped. Raises LedgerUnavailable when the call cannot be counted."""
+        capped. Raises LedgerUnavailable when the call cannot be counted. The call gets
+        `call_id` (or a new id); `also` and `held_until` count as in budget()."""
         moment = time.time() if now is None else now
+        call = Call(moment, planned.uuid, PENDING, force, call_id or new_call_id())
+        account, limit = planned.account, planned.limit
 
         def reserve_in(db: sqlite3.Connection) -> Reservation | Budget:
             with transaction(db):
                 _forget_future(db, account, moment)
-                budget = self._budget(db, account, limit, moment)
-                if endpoint == SHOW_EVENTS and not force and budget.free_at is not None:
+                budget = self._budget(db, account, limit, moment, also, held_until)
+                if planned.endpoint == SHOW_EVENTS and not force and budget.free_at is not None:
                     return budget  # refused, once what a wrong clock wrote is corrected
-                cursor = db.execute(
-                    "INSERT INTO calls (at, account, profile, region, endpoint, uuid, status, "
-                    "forced) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    (moment, account, profile, region, endpoint, uuid, PENDING, int(force)),
-                )
-                row = cursor.lastrowid
-                assert row is not None
-                after = self._budget(db, account, limit, moment)
+                row = _insert(db, call, planned)
+                after = self._budget(db, account, limit, moment, also, held_until)
             return Reservation(row, after)
 
         try:
@@ -163,6 +183,17 @@ class LocalLedger:
             raise refusal(reserved)
         return reserved
 
+    def record(self, call: Call, planned: Planned) -> Reservation:
+        """Count a show_events call that was allowed elsewhere (the team's store), as it
+        is, past the local cap if need be: a fallback later still counts it."""
+
+        def record_in(db: sqlite3.Connection) -> Reservation:
+            with transaction(db):
+                row = _insert(db, call, planned)
+                return Reservation(row, self._budget(db, planned.account, planned.limit, call.at))
+
+        return self._run(record_in)
+
     def _write(self, sql: str, parameters: tuple[object, ...]) -> None:
         def write(db: sqlite3.Connection) -> None:
             with transaction(db):
@@ -170,18 +201,11 @@ class LocalLedger:
 
         self._run(write)
 
-    def finish(
-        self,
-        reservation: Reservation,
-        status: str,
-        *,
-        duration: float | None = None,
-        nbytes: int | None = None,
-    ) -> None:
+    def finish(self, reservation: Reservation, outcome: Outcome) -> None:
         """Record how a reserved call ended: an HTTP status or an error kind."""
         self._write(
             "UPDATE calls SET status = ?, duration = ?, bytes = ? WHERE id = ?",
-            (status, duration, nbytes, reservation.row),
+            (outcome.status, outcome.duration, outcome.nbytes, reservation.row),
         )
 
     def release(self, reservation: Reservation) -> None:
@@ -203,6 +227,39 @@ class LocalLedger:
             "reason = excluded.reason",
             (account, until, reason),
         )
+
+
+def _insert(db: sqlite3.Connection, call: Call, planned: Planned) -> int:
+    cursor = db.execute(
+        "INSERT INTO calls (at, account, profile, region, endpoint, uuid, status, forced, "
+        "call_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            call.at,
+            planned.account,
+            planned.profile,
+            planned.region,
+            planned.endpoint,
+            call.uuid,
+            call.status,
+            int(call.forced),
+            call.call_id,
+        ),
+    )
+    assert cursor.lastrowid is not None
+    return cursor.lastrowid
+
+
+def _elsewhere(also: Iterable[Call], known: set[str | None], now: float) -> list[Call]:
+    """The calls recorded elsewhere that are inside the window and not already counted
+    here (by call id; one without an id is always counted)."""
+    found = []
+    for call in also:
+        when = plausible_time(call.at, now)
+        if when is None or when <= now - WINDOW_SECONDS:
+            continue
+        if call.call_id is None or call.call_id not in known:
+            found.append(dataclasses.replace(call, at=when))
+    return found
 
 
 def _forget_future(db: sqlite3.Connection, account: str, now: float) -> None:

@@ -7,10 +7,16 @@ mid-request leaves its call counted as pending; the hold after a 429 is one key 
 reads. Times are the Redis server's clock, so machines whose clocks disagree still share
 one window. Every key expires on its own shortly after the window.
 
-Every call made through the store is also written to the local ledger, and the times of
-teammates' calls are remembered (`seen`): when the store cannot be reached, the local
-count holds this machine's calls plus the team's as last seen, so it errs on the safe
-side. Search calls are not capped and stay local.
+Every call made through the store is also written to the local ledger, as it was and
+with the store's id for it, and what this member last saw in the store is remembered
+(`seen`: every member's calls, the hold, the store's clock). When the store cannot be
+reached, the local count holds this machine's calls plus the team's as last seen, on the
+store's clock, so it errs on the safe side; the calls made meanwhile are counted locally
+as what they are. When the store answers again, every call this member knows of in the
+window that the store does not hold is put back, once, by its id: the calls made while it
+was away, and all of them when it lost its data (restarted without persistence, keys
+evicted), which is told in one line. So on every contact the store counts at least what
+this member knows. Search calls are not capped and stay local.
 """
 
 from __future__ import annotations
@@ -18,12 +24,10 @@ from __future__ import annotations
 import dataclasses
 import math
 import time
-import uuid as uuid_module
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
-from bsevents.errors import RateLimited
 from bsevents.model.customer import UUID_RE
 from bsevents.state.ledger import seen
 from bsevents.state.ledger.budget import (
@@ -33,7 +37,10 @@ from bsevents.state.ledger.budget import (
     WINDOW_SECONDS,
     Budget,
     Call,
+    Outcome,
+    Planned,
     Reservation,
+    new_call_id,
     plausible_time,
     refusal,
 )
@@ -42,6 +49,7 @@ from bsevents.state.ledger.local import LocalLedger
 from bsevents.state.redis_store import clean_who, failed, key_name
 
 CALLS_LIMIT = 1000  # calls read back from a window (forced calls can pass the cap)
+FIELDS = 6  # values read back per call: at, uuid, status, forced, by, id
 KEEP_SECONDS = WINDOW_SECONDS + CLOCK_SKEW_SECONDS
 _LATEST = 32_503_680_000.0  # 3000-01-01: a clock past it is no time
 
@@ -81,8 +89,41 @@ local out = {string.format('%.6f', now), redis.call('HGET', KEYS[2], 'until') or
 for _, id in ipairs(ids) do
   local h = redis.call('HMGET', ARGV[3] .. id, 'at', 'uuid', 'status', 'forced', 'by')
   for i = 1, 5 do out[#out + 1] = h[i] or '' end
+  out[#out + 1] = id
 end
 return out
+"""
+
+# Put back the calls the store does not hold (lost, or made while it could not be
+# reached), each once by its id; a call it holds as pending takes the outcome known here.
+# Returns the ids put back. KEYS: calls. ARGV: window, keep, this machine's clock, the
+# prefix of call hashes, then per call: id, time, its clock ('l' this machine's, 's' the
+# store's), customer, outcome, forced (0/1), by.
+_PUT_BACK = """
+if redis.replicate_commands then redis.replicate_commands() end
+local t = redis.call('TIME')
+local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+local offset = now - tonumber(ARGV[3])
+local added = {}
+for i = 5, #ARGV, 7 do
+  local id, key = ARGV[i], ARGV[4] .. ARGV[i]
+  local at = tonumber(ARGV[i + 1])
+  if ARGV[i + 2] == 'l' then at = at + offset end
+  at = math.min(at, now)
+  if at > now - tonumber(ARGV[1]) then
+    if not redis.call('ZSCORE', KEYS[1], id) or redis.call('EXISTS', key) == 0 then
+      redis.call('ZADD', KEYS[1], at, id)
+      redis.call('HSET', key, 'at', string.format('%.6f', at), 'uuid', ARGV[i + 3],
+        'status', ARGV[i + 4], 'forced', ARGV[i + 5], 'by', ARGV[i + 6])
+      redis.call('EXPIRE', key, ARGV[2])
+      added[#added + 1] = id
+    elseif ARGV[i + 4] ~= 'pending' and redis.call('HGET', key, 'status') == 'pending' then
+      redis.call('HSET', key, 'status', ARGV[i + 4])
+    end
+  end
+end
+if #added > 0 then redis.call('EXPIRE', KEYS[1], ARGV[2]) end
+return added
 """
 
 # KEYS: the call's hash. ARGV: status. A call whose hash expired is not brought back.
@@ -109,13 +150,10 @@ return 0
 
 
 @dataclass(frozen=True)
-class SharedCall(Call):
-    by: str | None = None  # the teammate (user@host) who made it
-
-
-@dataclass(frozen=True)
 class SharedBudget(Budget):
     """A budget read from the shared store (all the team's calls)."""
+
+    shared: ClassVar[bool] = True
 
 
 @dataclass(frozen=True)
@@ -148,6 +186,7 @@ class SharedLedger:
         self._shared_account = shared_account
         self._who = who
         self._warn = warn
+        self._put_back = False  # whether this process has put back what it knows
 
     def close(self) -> None:
         self.local.close()
@@ -171,25 +210,26 @@ class SharedLedger:
     # -- reading ------------------------------------------------------------------------
 
     def budget(self, account: str, limit: int, now: float | None = None) -> Budget:
+        moment = time.time() if now is None else now
         if self._shared(account):
             try:
-                return self._shared_budget(limit)
+                if not self._put_back:
+                    self._put_back_known(moment)
+                return self._shared_budget(limit, moment)
             except Exception as error:  # the store failing is not fatal
                 self._down(error)
-        return self._local_budget(account, limit, now)
+        return self._local_budget(account, limit, moment)
 
-    def _local_budget(self, account: str, limit: int, now: float | None = None) -> Budget:
-        """The local count, plus teammates' calls as last seen in the store."""
-        budget = self.local.budget(account, limit, now)
-        if account != self._local_account:
-            return budget
-        others = [SharedCall(at, None, "teammate") for at in seen.recall(account, budget.now)]
-        if not others:
-            return budget
-        calls = sorted((*budget.calls, *others), key=lambda call: call.at)
-        return dataclasses.replace(budget, calls=tuple(calls))
+    def _last_seen(self, account: str) -> seen.Seen:
+        """What was last seen in the store, on this machine's clock."""
+        return seen.recall(account).here() if account == self._local_account else seen.Seen()
 
-    def _shared_budget(self, limit: int) -> SharedBudget:
+    def _local_budget(self, account: str, limit: int, now: float) -> Budget:
+        """The local count, plus the team's calls and hold as last seen in the store."""
+        last = self._last_seen(account)
+        return self.local.budget(account, limit, now, also=last.calls, held_until=last.hold)
+
+    def _shared_budget(self, limit: int, now: float) -> SharedBudget:
         reply = self._client.eval(
             _BUDGET,
             2,
@@ -200,11 +240,52 @@ class SharedLedger:
             self._key("call", ""),
         )
         budget = parse_budget(reply, limit)
-        seen.remember(
-            self._local_account,
-            [c.at for c in budget.calls if getattr(c, "by", None) != self._who],
-        )
+        last = seen.Seen(budget.calls, budget.blocked_until, budget.now - now)
+        seen.remember(self._local_account, last)
         return budget
+
+    def _put_back_known(self, now: float) -> None:
+        """Put into the store the calls of the window this member knows of and the store
+        does not hold, each once by its id; the calls it saw there and the store lost are
+        told in one line."""
+        last = seen.recall(self._local_account)
+        values = [value for call, clock in self._known(last, now) for value in _args(call, clock)]
+        if values:
+            added = self._client.eval(
+                _PUT_BACK,
+                1,
+                self._key("calls"),
+                WINDOW_SECONDS,
+                KEEP_SECONDS,
+                f"{now:.6f}",
+                self._key("call", ""),
+                *values,
+            )
+            lost = {c.call_id for c in last.calls} & {_text(i) for i in added}
+            if lost:
+                self._warn(
+                    f"the shared store had lost {len(lost)} calls of the last hour (restarted "
+                    "without persistence, or its keys evicted); they are counted there again "
+                    "from what this machine knows"
+                )
+        self._put_back = True
+
+    def _known(self, last: seen.Seen, now: float) -> list[tuple[Call, str]]:
+        """Every call of the window this member knows of, once each, with its clock: those
+        it saw in the store ("s", the store's), and its own ("l", this machine's) with
+        their outcomes as recorded here."""
+        known = {c.call_id: (c, "s") for c in last.calls if c.call_id}
+        try:
+            own = self.local.budget(self._local_account, 1, now).calls
+        except LedgerUnavailable:
+            own = ()  # the calls seen still go back
+        for call in own:
+            if call.call_id in known:
+                seen_call, clock = known[call.call_id]
+                known[call.call_id] = (dataclasses.replace(seen_call, status=call.status), clock)
+            elif call.call_id:
+                known[call.call_id] = (dataclasses.replace(call, by=self._who), "l")
+        return list(known.values())
 
     def latest_account(self, profile: str, region: str) -> str | None:
         return self.local.latest_account(profile, region)
@@ -212,29 +293,18 @@ class SharedLedger:
     # -- writing ------------------------------------------------------------------------
 
     def reserve(
-        self,
-        *,
-        account: str,
-        profile: str,
-        region: str,
-        uuid: str | None,
-        limit: int,
-        endpoint: str = SHOW_EVENTS,
-        force: bool = False,
-        now: float | None = None,
+        self, planned: Planned, *, force: bool = False, now: float | None = None
     ) -> Reservation:
-        local: dict[str, Any] = {
-            "account": account,
-            "profile": profile,
-            "region": region,
-            "uuid": uuid,
-        }
-        if endpoint != SHOW_EVENTS:
-            return self.local.reserve(**local, limit=limit, endpoint=endpoint, force=force)
+        moment = time.time() if now is None else now
+        account, uuid, limit = planned.account, planned.uuid, planned.limit
+        if planned.endpoint != SHOW_EVENTS:
+            return self.local.reserve(planned, force=force, now=moment)
+        call_id = new_call_id()
+        call = Call(moment, uuid, PENDING, force, call_id)
         if not self._shared(account):
-            return self._reserve_locally(local, limit, force)
-        call_id = uuid_module.uuid4().hex
+            return self._reserve_locally(call, planned)
         try:
+            self._put_back_known(moment)
             taken, _ = self._client.eval(
                 _RESERVE,
                 3,
@@ -249,37 +319,32 @@ class SharedLedger:
                 WINDOW_SECONDS,
                 KEEP_SECONDS,
             )
-            budget = self._shared_budget(limit)
+            budget = self._shared_budget(limit, moment)
         except Exception as error:  # count locally, as without a store
             self._down(error)
-            return self._reserve_locally(local, limit, force)
+            return self._reserve_locally(call, planned)
         if int(taken) != 1:
             raise refusal(budget)
-        return SharedReservation(-1, budget, call_id, self._mirror(local, limit))
+        return SharedReservation(-1, budget, call_id, self._mirror(call, planned))
 
-    def _reserve_locally(self, local: dict[str, Any], limit: int, force: bool) -> Reservation:
-        """Count the call in the local ledger, leaving room for the teammates' calls last
-        seen in the store."""
-        account = local["account"]
-        taken = len(seen.recall(account, time.time())) if account == self._local_account else 0
-        if taken and not force:
-            if taken >= limit:
-                raise refusal(self._local_budget(account, limit))
-            try:
-                reserved = self.local.reserve(**local, limit=limit - taken)
-            except RateLimited as refused:
-                if refused.status is None:  # our count, not Blueshift's 429
-                    raise refusal(self._local_budget(account, limit)) from None
-                raise
-        else:
-            reserved = self.local.reserve(**local, limit=limit, force=force)
-        return dataclasses.replace(reserved, budget_after=self._local_budget(account, limit))
+    def _reserve_locally(self, call: Call, planned: Planned) -> Reservation:
+        """Count the call in the local ledger, as what it is, with the team's calls and
+        hold last seen in the store; it goes into the store when the store is back."""
+        last = self._last_seen(planned.account)
+        return self.local.reserve(
+            planned,
+            force=call.forced,
+            now=call.at,
+            call_id=call.call_id,
+            also=last.calls,
+            held_until=last.hold,
+        )
 
-    def _mirror(self, local: dict[str, Any], limit: int) -> Reservation | None:
-        """The call in the local ledger too (counted even past the local cap: the store
-        allowed it), so a fallback later still counts it."""
+    def _mirror(self, call: Call, planned: Planned) -> Reservation | None:
+        """The call in the local ledger too, as it was and with the store's id (counted
+        even past the local cap: the store allowed it), so a fallback later counts it."""
         try:
-            return self.local.reserve(**local, limit=limit, force=True)
+            return self.local.record(call, planned)
         except LedgerUnavailable as problem:
             self._warn(f"{problem.message}; the call is counted in the shared store only")
             return None
@@ -292,20 +357,13 @@ class SharedLedger:
         except Exception as error:  # the local ledger still has it
             self._down(error)
 
-    def finish(
-        self,
-        reservation: Reservation,
-        status: str,
-        *,
-        duration: float | None = None,
-        nbytes: int | None = None,
-    ) -> None:
+    def finish(self, reservation: Reservation, outcome: Outcome) -> None:
         if not isinstance(reservation, SharedReservation):
-            self.local.finish(reservation, status, duration=duration, nbytes=nbytes)
+            self.local.finish(reservation, outcome)
             return
-        self._on_store(_FINISH, (self._key("call", reservation.call_id),), status)
+        self._on_store(_FINISH, (self._key("call", reservation.call_id),), outcome.status)
         if reservation.local is not None:
-            self.local.finish(reservation.local, status, duration=duration, nbytes=nbytes)
+            self.local.finish(reservation.local, outcome)
 
     def release(self, reservation: Reservation) -> None:
         if not isinstance(reservation, SharedReservation):
@@ -317,6 +375,7 @@ class SharedLedger:
                 self._client.delete(self._key("call", reservation.call_id))
             except Exception as error:  # the call stays counted: safe
                 self._down(error)
+        seen.forget(self._local_account, call_id=reservation.call_id)  # nor put back later
         if reservation.local is not None:
             self.local.release(reservation.local)
 
@@ -326,6 +385,8 @@ class SharedLedger:
                 self._client.delete(self._key("hold"))
             except Exception as error:
                 self._down(error)
+        if account == self._local_account:
+            seen.forget(account, hold=True)
         self.local.clear_hold(account)
 
     def hold(self, account: str, until: float, reason: str, now: float | None = None) -> None:
@@ -334,6 +395,12 @@ class SharedLedger:
                 _HOLD, (self._key("hold"),), f"{until:.6f}", reason, self._who, WINDOW_SECONDS
             )
         self.local.hold(account, until, reason, now)
+
+
+def _args(call: Call, clock: str) -> tuple[str, ...]:
+    """A call as the put-back script reads it (see _PUT_BACK)."""
+    at, forced = f"{call.at:.6f}", "1" if call.forced else "0"
+    return (call.call_id or "", at, clock, call.uuid or "", call.status, forced, call.by or "")
 
 
 def _text(value: Any, limit: int = 64) -> str:
@@ -364,13 +431,16 @@ def parse_budget(reply: Any, limit: int) -> SharedBudget:
     reason = "429" if blocked is not None else None
     calls = []
     rows = reply[3:]
-    for start in range(0, min(len(rows), CALLS_LIMIT * 5), 5):
-        at, uuid, status, forced, by = (_text(v) for v in rows[start : start + 5])
+    for start in range(0, min(len(rows), CALLS_LIMIT * FIELDS), FIELDS):
+        at, uuid, status, forced, by, call_id = (_text(v) for v in rows[start : start + FIELDS])
         when = plausible_time(_number(at), now)
         if when is None or when <= now - WINDOW_SECONDS:
             continue
         customer = uuid if UUID_RE.match(uuid) else None
         outcome = status if status.replace("-", "").isalnum() else "?"
-        calls.append(SharedCall(when, customer, outcome or PENDING, forced == "1", clean_who(by)))
+        known_id = call_id if seen.CALL_ID_RE.fullmatch(call_id) else None
+        calls.append(
+            Call(when, customer, outcome or PENDING, forced == "1", known_id, clean_who(by))
+        )
     calls.sort(key=lambda call: call.at)
     return SharedBudget(limit, tuple(calls), blocked, now, reason)

@@ -1,0 +1,104 @@
+"""`events --curl` never ignores an option silently: each one that curl cannot express is
+named on stderr with the jq filter that does the same, checked here by running jq on a
+saved answer and comparing with what bsevents itself keeps."""
+
+from __future__ import annotations
+
+import json
+import shlex
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bsevents.app.demo import demo_events
+from tests.conftest import CUSTOMER
+
+needs_jq = pytest.mark.skipif(shutil.which("jq") is None, reason="jq is not installed")
+
+
+def filters_from(stderr: str) -> dict[str, str]:
+    """{option as typed: jq filter} from the --curl notes."""
+    found = {}
+    for line in stderr.splitlines():
+        if ":  | jq -c " in line:
+            given, _, command = line.strip().partition(":  | jq -c ")
+            (expression,) = shlex.split(command)
+            found[given] = expression
+    return found
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        ["-t", "purchase"],
+        ["-t", "view,add_to_cart", "--limit", "2"],
+        ["--where", "price>100", "--reverse"],
+        ["--where", "category=running", "-g", "TRAIL"],
+        ["--where", "order_id", "--where", "revenue!=12"],
+        ["--where", "url~/P/", "--since", "2026-11-25", "--until", "2026-11-27"],
+    ],
+)
+@needs_jq
+def test_each_jq_filter_keeps_what_bsevents_keeps(
+    cli: Any, tmp_path: Path, options: list[str]
+) -> None:
+    saved = tmp_path / "answer.json"
+    saved.write_text(json.dumps(demo_events()))
+    kept = cli("events", "-f", str(saved), "--json", "--utc", *options)
+    assert kept.exit_code == 0, kept.stderr
+    done = cli("events", CUSTOMER, "--curl", "--utc", *options)
+    assert done.exit_code == 0, done.stderr
+    assert done.stdout.startswith("curl ")
+    filters = filters_from(done.stderr)
+    together = filters.pop("as bsevents shows them")
+    by_jq = subprocess.run(
+        ["jq", "-c", together, str(saved)], capture_output=True, text=True, check=True
+    ).stdout
+    assert json.loads(by_jq) == json.loads(kept.stdout)
+
+
+def test_every_option_that_curl_cannot_express_is_named(cli: Any) -> None:
+    done = cli(
+        "events",
+        CUSTOMER,
+        "--curl",
+        "-t",
+        "purchase",
+        "--fields",
+        "event,url",
+        "--all",
+        "--view",
+        "csv",
+        "--color",
+        "never",
+    )
+    assert done.exit_code == 0, done.stderr
+    lines = done.stderr.splitlines()
+    assert lines[0] == (
+        "curl fetches every event as Blueshift sends it; these options apply to the answer:"
+    )
+    assert lines[1] == ("""  -t purchase:  | jq -c '[.[] | select(.event == "purchase")]'""")
+    assert lines[2] == (
+        """  as bsevents shows them:  | jq -c 'sort_by(.timestamp) | [.[] | """
+        """select(.event == "purchase")]'"""
+    )
+    assert lines[3] == (
+        "  --view csv --fields event,url --all --color never: no jq filter draws that; save "
+        "the answer and run bsevents events -f answer.json --view csv --fields event,url "
+        "--all --color never"
+    )
+
+
+def test_curl_alone_says_nothing_more(cli: Any) -> None:
+    done = cli("events", CUSTOMER, "--curl")
+    assert (done.exit_code, done.stderr) == (0, "")
+
+
+def test_a_value_cannot_end_the_filter_early(cli: Any) -> None:
+    hostile = "x'\"); halt_error(1) #"
+    done = cli("events", CUSTOMER, "--curl", "--where", f"order_id={hostile}")
+    expression = filters_from(done.stderr)[f"--where order_id={hostile}"]
+    assert json.dumps(hostile) in expression  # a JSON string literal, whole
