@@ -10,15 +10,10 @@ from typing import Any
 import pytest
 
 from bsevents.errors import UsageProblem
-from bsevents.model.capture import REGION_HOSTS, Capture, Sent, host_of, parse_capture
-from bsevents.query.reconcile import (
-    compare,
-    not_arrived,
-    reconcile,
-    same_json,
-    still_missing,
-    summary,
-)
+from bsevents.model.capture import Capture, Sent, parse_capture
+from bsevents.model.har import REGION_HOSTS, host_of
+from bsevents.query.compare import compare, same_json
+from bsevents.query.reconcile import not_arrived, reconcile, still_missing, summary
 from tests.har import (
     SITE_KEY,
     Z,

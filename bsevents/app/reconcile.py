@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, BinaryIO
 
 from bsevents.errors import BseventsError, UsageProblem
-from bsevents.model.capture import REGION_HOSTS, Capture, host_of, parse_capture
+from bsevents.model.capture import Capture, parse_capture
+from bsevents.model.har import REGION_HOSTS, host_of
 from bsevents.query.reconcile import DEFAULT_WINDOW, Outcome, reconcile, still_missing
 
 if TYPE_CHECKING:

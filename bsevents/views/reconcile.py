@@ -13,7 +13,8 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from bsevents.model.times import iso_utc
-from bsevents.query.reconcile import Difference, Outcome
+from bsevents.query.compare import Difference
+from bsevents.query.reconcile import Outcome
 from bsevents.views.jsonout import dump_event
 
 if TYPE_CHECKING:
