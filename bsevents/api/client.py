@@ -27,7 +27,6 @@ from bsevents.api.bounded import (
     BoundedBody,
     TooLarge,
     UnknownEncoding,
-    too_deep,
 )
 from bsevents.api.endpoints import (
     bulk_events_url,
@@ -46,7 +45,7 @@ from bsevents.errors import (
     RequestFailed,
     UsageProblem,
 )
-from bsevents.model.events import Event, parse_events_json
+from bsevents.model.events import Event, parse_events_json, too_deep
 from bsevents.model.report import Notify, ignore
 from bsevents.model.sanitize import clean, shorten
 
@@ -135,7 +134,7 @@ def search_customers(
 
 
 def _json_object(body: bytes) -> dict[str, Any]:
-    if too_deep(body):
+    if too_deep(body, MAX_JSON_DEPTH):
         raise _unexpected(f"it nests JSON more than {MAX_JSON_DEPTH} levels deep")
     try:
         data = json.loads(body)
@@ -513,7 +512,7 @@ def describe_body(body: bytes, content_type: str = "") -> str:
     if not body.strip():
         return ""
     data = None
-    if not too_deep(body):  # a body nested 1,000 deep must not hide the status
+    if not too_deep(body, MAX_JSON_DEPTH):  # a body nested 1,000 deep must not hide the status
         with contextlib.suppress(ValueError, UnicodeDecodeError, RecursionError):
             data = json.loads(body)
     text = ""
