@@ -275,6 +275,8 @@ ALL_ENVIRONMENT = (
 
 # What `events` reads: everything but the Event API key, which only `send` uses.
 EVENTS_ENVIRONMENT = tuple(name for name in ALL_ENVIRONMENT if name != "BLUESHIFT_EVENT_API_KEY")
+# `reconcile` reads what `events` does, but pages nothing.
+RECONCILE_ENVIRONMENT = tuple(name for name in EVENTS_ENVIRONMENT if name != "PAGER")
 
 app = typer.Typer(
     cls=BseventsGroup,
@@ -396,6 +398,22 @@ SEND_EXAMPLES = [
     ("The request as curl, sending nothing", "bsevents send login --customer-id 42 --curl"),
 ]
 
+RECONCILE_EXAMPLES = [
+    (
+        "What the page sent (DevTools: Save all as HAR) against what arrived",
+        "bsevents reconcile page.har",
+    ),
+    ("The same for a customer the capture does not name", f"bsevents reconcile page.har {UUID}"),
+    (
+        "Wait, sparing the budget, until nothing sent is missing",
+        "bsevents reconcile page.har --wait 10m",
+    ),
+    (
+        "A server's logged Event API bodies, against a saved response: no call",
+        "bsevents reconcile bodies.ndjson -f events.json",
+    ),
+]
+
 
 # The subcommands, registered by name with the one line the root help lists: a command's
 # module is imported only when that command runs or shows its help (see cli/lazy.py).
@@ -435,6 +453,11 @@ COMMANDS = {
                 "BSEVENTS_DEBUG",
             ),
         ),
+    ),
+    "reconcile": LazyCommand(
+        "bsevents.cli.commands.reconcile:reconcile_command",
+        "Set what a browser or app sent (a HAR capture, or Event API bodies) against what arrived.",
+        epilog(RECONCILE_EXAMPLES, RECONCILE_ENVIRONMENT),
     ),
     # A group: its help and its commands' are its own, in cli/commands/config.py.
     "config": LazyCommand(
