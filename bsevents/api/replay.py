@@ -25,6 +25,7 @@ from bsevents.api.event_body import (
     parse_data,
 )
 from bsevents.errors import UsageProblem
+
 # The identities the Event API takes (the flags' three, and a device's id): one list,
 # the one reconcile reads captures by.
 from bsevents.model.event_api import IDENTITY_KEYS
