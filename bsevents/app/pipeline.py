@@ -71,7 +71,8 @@ class Source:
         given = customer is not None or uuid is not None or email is not None
         if from_file is not None:
             if demo or given:
-                raise UsageProblem("--from-file takes no customer and no --demo", "give one source")
+                other = "--demo" if demo else "a customer"
+                raise UsageProblem(f"--from-file and {other} are two sources", "give one of them")
             return cls(from_file=from_file)
         if demo:
             if given:
