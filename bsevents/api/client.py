@@ -46,7 +46,7 @@ from bsevents.errors import (
     UsageProblem,
 )
 from bsevents.model.events import Event, parse_events_json, too_deep
-from bsevents.model.report import Notify, ignore
+from bsevents.model.report import SILENT, Reporter
 from bsevents.model.sanitize import clean, shorten
 
 DEFAULT_TIMEOUT = 30.0
@@ -76,15 +76,15 @@ def fetch_events(
     uuid: str,
     *,
     timeout: float = DEFAULT_TIMEOUT,
-    progress: Progress | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
-    debug: Notify = ignore,
+    report: Reporter = SILENT,
     transport: httpx.BaseTransport | None = None,
 ) -> Fetched:
     """GET show_events for one customer. Raises a BseventsError subclass on any failure.
-    `debug` hears the request and the answer's status line (never the key)."""
+    `report` hears the request and the answer's status line (never the key) and the
+    bytes received."""
     url = show_events_url(base_url, uuid)
-    answer = _get(base_url, api_key, url, timeout, progress, max_bytes, debug, transport)
+    answer = _get(base_url, api_key, url, timeout, max_bytes, report, transport, progress=True)
     if answer.status != 200:
         raise error_for_response(answer.status, answer.body, answer.headers, f"customer {uuid}")
     # No depth check here: one visitor's deep value must not cost the whole answer. The
@@ -107,13 +107,13 @@ def search_customers(
     *,
     timeout: float = DEFAULT_TIMEOUT,
     max_bytes: int = DEFAULT_MAX_BYTES,
-    debug: Notify = ignore,
+    report: Reporter = SILENT,
     transport: httpx.BaseTransport | None = None,
 ) -> Match:
     """GET Search customer by email. Raises NotFound when nothing matches, BadResponse
-    for an answer of another shape. `debug` hears the request, as for fetch_events."""
+    for an answer of another shape. `report` hears the request, as for fetch_events."""
     url = search_url(base_url, email)
-    answer = _get(base_url, api_key, url, timeout, None, max_bytes, debug, transport)
+    answer = _get(base_url, api_key, url, timeout, max_bytes, report, transport)
     body = answer.body
     if answer.status != 200:
         raise error_for_response(answer.status, body, answer.headers, f"email {email}")
@@ -192,23 +192,25 @@ def _get(
     api_key: str,
     url: str,
     timeout: float,
-    progress: Progress | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
-    debug: Notify = ignore,
+    report: Reporter = SILENT,
     transport: httpx.BaseTransport | None = None,
+    *,
+    progress: bool = False,
 ) -> Answer:
     """One GET with our auth and headers, bounded as `exchange` bounds every request."""
     request = Exchange("GET", url, api_key, max_bytes)
-    return exchange(request, base_url, timeout, progress, debug, transport)
+    return exchange(request, base_url, timeout, report, transport, progress=progress)
 
 
 def exchange(
     request: Exchange,
     base_url: str,
     timeout: float,
-    progress: Progress | None = None,
-    debug: Notify = ignore,
+    report: Reporter = SILENT,
     transport: httpx.BaseTransport | None = None,
+    *,
+    progress: bool = False,
 ) -> Answer:
     """Send `request` and read its answer within bounds; every failure becomes a typed
     error (NetworkError, BadResponse, RequestFailed). `transport` replaces the network
@@ -217,11 +219,11 @@ def exchange(
     `timeout` bounds the whole exchange (connecting, the status line and headers, the
     body), not each read: a server that trickles a byte at a time is given up on like one
     that never answers. An answer whose status is not accepted keeps only its first bytes.
-    `progress` hears the bytes received; `debug` the request and the status line, never
-    the key.
+    `report` hears the request and the status line at debug, never the key, and with
+    `progress` the bytes received (a line it erases when the answer is complete).
     """
-    debug(f"{request.method} {request.url}")
-    debug("Authorization: Basic ***")
+    report.debug(f"{request.method} {request.url}")
+    report.debug("Authorization: Basic ***")
     headers = {**request_headers(), "Accept-Encoding": "gzip, deflate"}  # what we inflate
     if request.content_type:
         headers["Content-Type"] = request.content_type
@@ -246,7 +248,11 @@ def exchange(
                 extensions={"trace": deadline.trace},
             ) as response,
         ):
-            body = _read(response, request, progress)
+            try:
+                body = _read(response, request, report.progress if progress else None)
+            finally:
+                if progress:
+                    report.progress(None)
         if deadline.expired:  # the cut connection may have looked like the body's end
             raise httpx.ReadTimeout("the deadline passed")
     except Exception as exc:
@@ -255,7 +261,9 @@ def exchange(
             exc = late("the deadline passed")
         raise _failure(exc, request, base_url, timeout) from None
     elapsed = time.monotonic() - started
-    debug(f"{response.status_code} {response.reason_phrase}, {len(body)} bytes, {elapsed:.2f} s")
+    report.debug(
+        f"{response.status_code} {response.reason_phrase}, {len(body)} bytes, {elapsed:.2f} s"
+    )
     return Answer(response.status_code, response.headers, body, elapsed)
 
 
@@ -550,7 +558,7 @@ def post_event(
     body: bytes,
     *,
     timeout: float = DEFAULT_TIMEOUT,
-    debug: Notify = ignore,
+    report: Reporter = SILENT,
     transport: httpx.BaseTransport | None = None,
     bulk: bool = False,
 ) -> int:
@@ -559,7 +567,7 @@ def post_event(
     Any 2xx is accepted, as Blueshift's own integrations do; anything else raises the
     typed error. The answer is bounded as a GET's is, within SEND_ANSWER_BYTES; a failure
     after the request may have reached Blueshift says that the event may have been
-    accepted. `debug` hears the request and the status line (never the key)."""
+    accepted. `report` hears the request and the status line (never the key)."""
     what, them = ("events", "them") if bulk else ("event", "it")
     request = Exchange(
         "POST",
@@ -574,7 +582,7 @@ def post_event(
         maybe_done=f", and the {what} may have been accepted",
         maybe_done_hint=f"look for {them} with bsevents events before sending {them} again",
     )
-    answer = exchange(request, base_url, timeout, None, debug, transport)
+    answer = exchange(request, base_url, timeout, report, transport)
     if answer.status not in request.accepted:
         raise error_for_response(answer.status, answer.body, answer.headers, f"the {what}")
     return answer.status

@@ -218,19 +218,15 @@ def fetch_live(
             # --force buys one call past the cap, never its retries.
             with _paid_call(ctx, ledger, uuid, force=options.force and not attempt) as call:
                 _announce(ctx, call.reservation.budget_after)
-                try:
-                    fetched = fetch_events(
-                        settings.base_url,
-                        key,
-                        uuid,
-                        timeout=options.timeout,
-                        transport=ctx.transport,
-                        progress=ctx.report.progress,
-                        max_bytes=max_response_bytes(settings),
-                        debug=ctx.report.debug,
-                    )
-                finally:
-                    ctx.report.progress(None)
+                fetched = fetch_events(
+                    settings.base_url,
+                    key,
+                    uuid,
+                    timeout=options.timeout,
+                    max_bytes=max_response_bytes(settings),
+                    report=ctx.report,
+                    transport=ctx.transport,
+                )
                 call.answered(fetched.elapsed, len(fetched.body))
             break
         except RateLimited as error:
@@ -457,7 +453,7 @@ def find_by_email(ctx: Context, email: str, *, timeout: float, offline: bool) ->
             timeout=timeout,
             transport=ctx.transport,
             max_bytes=max_response_bytes(settings),
-            debug=ctx.report.debug,
+            report=ctx.report,
         )
     uuid = str(match.user["uuid"]).lower()
     if not UUID_RE.match(uuid):

@@ -37,7 +37,7 @@ def post(ctx: Context, body: bytes, timeout: float, *, bulk: bool = False) -> in
             body,
             timeout=timeout,
             transport=ctx.transport,
-            debug=ctx.report.debug,
+            report=ctx.report,
             bulk=bulk,
         )
     except KeyRejected as rejected:
