@@ -16,6 +16,7 @@ from bsevents.model.events import (
     encode_json,
     load_json,
     loads,
+    ndjson_objects,
     sort_events,
 )
 from bsevents.model.files import read_file
@@ -106,7 +107,7 @@ def parse_saved(body: str, name: str = "the file") -> tuple[list[Event], list[st
     try:
         data: Any = load_json(body.removeprefix("\ufeff"))
     except ValueError as exc:
-        lines = _ndjson(body)
+        lines = ndjson_objects(body)
         if lines is not None:
             return lines, []
         if str(exc) == TOO_DEEP_TO_READ:
@@ -130,22 +131,6 @@ def parse_saved(body: str, name: str = "the file") -> tuple[list[Event], list[st
         return check_events(data), notes
     except BadResponse as problem:
         raise UsageProblem(f"{name}: {problem.message}", hint) from None
-
-
-def _ndjson(body: str) -> list[Event] | None:
-    """Events from JSON Lines text, or None when it is not that."""
-    events: list[Event] = []
-    for line in body.splitlines():
-        if not line.strip():
-            continue
-        try:
-            item = loads(line)
-        except ValueError:
-            return None
-        if not isinstance(item, dict):
-            return None
-        events.append(item)
-    return events or None
 
 
 def _from_postman(collection: dict[str, Any], name: str, hint: str) -> tuple[Any, list[str]]:

@@ -18,7 +18,7 @@ from typing import Any, Literal, NamedTuple
 
 from bsevents.errors import UsageProblem
 from bsevents.model.event_api import EventBody, bulk_bodies, read_body
-from bsevents.model.events import TOO_DEEP_TO_READ, load_json, loads, parse_iso
+from bsevents.model.events import TOO_DEEP_TO_READ, json_type, load_json, ndjson_objects, parse_iso
 
 Via = Literal["pixel", "event-api", "bulk"]
 
@@ -92,7 +92,7 @@ def _parse(data: bytes, name: str, hosts: frozenset[str]) -> Capture:
     try:
         parsed = load_json(text)
     except ValueError as exc:
-        lines = _ndjson(text, name)
+        lines = ndjson_objects(text)
         if lines is not None:
             return _from_bodies(lines, name, "event-api")
         if str(exc) == TOO_DEEP_TO_READ:
@@ -118,7 +118,7 @@ def _parse(data: bytes, name: str, hosts: frozenset[str]) -> Capture:
     if isinstance(parsed, list):
         return _from_bodies(parsed, name, "event-api")
     raise UsageProblem(
-        f"{name} holds a JSON {_type(parsed)}, not a HAR file nor event bodies", HINT
+        f"{name} holds a JSON {json_type(parsed)}, not a HAR file nor event bodies", HINT
     )
 
 
@@ -129,22 +129,6 @@ def _text(data: bytes, name: str) -> str:
         return data.decode(json.detect_encoding(data), "surrogatepass")
     except UnicodeDecodeError:
         raise UsageProblem(f"{name} is not UTF-8 text", HINT) from None
-
-
-def _ndjson(text: str, name: str) -> list[Any] | None:
-    """The objects of NDJSON text, or None when it is not that."""
-    items = []
-    for line in text.splitlines():
-        if not line.strip():
-            continue
-        try:
-            item = loads(line)
-        except ValueError:
-            return None
-        if not isinstance(item, dict):
-            return None
-        items.append(item)
-    return items or None
 
 
 def _from_bodies(items: list[Any], name: str, via: Via) -> Capture:
@@ -194,13 +178,3 @@ def iso_seconds(value: Any) -> float | None:
         return parsed.timestamp()
     except (OverflowError, ValueError):
         return None
-
-
-def _type(value: Any) -> str:
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, bool):
-        return "boolean"
-    if value is None:
-        return "null"
-    return "number"

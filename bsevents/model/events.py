@@ -273,19 +273,36 @@ def parse_events_json(body: bytes | str) -> list[Event]:
     return check_events(data)
 
 
+def ndjson_objects(text: str) -> list[Event] | None:
+    """The objects of JSON Lines text (blank lines aside), or None when it is not that:
+    a line that is not JSON, or not an object."""
+    items: list[Event] = []
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        try:
+            item = loads(line)
+        except ValueError:
+            return None
+        if not isinstance(item, dict):
+            return None
+        items.append(item)
+    return items or None
+
+
 def check_events(data: Any) -> list[Event]:
     """Accept only the documented shape: a list whose items are all objects. An event
     nested deeper than MAX_DEPTH is replaced by its cut copy (cut_deep), so that no view,
     filter or rule ever walks deeper, and one visitor's deep value leaves the others be."""
     if not isinstance(data, list):
         raise BadResponse(
-            f"expected a JSON array of events, got a JSON {_json_type(data)}",
+            f"expected a JSON array of events, got a JSON {json_type(data)}",
             "the endpoint documents an array; check the base URL",
         )
     for index, item in enumerate(data):
         if not isinstance(item, dict):
             raise BadResponse(
-                f"event {index} is a JSON {_json_type(item)}, not an object",
+                f"event {index} is a JSON {json_type(item)}, not an object",
                 "the endpoint documents an array of event objects",
             )
         if deeper_than(item, MAX_DEPTH):
@@ -293,18 +310,21 @@ def check_events(data: Any) -> list[Event]:
     return data
 
 
-def _json_type(value: Any) -> str:
-    if isinstance(value, dict):
-        return "object"
-    if isinstance(value, list):
-        return "array"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, bool):
-        return "boolean"
-    if value is None:
-        return "null"
-    return "number"
+TYPE_NAMES = {
+    str: "string",
+    int: "number",
+    float: "number",
+    bool: "boolean",
+    list: "array",
+    dict: "object",
+    type(None): "null",
+}
+
+
+def json_type(value: Any) -> str:
+    """The JSON type name of a parsed value; integers and fractions are both numbers.
+    (json.loads makes only these exact types.)"""
+    return TYPE_NAMES.get(type(value), "object")
 
 
 def _describe_json_error(exc: Exception) -> str:

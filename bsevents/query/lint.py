@@ -22,6 +22,7 @@ from typing import Any, Literal
 from bsevents.model.events import (
     MAX_DEPTH,
     TOO_DEEP,
+    TYPE_NAMES,
     Event,
     TimeDoubt,
     custom_fields,
@@ -144,23 +145,6 @@ def finding(
         path=path,
         message=message,
     )
-
-
-_TYPE_NAMES = {
-    str: "string",
-    int: "number",
-    float: "number",
-    bool: "boolean",
-    list: "array",
-    dict: "object",
-    type(None): "null",
-}
-
-
-def json_type(value: Any) -> str:
-    """The JSON type name of a parsed value; integers and fractions are both numbers.
-    (json.loads makes only these exact types.)"""
-    return _TYPE_NAMES.get(type(value), "object")
 
 
 def _id_text(value: Any) -> str | None:
@@ -286,7 +270,7 @@ def _type_drift(batch: Batch, only: Collection[int]) -> Iterator[tuple[int, str,
         for key, kind in zip(keys, kinds, strict=True):
             if kind is not _NULL:
                 seen = tally.setdefault((name, key), {})
-                label = _TYPE_NAMES.get(kind, "object")
+                label = TYPE_NAMES.get(kind, "object")
                 seen[label] = seen.get(label, 0) + len(members)
     # The most common type is taken as meant (the first seen when tied).
     usual = {
@@ -300,7 +284,7 @@ def _type_drift(batch: Batch, only: Collection[int]) -> Iterator[tuple[int, str,
         drifted = []
         for key, kind in zip(keys, kinds, strict=True):
             meant = usual.get((name, key))
-            label = _TYPE_NAMES.get(kind, "object")
+            label = TYPE_NAMES.get(kind, "object")
             if meant is not None and kind is not _NULL and label != meant[0]:
                 drifted.append((key, label, meant))
         for key, label, (meant_label, count) in drifted:

@@ -20,9 +20,9 @@ from itertools import islice
 from typing import TYPE_CHECKING, Any
 
 from bsevents.errors import UsageProblem
-from bsevents.model.events import Event, loads
+from bsevents.model.events import Event, json_type, loads
 from bsevents.model.files import read_file
-from bsevents.query.lint import Batch, Finding, finding, json_type
+from bsevents.query.lint import Batch, Finding, finding
 
 if TYPE_CHECKING:
     from jsonschema_rs import Validator
