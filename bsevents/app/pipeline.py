@@ -244,16 +244,17 @@ def _person(user: dict[str, object]) -> str:
     return f" ({', '.join(parts)})" if parts else ""
 
 
-def curl_commands(ctx: Context, source: Source) -> str:
-    """The request(s) as curl commands, for --curl: nothing is sent, no key is printed."""
+def curl_commands(ctx: Context, source: Source, max_time: float | None = None) -> str:
+    """The request(s) as curl commands, for --curl: nothing is sent, no key is printed;
+    `max_time` is a --timeout given on the command line."""
     if source.email is not None:
         from bsevents.api.curl import email_then_events_commands
 
-        return email_then_events_commands(ctx.settings.base_url, source.email)
+        return email_then_events_commands(ctx.settings.base_url, source.email, max_time)
     from bsevents.api.curl import show_events_command
 
     assert source.customer is not None
-    return show_events_command(ctx.settings.base_url, source.customer.uuid)
+    return show_events_command(ctx.settings.base_url, source.customer.uuid, max_time)
 
 
 def _finished(result: EventsResult, question: Question) -> EventsResult:

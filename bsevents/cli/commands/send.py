@@ -15,6 +15,7 @@ from bsevents.cli.options import (
     QuietOption,
     RegionOption,
     TimeoutOption,
+    typed_on_command_line,
 )
 from bsevents.errors import UsageProblem
 from bsevents.views import ui
@@ -124,7 +125,8 @@ def send_command(
         if curl:
             from bsevents.api.curl import send_event_command
 
-            sys.stdout.write(send_event_command(ctx.settings.base_url, text) + "\n")
+            deadline = timeout if typed_on_command_line(command, "timeout") else None
+            sys.stdout.write(send_event_command(ctx.settings.base_url, text, deadline) + "\n")
             return
         _send_and_follow(ctx, body, text, identity, watching, seconds, timeout)
 
