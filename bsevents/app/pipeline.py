@@ -32,7 +32,6 @@ if TYPE_CHECKING:
 
 # The variables that choose what a live run would call: checked with --demo and
 # --from-file too, as the flags are.
-_CHOOSING = ("BSEVENTS_PROFILE", "BLUESHIFT_REGION", "BSEVENTS_BASE_URL")
 
 
 @dataclass(frozen=True)
@@ -173,9 +172,11 @@ def check_like_a_live_run(ctx: Context, timeout: float) -> None:
     region, base URL (flags or environment) and timeout are checked as a live run checks
     them. A damaged settings file alone does not stop a local view."""
     from bsevents.app.result import check_timeout
+    from bsevents.state.settings import ENV_BASE_URL, ENV_PROFILE, ENV_REGION
 
     check_timeout(timeout)
-    if ctx.choice.given or any(ctx.env.get(name, "").strip() for name in _CHOOSING):
+    choosing = (ENV_PROFILE, ENV_REGION, ENV_BASE_URL)
+    if ctx.choice.given or any(ctx.env.get(name, "").strip() for name in choosing):
         ctx.settings  # noqa: B018 - resolving is the check
 
 

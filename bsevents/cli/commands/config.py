@@ -39,7 +39,13 @@ app = typer.Typer(
             ("Use the EU region from now on", "bsevents config set region eu"),
             ("Every setting, and where its value comes from", "bsevents config show"),
         ],
-        ("BLUESHIFT_API_KEY", "BLUESHIFT_EVENT_API_KEY", *SETTINGS_VARIABLES, *KEYRING_VARIABLES),
+        (
+            "BLUESHIFT_API_KEY",
+            "BLUESHIFT_EVENT_API_KEY",
+            *SETTINGS_VARIABLES,
+            *KEYRING_VARIABLES,
+            *EVERY_COMMAND,
+        ),
     ),
     no_args_is_help=True,
 )
