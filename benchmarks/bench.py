@@ -8,7 +8,10 @@ Responses are generated into a temporary directory (benchmarks/synthetic.py), ne
 committed. Each command reads the stored response with --from-file and writes into a
 pipe that is read and thrown away; the time is the best of --repeat runs, the memory the
 peak resident size of that process (from wait4). jq, when installed, is the yardstick:
-`jq -c 'sort_by(.timestamp)'` does the least a JSON view must do (parse, sort, print).
+`jq -c 'sort_by(.timestamp)'` does the least a JSON view must do (parse, sort, print);
+the last two columns are each command's time and memory over jq's, measured in the same
+run, so they hold when the machine's speed does not. The load average is printed with the
+table.
 Human views run with --color always and COLUMNS=120, so colour is part of the cost.
 """
 
@@ -80,6 +83,14 @@ def commands(path: Path, size: int) -> list[tuple[str, list[str]]]:
     return found
 
 
+def load_average() -> str:
+    """The 1, 5 and 15-minute load averages: figures taken on a busy machine say so."""
+    try:
+        return " ".join(f"{value:.2f}" for value in os.getloadavg())
+    except OSError:
+        return "unknown"
+
+
 def measure(argv: list[str]) -> tuple[float, int]:
     """Seconds and peak RSS in KiB for one run, its output read from a pipe."""
     env = {**os.environ, "COLUMNS": "120"}
@@ -109,6 +120,7 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
     rows: list[tuple[str, int, float, int]] = []
+    before = load_average()
     with tempfile.TemporaryDirectory() as folder:
         for size in args.sizes:
             path = write_response(Path(folder) / f"events-{size}.json", size)
@@ -121,10 +133,14 @@ def main() -> int:
                 peak = max(m for _, m in runs)
                 rows.append((label, size, best, peak))
                 print(f"  {label:36} {best:6.2f} s {peak / 1024:7.0f} MiB", file=sys.stderr)
-    print("| command | events | time (best) | peak memory |")
-    print("| --- | ---: | ---: | ---: |")
+    print(f"load average before: {before}; after: {load_average()}")
+    print("| command | events | time (best) | peak memory | time / jq's | memory / jq's |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: |")
+    yardstick = {size: (best, peak) for label, size, best, peak in rows if label.startswith("jq")}
     for label, size, best, peak in rows:
-        print(f"| `{label}` | {size:,} | {best:.2f} s | {peak / 1024:.0f} MiB |")
+        jq_time, jq_peak = yardstick.get(size, (0.0, 0))
+        ratios = f"{best / jq_time:.2f} | {peak / jq_peak:.2f}" if jq_time else "– | –"
+        print(f"| `{label}` | {size:,} | {best:.2f} s | {peak / 1024:.0f} MiB | {ratios} |")
     return 0
 
 

@@ -7,7 +7,8 @@ body, delay or misbehaviour (slow trickle, headers a byte at a time, dropped con
 redirect, a gzip bomb, an endless body, plain or chunked, JSON nested 1,000 deep, odd
 headers).
 
-It also takes events through the Event API (`POST /api/v1/event`, with the Event API key),
+It also takes events through the Event API (`POST /api/v1/event`, with the Event API key,
+and batches through `POST /api/v1/bulkevents` as `{"events": [...]}`, at most 30 a call),
 validates them like Blueshift, and shows each in show_events for the customer whose
 email or customer_id it names (`people`) after `ingest_delay` seconds; `arrive` makes an
 event appear later without a POST (after a delay, or at the Nth show_events request).
@@ -34,6 +35,8 @@ from urllib.parse import parse_qs, urlsplit
 SHOW_EVENTS = "/api/v1/customer_search/show_events"
 SEARCH = "/api/v1/customers"
 EVENT = "/api/v1/event"
+BULK = "/api/v1/bulkevents"
+BULK_EVENTS = 30  # Blueshift's most a bulk call takes
 IDENTITIES = ("customer_id", "email", "cookie", "device_id")
 
 # Blueshift's documented error bodies.
@@ -184,6 +187,9 @@ class StandIn:
     def event_requests(self) -> list[Recorded]:
         return [r for r in self.requests if r.path == EVENT]
 
+    def bulk_requests(self) -> list[Recorded]:
+        return [r for r in self.requests if r.path == BULK]
+
     def arrive(
         self,
         uuid: str,
@@ -225,8 +231,8 @@ class StandIn:
             self.requests.append(recorded)
             if self.replies:
                 return self.replies.popleft()
-        if recorded.path == EVENT:
-            return self._take_event(recorded)
+        if recorded.path in (EVENT, BULK):
+            return self._take_events(recorded)
         if recorded.auth_user != self.api_key:
             return Reply(401, DOCUMENTED_BODIES[401])
         if recorded.path == SEARCH:
@@ -263,9 +269,11 @@ class StandIn:
                 self.arrivals.remove(arrival)
                 self.customers.setdefault(arrival.uuid, []).append(arrival.event)
 
-    def _take_event(self, recorded: Recorded) -> Reply:
-        """The Event API: Basic auth with the Event API key, Blueshift's 400 for a body
-        without `event` or an identity, and the event queued for its customer."""
+    def _take_events(self, recorded: Recorded) -> Reply:
+        """The Event API: Basic auth with the Event API key; one event, or a bulk call's
+        `{"events": [...]}` of at most BULK_EVENTS (413 beyond); Blueshift's 400 for an
+        event without `event` or an identity (the whole call refused); each event queued
+        for its customer."""
         if recorded.method != "POST":
             return Reply(404, {"message": "Not found"})
         if recorded.auth_user != self.event_api_key:
@@ -276,16 +284,24 @@ class StandIn:
             return Reply(400, {"errors": {"body": ["is not valid JSON"]}})
         if not isinstance(body, dict):
             return Reply(400, {"errors": {"body": ["must be a JSON object"]}})
-        if not body.get("event"):
-            return Reply(400, {"errors": {"event": ["can't be blank"]}})
-        if not any(body.get(name) for name in IDENTITIES):
-            return Reply(
-                400, {"errors": {"customer": ["an email, customer_id, cookie or device_id"]}}
-            )
-        uuid = self._customer_of(body)
-        if uuid is not None:
-            shown = {**body, "user_uuid": uuid, "_bsft_doc_type": "events"}
-            self.arrive(uuid, shown, after=self.ingest_delay)
+        events = [body]
+        if recorded.path == BULK:
+            events = body.get("events")
+            if not isinstance(events, list) or not events:
+                return Reply(400, {"errors": {"events": ["can't be blank"]}})
+            if len(events) > BULK_EVENTS:
+                return Reply(413, {"message": f"at most {BULK_EVENTS} events in one call"})
+        for event in events:
+            refused = _refusal(event)
+            if refused is not None:
+                return refused
+        for event in events:
+            uuid = self._customer_of(event)
+            if uuid is not None:
+                # Blueshift stamps an event sent without a time with the time it came.
+                stamp = time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime())
+                shown = {"timestamp": stamp, **event, "user_uuid": uuid, "_bsft_doc_type": "events"}
+                self.arrive(uuid, shown, after=self.ingest_delay)
         return Reply(200, {"status": "ok"})
 
     def _customer_of(self, body: dict[str, Any]) -> str | None:
@@ -296,6 +312,17 @@ class StandIn:
                 ):
                     return str(user["uuid"])
         return None
+
+
+def _refusal(event: Any) -> Reply | None:
+    """Blueshift's 400 for an event it does not take, or None."""
+    if not isinstance(event, dict):
+        return Reply(400, {"errors": {"body": ["must be a JSON object"]}})
+    if not event.get("event"):
+        return Reply(400, {"errors": {"event": ["can't be blank"]}})
+    if not any(event.get(name) for name in IDENTITIES):
+        return Reply(400, {"errors": {"customer": ["an email, customer_id, cookie or device_id"]}})
+    return None
 
 
 class _Server(ThreadingHTTPServer):

@@ -336,3 +336,22 @@ def test_demo_and_lint_demo_check_the_timeout_and_the_environment(
         done = run(*command, *bad)
         assert (done.returncode, done.stdout) == (2, ""), (command, bad, env, done.stderr)
         assert done.stderr.startswith("error: ")
+
+
+def test_offline_with_nothing_stored_at_this_base_url_says_copies_are_kept_per_base_url(
+    standin: StandIn,
+) -> None:
+    _journey(standin)
+    assert run("events", CUSTOMER).returncode == 0  # stored for the stand-in's base URL
+    done = subprocess.run(
+        [str(SCRIPT), "events", CUSTOMER, "--offline", "--base-url", "http://127.0.0.1:9"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert (done.returncode, done.stdout) == (1, "")
+    assert done.stderr.splitlines() == [
+        f"error: nothing is stored for customer {CUSTOMER}",
+        "  run without --offline to fetch it (one call of the hourly budget); copies are "
+        "kept per API base URL, and this one is http://127.0.0.1:9",
+    ]

@@ -11,7 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bsevents.api.bounded import BoundedBody, TooLarge, UnknownEncoding, too_deep
+from bsevents.api.bounded import MAX_JSON_DEPTH, BoundedBody, TooLarge, UnknownEncoding
+from bsevents.model.events import MAX_DEPTH, deeper_than, too_deep
 
 # Strings full of what could fool a scan: brackets, quotes, backslashes and escapes.
 tricky = st.text(alphabet='[]{}"\\\n/aé\u2028', max_size=8)
@@ -30,6 +31,17 @@ def depth(value: Any) -> int:
     return 0
 
 
+@settings(max_examples=200, deadline=None)
+@given(values, st.integers(min_value=0, max_value=6))
+def test_deeper_than_agrees_with_the_real_depth(value: Any, limit: int) -> None:
+    assert deeper_than(value, limit) == (depth(value) > limit)
+    # Past MAX_DEPTH it walks with a stack instead of recursing: the same answers.
+    deep: Any = value
+    for _ in range(MAX_DEPTH + limit):
+        deep = [deep]
+    assert deeper_than(deep, MAX_DEPTH + limit + 1) == (depth(deep) > MAX_DEPTH + limit + 1)
+
+
 @settings(max_examples=100, deadline=None)
 @given(values, st.integers(min_value=0, max_value=6), st.booleans())
 def test_too_deep_agrees_with_the_real_depth(value: Any, limit: int, ascii_only: bool) -> None:
@@ -38,9 +50,9 @@ def test_too_deep_agrees_with_the_real_depth(value: Any, limit: int, ascii_only:
 
 
 def test_a_thousand_levels_are_too_deep_and_sixty_four_are_not() -> None:
-    assert too_deep(b"[" * 1000 + b"]" * 1000)
-    assert too_deep(b'{"a":' * 65 + b"1" + b"}" * 65)
-    assert not too_deep(b'{"a":' * 64 + b"1" + b"}" * 64)
+    assert too_deep(b"[" * 1000 + b"]" * 1000, MAX_JSON_DEPTH)
+    assert too_deep(b'{"a":' * 65 + b"1" + b"}" * 65, MAX_JSON_DEPTH)
+    assert not too_deep(b'{"a":' * 64 + b"1" + b"}" * 64, MAX_JSON_DEPTH)
 
 
 @pytest.mark.parametrize("step", [1, 7, 65536])

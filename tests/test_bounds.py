@@ -88,9 +88,11 @@ def test_send_stops_reading_its_answer_at_a_megabyte(
     standin.reply(reply)
     code, out, err, peak = run_measured("send", "signed_up", "--email", "maya@example.com")
     assert (code, out) == (1, ""), err
+    uuid = json.loads(standin.event_requests()[0].body)["event_uuid"]
     assert err.splitlines() == [
+        f"sending signed_up for email maya@example.com · event_uuid {uuid} (new)",
         f"error: the answer {what} more than 1 MB; stopped reading it, and the event may "
-        "have been accepted",
+        f"have been accepted · event_uuid {uuid}",
         "  a proxy in front of the API may be misbehaving; look for the event with bsevents "
         "events before sending it again",
     ]

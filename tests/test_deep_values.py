@@ -139,13 +139,14 @@ def _data(tmp_path: Path, depth: int) -> str:
 def test_send_refuses_a_body_events_would_summarise(
     server: StandIn, cli: Any, tmp_path: Path, depth: int, curl: bool
 ) -> None:
-    args = ["send", "x", "--email", "maya@example.com", "--data", _data(tmp_path, depth)]
+    data = _data(tmp_path, depth)
+    args = ["send", "x", "--email", "maya@example.com", "--data", data]
     result = cli(*args, *(["--curl"] if curl else []))
     assert result.exit_code == 2, result.output
     assert result.stdout == ""
     assert result.stderr.splitlines() == [
-        f"error: the event nests arrays and objects more than {MAX_DEPTH} levels deep: "
-        f"`bsevents events` would show its deepest part as {TOO_DEEP}",
+        f"error: --data {data}: the event nests arrays and objects more than {MAX_DEPTH} levels "
+        f"deep: `bsevents events` would show its deepest part as {TOO_DEEP}",
         "  nest the data less deeply, or --force to send it anyway",
     ]
     assert server.requests == []
@@ -185,7 +186,7 @@ def test_send_refuses_even_with_force_a_body_events_could_not_read(
     result = cli("send", "x", "--email", "maya@example.com", "--data", data, "--force")
     assert result.exit_code == 2, result.output
     assert result.stderr.startswith(
-        "error: the event nests arrays and objects more than 999 levels deep: show_events "
-        "answers holding it could not be read"
+        f"error: --data {data}: the event nests arrays and objects more than 999 levels deep: "
+        "show_events answers holding it could not be read"
     )
     assert server.requests == []

@@ -123,10 +123,11 @@ def test_send_ends_at_the_timeout_and_says_the_event_may_be_in(
     standin.reply(TRICKLED_HEAD)
     result = cli("send", "signed_up", "--email", "maya@example.com", "--timeout", "1")
     assert_one_clear_error(result, 1)
+    uuid = json.loads(standin.event_requests()[0].body)["event_uuid"]
     assert (
         f"error: no complete answer from {standin.base_url[7:]} within 1 s, and the event may "
-        "have been accepted\n  look for it with bsevents events before sending it again, or "
-        "allow longer with --timeout SECONDS\n"
+        f"have been accepted · event_uuid {uuid}\n  look for it with bsevents events before "
+        "sending it again, or allow longer with --timeout SECONDS\n"
     ) in result.stderr
     assert len(standin.event_requests()) == 1
 

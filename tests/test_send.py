@@ -69,8 +69,10 @@ def test_send_with_each_identity(server: StandIn, option: str, value: str, field
     (request,) = server.requests
     assert (request.method, request.path, request.auth_user) == ("POST", EVENT, EVENT_KEY)
     assert request.headers["content-type"] == "application/json"
+    # The id is on stderr before the POST goes out (an interrupt leaves it on screen).
     assert done.stderr == (
-        f"sent signed_up for {field} {value} · event_uuid {body['event_uuid']}\n"
+        f"sending signed_up for {field} {value} · event_uuid {body['event_uuid']} (new)\n"
+        "accepted · 200\n"
     )
 
 
@@ -129,7 +131,9 @@ def test_typed_params_and_data_from_stdin(server: StandIn) -> None:
         (["purchase", "--cookie", "c", "-p", "seats:=three"], "'three' is not JSON"),
         (["purchase", "--cookie", "c", "-p", "seats"], "--param 'seats' has no = (or :=)"),
         (["purchase", "--cookie", "c", "-p", "email=x@y.io"], "the parameters set 'email'"),
-        (["purchase", "--cookie", "c", "--event-uuid", "nope"], "'nope' is not a UUID"),
+        (["purchase", "--cookie", "c", "--event-uuid", " "], "--event-uuid ' ' is empty"),
+        (["purchase", "--cookie", "c", "--event-uuid", "a\tb"], "has a control or invisible"),
+        (["--cookie", "c"], "no event name given"),
         (["purchase", "--cookie", "c", "--wait", "1m"], "--wait needs to know whose events"),
         (["purchase", "--cookie", "c", "--uuid", CUSTOMER], "--uuid only tells --wait"),
     ],
@@ -182,10 +186,14 @@ def test_missing_event_key_exits_3_without_a_request(standin: StandIn) -> None:
 def test_rejected_event_key_exits_3(server: StandIn) -> None:
     done = run("send", "purchase", "--email", "m@x.io", BLUESHIFT_EVENT_API_KEY="wrong-key-123")
     assert done.returncode == 3
-    assert done.stderr.startswith(
-        "error: Blueshift rejected the Event API key (401 Not authorized)\n"
-        "  check that it is the *Event* API key"
+    (body,) = sent(server)
+    sending, error, hint = done.stderr.splitlines()
+    assert sending.startswith("sending purchase for email m@x.io · event_uuid ")
+    assert error == (
+        "error: Blueshift rejected the Event API key (401 Not authorized) · event_uuid "
+        + body["event_uuid"]
     )
+    assert hint.startswith("  check that it is the *Event* API key")
     assert API_KEY not in done.stderr
 
 
@@ -196,9 +204,10 @@ def test_a_body_blueshift_refuses_exits_1_with_its_message(server: StandIn) -> N
     )
     done = run("send", "purchase", "--customer-id", "42")
     assert done.returncode == 1
-    assert done.stderr.splitlines()[0] == (
-        "error: Blueshift refused the request "
-        "(400 customer: an email, customer_id, cookie or device_id)"
+    (body,) = sent(server)
+    assert done.stderr.splitlines()[1] == (
+        "error: Blueshift refused the request (400 customer: an email, customer_id, cookie "
+        f"or device_id) · event_uuid {body['event_uuid']}"
     )
     assert done.stdout == ""
 
@@ -242,9 +251,8 @@ def test_round_trip_waits_for_the_event_to_arrive(server: StandIn) -> None:
         "send", "purchase", "--email", "maya@example.com", "-p", "order_id=ORD-1", "--wait", "60s"
     )
     assert done.returncode == 0, done.stderr
-    arrived = json.loads(done.stdout)
     (body,) = sent(server)
-    assert arrived == {**body, "user_uuid": CUSTOMER, "_bsft_doc_type": "events"}
+    assert done.stdout == f"{body['event_uuid']}\n"  # the id, as without --wait
     paths = [r.path for r in server.requests]
     # Whose events is settled before the send: the email looked up, the customer's
     # events answered (which proves the User key); then nothing is asked for 10 s.
@@ -253,6 +261,16 @@ def test_round_trip_waits_for_the_event_to_arrive(server: StandIn) -> None:
     assert polls in (1, 2)  # at +10 s (on a busy machine, later) and +30 s
     assert re.search(rf"found after \d+ s · {polls} calls?\n", done.stderr), done.stderr
     assert re.search(r"arrived after \d+ s$", done.stderr), done.stderr
+    server.requests.clear()
+    done = faster("send", "purchase", "--email", "maya@example.com", "--wait", "60s", "--json")
+    assert done.returncode == 0, done.stderr
+    (body,) = sent(server)
+    # With --json: the id and its status as soon as it is accepted, then its arrival.
+    accepted, arrival = (json.loads(line) for line in done.stdout.splitlines())
+    assert accepted == {"event_uuid": body["event_uuid"], "index": 0, "status": 200}
+    assert arrival.pop("arrived") == {**body, "user_uuid": CUSTOMER, "_bsft_doc_type": "events"}
+    assert arrival.pop("arrived_after") > 0
+    assert arrival == accepted
 
 
 def test_round_trip_by_uuid_exits_6_at_the_deadline_having_polled_twice(

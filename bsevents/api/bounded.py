@@ -4,7 +4,6 @@ and the nesting depth of its JSON. No HTTP here: `client.py` feeds the bytes in.
 from __future__ import annotations
 
 import io
-import re
 import zlib
 
 MB = 1024 * 1024
@@ -13,11 +12,6 @@ MB = 1024 * 1024
 MAX_JSON_DEPTH = 64
 INFLATE_STEP = 1024 * 1024
 _GZIP_WBITS = 16 + zlib.MAX_WBITS
-_STRING_RE = re.compile(rb'"[^"]*"')
-_KEEP = b'"[]{}'
-_DROP = bytes(b for b in range(256) if b not in _KEEP)
-# Objects and arrays nest alike: one kind of bracket makes each peel exactly one level.
-_ONE_KIND = bytes.maketrans(b"{}", b"[]")
 
 
 class TooLarge(Exception):
@@ -88,25 +82,3 @@ def _decoder(name: str) -> zlib._Decompress:
         # Servers send zlib-wrapped deflate (RFC 9110); +32 also detects a gzip header.
         return zlib.decompressobj(32 + zlib.MAX_WBITS)
     raise UnknownEncoding(name)
-
-
-def too_deep(body: bytes, limit: int = MAX_JSON_DEPTH) -> bool:
-    """True when JSON text nests arrays and objects more than `limit` deep.
-
-    Done on the bytes, before parsing, so that no parser or later walk ever meets the
-    depth: escapes are dropped, then everything but quotes and brackets, then strings
-    (which may hold brackets); what is left is the bracket skeleton, peeled one level per
-    pass. For 100,000 events this costs a small fraction of the parse itself.
-    """
-    if b"\\" in body:
-        body = body.replace(b"\\\\", b"").replace(b'\\"', b"")
-    # Most strings hold no bracket and shrink to `""`: one replace is much faster than the
-    # regular expression, which then only sees the few strings that do.
-    skeleton = body.translate(_ONE_KIND, _DROP).replace(b'""', b"")
-    skeleton = _STRING_RE.sub(b"", skeleton)
-    for _ in range(limit):
-        peeled = skeleton.replace(b"[]", b"")
-        if len(peeled) == len(skeleton):
-            return False  # all peeled, or a stray quote the parser will refuse anyway
-        skeleton = peeled
-    return b"[]" in skeleton

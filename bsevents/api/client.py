@@ -27,9 +27,14 @@ from bsevents.api.bounded import (
     BoundedBody,
     TooLarge,
     UnknownEncoding,
-    too_deep,
 )
-from bsevents.api.endpoints import event_url, request_headers, search_url, show_events_url
+from bsevents.api.endpoints import (
+    bulk_events_url,
+    event_url,
+    request_headers,
+    search_url,
+    show_events_url,
+)
 from bsevents.errors import (
     BadResponse,
     BseventsError,
@@ -40,7 +45,7 @@ from bsevents.errors import (
     RequestFailed,
     UsageProblem,
 )
-from bsevents.model.events import Event, parse_events_json
+from bsevents.model.events import Event, parse_events_json, too_deep
 from bsevents.model.report import Notify, ignore
 from bsevents.model.sanitize import clean, shorten
 
@@ -129,7 +134,7 @@ def search_customers(
 
 
 def _json_object(body: bytes) -> dict[str, Any]:
-    if too_deep(body):
+    if too_deep(body, MAX_JSON_DEPTH):
         raise _unexpected(f"it nests JSON more than {MAX_JSON_DEPTH} levels deep")
     try:
         data = json.loads(body)
@@ -507,7 +512,7 @@ def describe_body(body: bytes, content_type: str = "") -> str:
     if not body.strip():
         return ""
     data = None
-    if not too_deep(body):  # a body nested 1,000 deep must not hide the status
+    if not too_deep(body, MAX_JSON_DEPTH):  # a body nested 1,000 deep must not hide the status
         with contextlib.suppress(ValueError, UnicodeDecodeError, RecursionError):
             data = json.loads(body)
     text = ""
@@ -547,25 +552,29 @@ def post_event(
     timeout: float = DEFAULT_TIMEOUT,
     debug: Notify = ignore,
     transport: httpx.BaseTransport | None = None,
-) -> None:
-    """POST one event to the Event API (HTTP Basic with the Event API key). Any 2xx is
-    accepted, as Blueshift's own integrations do; anything else raises the typed error.
-    The answer is bounded as a GET's is, within SEND_ANSWER_BYTES; a failure after the
-    request may have reached Blueshift says that the event may have been accepted.
-    `debug` hears the request and the status line (never the key)."""
+    bulk: bool = False,
+) -> int:
+    """POST one event to the Event API (HTTP Basic with the Event API key), or with
+    `bulk` a batch of them (`{"events": [...]}`) to the bulk events endpoint; the status.
+    Any 2xx is accepted, as Blueshift's own integrations do; anything else raises the
+    typed error. The answer is bounded as a GET's is, within SEND_ANSWER_BYTES; a failure
+    after the request may have reached Blueshift says that the event may have been
+    accepted. `debug` hears the request and the status line (never the key)."""
+    what, them = ("events", "them") if bulk else ("event", "it")
     request = Exchange(
         "POST",
-        event_url(base_url),
+        bulk_events_url(base_url) if bulk else event_url(base_url),
         event_api_key,
         SEND_ANSWER_BYTES,
         accepted=range(200, 300),
         content=body,
         content_type="application/json",
-        cap_hint="a proxy in front of the API may be misbehaving; look for the event with "
-        "bsevents events before sending it again",
-        maybe_done=", and the event may have been accepted",
-        maybe_done_hint="look for it with bsevents events before sending it again",
+        cap_hint="a proxy in front of the API may be misbehaving; look for the "
+        f"{what} with bsevents events before sending {them} again",
+        maybe_done=f", and the {what} may have been accepted",
+        maybe_done_hint=f"look for {them} with bsevents events before sending {them} again",
     )
     answer = exchange(request, base_url, timeout, None, debug, transport)
     if answer.status not in request.accepted:
-        raise error_for_response(answer.status, answer.body, answer.headers, "the event")
+        raise error_for_response(answer.status, answer.body, answer.headers, f"the {what}")
+    return answer.status

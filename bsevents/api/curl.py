@@ -10,7 +10,13 @@ from __future__ import annotations
 
 import re
 
-from bsevents.api.endpoints import event_url, request_headers, search_url, show_events_url
+from bsevents.api.endpoints import (
+    bulk_events_url,
+    event_url,
+    request_headers,
+    search_url,
+    show_events_url,
+)
 
 # What a single-quoted word cannot hold in every shell: the quote ends it, and fish reads
 # `\\` and `\'` as escapes even there (a backslash before anything else stays itself).
@@ -59,12 +65,17 @@ def email_then_events_commands(base_url: str, email: str, max_time: float | None
     return _curl(events + f'"$({search} | jq -r .user.uuid)"', max_time)
 
 
-def send_event_command(base_url: str, body: str, max_time: float | None = None) -> str:
-    """POST one event to the Event API; the Event API key comes from its own variable.
-    `body` is event_body.body_text's: the bytes bsevents itself would send."""
+def send_event_command(
+    base_url: str, body: str, *, bulk: bool = False, max_time: float | None = None
+) -> str:
+    """POST one event to the Event API (with `bulk`, a batch to the bulk events
+    endpoint); the Event API key comes from its own variable. `body` is
+    event_body.body_text's (or a bulk call's of such bodies): the bytes bsevents itself
+    would send."""
     headers = {**request_headers(), "Content-Type": "application/json"}
     flags = " ".join(f"-H {quote(f'{k}: {v}')}" for k, v in headers.items())
+    url = bulk_events_url(base_url) if bulk else event_url(base_url)
     return (
         f'{_start(max_time)} -u "$BLUESHIFT_EVENT_API_KEY:" {flags} '
-        f"--data-raw {quote(body)} {quote(event_url(base_url))}"
+        f"--data-raw {quote(body)} {quote(url)}"
     )

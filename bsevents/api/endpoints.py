@@ -10,6 +10,7 @@ from bsevents import __version__
 SHOW_EVENTS_PATH = "/api/v1/customer_search/show_events"
 SEARCH_PATH = "/api/v1/customers"
 EVENT_PATH = "/api/v1/event"
+BULK_EVENTS_PATH = "/api/v1/bulkevents"
 
 
 def show_events_url(base_url: str, uuid: str) -> str:
@@ -22,6 +23,10 @@ def search_url(base_url: str, email: str) -> str:
 
 def event_url(base_url: str) -> str:
     return f"{base_url}{EVENT_PATH}"
+
+
+def bulk_events_url(base_url: str) -> str:
+    return f"{base_url}{BULK_EVENTS_PATH}"
 
 
 def request_headers() -> dict[str, str]:

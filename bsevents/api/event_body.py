@@ -22,7 +22,7 @@ IDENTITIES = ("customer_id", "email", "cookie")
 OWN_KEYS = ("event", "event_uuid", *IDENTITIES)
 PARAM_HINT = "write --param key=text or --param key:=JSON, e.g. --param seats:=3"
 # Sent as the nearest double, a number would arrive as another one (1e400 as 1.8e308).
-_NUMBER_HINT = (
+NUMBER_HINT = (
     "a number must lie within about ±1.8e308 and, unless 0, beyond ±5e-324; "
     "send it as text (key=1e400) if that is what you mean"
 )
@@ -86,7 +86,7 @@ def parse_param(text: str) -> tuple[str, Any]:
     try:
         return key, loads(value, exact_numbers=True)
     except NumberOutOfRange as exc:
-        raise UsageProblem(f"--param {text!r}: {exc}", _NUMBER_HINT) from None
+        raise UsageProblem(f"--param {text!r}: {exc}", NUMBER_HINT) from None
     except (ValueError, RecursionError):
         raise UsageProblem(
             f"--param {text!r}: {value!r} is not JSON",
@@ -103,7 +103,7 @@ def parse_data(raw: bytes, source: str) -> dict[str, Any]:
     try:
         data = loads(raw, exact_numbers=True)
     except NumberOutOfRange as exc:
-        raise UsageProblem(f"--data {source}: {exc}", _NUMBER_HINT) from None
+        raise UsageProblem(f"--data {source}: {exc}", NUMBER_HINT) from None
     except (ValueError, UnicodeDecodeError, RecursionError):
         raise UsageProblem(f"--data {source} is not valid JSON") from None
     if not isinstance(data, dict):
@@ -112,9 +112,16 @@ def parse_data(raw: bytes, source: str) -> dict[str, Any]:
 
 
 def check_event_uuid(text: str) -> str:
-    value = text.strip().lower()
-    if not _UUID_RE.fullmatch(value):
-        raise UsageProblem(f"--event-uuid {text!r} is not a UUID")
+    """--event-uuid: a UUID, lower-cased, or any other id as given (pipelines send ids
+    such as `34abcd-efghijkj-1234kf`); never a blank one or a control character."""
+    from bsevents.api.replay import id_problem
+
+    value = text.strip()
+    if _UUID_RE.fullmatch(value.lower()):
+        return value.lower()
+    problem = id_problem(value)
+    if problem is not None:
+        raise UsageProblem(f"--event-uuid {text!r} {problem}", "any id will do, e.g. order-1042")
     return value
 
 

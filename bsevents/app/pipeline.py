@@ -132,6 +132,15 @@ class Wait:
     passes: Callable[[Event], bool]
     looked_for: str  # `purchase event with order_id=1`, for the messages
     sent_at: float | None = None
+    # With several events sent: whether an answer has every one of them. None: one event
+    # that passes is enough.
+    all_in: Callable[[list[Event]], bool] | None = None
+
+    def found(self, events: list[Event]) -> bool:
+        """Whether `events` end the wait."""
+        if self.all_in is not None:
+            return self.all_in(events)
+        return any(self.passes(event) for event in events)
 
 
 @dataclass(frozen=True)

@@ -135,7 +135,7 @@ def wait_for(ctx: Context, uuid: str, wait: Wait, options: FetchOptions) -> Even
         else:
             result, cost = _poll(ctx, uuid, poll)
         spent += cost
-        if result is not None and any(wait.passes(e) for e in result.events):
+        if result is not None and wait.found(result.events):
             if spent or clock.monotonic() - started >= 1:
                 ctx.report.note(
                     f"found after {clock.monotonic() - started:.0f} s · {_plural(spent, 'call')}"
@@ -159,7 +159,16 @@ def wait_for(ctx: Context, uuid: str, wait: Wait, options: FetchOptions) -> Even
         )
     else:
         why = f"within {duration_text(wait.seconds)} · {_plural(spent, 'call')} spent"
-    raise AnswerIsNo(f"no {wait.looked_for} for customer {uuid} {why}")
+    raise WaitExpired(f"no {wait.looked_for} for customer {uuid} {why}", why=why)
+
+
+class WaitExpired(AnswerIsNo):
+    """The wait ended with nothing found; `why` says when and what it spent
+    (`within 20s · 2 calls spent`), for a caller that words the answer itself."""
+
+    def __init__(self, message: str, *, why: str) -> None:
+        super().__init__(message)
+        self.why = why
 
 
 def _say_plan(ctx: Context, uuid: str, wait: Wait, plan: Plan, following: float) -> None:
@@ -223,6 +232,8 @@ def _one_answer(ctx: Context, uuid: str, options: FetchOptions) -> tuple[EventsR
 
 
 def _a(what: str) -> str:
+    if what[:1].isdigit():  # `3 sent events`
+        return what
     return f"an {what}" if what[:1] in ("a", "e", "i", "o", "u") else f"a {what}"
 
 

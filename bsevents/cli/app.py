@@ -393,6 +393,10 @@ SEND_EXAMPLES = [
         "Send one and wait until show_events has it (a round trip)",
         "bsevents send purchase --email ana@example.com -p order_id=T-1 --wait 10m",
     ),
+    (
+        "Replay logged payloads as they were sent (one JSON object a line), and wait",
+        f"bsevents send --data payloads.ndjson --uuid {EXAMPLE_UUID} --wait 10m",
+    ),
     ("The request as curl, sending nothing", "bsevents send login --customer-id 42 --curl"),
 ]
 
@@ -423,7 +427,7 @@ COMMANDS = {
     ),
     "send": LazyCommand(
         "bsevents.cli.commands.send:send_command",
-        "Send one event through Blueshift's Event API.",
+        "Send events through Blueshift's Event API, or replay logged ones.",
         epilog(SEND_EXAMPLES, SEND_ENVIRONMENT),
     ),
     # A group: its help and its commands' are its own, in cli/commands/config.py.

@@ -415,7 +415,7 @@ ROOT = Command(
         ),
         Command(
             "send",
-            help="Send one event through Blueshift's Event API.",
+            help="Send events through Blueshift's Event API,...",
             options=(
                 Option(
                     ("--customer-id",),
@@ -435,19 +435,27 @@ ROOT = Command(
                 ),
                 Option(
                     ("--param", "-p"),
-                    help="A parameter: key=text for a string, key:=JSON for any JSON value (seats:=3). Repeatable.",
+                    help="A parameter: key=text for a string, key:=JSON for any JSON value (seats:=3). Repeatable; adds to or replaces a --data body's.",
                     takes_value=True,
                     multiple=True,
                 ),
                 Option(
                     ("--data",),
-                    help="Parameters as one JSON object from FILE (- for stdin).",
+                    help="Whole Event API bodies, sent as given: one JSON object, an array of them or NDJSON, from FILE (- for stdin). The flags fill in what a body lacks.",
                     takes_value=True,
                 ),
                 Option(
                     ("--event-uuid",),
                     help="Use this event_uuid (default: new).",
                     takes_value=True,
+                ),
+                Option(
+                    ("--bulk",),
+                    help="Send through the bulk events endpoint, in batches of up to 30 events.",
+                ),
+                Option(
+                    ("--json",),
+                    help="Print one JSON object a line: each event_uuid with its HTTP status, and with --wait each arrival.",
                 ),
                 Option(
                     ("--force",),
@@ -459,7 +467,7 @@ ROOT = Command(
                 ),
                 Option(
                     ("--wait",),
-                    help="Then wait (paced within the hourly budget) until the event shows in the customer's events, and print it; needs --uuid or --email.",
+                    help="Then wait (paced within the hourly budget) until every sent event shows in the customer's events; needs --uuid, --email or bodies that name one email.",
                     takes_value=True,
                 ),
                 Option(

@@ -1,10 +1,11 @@
-"""`bsevents send EVENT`: send one event through Blueshift's Event API, and with `--wait`
-follow it until it shows in the customer's show_events."""
+"""`bsevents send [EVENT]`: send events through Blueshift's Event API (one built from the
+flags, or whole bodies replayed from --data), and with `--wait` follow them until they
+show in the customer's show_events."""
 
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -17,19 +18,25 @@ from bsevents.cli.options import (
     TimeoutOption,
     typed_on_command_line,
 )
-from bsevents.errors import UsageProblem
-from bsevents.views import ui
+from bsevents.errors import BseventsError, UsageProblem
+from bsevents.views import sending, ui
 from bsevents.views.choices import ColorChoice
 
 if TYPE_CHECKING:
-    from bsevents.api.event_body import Identity
+    from bsevents.api.replay import Body
     from bsevents.app.context import Context
     from bsevents.app.pipeline import Source
 
 
 def send_command(
     command: typer.Context,
-    name: Annotated[str, typer.Argument(metavar="EVENT", help="The event name, e.g. purchase.")],
+    name: Annotated[
+        str | None,
+        typer.Argument(
+            metavar="EVENT",
+            help="The event name, e.g. purchase; optional when --data bodies have `event`.",
+        ),
+    ] = None,
     customer_id: Annotated[
         str | None, typer.Option("--customer-id", metavar="ID", help="The customer's id.")
     ] = None,
@@ -46,19 +53,37 @@ def send_command(
             "-p",
             metavar="KEY=TEXT|KEY:=JSON",
             help="A parameter: key=text for a string, key:=JSON for any JSON value "
-            "(seats:=3). Repeatable.",
+            "(seats:=3). Repeatable; adds to or replaces a --data body's.",
         ),
     ] = None,
     data: Annotated[
         str | None,
         typer.Option(
-            "--data", metavar="FILE", help="Parameters as one JSON object from FILE (- for stdin)."
+            "--data",
+            metavar="FILE",
+            help="Whole Event API bodies, sent as given: one JSON object, an array of them "
+            "or NDJSON, from FILE (- for stdin). The flags fill in what a body lacks.",
         ),
     ] = None,
     event_uuid: Annotated[
         str | None,
-        typer.Option("--event-uuid", metavar="UUID", help="Use this event_uuid (default: new)."),
+        typer.Option("--event-uuid", metavar="ID", help="Use this event_uuid (default: new)."),
     ] = None,
+    bulk: Annotated[
+        bool,
+        typer.Option(
+            "--bulk",
+            help="Send through the bulk events endpoint, in batches of up to 30 events.",
+        ),
+    ] = False,
+    as_json: Annotated[
+        bool,
+        typer.Option(
+            "--json",
+            help="Print one JSON object a line: each event_uuid with its HTTP status, and "
+            "with --wait each arrival.",
+        ),
+    ] = False,
     force: Annotated[
         bool,
         typer.Option(
@@ -76,8 +101,8 @@ def send_command(
         typer.Option(
             "--wait",
             metavar="DURATION",
-            help="Then wait (paced within the hourly budget) until the event shows in the "
-            "customer's events, and print it; needs --uuid or --email.",
+            help="Then wait (paced within the hourly budget) until every sent event shows in "
+            "the customer's events; needs --uuid, --email or bodies that name one email.",
         ),
     ] = None,
     uuid: Annotated[
@@ -93,73 +118,123 @@ def send_command(
     quiet: QuietOption = False,
     debug: DebugOption = False,
 ) -> None:
-    """Send one event through Blueshift's Event API; print its event_uuid."""
-    from bsevents.api import event_body as send
+    """Send events through Blueshift's Event API; print each event_uuid."""
     from bsevents.cli import asking
     from bsevents.views.output import use_terminal
 
     use_terminal(quiet=quiet, debug=debug, color=ColorChoice.auto)
-    if curl and wait is not None:
-        raise UsageProblem("--curl and --wait do not go together: --curl sends nothing")
+    for flag, given in (("--wait", wait is not None), ("--json", as_json)):
+        if curl and given:
+            raise UsageProblem(f"--curl and {flag} do not go together: --curl sends nothing")
     if uuid is not None and wait is None:
         raise UsageProblem("--uuid only tells --wait whose events to watch", "add --wait 5m")
-    send.check_name(name, force=force)
-    identity = send.Identity(customer_id, _email(email), cookie)
-    body = send.build_event(
-        name,
-        identity,
-        params=params or (),
-        data=_read_data(data) if data is not None else None,
-        event_uuid=send.check_event_uuid(event_uuid) if event_uuid is not None else None,
-    )
-    deep = send.check_depth(body, force=force)
-    text = send.body_text(body)
-    if deep is not None:
-        ui.warn(deep)
-    seconds = _check_wait(wait, uuid, email)
+    bodies = _bodies(name, (customer_id, email, cookie), params or [], data, event_uuid, force)
+    if bulk:
+        from bsevents.api.replay import batches
+
+        batches(bodies)  # a body too large for a bulk call is refused before any is sent
+    seconds, watch_email = _check_wait(wait, uuid, email, bodies)
     watching = None
     if seconds is not None:
-        watching = asking.source(uuid, None, email if uuid is None else None, command="send")
+        watching = asking.source(uuid, None, watch_email, command="send")
+    sending.say_before(bodies)
     ctx = asking.context(command, watching, profile=profile, region=region, base_url=base_url)
     with ctx:
         if curl:
-            from bsevents.api.curl import send_event_command
-
             deadline = timeout if typed_on_command_line(command, "timeout") else None
-            sys.stdout.write(send_event_command(ctx.settings.base_url, text, deadline) + "\n")
+            _print_curl(ctx, bodies, bulk=bulk, max_time=deadline)
             return
-        _send_and_follow(ctx, body, text, identity, watching, seconds, timeout)
+        _send_and_follow(ctx, bodies, watching, seconds, timeout, as_json=as_json, bulk=bulk)
+
+
+def _bodies(
+    name: str | None,
+    who: tuple[str | None, str | None, str | None],
+    params: list[str],
+    data: str | None,
+    event_uuid: str | None,
+    force: bool,
+) -> list[Body]:
+    """Every body to send, checked: the one the flags build, or those of --data with
+    what the flags add. UsageProblem (exit 2) before anything is sent."""
+    import uuid as uuid_module
+
+    from bsevents.api import event_body, replay
+
+    customer_id, email, cookie = who
+    given_uuid = event_body.check_event_uuid(event_uuid) if event_uuid is not None else None
+    identity = event_body.Identity(customer_id, _email(email), cookie)
+    if data is None:
+        if name is None:
+            raise UsageProblem(
+                "no event name given",
+                "for example: bsevents send purchase --email maya@example.com",
+            )
+        event_body.check_name(name, force=force)
+        fields = event_body.build_event(name, identity, params=params, event_uuid=given_uuid)
+        return [replay.finish(fields, force=force, uuid_added=given_uuid is None)]
+    parsed = tuple(event_body.parse_param(text) for text in params)
+    flags = replay.Flags(name, identity, given_uuid, parsed, force)
+    source = "stdin" if data == "-" else data
+    found = replay.read_bodies(_read_data(data), source)
+    return replay.prepare(found, source, flags, lambda: str(uuid_module.uuid4()))
+
+
+def _print_curl(ctx: Context, bodies: list[Body], *, bulk: bool, max_time: float | None) -> None:
+    """One curl command a body, or with --bulk one a batch; a --timeout given on the
+    command line becomes each one's --max-time."""
+    from bsevents.api.curl import send_event_command
+    from bsevents.api.replay import batches, bulk_text
+    from bsevents.views.output import write_chunks
+
+    texts = [bulk_text(group) for group in batches(bodies)] if bulk else [b.text for b in bodies]
+    base = ctx.settings.base_url
+    commands = [send_event_command(base, text, bulk=bulk, max_time=max_time) for text in texts]
+    write_chunks([command + "\n" for command in commands])
 
 
 def _send_and_follow(
     ctx: Context,
-    body: dict[str, Any],
-    text: str,
-    identity: Identity,
+    bodies: list[Body],
     watching: Source | None,
     seconds: float | None,
     timeout: float,
+    *,
+    as_json: bool,
+    bulk: bool,
 ) -> None:
     from bsevents.app import send
 
     watched = None
     if watching is not None and seconds is not None:
         # Whose events to watch is settled before anything is sent: an unknown customer,
-        # a rejected key or a spent budget must not leave an event sent and not followed.
+        # a rejected key or a spent budget must not leave events sent and not followed.
         watched = send.settle_wait(ctx, watching, seconds, timeout)
-    send.post(ctx, text.encode(), timeout)
-    sent_at = ctx.clock.monotonic()
-    who = ", ".join(f"{k} {v}" for k, v in identity.fields().items())
-    ui.note(f"sent {body['event']} for {who} · event_uuid {body['event_uuid']}")
+    teller = sending.Teller(as_json, len(bodies))
+    try:
+        sent = send.send_all(ctx, bodies, timeout, teller, bulk=bulk)
+    except KeyboardInterrupt:
+        if teller.in_flight:
+            ids = ", ".join(body.event_uuid for body in teller.in_flight)
+            ui.error(
+                f"interrupted while sending event_uuid {ids}: Blueshift may have accepted it",
+                "look for it with bsevents events before sending it again",
+            )
+        raise
+    except BseventsError as error:
+        if teller.in_flight:
+            teller.failed(error)
+        raise
+    if len(sent) > 1 and not bulk:
+        ui.note(f"sent {sending.count(len(sent), 'event')}, each accepted")
     if watched is None or seconds is None:
-        sys.stdout.write(f"{body['event_uuid']}\n")
         return
-    arrived, _ = send.follow(ctx, watched, body["event_uuid"], seconds, timeout, sent_at)
-    from bsevents.views.jsonout import pretty_json
-    from bsevents.views.output import write_chunks
-
-    write_chunks([pretty_json(arrived[0] if len(arrived) == 1 else arrived)])
-    ui.note(f"arrived after {ctx.clock.monotonic() - sent_at:.0f} s")
+    try:
+        arrivals = send.follow(ctx, watched, sent, seconds, timeout)
+    except send.NotAllArrived as partial:
+        sending.show_arrivals(partial.arrivals, as_json=as_json, many=True)
+        raise
+    sending.show_arrivals(arrivals, as_json=as_json, many=len(sent) > 1)
 
 
 def _email(text: str | None) -> str | None:
@@ -170,31 +245,39 @@ def _email(text: str | None) -> str | None:
     return check_email(text)
 
 
-def _read_data(source: str) -> dict[str, Any]:
-    from bsevents.api.event_body import MAX_DATA_BYTES, parse_data
+def _read_data(source: str) -> bytes:
+    from bsevents.api.replay import MAX_FILE_BYTES
     from bsevents.model.files import read_file
 
     try:
         if source == "-":
             stdin = getattr(sys.stdin, "buffer", None)
-            raw = stdin.read(MAX_DATA_BYTES + 1) if stdin is not None else b""
-        else:
-            raw = read_file(source, MAX_DATA_BYTES + 1, pipes=True)
+            return stdin.read(MAX_FILE_BYTES + 1) if stdin is not None else b""
+        return read_file(source, MAX_FILE_BYTES + 1, pipes=True)
     except OSError as error:
         raise UsageProblem(f"--data {source}: {error.strerror or error}") from None
-    return parse_data(raw, "stdin" if source == "-" else source)
 
 
-def _check_wait(wait: str | None, uuid: str | None, email: str | None) -> float | None:
-    """--wait's seconds, checked before anything is sent."""
+def _check_wait(
+    wait: str | None, uuid: str | None, email: str | None, bodies: list[Body]
+) -> tuple[float | None, str | None]:
+    """--wait's seconds, and the email whose events to watch when no --uuid is given
+    (--email, or the one the bodies name), checked before anything is sent."""
     if wait is None:
-        return None
+        return None, None
     from bsevents.app.wait import parse_wait
 
     seconds = parse_wait(wait)
-    if uuid is None and email is None:
+    if uuid is not None:
+        return seconds, None
+    named = {
+        str(b.fields["email"]).lower(): b.fields["email"] for b in bodies if "email" in b.fields
+    }
+    if email is None and len(named) == 1:
+        email = str(*named.values())
+    if email is None:
         raise UsageProblem(
             "--wait needs to know whose events to watch: give --uuid CUSTOMER or --email",
             "--customer-id and --cookie cannot be looked up",
         )
-    return seconds
+    return seconds, email
