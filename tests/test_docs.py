@@ -261,9 +261,12 @@ class Recording(dict[str, str]):
         return super().__contains__(key)
 
 
+SENT_BODY = '{"event": "signed_up", "email": "maya@example.com"}\n'
+
 # Runs that take each command down the paths that read the environment: settings
 # resolved, keys looked up in the keyring (the tests' keyring cannot be used), a table
 # paged on a terminal. Every command also runs with an unknown option, the error path.
+# A run's `STDIN` is what it reads on standard input, not a variable.
 RUNS: dict[str, list[tuple[list[str], dict[str, str]]]] = {
     "bsevents": [(["--version"], {})],
     "bsevents events": [
@@ -272,6 +275,7 @@ RUNS: dict[str, list[tuple[list[str], dict[str, str]]]] = {
         (["events", "--demo", "--view", "table", "--pager"], {"PAGER": "cat", "LINES": "5"}),
     ],
     "bsevents lint": [(["lint", "--demo"], {}), (["lint", CUSTOMER], {})],
+    "bsevents reconcile": [(["reconcile", "-", CUSTOMER], {"STDIN": SENT_BODY})],
     "bsevents send": [
         (["send", "x", "--cookie", "c"], {}),
         (["send", "x", "--cookie", "c", "--uuid", CUSTOMER, "--wait", "1m"], {}),
@@ -319,9 +323,11 @@ def read_by_each_command(
         words = path.split()[1:]
         asked: set[str] = set()
         for args, extra in [*RUNS[path], ([*words, "--no-such-option"], {})]:
-            recording = Recording({**base, **extra})
+            variables = dict(extra)
+            stdin = variables.pop("STDIN", "")  # what the run reads on stdin, if anything
+            recording = Recording({**base, **variables})
             monkeypatch.setattr(os, "environ", recording)
-            cli(*args, input="")
+            cli(*args, input=stdin)
             asked |= recording.asked
         monkeypatch.setattr(os, "environ", Recording(base))
         yield path, asked

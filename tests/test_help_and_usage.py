@@ -102,6 +102,7 @@ def test_root_help_lists_commands_examples_and_every_variable(cli: Any) -> None:
         "quota",
         "lint",
         "send",
+        "reconcile",
         "config",
     ]
     assert [line.split()[0] for line in found["Environment"]] == list(ALL_ENVIRONMENT)

@@ -400,7 +400,11 @@ def test_from_file_missing_or_with_a_customer(cli: Any, tmp_path: Path) -> None:
     assert "No such file or directory" in missing.stderr
     both = cli("events", CUSTOMER, "--from-file", str(save(tmp_path, [])))
     assert both.exit_code == 2
-    assert "--from-file takes no customer and no --demo" in both.stderr
+    assert both.stderr == (
+        "error: --from-file and a customer are two sources\n  give one of them\n"
+    )
+    demo = cli("events", "--demo", "--from-file", str(save(tmp_path, [])))
+    assert demo.stderr.startswith("error: --from-file and --demo are two sources\n")
 
 
 # Pager ----------------------------------------------------------------------------------

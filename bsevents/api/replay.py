@@ -26,8 +26,10 @@ from bsevents.api.event_body import (
 )
 from bsevents.errors import UsageProblem
 
-# The identities the Event API takes: the flags' three, and a device's id.
-IDENTITY_KEYS = ("customer_id", "email", "cookie", "device_id")
+# The identities the Event API takes (the flags' three, and a device's id): one list,
+# the one reconcile reads captures by.
+from bsevents.model.event_api import IDENTITY_KEYS
+
 MAX_FILE_BYTES = 64 * MAX_DATA_BYTES  # many bodies; each is still bounded on its own
 MAX_BODIES = 10_000
 # Blueshift's bulk events endpoint takes at most 30 events and 1 MB a call, and asks for

@@ -79,14 +79,16 @@ class Miss:
     what: str  # `'signup_test'`, `event '3766f1'`, `a new event`
     command: str  # `bsevents events UUID -t signup_test --refresh`
     hint: str = ""  # e.g. `; did you mean 'signup_test'?`, said only when no call is made
+    stale: bool = False  # the copy was fetched before what is missing was sent
 
 
 def refresh_on_miss(
     ctx: Context, uuid: str, options: FetchOptions, copy: EventsResult, miss: Miss
 ) -> EventsResult:
     """After `miss.what` was not in a stored copy: one live call, within the budget, when
-    the copy is at least `refresh-on-miss` seconds old. Returns the fresh events, or the
-    copy telling why no call was made and which command makes one."""
+    the copy is at least `refresh-on-miss` seconds old, or was fetched before what is
+    missing was sent (`miss.stale`). Returns the fresh events, or the copy telling why no
+    call was made and which command makes one."""
     if copy.origin != "cache" or copy.fetched_at is None:
         return copy
     settings = ctx.settings
@@ -94,7 +96,7 @@ def refresh_on_miss(
     age = now - copy.fetched_at
     lead = f"{miss.what} is not in the copy fetched {ago(age)}{miss.hint}"
     wait = settings.values["refresh-on-miss"]
-    if options.offline or wait == "never" or age < wait:
+    if options.offline or wait == "never" or (age < wait and not miss.stale):
         return _told(copy, f"{lead}; no call made. To ask Blueshift: {miss.command}")
     if ctx.user_key_if_any() is None:
         return _told(copy, f"{lead}; no API key to ask Blueshift with")

@@ -4,7 +4,7 @@ events (`events` in every view, `--watch`, `--wait`, `-e`; `lint`; `send --wait`
 
     Ask ─► local source? ─► the demo, or a saved file (no key, no call)
        └─► the customer (a UUID, a dashboard URL, or an email looked up once)
-           ─► --wait? poll, paced within the budget, until an event passes (wait.py)
+           ─► --wait? poll, paced within the budget, until the answer is there (wait.py)
            ─► else a stored copy or a live call (fetch.py)
                ─► a copy that cannot answer the question is asked again, once
 
@@ -70,7 +70,8 @@ class Source:
         given = customer is not None or uuid is not None or email is not None
         if from_file is not None:
             if demo or given:
-                raise UsageProblem("--from-file takes no customer and no --demo", "give one source")
+                other = "--demo" if demo else "a customer"
+                raise UsageProblem(f"--from-file and {other} are two sources", "give one of them")
             return cls(from_file=from_file)
         if demo:
             if given:
@@ -115,12 +116,21 @@ def _customer(argument: str | None, option: str | None, example: str) -> Custome
 @dataclass(frozen=True)
 class Question:
     """What the user looks for in the events: a stored copy that has none of it is asked
-    again. `again` holds the options that ask it again, as the user would type them."""
+    again. `again` holds the options that ask it again, as the user would type them, and
+    `first` the arguments that come before the customer (reconcile's CAPTURE).
+
+    `unanswered` asks the whole answer what it lacks (`2 of 7 sent events`; None: nothing),
+    for a question no filter states; `since` (epoch seconds) is when what is looked for
+    was sent: a stored copy fetched before it cannot hold it, so a miss in that copy is
+    asked again however young the copy is."""
 
     criteria: Criteria | None = None
     show: str | None = None
     new: bool = False
     again: tuple[str, ...] = ()
+    unanswered: Callable[[list[Event]], str | None] | None = None
+    since: float | None = None
+    first: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -132,8 +142,8 @@ class Wait:
     passes: Callable[[Event], bool]
     looked_for: str  # `purchase event with order_id=1`, for the messages
     sent_at: float | None = None
-    # With several events sent: whether an answer has every one of them. None: one event
-    # that passes is enough.
+    # With several events sent (send --data, reconcile): whether an answer has every one
+    # of them. None: one event that passes is enough.
     all_in: Callable[[list[Event]], bool] | None = None
 
     def found(self, events: list[Event]) -> bool:
@@ -311,10 +321,16 @@ def _ask_again_on_miss(ctx: Context, uuid: str, ask: Ask, result: EventsResult) 
     chosen_by = ["--profile", ctx.choice.profile] if ctx.choice.profile is not None else []
     if ctx.choice.region is not None:
         chosen_by += ["--region", ctx.choice.region]
-    again = ["bsevents", ask.command, uuid, *chosen_by, *ask.question.again, "--refresh"]
+    question = ask.question
+    again = ["bsevents", ask.command, *question.first, uuid, *chosen_by, *question.again]
+    again.append("--refresh")
     what, hint = miss
+    # A copy fetched before what is looked for was sent cannot hold it, however young.
+    stale = question.since is not None and (result.fetched_at or 0.0) < question.since
     try:
-        return refresh_on_miss(ctx, uuid, ask.fetch, result, Miss(what, shlex.join(again), hint))
+        return refresh_on_miss(
+            ctx, uuid, ask.fetch, result, Miss(what, shlex.join(again), hint, stale=stale)
+        )
     except (RequestFailed, RateLimited) as failed:
         # The stored copy is still an answer: show it, saying that it could not be checked.
         ctx.report.warn(f"{failed.message}; showing the stored copy, which may be stale")
@@ -329,6 +345,9 @@ def find_miss(result: EventsResult, question: Question) -> tuple[str, str] | Non
     it may be a new event, so only a live answer may suggest a typo."""
     from bsevents.query.filters import find_events, missing_types, select
 
+    if question.unanswered is not None:
+        lacking = question.unanswered(result.events)
+        return (lacking, "") if lacking is not None else None
     if question.show is not None:
         try:
             find_events(result.events, question.show)

@@ -30,38 +30,53 @@ def get_from_file(path: str, *, stdin: BinaryIO | None = None) -> EventsResult:
     UsageProblem (exit 2) when the file cannot be read or holds none of these.
     """
     name = "stdin" if path == "-" else path
-    events, notes = parse_saved(_read_text(path, name, stdin), name)
+    events, notes = parse_saved(read_text(path, stdin), name)
     return EventsResult(sort_events(events), _common_user(events), "file", notes)
 
 
-def _read_text(path: str, name: str, stdin: BinaryIO | None) -> str:
-    """The file's text. Decoding here, rather than handing bytes to json, lets the bytes
-    go before parsing starts: 100 MB less at the peak for 100,000 events."""
+def read_text(path: str, stdin: BinaryIO | None) -> str:
+    """The text of a saved response at `path` (`-`: `stdin`). Decoding here, rather than
+    handing bytes to json, lets the bytes go before parsing starts: 100 MB less at the
+    peak for 100,000 events."""
+    body = read_bytes(path, stdin)
+    try:
+        # The encodings json accepts (UTF-8, with or without a BOM as Windows tools
+        # write, UTF-16, UTF-32), found the way json.loads finds them.
+        return body.decode(json.detect_encoding(body), "surrogatepass")
+    except UnicodeDecodeError:
+        name = "stdin" if path == "-" else path
+        raise UsageProblem(f"{name} is not UTF-8 text", _SAVED_HINT) from None
+
+
+def read_bytes(
+    path: str,
+    stdin: BinaryIO | None,
+    *,
+    option: str = "--from-file",
+    what: str = "a saved response",
+) -> bytes:
+    """The bytes of the file at `path` (`-`: `stdin`; a pipe too), read up to the
+    max-response-mb setting, as a live answer is. `option` and `what` name it in
+    messages. Raises UsageProblem (exit 2)."""
+    name = "stdin" if path == "-" else path
     limit = _size_limit()
     try:
         if path == "-":
             if stdin is None:
-                raise UsageProblem("--from-file -: there is no standard input to read")
+                raise UsageProblem(f"{option} -: there is no standard input to read")
             body = stdin.read(limit + 1)
         else:
             body = read_file(path, limit + 1, pipes=True)
     except OSError as exc:
         reason = exc.strerror or type(exc).__name__
-        raise UsageProblem(
-            f"cannot read {name}: {reason}", "give the path of a saved response"
-        ) from None
+        raise UsageProblem(f"cannot read {name}: {reason}", f"give the path of {what}") from None
     if len(body) > limit:
         # Read no further: /dev/zero or an endless pipe would take all the memory there is.
         raise UsageProblem(
             f"{name} is larger than {limit // (1024 * 1024)} MB; stopped reading it",
             "the limit is the max-response-mb setting (bsevents config set max-response-mb N)",
         )
-    try:
-        # The encodings json accepts (UTF-8, with or without a BOM as Windows tools
-        # write, UTF-16, UTF-32), found the way json.loads finds them.
-        return body.decode(json.detect_encoding(body), "surrogatepass")
-    except UnicodeDecodeError:
-        raise UsageProblem(f"{name} is not UTF-8 text", _SAVED_HINT) from None
+    return body
 
 
 def _size_limit() -> int:

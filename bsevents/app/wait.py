@@ -1,5 +1,6 @@
-"""`--wait DURATION` (and `send --wait`): ask until an event passes, treating calls as the
-scarce thing they are (10 an hour, shared by everything a team runs).
+"""`--wait DURATION` (and `send --wait`): ask until an event passes (`reconcile --wait`:
+until the answer holds every sent event), treating calls as the scarce thing they are
+(10 an hour, shared by everything a team runs).
 
 The pacing, from the start (or from the send, for `send --wait`):
 - the first answer follows the usual cache rules (a fresh stored copy costs nothing);
@@ -123,6 +124,7 @@ def wait_for(ctx: Context, uuid: str, wait: Wait, options: FetchOptions) -> Even
     poll = FetchOptions(timeout=options.timeout, refresh=True, retries=0)
     spent = 0
     told = False
+    last: EventsResult | None = None
     for index, moment in enumerate(plan.moments):
         if after_send and not told:
             _say_plan(ctx, uuid, wait, plan, started + moment)
@@ -135,6 +137,8 @@ def wait_for(ctx: Context, uuid: str, wait: Wait, options: FetchOptions) -> Even
         else:
             result, cost = _poll(ctx, uuid, poll)
         spent += cost
+        if result is not None:
+            last = result
         if result is not None and wait.found(result.events):
             if spent or clock.monotonic() - started >= 1:
                 ctx.report.note(
@@ -159,16 +163,19 @@ def wait_for(ctx: Context, uuid: str, wait: Wait, options: FetchOptions) -> Even
         )
     else:
         why = f"within {duration_text(wait.seconds)} · {_plural(spent, 'call')} spent"
-    raise WaitExpired(f"no {wait.looked_for} for customer {uuid} {why}", why=why)
+    raise WaitExpired(f"no {wait.looked_for} for customer {uuid} {why}", why=why, last=last)
 
 
 class WaitExpired(AnswerIsNo):
     """The wait ended with nothing found; `why` says when and what it spent
-    (`within 20s · 2 calls spent`), for a caller that words the answer itself."""
+    (`within 20s · 2 calls spent`), for a caller that words the answer itself, and
+    `last` is the last answer it had, if any: a command that shows what is still
+    missing shows it from there."""
 
-    def __init__(self, message: str, *, why: str) -> None:
+    def __init__(self, message: str, *, why: str, last: EventsResult | None = None) -> None:
         super().__init__(message)
         self.why = why
+        self.last = last
 
 
 def _say_plan(ctx: Context, uuid: str, wait: Wait, plan: Plan, following: float) -> None:

@@ -279,6 +279,8 @@ EVENTS_ENVIRONMENT = (
 LINT_ENVIRONMENT = tuple(name for name in EVENTS_ENVIRONMENT if name != "PAGER")
 SEND_ENVIRONMENT = ("BLUESHIFT_EVENT_API_KEY", *LINT_ENVIRONMENT)
 QUOTA_ENVIRONMENT = LINT_ENVIRONMENT
+# `reconcile` reads what `events` does, but pages nothing.
+RECONCILE_ENVIRONMENT = LINT_ENVIRONMENT
 
 app = typer.Typer(
     cls=BseventsGroup,
@@ -400,6 +402,22 @@ SEND_EXAMPLES = [
     ("The request as curl, sending nothing", "bsevents send login --customer-id 42 --curl"),
 ]
 
+RECONCILE_EXAMPLES = [
+    (
+        "What the page sent (DevTools: Save all as HAR) against what arrived",
+        "bsevents reconcile page.har",
+    ),
+    ("The same for a customer the capture does not name", f"bsevents reconcile page.har {UUID}"),
+    (
+        "Wait, sparing the budget, until nothing sent is missing",
+        "bsevents reconcile page.har --wait 10m",
+    ),
+    (
+        "A server's logged Event API bodies, against a saved response: no call",
+        "bsevents reconcile bodies.ndjson -f events.json",
+    ),
+]
+
 
 # The subcommands, registered by name with the one line the root help lists: a command's
 # module is imported only when that command runs or shows its help (see cli/lazy.py).
@@ -429,6 +447,11 @@ COMMANDS = {
         "bsevents.cli.commands.send:send_command",
         "Send events through Blueshift's Event API, or replay logged ones.",
         epilog(SEND_EXAMPLES, SEND_ENVIRONMENT),
+    ),
+    "reconcile": LazyCommand(
+        "bsevents.cli.commands.reconcile:reconcile_command",
+        "Set what a browser or app sent (a HAR capture, or Event API bodies) against what arrived.",
+        epilog(RECONCILE_EXAMPLES, RECONCILE_ENVIRONMENT),
     ),
     # A group: its help and its commands' are its own, in cli/commands/config.py.
     "config": LazyCommand(

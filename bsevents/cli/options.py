@@ -170,7 +170,7 @@ WaitOption = Annotated[
     typer.Option(
         "--wait",
         metavar="DURATION",
-        help="Ask again, sparing the hourly budget, until an event passes the filters "
+        help="Ask again, sparing the hourly budget, until what is asked for has arrived "
         "(e.g. 15m); exit 6 at the deadline.",
         rich_help_panel=CALLS,
     ),

@@ -230,7 +230,7 @@ ROOT = Command(
                 ),
                 Option(
                     ("--wait",),
-                    help="Ask again, sparing the hourly budget, until an event passes the filters (e.g. 15m); exit 6 at the deadline.",
+                    help="Ask again, sparing the hourly budget, until what is asked for has arrived (e.g. 15m); exit 6 at the deadline.",
                     takes_value=True,
                 ),
                 Option(
@@ -516,6 +516,123 @@ ROOT = Command(
                 Argument(
                     "name",
                     complete="event-names",
+                ),
+            ),
+        ),
+        Command(
+            "reconcile",
+            help="Set what a browser or app sent (a HAR...",
+            options=(
+                Option(
+                    ("--uuid", "-u"),
+                    help="Same as CUSTOMER.",
+                    takes_value=True,
+                    complete="customers",
+                ),
+                Option(
+                    ("--email",),
+                    help="Find the customer by email (Search customer; costs no events call).",
+                    takes_value=True,
+                    complete="emails",
+                ),
+                Option(
+                    ("--from-file", "-f"),
+                    help="Read a saved response (- for stdin): --json output, NDJSON or a Postman export. No key, no call.",
+                    takes_value=True,
+                ),
+                Option(
+                    ("--window",),
+                    help="How long after its send an event may arrive and still match (e.g. 2h).",
+                    takes_value=True,
+                ),
+                Option(
+                    ("--strict",),
+                    help="Exit 6 when a sent event arrived changed, too.",
+                ),
+                Option(
+                    ("--all",),
+                    help="Also list the arrived events within the capture's time that match nothing sent (unsent: another device or a server sent them).",
+                ),
+                Option(
+                    ("--json",),
+                    help="A JSON array (the default when piped).",
+                ),
+                Option(
+                    ("--region",),
+                    help="Blueshift region (env BLUESHIFT_REGION).",
+                    takes_value=True,
+                    complete="choice",
+                    choices=("us", "eu"),
+                ),
+                Option(
+                    ("--base-url",),
+                    help="Replace the API base URL, e.g. a stand-in server (env BSEVENTS_BASE_URL).",
+                    takes_value=True,
+                ),
+                Option(
+                    ("--profile",),
+                    help="Profile to use (env BSEVENTS_PROFILE; default: the one chosen with `config use`, else default).",
+                    takes_value=True,
+                    complete="profiles",
+                ),
+                Option(
+                    ("--timeout",),
+                    help="Give up after this long.",
+                    takes_value=True,
+                ),
+                Option(
+                    ("--retries",),
+                    help="Retry 502/503/504 and dropped connections up to N times (each retry is a call of the budget; never past the cap).",
+                    takes_value=True,
+                ),
+                Option(
+                    ("--refresh",),
+                    help="Make a live call even if a fresh copy is stored.",
+                ),
+                Option(
+                    ("--offline",),
+                    help="Never call: use the last stored response.",
+                ),
+                Option(
+                    ("--force",),
+                    help="Call even at the hourly cap or after a 429 (live call).",
+                ),
+                Option(
+                    ("--wait",),
+                    help="Ask again, sparing the hourly budget, until what is asked for has arrived (e.g. 15m); exit 6 at the deadline.",
+                    takes_value=True,
+                ),
+                Option(
+                    ("--utc",),
+                    help="Show times in UTC instead of local time.",
+                ),
+                Option(
+                    ("--color",),
+                    help="Colour: auto (on a terminal, unless NO_COLOR is set), always or never.",
+                    takes_value=True,
+                    complete="choice",
+                    choices=("auto", "always", "never"),
+                ),
+                Option(
+                    ("--quiet", "-q"),
+                    help="No notes on stderr (errors still show).",
+                ),
+                Option(
+                    ("--debug",),
+                    help="Log requests on stderr; show tracebacks.",
+                ),
+                Option(
+                    ("-h", "--help"),
+                    help="Show this message and exit.",
+                ),
+            ),
+            arguments=(
+                Argument(
+                    "capture",
+                ),
+                Argument(
+                    "customer",
+                    complete="customers",
                 ),
             ),
         ),
