@@ -15,6 +15,7 @@ import pytest
 
 from bsevents.app.demo import demo_events
 from tests.conftest import CUSTOMER
+from tests.script import SCRIPT
 
 needs_jq = pytest.mark.skipif(shutil.which("jq") is None, reason="jq is not installed")
 
@@ -102,3 +103,44 @@ def test_a_value_cannot_end_the_filter_early(cli: Any) -> None:
     done = cli("events", CUSTOMER, "--curl", "--where", f"order_id={hostile}")
     expression = filters_from(done.stderr)[f"--where order_id={hostile}"]
     assert json.dumps(hostile) in expression  # a JSON string literal, whole
+
+
+def run_script(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(SCRIPT), *args], capture_output=True, text=True, timeout=60, check=False
+    )
+
+
+@pytest.mark.parametrize(
+    ("options", "named"),
+    [
+        (["--view", "csv"], "  --view csv: no jq filter draws that"),
+        (["-t", "purchase"], """  -t purchase:  | jq -c '[.[] | select(.event == "purchase")]'"""),
+        (["--limit", "3"], "  --limit 3:  | jq -c 'sort_by(.timestamp) | .[-3:]'"),
+        (["--fields", "event,url"], "  --fields event,url: no jq filter draws that"),
+        (["--all"], "  --all: no jq filter draws that"),
+        (["--utc"], "  --utc: no jq filter draws that"),
+        (["--where", "order_id"], "  --where order_id:  | jq -c "),
+        (["--pager"], "  --pager: no jq filter draws that"),
+        (["--retries", "1"], "--retries 1 is not in the command: curl's --retry would also"),
+    ],
+)
+def test_the_console_script_names_each_option_curl_cannot_express(
+    options: list[str], named: str
+) -> None:
+    done = run_script("events", CUSTOMER, "--curl", *options)
+    assert (done.returncode, done.stdout.startswith("curl ")) == (0, True), done.stderr
+    assert any(line.startswith(named) for line in done.stderr.splitlines()), done.stderr
+
+
+def test_a_typed_timeout_is_the_commands_max_time(tmp_path: Path) -> None:
+    plan = tmp_path / "plan.json"
+    plan.write_text("{}")
+    done = run_script("events", CUSTOMER, "--curl", "--timeout", "5", "--plan", str(plan))
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("curl -sS --fail-with-body --max-time 5 -u ")
+    assert "  --plan PLAN.json: no jq filter draws that" in done.stderr
+    sent = run_script("send", "login", "--cookie", "c", "--curl", "--timeout", "2.5")
+    assert sent.stdout.startswith("curl -sS --fail-with-body --max-time 2.5 -u ")
+    untimed = run_script("events", CUSTOMER, "--curl")
+    assert "--max-time" not in untimed.stdout

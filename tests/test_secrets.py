@@ -72,3 +72,35 @@ def test_every_file_and_directory_is_private(standin: StandIn, cli: Any, isolate
             data = path.read_bytes()
             assert API_KEY.encode() not in data, path
             assert B64.encode() not in data, path
+
+
+def test_completion_scripts_and_start_up_lines_are_ordinary_shell_files(isolated: Path) -> None:
+    """What --install-completion writes holds nothing secret: the shell's usual modes,
+    from the umask, not the private ones of bsevents' own files."""
+    import os
+    import subprocess
+
+    from tests.script import SCRIPT
+
+    for shell in ("bash", "zsh", "fish"):
+        done = subprocess.run(
+            ["sh", "-c", f'umask 022 && exec "{SCRIPT}" --install-completion {shell}'],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+            env=os.environ,
+        )
+        assert done.returncode == 0, done.stderr
+    written = {
+        ".bash_completions": 0o755,
+        ".bash_completions/bsevents.sh": 0o644,
+        ".bashrc": 0o644,
+        ".zfunc": 0o755,
+        ".zfunc/_bsevents": 0o644,
+        ".zshrc": 0o644,
+        ".config/fish/completions": 0o755,
+        ".config/fish/completions/bsevents.fish": 0o644,
+    }
+    modes = {name: stat.S_IMODE((isolated / name).stat().st_mode) for name in written}
+    assert modes == written

@@ -426,6 +426,8 @@ def test_wait_for_an_unknown_email_sends_nothing(server: StandIn) -> None:
         ["signed_up", "--cookie", ""],
         ["signed_up", "--customer-id", "  "],
         ["sign\x1bup", "--email", "maya@example.com"],
+        ["sign\x01up", "--email", "maya@example.com", "--force"],
+        ["sign\u200bup", "--cookie", "c", "--force"],
     ],
 )
 def test_empty_identities_and_control_characters_are_refused_before_sending(
@@ -433,5 +435,5 @@ def test_empty_identities_and_control_characters_are_refused_before_sending(
 ) -> None:
     done = run("send", *args)
     assert (done.returncode, done.stdout) == (2, "")
-    assert "\x1b" not in done.stderr
+    assert not {"\x1b", "\x01", "\u200b"} & set(done.stderr)
     assert server.requests == []

@@ -39,25 +39,35 @@ def quote(text: str) -> str:
     return "".join(words) or "''"
 
 
-def _curl(quoted_url: str) -> str:
-    headers = " ".join(f"-H {quote(f'{k}: {v}')}" for k, v in request_headers().items())
+def _start(max_time: float | None) -> str:
+    """`curl` and its common flags; `--max-time` for a --timeout given on the command line
+    (curl, unlike bsevents, has no deadline of its own)."""
     # --fail-with-body: a non-2xx exits non-zero but still shows Blueshift's message.
-    return f'curl -sS --fail-with-body -u "$BLUESHIFT_API_KEY:" {headers} {quoted_url}'
+    deadline = f" --max-time {max_time:g}" if max_time is not None else ""
+    return f"curl -sS --fail-with-body{deadline}"
 
 
-def show_events_command(base_url: str, uuid: str) -> str:
-    return _curl(quote(show_events_url(base_url, uuid)))
+def _curl(quoted_url: str, max_time: float | None) -> str:
+    headers = " ".join(f"-H {quote(f'{k}: {v}')}" for k, v in request_headers().items())
+    return f'{_start(max_time)} -u "$BLUESHIFT_API_KEY:" {headers} {quoted_url}'
 
 
-def email_then_events_commands(base_url: str, email: str) -> str:
+def show_events_command(base_url: str, uuid: str, max_time: float | None = None) -> str:
+    return _curl(quote(show_events_url(base_url, uuid)), max_time)
+
+
+def email_then_events_commands(base_url: str, email: str, max_time: float | None = None) -> str:
     """One command: fetch the events of the customer that looking the email up finds
     first. Nested, as `"$(…)"`: fish has no `UUID=$(…)` assignment, and all four shells
     read a substitution in double quotes."""
-    search = _curl(quote(search_url(base_url, email)))
-    return _curl(quote(show_events_url(base_url, "")) + f'"$({search} | jq -r .user.uuid)"')
+    search = _curl(quote(search_url(base_url, email)), max_time)
+    events = quote(show_events_url(base_url, ""))
+    return _curl(events + f'"$({search} | jq -r .user.uuid)"', max_time)
 
 
-def send_event_command(base_url: str, body: str, *, bulk: bool = False) -> str:
+def send_event_command(
+    base_url: str, body: str, *, bulk: bool = False, max_time: float | None = None
+) -> str:
     """POST one event to the Event API (with `bulk`, a batch to the bulk events
     endpoint); the Event API key comes from its own variable. `body` is
     event_body.body_text's (or a bulk call's of such bodies): the bytes bsevents itself
@@ -66,6 +76,6 @@ def send_event_command(base_url: str, body: str, *, bulk: bool = False) -> str:
     flags = " ".join(f"-H {quote(f'{k}: {v}')}" for k, v in headers.items())
     url = bulk_events_url(base_url) if bulk else event_url(base_url)
     return (
-        f'curl -sS --fail-with-body -u "$BLUESHIFT_EVENT_API_KEY:" {flags} '
+        f'{_start(max_time)} -u "$BLUESHIFT_EVENT_API_KEY:" {flags} '
         f"--data-raw {quote(body)} {quote(url)}"
     )

@@ -32,7 +32,6 @@ if TYPE_CHECKING:
 
 # The variables that choose what a live run would call: checked with --demo and
 # --from-file too, as the flags are.
-_CHOOSING = ("BSEVENTS_PROFILE", "BLUESHIFT_REGION", "BSEVENTS_BASE_URL")
 
 
 @dataclass(frozen=True)
@@ -192,9 +191,11 @@ def check_like_a_live_run(ctx: Context, timeout: float) -> None:
     region, base URL (flags or environment) and timeout are checked as a live run checks
     them. A damaged settings file alone does not stop a local view."""
     from bsevents.app.result import check_timeout
+    from bsevents.state.settings import ENV_BASE_URL, ENV_PROFILE, ENV_REGION
 
     check_timeout(timeout)
-    if ctx.choice.given or any(ctx.env.get(name, "").strip() for name in _CHOOSING):
+    choosing = (ENV_PROFILE, ENV_REGION, ENV_BASE_URL)
+    if ctx.choice.given or any(ctx.env.get(name, "").strip() for name in choosing):
         ctx.settings  # noqa: B018 - resolving is the check
 
 
@@ -263,16 +264,17 @@ def _person(user: dict[str, object]) -> str:
     return f" ({', '.join(parts)})" if parts else ""
 
 
-def curl_commands(ctx: Context, source: Source) -> str:
-    """The request(s) as curl commands, for --curl: nothing is sent, no key is printed."""
+def curl_commands(ctx: Context, source: Source, max_time: float | None = None) -> str:
+    """The request(s) as curl commands, for --curl: nothing is sent, no key is printed;
+    `max_time` is a --timeout given on the command line."""
     if source.email is not None:
         from bsevents.api.curl import email_then_events_commands
 
-        return email_then_events_commands(ctx.settings.base_url, source.email)
+        return email_then_events_commands(ctx.settings.base_url, source.email, max_time)
     from bsevents.api.curl import show_events_command
 
     assert source.customer is not None
-    return show_events_command(ctx.settings.base_url, source.customer.uuid)
+    return show_events_command(ctx.settings.base_url, source.customer.uuid, max_time)
 
 
 def _finished(result: EventsResult, question: Question) -> EventsResult:

@@ -12,7 +12,13 @@ import typer
 
 from bsevents import __version__
 from bsevents.cli import framework
-from bsevents.cli.helptext import epilog
+from bsevents.cli.helptext import (
+    ENVIRONMENT,
+    EVERY_COMMAND,
+    KEYRING_VARIABLES,
+    SETTINGS_VARIABLES,
+    epilog,
+)
 from bsevents.cli.lazy import LazyCommand, LazyGroup
 from bsevents.errors import AnswerIsNo, BseventsError, ExitCode, UsageProblem, exit_code_for
 from bsevents.views import ui
@@ -261,22 +267,20 @@ def _install_completion(value: str | None) -> None:
 
 
 EXAMPLE_UUID = "51aceb79-2cbc-4e2b-a132-b02de69bba15"
-ALL_ENVIRONMENT = (
+ALL_ENVIRONMENT = tuple(ENVIRONMENT)
+# What each command reads (tests/test_docs.py runs every command and checks).
+EVENTS_ENVIRONMENT = (
     "BLUESHIFT_API_KEY",
-    "BLUESHIFT_EVENT_API_KEY",
-    "BLUESHIFT_REGION",
-    "BSEVENTS_PROFILE",
-    "BSEVENTS_BASE_URL",
-    "BSEVENTS_DEBUG",
-    "BSEVENTS_KEYRING_TIMEOUT",
-    "NO_COLOR",
+    *SETTINGS_VARIABLES,
+    *KEYRING_VARIABLES,
+    *EVERY_COMMAND,
     "PAGER",
 )
-
-# What `events` reads: everything but the Event API key, which only `send` uses.
-EVENTS_ENVIRONMENT = tuple(name for name in ALL_ENVIRONMENT if name != "BLUESHIFT_EVENT_API_KEY")
+LINT_ENVIRONMENT = tuple(name for name in EVENTS_ENVIRONMENT if name != "PAGER")
+SEND_ENVIRONMENT = ("BLUESHIFT_EVENT_API_KEY", *LINT_ENVIRONMENT)
+QUOTA_ENVIRONMENT = LINT_ENVIRONMENT
 # `reconcile` reads what `events` does, but pages nothing.
-RECONCILE_ENVIRONMENT = tuple(name for name in EVENTS_ENVIRONMENT if name != "PAGER")
+RECONCILE_ENVIRONMENT = LINT_ENVIRONMENT
 
 app = typer.Typer(
     cls=BseventsGroup,
@@ -431,28 +435,18 @@ COMMANDS = {
                 ("Calls left this hour, and the calls in the window", "bsevents quota"),
                 ("The same as JSON, for scripts", "bsevents quota --json"),
             ],
-            ("BLUESHIFT_API_KEY", "BSEVENTS_PROFILE", "BLUESHIFT_REGION"),
+            QUOTA_ENVIRONMENT,
         ),
     ),
     "lint": LazyCommand(
         "bsevents.cli.commands.lint:lint_command",
         "Check one customer's events against built-in rules and a tracking plan.",
-        epilog(LINT_EXAMPLES, EVENTS_ENVIRONMENT),
+        epilog(LINT_EXAMPLES, LINT_ENVIRONMENT),
     ),
     "send": LazyCommand(
         "bsevents.cli.commands.send:send_command",
         "Send events through Blueshift's Event API, or replay logged ones.",
-        epilog(
-            SEND_EXAMPLES,
-            (
-                "BLUESHIFT_EVENT_API_KEY",
-                "BLUESHIFT_API_KEY",
-                "BLUESHIFT_REGION",
-                "BSEVENTS_PROFILE",
-                "BSEVENTS_BASE_URL",
-                "BSEVENTS_DEBUG",
-            ),
-        ),
+        epilog(SEND_EXAMPLES, SEND_ENVIRONMENT),
     ),
     "reconcile": LazyCommand(
         "bsevents.cli.commands.reconcile:reconcile_command",

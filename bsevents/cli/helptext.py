@@ -32,27 +32,44 @@ VIEW = "View"  # = bsevents.views.events.VIEW_PANEL
 OPTIONS = "Options"
 HEADINGS = (CUSTOMER, CALLS, ACCOUNT, FILTERS, VIEW, OPTIONS)
 
-# The environment variables bsevents reads, as help lists them.
+# The environment variables bsevents reads, as help lists them, in this order; a command's
+# help lists those it reads (tests/test_docs.py runs each command and checks).
 ENVIRONMENT = {
     "BLUESHIFT_API_KEY": "the API key (used instead of the keyring)",
     "BLUESHIFT_EVENT_API_KEY": "the Event API key for send (used instead of the keyring)",
     "BLUESHIFT_REGION": "us or eu, like --region",
     "BSEVENTS_PROFILE": "the profile to use, like --profile",
     "BSEVENTS_BASE_URL": "another API base URL, like --base-url",
+    "BSEVENTS_SHARED_URL": "a team's Redis for the budget, like the shared-url setting",
     "BSEVENTS_DEBUG": "1: tracebacks and request logs, like --debug",
     "BSEVENTS_KEYRING_TIMEOUT": "seconds to wait for the keyring (default 3)",
+    "PYTHON_KEYRING_BACKEND": "the keyring backend to use (keyring's own variable)",
     "NO_COLOR": "set: no colour unless --color always",
     "PAGER": "the pager for long tables (default: less -FRX)",
+    "_BSEVENTS_COMPLETE": "source_bash, source_zsh or source_fish: print that completion script",
 }
+# Variables that go together: read by every command (to report an error), by resolving the
+# settings, and by asking the keyring.
+EVERY_COMMAND = ("BSEVENTS_DEBUG", "NO_COLOR")
+SETTINGS_VARIABLES = (
+    "BSEVENTS_PROFILE",
+    "BLUESHIFT_REGION",
+    "BSEVENTS_BASE_URL",
+    "BSEVENTS_SHARED_URL",
+)
+KEYRING_VARIABLES = ("BSEVENTS_KEYRING_TIMEOUT", "PYTHON_KEYRING_BACKEND")
 
 
 def epilog(examples: Sequence[tuple[str, str]], environment: Iterable[str] = ()) -> str:
     """The text after a command's options: `examples` as (what it does, command line), then
-    the named variables of `ENVIRONMENT`. Pass it as `epilog=` with `cls=HelpfulCommand`."""
+    the named variables of `ENVIRONMENT`, in its order. Pass it as `epilog=` with
+    `cls=HelpfulCommand`."""
     lines = ["Examples:"]
     for what, command in examples:
         lines += [f"  # {what}", f"  {command}"]
-    names = list(environment)
+    given = set(environment)
+    names = [name for name in ENVIRONMENT if name in given]
+    assert len(names) == len(given), given - set(ENVIRONMENT)  # every name has a line
     if names:
         width = max(len(name) for name in names) + 2
         lines += ["", "Environment:"]

@@ -21,6 +21,13 @@ _WHOLE_RE = re.compile(r"[+-]?[0-9]{1,18}")
 _DECIMAL_RE = re.compile(r"[+-]?(?:[0-9]{1,18}(?:\.[0-9]*)?|\.[0-9]{1,18})(?:[eE][+-]?[0-9]{1,3})?")
 
 
+def typed_on_command_line(command: typer.Context, name: str) -> bool:
+    """Whether the option of parameter `name` was given on the command line, not defaulted
+    (click's public `get_parameter_source`; its enum lives in the vendored, private click)."""
+    source = command.get_parameter_source(name)
+    return getattr(source, "name", None) == "COMMANDLINE"
+
+
 def whole_number(low: int | None = None, high: int | None = None) -> Callable[[Any], int]:
     """A `parser=` for an int option: ASCII digits only, within [low, high]. (A parser, not
     min= and max=, which Typer would check only after int() has read any script's digits;

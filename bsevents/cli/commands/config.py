@@ -14,7 +14,14 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
-from bsevents.cli.helptext import HelpfulCommand, HelpfulGroup, epilog
+from bsevents.cli.helptext import (
+    EVERY_COMMAND,
+    KEYRING_VARIABLES,
+    SETTINGS_VARIABLES,
+    HelpfulCommand,
+    HelpfulGroup,
+    epilog,
+)
 from bsevents.cli.options import BaseUrlOption, ProfileOption, RegionOption
 from bsevents.errors import KeyringUnavailable, UsageProblem
 from bsevents.model.sanitize import clean
@@ -32,18 +39,30 @@ app = typer.Typer(
             ("Use the EU region from now on", "bsevents config set region eu"),
             ("Every setting, and where its value comes from", "bsevents config show"),
         ],
-        ("BLUESHIFT_API_KEY", "BLUESHIFT_REGION", "BSEVENTS_PROFILE"),
+        (
+            "BLUESHIFT_API_KEY",
+            "BLUESHIFT_EVENT_API_KEY",
+            *SETTINGS_VARIABLES,
+            *KEYRING_VARIABLES,
+            *EVERY_COMMAND,
+        ),
     ),
     no_args_is_help=True,
 )
 
 
+# The variables each command reads, besides EVERY_COMMAND's (tests/test_docs.py checks).
+_KEYS = ("BSEVENTS_PROFILE", "BLUESHIFT_API_KEY", "BLUESHIFT_EVENT_API_KEY", *KEYRING_VARIABLES)
+_PROFILE = ("BSEVENTS_PROFILE",)
+
+
 def _command(
-    name: str, examples: list[tuple[str, str]], **settings: Any
+    name: str, examples: list[tuple[str, str]], reads: tuple[str, ...], **settings: Any
 ) -> Callable[[CommandFunction], CommandFunction]:
-    """`app.command` with headed help and these examples (what it does, command line)."""
-    environment = ("BSEVENTS_PROFILE",)
-    return app.command(name, cls=HelpfulCommand, epilog=epilog(examples, environment), **settings)
+    """`app.command` with headed help, these examples (what it does, command line) and the
+    environment variables it `reads`."""
+    text = epilog(examples, (*reads, *EVERY_COMMAND))
+    return app.command(name, cls=HelpfulCommand, epilog=text, **settings)
 
 
 _KEY_WAYS = (
@@ -95,6 +114,7 @@ def _read_key(use_stdin: bool, profile: str, label: str = "User API key") -> str
         ("A second account's key, in profile staging", "bsevents config set-key --profile staging"),
         ("The Event API key, for bsevents send", "bsevents config set-key --event"),
     ],
+    _KEYS,
     context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
 )
 def set_key(
@@ -163,6 +183,7 @@ def set_key(
         ("Remove profile staging's key", "bsevents config delete-key --profile staging"),
         ("Remove the Event API key that send uses", "bsevents config delete-key --event"),
     ],
+    _KEYS,
 )
 def delete_key(
     profile: ProfileOption = None,
@@ -207,6 +228,7 @@ def _env_overrides(name: str) -> None:
         ("Use the EU region", "bsevents config set region eu"),
         ("Keep stored responses for 10 minutes", "bsevents config set cache-ttl 600"),
     ],
+    ("BSEVENTS_PROFILE", "BLUESHIFT_REGION", "BSEVENTS_SHARED_URL"),
     context_settings={"ignore_unknown_options": True},
 )
 def set_setting(
@@ -232,6 +254,7 @@ def set_setting(
 @_command(
     "unset",
     [("Back to the default region", "bsevents config unset region")],
+    _PROFILE,
 )
 def unset_setting(
     name: Annotated[str, typer.Argument(metavar="NAME", help="A setting: see `config show`.")],
@@ -255,6 +278,7 @@ def unset_setting(
         ("The region commands use", "bsevents config get region"),
         ("The hourly cap of profile staging", "bsevents config get hourly-cap --profile staging"),
     ],
+    SETTINGS_VARIABLES,
 )
 def get_setting(
     name: Annotated[str, typer.Argument(metavar="NAME", help="A setting: see `config show`.")],
@@ -296,6 +320,7 @@ def _source_text(source: str, what: str, profile: str) -> str:
         ("Every setting and where it comes from", "bsevents config show"),
         ("The same as JSON", "bsevents config show --json"),
     ],
+    ("BLUESHIFT_API_KEY", *SETTINGS_VARIABLES, *KEYRING_VARIABLES),
 )
 def show(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
@@ -369,6 +394,7 @@ class PathName(str, Enum):
         ("Every place bsevents keeps files", "bsevents config path"),
         ("Open the settings file", '"$EDITOR" "$(bsevents config path settings)"'),
     ],
+    (),
 )
 def path(
     which: Annotated[
@@ -398,7 +424,9 @@ def path(
         sys.stdout.write(f"{name.value:<{width}}  {where}  ({what})\n")
 
 
-@_command("profiles", [("The profiles, * marking the one in use", "bsevents config profiles")])
+@_command(
+    "profiles", [("The profiles, * marking the one in use", "bsevents config profiles")], _PROFILE
+)
 def profiles(profile: ProfileOption = None) -> None:
     """List the profiles; `*` marks the one commands use."""
     from bsevents.state import settings
@@ -413,7 +441,7 @@ def profiles(profile: ProfileOption = None) -> None:
         ui.warn(f"{origin} names profile {active!r}, which does not exist")
 
 
-@_command("use", [("Use profile staging from now on", "bsevents config use staging")])
+@_command("use", [("Use profile staging from now on", "bsevents config use staging")], _PROFILE)
 def use(
     profile: Annotated[str, typer.Argument(metavar="PROFILE", help="An existing profile.")],
 ) -> None:

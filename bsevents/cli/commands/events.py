@@ -32,6 +32,7 @@ from bsevents.cli.options import (
     UuidOption,
     WaitOption,
     WhereOption,
+    typed_on_command_line,
     whole_number,
 )
 from bsevents.errors import AnswerIsNo, UsageProblem
@@ -212,7 +213,9 @@ def events_command(
     ctx = asking.context(command, source, profile=profile, region=region, base_url=base_url)
     with ctx:
         if curl:
-            _print_curl(ctx, source, timeout)
+            _print_curl(ctx, source, timeout, typed=typed_on_command_line(command, "timeout"))
+            if typed_on_command_line(command, "retries"):
+                _retries_note(retries)
             _curl_notes(request, shown=_shown_options(command, fields, since, until, grep))
             return
         if watch is not None:
@@ -250,14 +253,25 @@ def _waiting(wait: str | None, criteria: Criteria) -> Wait | None:
     return Wait(parse_wait(wait), lambda event: matches(event, criteria), looked_for(criteria))
 
 
-def _print_curl(ctx: Context, source: object, timeout: float) -> None:
+def _print_curl(ctx: Context, source: object, timeout: float, *, typed: bool) -> None:
+    """The curl command; a --timeout typed on the command line becomes its --max-time."""
     import sys
 
     from bsevents.app.pipeline import Source, check_like_a_live_run, curl_commands
 
     assert isinstance(source, Source)
     check_like_a_live_run(ctx, timeout)
-    sys.stdout.write(curl_commands(ctx, source) + "\n")
+    sys.stdout.write(curl_commands(ctx, source, timeout if typed else None) + "\n")
+
+
+def _retries_note(retries: int) -> None:
+    """--retries has no faithful curl form: curl's --retry retries more than bsevents does."""
+    from bsevents.views import ui
+
+    ui.note(
+        f"--retries {retries} is not in the command: curl's --retry would also retry a "
+        "timeout, a 429 and a 500, which bsevents never retries"
+    )
 
 
 def _shown_options(

@@ -16,6 +16,7 @@ from bsevents.cli.options import (
     QuietOption,
     RegionOption,
     TimeoutOption,
+    typed_on_command_line,
 )
 from bsevents.errors import BseventsError, UsageProblem
 from bsevents.views import sending, ui
@@ -140,7 +141,8 @@ def send_command(
     ctx = asking.context(command, watching, profile=profile, region=region, base_url=base_url)
     with ctx:
         if curl:
-            _print_curl(ctx, bodies, bulk=bulk)
+            deadline = timeout if typed_on_command_line(command, "timeout") else None
+            _print_curl(ctx, bodies, bulk=bulk, max_time=deadline)
             return
         _send_and_follow(ctx, bodies, watching, seconds, timeout, as_json=as_json, bulk=bulk)
 
@@ -178,15 +180,17 @@ def _bodies(
     return replay.prepare(found, source, flags, lambda: str(uuid_module.uuid4()))
 
 
-def _print_curl(ctx: Context, bodies: list[Body], *, bulk: bool) -> None:
-    """One curl command a body, or with --bulk one a batch."""
+def _print_curl(ctx: Context, bodies: list[Body], *, bulk: bool, max_time: float | None) -> None:
+    """One curl command a body, or with --bulk one a batch; a --timeout given on the
+    command line becomes each one's --max-time."""
     from bsevents.api.curl import send_event_command
     from bsevents.api.replay import batches, bulk_text
     from bsevents.views.output import write_chunks
 
     texts = [bulk_text(group) for group in batches(bodies)] if bulk else [b.text for b in bodies]
     base = ctx.settings.base_url
-    write_chunks([send_event_command(base, text, bulk=bulk) + "\n" for text in texts])
+    commands = [send_event_command(base, text, bulk=bulk, max_time=max_time) for text in texts]
+    write_chunks([command + "\n" for command in commands])
 
 
 def _send_and_follow(
