@@ -10,8 +10,9 @@ from typing import Any
 import pytest
 
 from bsevents.errors import UsageProblem
-from bsevents.model.capture import Capture, Sent, parse_capture
+from bsevents.model.capture import parse_capture
 from bsevents.model.har import REGION_HOSTS, host_of
+from bsevents.model.sent import Capture, Sent
 from bsevents.query.compare import compare, same_json
 from bsevents.query.reconcile import not_arrived, reconcile, still_missing, summary
 from tests.har import (

@@ -14,8 +14,7 @@ from typing import Any
 
 import pytest
 
-from bsevents.app.pipeline import Wait
-from bsevents.app.result import FetchOptions
+from bsevents.app.result import FetchOptions, Wait
 from bsevents.app.wait import allowance, parse_wait, schedule, wait_for
 from bsevents.errors import AnswerIsNo, RateLimited
 from tests.conftest import CUSTOMER, make_event

@@ -114,8 +114,6 @@ def parse_data(raw: bytes, source: str) -> dict[str, Any]:
 def check_event_uuid(text: str) -> str:
     """--event-uuid: a UUID, lower-cased, or any other id as given (pipelines send ids
     such as `34abcd-efghijkj-1234kf`); never a blank one or a control character."""
-    from bsevents.api.replay import id_problem
-
     value = text.strip()
     if _UUID_RE.fullmatch(value.lower()):
         return value.lower()
@@ -202,3 +200,19 @@ def body_text(body: dict[str, Any]) -> str:
     # only escape with another backslash in it: replacing it leaves no backslash before a
     # backslash or a quote, the two that fish reads specially inside single quotes.
     return text.replace("\\\\", "\\u005c").replace("'", "\\u0027")
+
+
+CONTROL = "has a control or invisible character, which is never sent"
+
+
+def id_problem(text: str) -> str | None:
+    """Why `text` cannot be sent as an id (an event_uuid, a customer's id), or None. Any
+    shape is fine (ids are opaque strings); a blank one, or one with a control or
+    invisible character, is not: it is printed one per line, and looks like another."""
+    from bsevents.model.sanitize import UNSAFE_RE
+
+    if not text.strip():
+        return "is empty"
+    if UNSAFE_RE.search(text):
+        return CONTROL
+    return None

@@ -17,11 +17,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bsevents.api.event_body import (
+    CONTROL,
     MAX_DATA_BYTES,
     NUMBER_HINT,
     OWN_KEYS,
     Identity,
     check_name,
+    id_problem,
     parse_data,
 )
 from bsevents.errors import UsageProblem
@@ -38,7 +40,6 @@ BULK_EVENTS = 30
 BULK_BYTES = 1_000_000
 BULK_PAUSE = 0.2  # seconds between two bulk calls
 _BULK_OPEN, _BULK_CLOSE = '{"events":[', "]}"
-CONTROL = "has a control or invisible character, which is never sent"
 
 
 @dataclass(frozen=True)
@@ -272,19 +273,6 @@ def _usable(value: Any) -> bool:
     if isinstance(value, str):
         return bool(value.strip())
     return isinstance(value, int) and not isinstance(value, bool)
-
-
-def id_problem(text: str) -> str | None:
-    """Why `text` cannot be sent as an id (an event_uuid, a customer's id), or None. Any
-    shape is fine (ids are opaque strings); a blank one, or one with a control or
-    invisible character, is not: it is printed one per line, and looks like another."""
-    from bsevents.model.sanitize import UNSAFE_RE
-
-    if not text.strip():
-        return "is empty"
-    if UNSAFE_RE.search(text):
-        return CONTROL
-    return None
 
 
 def same_id(first: str, second: str) -> bool:

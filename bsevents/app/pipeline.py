@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
-from bsevents.app.result import EventsResult, FetchOptions
+from bsevents.app.result import EventsResult, FetchOptions, Wait
 from bsevents.errors import NotFound, RateLimited, RequestFailed, UsageProblem
 from bsevents.model.customer import Customer, looks_like_email, parse_customer
 
@@ -131,26 +131,6 @@ class Question:
     unanswered: Callable[[list[Event]], str | None] | None = None
     since: float | None = None
     first: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class Wait:
-    """--wait: poll until an event `passes`, for at most `seconds`. `sent_at` (monotonic)
-    is when `send` sent the event waited for: the first poll comes later after a send."""
-
-    seconds: float
-    passes: Callable[[Event], bool]
-    looked_for: str  # `purchase event with order_id=1`, for the messages
-    sent_at: float | None = None
-    # With several events sent (send --data, reconcile): whether an answer has every one
-    # of them. None: one event that passes is enough.
-    all_in: Callable[[list[Event]], bool] | None = None
-
-    def found(self, events: list[Event]) -> bool:
-        """Whether `events` end the wait."""
-        if self.all_in is not None:
-            return self.all_in(events)
-        return any(self.passes(event) for event in events)
 
 
 @dataclass(frozen=True)

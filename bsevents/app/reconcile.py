@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, BinaryIO
 
 from bsevents.errors import BseventsError, UsageProblem
-from bsevents.model.capture import Capture, parse_capture
+from bsevents.model.capture import parse_capture
 from bsevents.model.har import REGION_HOSTS, host_of
+from bsevents.model.sent import Capture
 from bsevents.query.reconcile import DEFAULT_WINDOW, Outcome, reconcile, still_missing
 
 if TYPE_CHECKING:
@@ -161,7 +162,8 @@ def _answer(ctx: Context, request: Request) -> EventsResult:
 def ask(request: Request) -> Ask:
     """The pipeline's Ask: a stored copy that lacks a sent event is asked again (at once
     when it was fetched before the last send), and --wait waits until none is missing."""
-    from bsevents.app.pipeline import Ask, Question, Wait
+    from bsevents.app.pipeline import Ask, Question
+    from bsevents.app.result import Wait
 
     sent = request.capture.sent
     window = request.window

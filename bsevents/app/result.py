@@ -1,7 +1,9 @@
-"""What the pipeline answers with (`EventsResult`) and how it may call (`FetchOptions`)."""
+"""What the pipeline answers with (`EventsResult`), how it may call (`FetchOptions`), and
+how long it may keep asking (`Wait`)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
@@ -68,3 +70,23 @@ def check_timeout(seconds: float) -> float:
             "for example --timeout 60",
         )
     return seconds
+
+
+@dataclass(frozen=True)
+class Wait:
+    """--wait: poll until an event `passes`, for at most `seconds`. `sent_at` (monotonic)
+    is when `send` sent the event waited for: the first poll comes later after a send."""
+
+    seconds: float
+    passes: Callable[[Event], bool]
+    looked_for: str  # `purchase event with order_id=1`, for the messages
+    sent_at: float | None = None
+    # With several events sent (send --data, reconcile): whether an answer has every one
+    # of them. None: one event that passes is enough.
+    all_in: Callable[[list[Event]], bool] | None = None
+
+    def found(self, events: list[Event]) -> bool:
+        """Whether `events` end the wait."""
+        if self.all_in is not None:
+            return self.all_in(events)
+        return any(self.passes(event) for event in events)

@@ -110,8 +110,8 @@ def settle_wait(ctx: Context, source: Source, seconds: float, timeout: float) ->
     sent when the wait could not run: the customer (an email looked up; a UUID or URL
     answered for by a stored copy or one show_events call, which also proves the User
     key), and a call of the hour left to wait with (RateLimited, exit 5, otherwise)."""
-    from bsevents.app.pipeline import Ask, Source, Wait, answer, customer_uuid
-    from bsevents.app.result import FetchOptions
+    from bsevents.app.pipeline import Ask, Source, answer, customer_uuid
+    from bsevents.app.result import FetchOptions, Wait
     from bsevents.app.wait import plan_wait
     from bsevents.model.customer import Customer
 
@@ -149,8 +149,8 @@ def follow(
     arrival of each, in the order sent. Records the round trip for the next wait's
     pacing. AnswerIsNo (exit 6) at the deadline; with several events, NotAllArrived,
     saying which did not."""
-    from bsevents.app.pipeline import Ask, Wait, answer
-    from bsevents.app.result import FetchOptions
+    from bsevents.app.pipeline import Ask, answer
+    from bsevents.app.result import FetchOptions, Wait
     from bsevents.app.wait import WaitExpired
     from bsevents.state.round_trips import remember
 

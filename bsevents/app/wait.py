@@ -28,7 +28,7 @@ from bsevents.model.times import clock_and_wait, duration_text
 
 if TYPE_CHECKING:
     from bsevents.app.context import Context
-    from bsevents.app.pipeline import Wait
+    from bsevents.app.result import Wait
     from bsevents.state.ledger.budget import Budget
 
 FIRST_POLL = 10.0  # seconds between polls at first; the interval doubles after each

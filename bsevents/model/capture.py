@@ -13,55 +13,12 @@ import gc
 import json
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from typing import Any, Literal, NamedTuple
+from typing import Any
 
 from bsevents.errors import UsageProblem
-from bsevents.model.event_api import EventBody, bulk_bodies, read_body
-from bsevents.model.events import TOO_DEEP_TO_READ, json_type, load_json, ndjson_objects, parse_iso
-
-Via = Literal["pixel", "event-api", "bulk"]
-
-HINT = (
-    "give a HAR file (DevTools: Save all as HAR) or Event API bodies: a JSON object, an "
-    "array of them, or one per line"
-)
-
-
-class Sent(NamedTuple):
-    """One event a capture shows being sent. (A tuple: a capture holds thousands, and a
-    frozen dataclass takes six times as long to make.)"""
-
-    name: str  # "" when the body could not be read
-    via: Via
-    sent_at: float | None  # when the request went out (epoch seconds); None: not known
-    at: float | None  # the time the arrived event should carry: the body's, else sent_at
-    http_status: int | None  # the answer's status; 0: no answer; None: none recorded
-    error: str  # why it failed: the answer's message, or the browser's error
-    params: dict[str, Any]  # what was sent, the transport keys left out
-    identity: dict[str, str]  # cookie, customer_id, email, device_id, as text
-    event_uuid: str | None
-    text: bool  # the pixel's values are text, an Event API body's are typed JSON
-    order: int  # its place in the capture
-
-    @property
-    def answered(self) -> bool:
-        return self.http_status is None or self.http_status > 0
-
-    @property
-    def accepted(self) -> bool:
-        return self.http_status is None or 0 < self.http_status < 400
-
-
-@dataclass(frozen=True)
-class Capture:
-    """The events a capture sent, in its order, and what else it held."""
-
-    sent: list[Sent]
-    kind: str  # "HAR" or "Event API bodies"
-    span: tuple[float, float] | None  # the first and last moment it covers
-    ignored: int = 0  # requests to other hosts or endpoints
-    notes: list[str] = field(default_factory=list)
+from bsevents.model.event_api import bulk_bodies, read_body
+from bsevents.model.events import TOO_DEEP_TO_READ, json_type, load_json, ndjson_objects
+from bsevents.model.sent import HINT, Capture, Via, body_time, sent_from_body
 
 
 def parse_capture(data: bytes, name: str, hosts: Iterable[str]) -> Capture:
@@ -137,44 +94,8 @@ def _from_bodies(items: list[Any], name: str, via: Via) -> Capture:
         body = read_body(item)
         if isinstance(body, str):
             raise UsageProblem(f"{name}: event {order + 1} {body}", HINT)
-        moment = _body_time(body)
+        moment = body_time(body)
         sent.append(sent_from_body(body, via, moment, None, "", order))
     times = [s.sent_at for s in sent if s.sent_at is not None]
     span = (min(times), max(times)) if times else None
     return Capture(sent, "Event API bodies", span)
-
-
-def _body_time(body: EventBody) -> float | None:
-    if isinstance(body.timestamp, str):
-        return iso_seconds(body.timestamp)
-    return None
-
-
-def sent_from_body(
-    body: EventBody, via: Via, sent_at: float | None, status: int | None, error: str, order: int
-) -> Sent:
-    return Sent(
-        name=body.name,
-        via=via,
-        sent_at=sent_at,
-        at=_body_time(body) or sent_at,
-        http_status=status,
-        error=error,
-        params=body.params,
-        identity=body.identity,
-        event_uuid=body.event_uuid,
-        text=False,
-        order=order,
-    )
-
-
-def iso_seconds(value: Any) -> float | None:
-    if not isinstance(value, str):
-        return None
-    parsed = parse_iso(value)
-    if parsed is None:
-        return None
-    try:
-        return parsed.timestamp()
-    except (OverflowError, ValueError):
-        return None

@@ -16,9 +16,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from bsevents.model.capture import Sent
 from bsevents.model.event_api import IDENTITY_KEYS, identity_text
 from bsevents.model.events import Event
+from bsevents.model.sent import Sent
 
 _NUMBER_RE = re.compile(r"\s*-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?\s*", re.ASCII)
 

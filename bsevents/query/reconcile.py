@@ -22,8 +22,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from bsevents.model.capture import Sent
 from bsevents.model.events import Event, event_time
+from bsevents.model.sent import Sent
 from bsevents.query.compare import (
     Difference,
     arrived_key,

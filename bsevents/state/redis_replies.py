@@ -33,9 +33,9 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import InvalidResponse
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from bsevents.state.redis_store import TIMEOUT_SECONDS
-
 MB = 1024 * 1024
+# How long the store may take over one request: nothing waits on it for long.
+TIMEOUT_SECONDS = 0.5
 # The largest reply bsevents asks for is a stored copy (at most 64 MB, cache.shared), and
 # the longest array a window's budget: 3 + 6 values for each of at most 1,000 calls.
 REPLY_BYTES = 65 * MB

@@ -28,7 +28,6 @@ if TYPE_CHECKING:
     import redis
 
 SCHEMES = ("redis", "rediss", "unix")
-TIMEOUT_SECONDS = 0.5
 PREFIX = "bsevents:v1"
 INSTALL_HINT = "install it with `pipx inject bsevents redis` or `pip install 'bsevents[team]'`"
 _WHO_RE = re.compile(r"[^A-Za-z0-9._@+-]")
@@ -123,7 +122,7 @@ def connect(url: str, warn: Callable[[str], None]) -> redis.Redis | None:
     from redis.backoff import NoBackoff
     from redis.retry import Retry
 
-    from bsevents.state.redis_replies import BoundedParser
+    from bsevents.state.redis_replies import TIMEOUT_SECONDS, BoundedParser
 
     try:
         client = redis_module.Redis.from_url(

@@ -40,7 +40,7 @@ from bsevents.views.choices import DEFAULT_SHOWN, ColorChoice, View
 
 if TYPE_CHECKING:
     from bsevents.app.context import Context
-    from bsevents.app.pipeline import Wait
+    from bsevents.app.result import Wait
     from bsevents.query.filters import Criteria
     from bsevents.query.plan import Plan
     from bsevents.views.events import Request
@@ -245,7 +245,7 @@ def _waiting(wait: str | None, criteria: Criteria) -> Wait | None:
     """--wait: until an event passes the filters."""
     if wait is None:
         return None
-    from bsevents.app.pipeline import Wait
+    from bsevents.app.result import Wait
     from bsevents.app.wait import parse_wait
     from bsevents.cli.asking import looked_for
     from bsevents.query.filters import matches

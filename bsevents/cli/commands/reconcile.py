@@ -33,7 +33,7 @@ from bsevents.views.choices import ColorChoice
 if TYPE_CHECKING:
     from bsevents.app.pipeline import Source
     from bsevents.app.reconcile import Reconciliation
-    from bsevents.model.capture import Capture
+    from bsevents.model.sent import Capture
 
 MAX_WINDOW = 7 * 86400.0
 MATCHING = "Matching"
