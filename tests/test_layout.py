@@ -157,3 +157,64 @@ def test_the_rule_lets_a_downward_import_through(
     (fake / mine).write_text(f"{line}\n")
     monkeypatch.setattr(f"{__name__}.PACKAGE", fake)
     assert violations(fake / mine) == []
+
+
+def _graph() -> dict[str, set[str]]:
+    """Module -> the modules of ours it imports (lazy and type-only imports too)."""
+    graph: dict[str, set[str]] = {}
+    for path in modules():
+        relative = path.relative_to(PACKAGE)
+        parts = ("bsevents", *relative.with_suffix("").parts)
+        name = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+        package = ".".join(("bsevents", *relative.parent.parts))
+        graph[name] = set()
+        for imported_name in imported(path.read_text(encoding="utf-8"), package):
+            graph[name].add(imported_name)
+    known = set(graph)
+    return {name: {i for i in found if i in known and i != name} for name, found in graph.items()}
+
+
+def test_no_two_modules_import_each_other_even_lazily() -> None:
+    # A circle, even one a lazy import keeps from failing, is two modules that cannot be
+    # read or moved one without the other: the shared part wants a module of its own.
+    graph = _graph()
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    circles: list[list[str]] = []
+
+    def visit(node: str) -> None:  # Tarjan's strongly connected components
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        for nxt in sorted(graph[node]):
+            if nxt not in index:
+                visit(nxt)
+                low[node] = min(low[node], low[nxt])
+            elif nxt in stack:
+                low[node] = min(low[node], index[nxt])
+        if low[node] == index[node]:
+            component = []
+            while True:
+                member = stack.pop()
+                component.append(member)
+                if member == node:
+                    break
+            if len(component) > 1:
+                circles.append(sorted(component))
+
+    for node in sorted(graph):
+        if node not in index:
+            visit(node)
+    assert circles == []
+
+
+def test_the_circle_rule_sees_a_lazy_circle(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake = tmp_path / "bsevents"
+    (fake / "app").mkdir(parents=True)
+    (fake / "app" / "one.py").write_text("def f() -> None:\n    from bsevents.app import two\n")
+    (fake / "app" / "two.py").write_text("from bsevents.app.one import f\n")
+    monkeypatch.setattr(f"{__name__}.PACKAGE", fake)
+    with pytest.raises(AssertionError, match="bsevents.app.one"):
+        test_no_two_modules_import_each_other_even_lazily()
