@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bsevents.api.bounded import MAX_JSON_DEPTH, BoundedBody, TooLarge, UnknownEncoding
-from bsevents.model.events import MAX_DEPTH, deeper_than, too_deep
+from bsevents.model.json_text import MAX_DEPTH, deeper_than, too_deep
 
 # Strings full of what could fool a scan: brackets, quotes, backslashes and escapes.
 tricky = st.text(alphabet='[]{}"\\\n/aé\u2028', max_size=8)

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from bsevents.model.events import MAX_DEPTH, TOO_DEEP, cut_deep, deeper_than
+from bsevents.model.json_text import MAX_DEPTH, TOO_DEEP, cut_deep, deeper_than
 from tests.conftest import CUSTOMER, make_event
 from tests.standin import StandIn
 

@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 
 from bsevents.errors import BadResponse
-from bsevents.model.events import event_time, parse_events_json, parse_iso, sort_events
+from bsevents.model.event_time import event_time, parse_iso
+from bsevents.model.events import parse_events_json, sort_events
 
 
 @pytest.mark.parametrize(

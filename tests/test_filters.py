@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bsevents.errors import NotFound, UsageProblem
-from bsevents.model.events import _ISO_RE, parse_iso
+from bsevents.model.event_time import _ISO_RE, parse_iso
 from bsevents.model.times import parse_duration
 from bsevents.query.filters import (
     Criteria,

@@ -19,7 +19,8 @@ from typing import Any
 import pytest
 
 from bsevents.model import times as timefmt
-from bsevents.model.events import MAX_DEPTH, TOO_DEEP, cut_deep, encode_json, event_time, parse_iso
+from bsevents.model.event_time import event_time, parse_iso
+from bsevents.model.json_text import MAX_DEPTH, TOO_DEEP, cut_deep, encode_json
 from bsevents.state.paths import cache_dir
 from tests.conftest import CUSTOMER, make_event
 from tests.standin import StandIn

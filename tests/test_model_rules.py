@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from bsevents.model.events import TimeDoubt, event_time, read_time, time_doubt
+from bsevents.model.event_time import TimeDoubt, event_time, read_time, time_doubt
 from bsevents.model.ids import ShortIds, copy_key
 from bsevents.model.names import judge
 

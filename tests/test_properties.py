@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 
 from bsevents.errors import UsageProblem
 from bsevents.model.customer import parse_customer
-from bsevents.model.events import event_time, sort_events
+from bsevents.model.event_time import event_time
+from bsevents.model.events import sort_events
 from bsevents.model.sanitize import clean, escape_json_text
 
 UNSAFE = re.compile(

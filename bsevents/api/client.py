@@ -45,7 +45,8 @@ from bsevents.errors import (
     RequestFailed,
     UsageProblem,
 )
-from bsevents.model.events import Event, parse_events_json, too_deep
+from bsevents.model.events import Event, parse_events_json
+from bsevents.model.json_text import too_deep
 from bsevents.model.report import SILENT, Reporter
 from bsevents.model.sanitize import clean, shorten
 

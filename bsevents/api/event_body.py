@@ -72,7 +72,7 @@ def check_name(name: str, *, force: bool) -> str:
 
 def parse_param(text: str) -> tuple[str, Any]:
     """`key=text` -> (key, "text"); `key:=JSON` -> (key, the JSON value)."""
-    from bsevents.model.events import NumberOutOfRange, loads
+    from bsevents.model.json_text import NumberOutOfRange, loads
 
     if "=" not in text:
         raise UsageProblem(f"--param {text!r} has no = (or :=)", PARAM_HINT)
@@ -96,7 +96,7 @@ def parse_param(text: str) -> tuple[str, Any]:
 
 def parse_data(raw: bytes, source: str) -> dict[str, Any]:
     """`--data`: a whole JSON object of parameters."""
-    from bsevents.model.events import NumberOutOfRange, loads
+    from bsevents.model.json_text import NumberOutOfRange, loads
 
     if len(raw) > MAX_DATA_BYTES:
         raise UsageProblem(f"--data {source}: more than {MAX_DATA_BYTES:,} bytes")
@@ -163,7 +163,7 @@ def check_depth(body: dict[str, Any], *, force: bool) -> str | None:
     """Refuse a body that `bsevents events` could not read back at all; refuse one it
     would have to show summarised (nested more than MAX_DEPTH levels) unless `force`,
     and then return the warning to give."""
-    from bsevents.model.events import MAX_DEPTH, READ_DEPTH, TOO_DEEP, deeper_than
+    from bsevents.model.json_text import MAX_DEPTH, READ_DEPTH, TOO_DEEP, deeper_than
 
     # The event sits one level down in a show_events answer.
     if deeper_than(body, READ_DEPTH - 1):
@@ -190,7 +190,7 @@ def body_text(body: dict[str, Any]) -> str:
     single quote as \\u005c and \\u0027, so that `--curl` can quote it for any shell."""
     import json
 
-    from bsevents.model.events import room_to_nest
+    from bsevents.model.json_text import room_to_nest
     from bsevents.model.sanitize import escape_json_text
 
     with room_to_nest():  # a --force'd body may nest hundreds of levels

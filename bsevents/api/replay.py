@@ -95,7 +95,7 @@ class Body:
 def read_bodies(raw: bytes, source: str) -> list[Read]:
     """The JSON objects of --data: one object, an array of them, or NDJSON (more than one
     non-blank line, the first an object on its own). UsageProblem names what is wrong."""
-    from bsevents.model.events import NumberOutOfRange, loads
+    from bsevents.model.json_text import NumberOutOfRange, loads
 
     if len(raw) > MAX_FILE_BYTES:
         raise UsageProblem(f"--data {source}: more than {MAX_FILE_BYTES:,} bytes")
@@ -122,7 +122,7 @@ def read_bodies(raw: bytes, source: str) -> list[Read]:
 
 
 def _one_object(text: bytes) -> bool:
-    from bsevents.model.events import loads
+    from bsevents.model.json_text import loads
 
     try:
         return isinstance(loads(text), dict)

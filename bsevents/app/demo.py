@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from bsevents.app.result import EventsResult
-from bsevents.model.events import Event, check_events, load_json, sort_events
+from bsevents.model.events import Event, check_events, sort_events
+from bsevents.model.json_text import load_json
 
 DEMO_UUID = "51aceb79-2cbc-4e2b-a132-b02de69bba15"
 

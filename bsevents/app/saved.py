@@ -9,17 +9,9 @@ from typing import Any, BinaryIO
 
 from bsevents.app.result import EventsResult
 from bsevents.errors import BadResponse, UsageProblem
-from bsevents.model.events import (
-    TOO_DEEP_TO_READ,
-    Event,
-    check_events,
-    encode_json,
-    load_json,
-    loads,
-    ndjson_objects,
-    sort_events,
-)
+from bsevents.model.events import Event, check_events, ndjson_objects, sort_events
 from bsevents.model.files import read_file
+from bsevents.model.json_text import TOO_DEEP_TO_READ, encode_json, load_json, loads
 
 
 def get_from_file(path: str, *, stdin: BinaryIO | None = None) -> EventsResult:

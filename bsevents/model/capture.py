@@ -17,7 +17,8 @@ from typing import Any
 
 from bsevents.errors import UsageProblem
 from bsevents.model.event_api import bulk_bodies, read_body
-from bsevents.model.events import TOO_DEEP_TO_READ, json_type, load_json, ndjson_objects
+from bsevents.model.events import ndjson_objects
+from bsevents.model.json_text import TOO_DEEP_TO_READ, json_type, load_json
 from bsevents.model.sent import HINT, Capture, Via, body_time, sent_from_body
 
 

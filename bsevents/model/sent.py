@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, NamedTuple
 
 from bsevents.model.event_api import EventBody
-from bsevents.model.events import parse_iso
+from bsevents.model.event_time import parse_iso
 
 Via = Literal["pixel", "event-api", "bulk"]
 

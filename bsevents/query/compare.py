@@ -91,7 +91,7 @@ def same_json(first: Any, second: Any) -> bool:
 
 def _parsed(text: str) -> Any:
     """JSON text's value, or _ABSENT when it is not JSON."""
-    from bsevents.model.events import loads
+    from bsevents.model.json_text import loads
 
     try:
         return loads(text)

@@ -17,7 +17,8 @@ from datetime import datetime, timedelta, timezone, tzinfo
 from typing import Any
 
 from bsevents.errors import NotFound, UsageProblem
-from bsevents.model.events import Event, event_time, in_calendar, looks_iso, parse_iso
+from bsevents.model.event_time import event_time, in_calendar, looks_iso, parse_iso
+from bsevents.model.events import Event
 from bsevents.model.ids import uuid_of
 from bsevents.model.times import parse_duration
 from bsevents.query.where import Condition, all_hold, parse_where

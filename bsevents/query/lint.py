@@ -19,18 +19,10 @@ from datetime import datetime, timezone
 from functools import cached_property
 from typing import Any, Literal
 
-from bsevents.model.events import (
-    MAX_DEPTH,
-    TOO_DEEP,
-    TYPE_NAMES,
-    Event,
-    TimeDoubt,
-    custom_fields,
-    parse_iso,
-    read_time,
-    summarised_path,
-)
+from bsevents.model.event_time import TimeDoubt, parse_iso, read_time
+from bsevents.model.events import Event, custom_fields
 from bsevents.model.ids import copy_key, uuid_of
+from bsevents.model.json_text import MAX_DEPTH, TOO_DEEP, TYPE_NAMES, summarised_path
 from bsevents.model.names import SOURCE, and_list, judge
 
 Severity = Literal["error", "warning"]

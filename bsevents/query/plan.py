@@ -20,8 +20,9 @@ from itertools import islice
 from typing import TYPE_CHECKING, Any
 
 from bsevents.errors import UsageProblem
-from bsevents.model.events import Event, json_type, loads
+from bsevents.model.events import Event
 from bsevents.model.files import read_file
+from bsevents.model.json_text import json_type, loads
 from bsevents.query.lint import Batch, Finding, finding
 
 if TYPE_CHECKING:
@@ -130,7 +131,7 @@ def for_rust(value: Any) -> Any:
     """`value` with every lone surrogate in its keys and strings stood in for."""
     import re
 
-    from bsevents.model.events import loads, room_to_nest
+    from bsevents.model.json_text import loads, room_to_nest
 
     with room_to_nest():
         text = json.dumps(value, ensure_ascii=False)

@@ -22,7 +22,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from bsevents.model.events import Event, event_time
+from bsevents.model.event_time import event_time
+from bsevents.model.events import Event
 from bsevents.model.sent import Sent
 from bsevents.query.compare import (
     Difference,

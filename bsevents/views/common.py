@@ -17,8 +17,10 @@ from rich.console import Console
 from rich.style import Style
 from rich.text import Text
 
-from bsevents.model.events import Event, encode_json, event_time, time_doubt
+from bsevents.model.event_time import event_time, time_doubt
+from bsevents.model.events import Event
 from bsevents.model.ids import ShortIds, copy_key, shown_uuid
+from bsevents.model.json_text import encode_json
 from bsevents.model.sanitize import clean, shorten
 from bsevents.views.layout import Column, Span
 

@@ -10,7 +10,7 @@ import json
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
-from bsevents.model.events import encode_json
+from bsevents.model.json_text import encode_json
 from bsevents.model.sanitize import escape_json_text
 
 

@@ -7,7 +7,8 @@ import re
 from typing import Any
 from urllib.parse import urlsplit
 
-from bsevents.model.events import Event, custom_fields, encode_json
+from bsevents.model.events import Event, custom_fields
+from bsevents.model.json_text import encode_json
 
 KINDS: dict[str, frozenset[str]] = {
     "identity": frozenset({"identify", "login", "logout", "signed_up", "signup", "register"}),

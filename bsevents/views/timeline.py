@@ -16,7 +16,8 @@ from datetime import datetime, timezone
 from rich.console import Console
 from rich.style import Style
 
-from bsevents.model.events import Event, event_time
+from bsevents.model.event_time import event_time
+from bsevents.model.events import Event
 from bsevents.model.ids import ShortIds
 from bsevents.views.common import (
     DIM,

@@ -16,7 +16,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from bsevents.model.events import Event, check_events, event_key, load_json
+from bsevents.model.events import Event, check_events, event_key
+from bsevents.model.json_text import load_json
 
 FORMAT = 1
 LATEST_TIME = 32_503_680_000.0  # 3000-01-01: a stored time past this is damage
