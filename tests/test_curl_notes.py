@@ -144,3 +144,44 @@ def test_a_typed_timeout_is_the_commands_max_time(tmp_path: Path) -> None:
     assert sent.stdout.startswith("curl -sS --fail-with-body --max-time 2.5 -u ")
     untimed = run_script("events", CUSTOMER, "--curl")
     assert "--max-time" not in untimed.stdout
+
+
+@needs_jq
+@pytest.mark.parametrize(
+    "options",
+    [
+        ["--where", "note=null"],  # an explicit null, not a missing note
+        ["--where", "note!=null"],  # a missing note passes !=
+        ["--where", "note~nu"],
+        ["--until", "2026-11-20"],  # the whole day, not a second of the next
+        ["--since", "2026-11-20T23:59:59Z", "--until", "2026-11-21"],
+        ["--where", "products.0.sku=A-1"],
+        ["--where", "products.1.sku"],
+    ],
+)
+def test_jq_filters_tell_a_missing_field_from_a_null_and_keep_whole_days(
+    cli: Any, tmp_path: Path, options: list[str]
+) -> None:
+    events = [
+        {"event": "a", "event_uuid": "e1", "timestamp": "2026-11-20T10:00:00Z", "note": None},
+        {"event": "b", "event_uuid": "e2", "timestamp": "2026-11-20T23:59:59Z"},
+        {"event": "c", "event_uuid": "e3", "timestamp": "2026-11-21T00:00:00Z", "note": "n"},
+        {
+            "event": "d",
+            "event_uuid": "e4",
+            "timestamp": "2026-11-21T08:00:00.250Z",
+            "products": [{"sku": "A-1"}, {"sku": None}],
+        },
+    ]
+    saved = tmp_path / "answer.json"
+    saved.write_text(json.dumps(events))
+    kept = cli("events", "-f", str(saved), "--json", "--utc", *options)
+    assert kept.exit_code == 0, kept.stderr
+    done = cli("events", CUSTOMER, "--curl", "--utc", *options)
+    together = filters_from(done.stderr)["as bsevents shows them"]
+    by_jq = subprocess.run(
+        ["jq", "-c", together, str(saved)], capture_output=True, text=True, check=True
+    ).stdout
+    assert [e["event_uuid"] for e in json.loads(by_jq)] == [
+        e["event_uuid"] for e in json.loads(kept.stdout)
+    ]

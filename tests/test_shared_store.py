@@ -47,6 +47,28 @@ def test_check_shared_url_refuses_what_is_no_redis_url(url: str) -> None:
     assert "pw" not in caught.value.message
 
 
+@pytest.mark.parametrize(
+    "url",
+    [
+        "redis://:hunter2@SECRETPART/x?y@127.0.0.1:16379/0",  # the host a piece of it
+        "redis://:p@ss/w?rd#x y@127.0.0.1:16379/0",
+        "redis://:ab?cd@127.0.0.1:6379",
+        "redis://:ab#cd@127.0.0.1:6379",
+        "rediss://u:pa/ss@127.0.0.1:6380/0",
+    ],
+)
+def test_a_password_with_a_raw_slash_query_or_fragment_mark_is_refused_unshown(url: str) -> None:
+    # urlsplit would end the user info early and take a piece of the password for the
+    # host, which would be shown in warnings and looked up in DNS.
+    with pytest.raises(UsageProblem) as caught:
+        check_shared_url(url)
+    assert caught.value.message.startswith("not a URL: ")
+    for piece in ("hunter2", "SECRETPART", "ss", "rd", "cd", "pa"):
+        if piece in url.split("@")[0]:
+            assert piece.lower() not in caught.value.message.lower().replace("redis", "")
+    assert "percent-encoded" in (caught.value.hint or "")
+
+
 def test_check_shared_url_takes_the_three_schemes_and_empty() -> None:
     for url in ("redis://h", "rediss://:pw@h:6380/2", "unix:///run/redis.sock"):
         assert check_shared_url(f"  {url} ") == url

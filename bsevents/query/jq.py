@@ -27,14 +27,21 @@ def quote(text: str) -> str:
 
 
 def path_expression(path: str) -> str:
-    """`products.0.sku` -> `.["products"]?[0]?["sku"]?`: a missing step gives null, as
-    bsevents' dotted paths do. A key that itself holds dots is not looked up whole."""
-    steps = []
-    for part in path.split("."):
-        steps.append(
-            f"[{int(part)}]?" if part.isascii() and part.isdigit() else f"[{quote(part)}]?"
-        )
-    return "." + "".join(steps)
+    """`products.0.sku` -> `["products", 0, "sku"]`: the path as jq's getpath and paths
+    name it. A key that itself holds dots is not looked up whole."""
+    steps = [int(p) if p.isascii() and p.isdigit() else p for p in path.split(".")]
+    return json.dumps(steps)
+
+
+def _value(path: str) -> str:
+    """The value at `path`, null when the path leads nowhere (as bsevents' lookup)."""
+    return f"(try getpath({path_expression(path)}) catch null)"
+
+
+def _present(path: str) -> str:
+    """Whether the event has `path` at all, null or not: `note=null` matches an explicit
+    null, and a missing field passes only `!=`, as bsevents has it."""
+    return f"any(paths; . == {path_expression(path)})"
 
 
 def types_filter(types: Iterable[str]) -> str:
@@ -45,9 +52,9 @@ def types_filter(types: Iterable[str]) -> str:
 def time_filter(since: float | None, until: float | None) -> str:
     tests = []
     if since is not None:
-        tests.append(f"$t >= {since:.0f}")
+        tests.append(f"$t >= {since!r}")
     if until is not None:
-        tests.append(f"$t <= {until:.0f}")
+        tests.append(f"$t <= {until!r}")  # exactly: the end of a bare date is x.999999
     return f"[.[] | select({_TIME} as $t | $t != null and {' and '.join(tests)})]"
 
 
@@ -59,17 +66,18 @@ def grep_filter(needle: str) -> str:
 
 
 def where_filter(condition: Condition) -> str:
-    value = path_expression(condition.path)
+    value = _value(condition.path)
     op = condition.op
     if not op:
         test = f"{value} != null"
     elif op in NUMERIC:
         test = f"({value} | {_NUMBER}) as $n | $n != null and $n {op} {condition.number}"
     elif op == "~":
-        test = f"{value} | {_TEXT} | ascii_downcase | contains({quote(condition.value.lower())})"
+        text = f"{value} | {_TEXT} | ascii_downcase | contains({quote(condition.value.lower())})"
+        test = f"{_present(condition.path)} and ({text})"
     else:
-        compared = f"({value} | {_TEXT}) == {quote(condition.value)}"
-        test = compared if op == "=" else f"({compared} | not)"
+        compared = f"{_present(condition.path)} and ({value} | {_TEXT}) == {quote(condition.value)}"
+        test = compared if op == "=" else f"(({compared}) | not)"
     return f"[.[] | select({test})]"
 
 

@@ -62,8 +62,10 @@ def check_shared_url(text: str) -> str:
             f"expected a redis://, rediss:// or unix:// URL, got {mask_url(url)!r}",
             "e.g. rediss://:PASSWORD@redis.example.com:6380/0 or unix:///run/redis.sock",
         )
-    if parts.scheme != "unix" and "@" in parts.path:
-        # `redis://:12/ab@host` parses, with no host and the rest of a password as path.
+    if "@" in parts.path + parts.query + parts.fragment:
+        # A password with a raw `/`, `?` or `#` ends the user info early: the rest of it
+        # would be read as the host (and looked up) and the real host as a path, a query
+        # or a fragment. `redis://:12/ab@host`, `redis://:p@ss/x?y@host` parse that way.
         raise UsageProblem(f"not a URL: {mask_url(url)!r}", _ENCODE_HINT)
     return url
 
