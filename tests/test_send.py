@@ -437,3 +437,22 @@ def test_empty_identities_and_control_characters_are_refused_before_sending(
     assert (done.returncode, done.stdout) == (2, "")
     assert not {"\x1b", "\x01", "\u200b"} & set(done.stderr)
     assert server.requests == []
+
+
+def test_wait_that_would_spend_the_last_calls_on_looking_refuses_before_any_call(
+    server: StandIn, cli: Any
+) -> None:
+    # 3 an hour, 1 spent: looking the customer up (no stored copy) would leave 1, kept
+    # for you, and nothing to wait with. Nothing is spent, nothing is sent.
+    server.customers[CUSTOMER] = []
+    assert cli("config", "set", "hourly-cap", "3").exit_code == 0
+    assert cli("events", "0badbeef-0000-4000-8000-000000000000", "--refresh").exit_code == 4
+    done = run("send", "signed_up", "--cookie", "c", "--uuid", CUSTOMER, "--wait", "1m")
+    assert (done.returncode, done.stdout) == (5, "")
+    assert done.stderr.startswith(
+        "error: 2 calls left this hour: the first look at the customer's events takes one "
+        "and the last is kept for you, so there is nothing to wait with\n  the next call "
+        "frees at "
+    )
+    assert len(server.show_events_requests()) == 1  # only the refresh before
+    assert server.event_requests() == []

@@ -305,3 +305,23 @@ def test_wait_with_a_local_source_is_refused(cli: Any) -> None:
     assert "--wait asks Blueshift again and again; --demo and --from-file make no call" in (
         result.stderr
     )
+
+
+def test_with_no_call_to_wait_with_a_fresh_copy_is_still_looked_at(
+    standin: StandIn, cli: Any
+) -> None:
+    # 2 an hour, 1 spent by the fetch that stored the copy: no call to wait with. The copy
+    # costs nothing: it answers, and what it lacks is a "no" (6), as after a spent wait.
+    standin.customers[CUSTOMER] = [OLD, PURCHASE]
+    assert cli("config", "set", "hourly-cap", "2").exit_code == 0
+    assert cli("events", CUSTOMER).exit_code == 0
+    found = cli("events", CUSTOMER, "--wait", "5m", "-t", "purchase")
+    assert found.exit_code == 0, found.stderr
+    assert [e["event"] for e in json.loads(found.stdout)] == ["purchase"]
+    missing = cli("events", CUSTOMER, "--wait", "5m", "-t", "signup")
+    assert missing.exit_code == 6, missing.stderr
+    assert missing.stderr.splitlines()[-1] == (
+        f"no signup event for customer {CUSTOMER} from the stored copy · 0 calls spent, as "
+        "none is left to wait with this hour"
+    )
+    assert len(standin.show_events_requests()) == 1

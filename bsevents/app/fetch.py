@@ -72,6 +72,18 @@ def fetch(ctx: Context, uuid: str, options: FetchOptions) -> EventsResult:
         raise
 
 
+def would_call(ctx: Context, uuid: str, options: FetchOptions) -> bool:
+    """Whether `fetch` would make a live call for these options now, rather than answer
+    from a fresh stored copy: for a wait that must know what its first answer costs."""
+    settings = ctx.settings
+    if options.offline:
+        return False
+    if options.refresh or options.force or settings.cache_ttl <= 0:
+        return True
+    stored = ctx.cache().load(uuid)
+    return stored is None or not _fresh(stored, ctx.clock.now(), settings.cache_ttl)
+
+
 @dataclass(frozen=True)
 class Miss:
     """What a question found missing in a stored copy, and the command that asks again."""

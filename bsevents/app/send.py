@@ -110,6 +110,7 @@ def settle_wait(ctx: Context, source: Source, seconds: float, timeout: float) ->
     sent when the wait could not run: the customer (an email looked up; a UUID or URL
     answered for by a stored copy or one show_events call, which also proves the User
     key), and a call of the hour left to wait with (RateLimited, exit 5, otherwise)."""
+    from bsevents.app.fetch import would_call
     from bsevents.app.pipeline import Ask, Source, answer, customer_uuid
     from bsevents.app.result import FetchOptions, Wait
     from bsevents.app.wait import plan_wait
@@ -118,8 +119,10 @@ def settle_wait(ctx: Context, source: Source, seconds: float, timeout: float) ->
     options = FetchOptions(timeout=timeout, retries=0)
     uuid = customer_uuid(ctx, source, options)
     by_uuid = Source(customer=Customer(uuid, source.url_region))
+    wait = Wait(seconds, lambda event: False, "", sent_at=ctx.clock.monotonic())
+    # The budget first: a first answer that costs a call must leave one to wait with.
+    plan_wait(ctx, wait, spend_first=int(would_call(ctx, uuid, options)))
     answer(ctx, Ask(by_uuid, options))  # NotFound (4) or KeyRejected (3) stop it here
-    plan_wait(ctx, Wait(seconds, lambda event: False, "", sent_at=ctx.clock.monotonic()))
     return Watched(by_uuid, uuid)
 
 

@@ -80,29 +80,40 @@ class Plan:
     left: int  # calls left when it started
 
 
-def plan_wait(ctx: Context, wait: Wait) -> Plan:
-    """The plan for `wait` from the budget now. Raises RateLimited when no call can be
-    spent on it (the last one is kept): before a `send`, nothing is sent then."""
+def plan_wait(ctx: Context, wait: Wait, *, spend_first: int = 0) -> Plan:
+    """The plan for `wait` from the budget now, less `spend_first` calls that will be
+    spent before it (a live first answer). Raises RateLimited when no call could be spent
+    on it (the last one is kept): before a `send`, nothing is sent then."""
     from bsevents.app.budget import budget as current_budget
 
     budget = current_budget(ctx)
-    calls = allowance(budget.remaining) if budget.free_at is None else 0
+    left = budget.remaining - spend_first
+    calls = allowance(left) if budget.free_at is None else 0
     if calls == 0:
-        raise _nothing_to_wait_with(budget)
+        raise _nothing_to_wait_with(budget, spend_first)
     first = max(FIRST_POLL, _median_round_trip(ctx)) if wait.sent_at is not None else FIRST_POLL
     moments = schedule(first, wait.seconds, calls, answered_at_start=wait.sent_at is None)
     return Plan(moments, calls, budget.remaining)
 
 
-def _nothing_to_wait_with(budget: Budget) -> RateLimited:
-    from bsevents.state.ledger.budget import REFUSAL_HINT
-
+def _nothing_to_wait_with(budget: Budget, spend_first: int = 0) -> RateLimited:
     if budget.free_at is not None:
         when = clock_and_wait(budget.free_at, budget.now)
-        return RateLimited(f"no call can be made until {when}, so there is nothing to wait with")
+        return RateLimited(
+            f"no call can be made until {when}, so there is nothing to wait with",
+            "try again then",
+        )
+    slot = budget.next_slot_at
+    later = f"the next call frees at {clock_and_wait(slot, budget.now)}" if slot else "later"
+    left = _plural(budget.remaining, "call")
+    if spend_first:
+        return RateLimited(
+            f"{left} left this hour: the first look at the customer's events takes one and "
+            "the last is kept for you, so there is nothing to wait with",
+            later,
+        )
     return RateLimited(
-        f"{budget.remaining} call left this hour, kept for you, so there is nothing to wait with",
-        REFUSAL_HINT.split(";")[0],
+        f"{left} left this hour, kept for you, so there is nothing to wait with", later
     )
 
 
@@ -119,7 +130,9 @@ def wait_for(ctx: Context, uuid: str, wait: Wait, options: FetchOptions) -> Even
     clock = ctx.clock
     after_send = wait.sent_at is not None
     started = wait.sent_at if wait.sent_at is not None else clock.monotonic()
-    plan = plan_wait(ctx, wait)
+    plan = _plan_or_free_look(ctx, uuid, wait, options)
+    if plan is None:  # no call to spend, but a fresh stored copy to look at for free
+        return _free_look(ctx, uuid, wait, options)
     first = replace(options, retries=0)  # the next poll is the retry
     poll = FetchOptions(timeout=options.timeout, refresh=True, retries=0)
     spent = 0
@@ -164,6 +177,31 @@ def wait_for(ctx: Context, uuid: str, wait: Wait, options: FetchOptions) -> Even
     else:
         why = f"within {duration_text(wait.seconds)} · {_plural(spent, 'call')} spent"
     raise WaitExpired(f"no {wait.looked_for} for customer {uuid} {why}", why=why, last=last)
+
+
+def _plan_or_free_look(ctx: Context, uuid: str, wait: Wait, options: FetchOptions) -> Plan | None:
+    """The wait's plan; None when no call may be spent but the first answer costs none (a
+    fresh stored copy): the answer is then that copy, as without a budget to wait with."""
+    try:
+        return plan_wait(ctx, wait)
+    except RateLimited:
+        from bsevents.app.fetch import would_call
+
+        if wait.sent_at is not None or would_call(ctx, uuid, options):
+            raise
+        return None
+
+
+def _free_look(ctx: Context, uuid: str, wait: Wait, options: FetchOptions) -> EventsResult:
+    """The stored copy, when it has what is waited for; else the answer is no: there was
+    no call to wait with, and the copy does not have it."""
+    from bsevents.app.fetch import fetch
+
+    result = fetch(ctx, uuid, options)
+    if wait.found(result.events):
+        return result
+    why = "from the stored copy · 0 calls spent, as none is left to wait with this hour"
+    raise WaitExpired(f"no {wait.looked_for} for customer {uuid} {why}", why=why, last=result)
 
 
 class WaitExpired(AnswerIsNo):
