@@ -111,6 +111,10 @@ class RateLimited(BseventsError):
         self.retry_after = retry_after  # seconds, when the server said so
 
 
+class Interrupted(BseventsError):
+    """Ctrl-C, with something to say about what it interrupted (an event being sent)."""
+
+
 class AnswerIsNo(BseventsError):
     """Nothing went wrong, and the answer to the question asked is no: no event passes
     the filters (`--exit-status`), none arrived before a `--wait` deadline, or `lint`
@@ -126,6 +130,7 @@ EXIT_CODES: dict[type[BaseException], ExitCode] = {
     NotFound: ExitCode.NOT_FOUND,
     RateLimited: ExitCode.RATE_LIMITED,
     AnswerIsNo: ExitCode.ANSWER_IS_NO,
+    Interrupted: ExitCode.INTERRUPTED,
     KeyboardInterrupt: ExitCode.INTERRUPTED,
     BseventsError: ExitCode.FAILED,
 }

@@ -601,6 +601,7 @@ def test_an_interrupt_while_the_post_is_in_flight_leaves_the_id(
         f"error: interrupted while sending event_uuid {sent['event_uuid']}: Blueshift may "
         "have accepted it\n"
     ) in err
+    assert err.count("interrupted") == 1  # said once, with the id, not again after it
     assert "Traceback" not in err
 
 
@@ -672,3 +673,27 @@ def test_batches_hold_at_most_30_events_and_a_megabyte() -> None:
     text = bulk_text(pair)
     assert len(text.encode()) <= BULK_BYTES
     assert json.loads(text) == {"events": [b.fields for b in two]}
+
+
+def test_a_reader_that_stops_early_stops_the_sending_and_is_told(
+    server: StandIn, tmp_path: Path
+) -> None:
+    bodies = [{"event": "view", "cookie": f"ck-{n}", "event_uuid": f"id-{n}"} for n in range(65)]
+    data = tmp_path / "many.json"
+    data.write_text(json.dumps(bodies))
+    # A shell: the pipe that closes early (`| head -1`) is the point.
+    done = subprocess.run(  # noqa: S602
+        f"{SCRIPT} send --data {data} --bulk | head -1; echo exit=${{PIPESTATUS[0]}} >&2",
+        shell=True,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "BLUESHIFT_EVENT_API_KEY": EVENT_KEY},
+        timeout=60,
+        executable="/bin/bash",
+    )
+    assert done.stdout == "id-0\n"
+    assert "standard output was closed after" in done.stderr
+    assert "the rest were not sent" in done.stderr
+    assert done.stderr.rstrip().endswith("exit=1")  # not taken for success
+    batches = [r for r in server.requests if r.path == BULK]
+    assert len(batches) < 3  # it stopped: the third batch never went out

@@ -34,15 +34,22 @@ def stdout_is_terminal() -> bool:
     return sys.stdout.isatty()
 
 
-def write_chunks(chunks: Iterable[str], *, for_people: bool = False) -> None:
+def write_chunks(
+    chunks: Iterable[str], *, for_people: bool = False, closed_is_failure: bool = False
+) -> None:
     """Write text to stdout piece by piece; a reader that stops early (`| head`) ends the
-    output quietly instead of with a traceback."""
+    output quietly instead of with a traceback. With `closed_is_failure` (a command that
+    acts between its lines, such as `send`), BrokenPipeError is raised for the caller to
+    stop and say so, once stdout is pointed where a last flush cannot fail."""
     _fit_stdout(for_people)
     try:
         for chunk in chunks:
             sys.stdout.write(chunk)
         sys.stdout.flush()
     except BrokenPipeError:
+        if closed_is_failure:
+            _discard_stdout()
+            raise
         _closed_pipe()
 
 
@@ -63,11 +70,16 @@ def _fit_stdout(for_people: bool) -> None:
 
 
 def _closed_pipe() -> None:
+    _discard_stdout()
+    # The reader chose to stop (`| head`): that is not a failure of bsevents.
+    raise SystemExit(0)
+
+
+def _discard_stdout() -> None:
     # Python would complain again when flushing stdout at exit; point it at /dev/null.
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, sys.stdout.fileno())
-    # The reader chose to stop (`| head`): that is not a failure of bsevents.
-    raise SystemExit(0)
+    os.close(devnull)
 
 
 def make_console(color: ColorChoice, *, file: Any = None, width: int | None = None) -> Console:

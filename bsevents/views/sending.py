@@ -8,12 +8,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from bsevents.errors import BseventsError, RequestFailed
 from bsevents.views import ui
 
 if TYPE_CHECKING:
     from bsevents.api.replay import Body
     from bsevents.app.send import Arrival, Sent
-    from bsevents.errors import BseventsError
 
 
 def say_before(bodies: list[Body]) -> None:
@@ -59,7 +59,16 @@ class Teller:
         self.in_flight = []
         self.sent += len(sent)
         lines = [_sent_record(item) if self.as_json else item.body.event_uuid for item in sent]
-        _write_lines(lines)
+        try:
+            _write_lines(lines, stop_on_close=True)
+        except BrokenPipeError:
+            # The reader stopped (`| head -1`): the ids of what is sent next would be lost,
+            # so nothing more is sent, and the end is told, not taken for success.
+            raise RequestFailed(
+                f"standard output was closed after {self.sent} of {self.total} events were "
+                "sent; the rest were not sent",
+                "read every line of the output, or send without a pipe that stops early",
+            ) from None
         if self.batch_text:
             ui.note(f"{self.batch_text} accepted · {sent[0].status}")
         elif self.total == 1:
@@ -130,10 +139,10 @@ def _json(record: dict[str, Any]) -> str:
     return dump_event(record)
 
 
-def _write_lines(lines: list[str]) -> None:
+def _write_lines(lines: list[str], *, stop_on_close: bool = False) -> None:
     from bsevents.views.output import write_chunks
 
-    write_chunks([line + "\n" for line in lines])
+    write_chunks([line + "\n" for line in lines], closed_is_failure=stop_on_close)
 
 
 def count(number: int, word: str) -> str:

@@ -18,7 +18,7 @@ from bsevents.cli.options import (
     TimeoutOption,
     typed_on_command_line,
 )
-from bsevents.errors import BseventsError, UsageProblem
+from bsevents.errors import BseventsError, Interrupted, UsageProblem
 from bsevents.views import sending, ui
 from bsevents.views.choices import ColorChoice
 
@@ -214,13 +214,13 @@ def _send_and_follow(
     try:
         sent = send.send_all(ctx, bodies, timeout, teller, bulk=bulk)
     except KeyboardInterrupt:
-        if teller.in_flight:
-            ids = ", ".join(body.event_uuid for body in teller.in_flight)
-            ui.error(
-                f"interrupted while sending event_uuid {ids}: Blueshift may have accepted it",
-                "look for it with bsevents events before sending it again",
-            )
-        raise
+        if not teller.in_flight:
+            raise
+        ids = ", ".join(body.event_uuid for body in teller.in_flight)
+        raise Interrupted(
+            f"interrupted while sending event_uuid {ids}: Blueshift may have accepted it",
+            "look for it with bsevents events before sending it again",
+        ) from None
     except BseventsError as error:
         if teller.in_flight:
             teller.failed(error)
