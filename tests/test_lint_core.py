@@ -34,6 +34,24 @@ def test_near_duplicate_needs_the_same_parameters_within_two_seconds() -> None:
     ]
 
 
+def test_one_id_on_different_events_is_not_called_a_double_send() -> None:
+    def messages(*events: dict[str, Any]) -> list[str]:
+        found = sort_findings(lint(Batch.of(sort_events(events), NOW)))
+        return [f.message for f in found if f.rule == "duplicate-uuid"]
+
+    assert messages(at("10:00", "a"), at("10:00", "a")) == [
+        "this event_uuid is here 2 times (a double send); expected each event once"
+    ]
+    assert (
+        messages(at("10:00", "a"), at("10:01", "A", event="signup"))
+        == [
+            'this event_uuid is here 2 times, on 2 different events: "pageload", "signup"; '
+            "expected one event_uuid per event"
+        ]
+        * 2
+    )
+
+
 def test_type_drift_ignores_null_and_mixes_of_integers_and_fractions() -> None:
     assert rules(at("10:00", "a", n=None), at("11:00", "b", n=3), at("12:00", "c", n=2.5)) == []
     drift = rules(at("10:00", "a", n=[1]), at("11:00", "b", n={"x": 1}), at("12:00", "c", n=[2]))

@@ -87,6 +87,27 @@ def test_show_lists_the_findings_on_stderr(tmp_path: Path, cli: Any) -> None:
     assert clean.stderr == ""
 
 
+def test_show_of_one_id_on_several_events_says_each_finding_once(tmp_path: Path, cli: Any) -> None:
+    # Two copies of a purchase (a double send) and a signup given the same id.
+    purchase = make_event(event="purchase", event_uuid="dup-1", timestamp="2026-11-20T10:03:00Z")
+    signup = make_event(event="signup", event_uuid="dup-1", timestamp="2026-11-20T10:03:30Z")
+    path = write(tmp_path, "e.json", [purchase, purchase, signup])
+    plan = write(tmp_path, "plan.json", {"purchase": {"required": ["products"]}})
+    result = cli("events", "-f", path, "--show", "dup-1", "--plan", plan)
+    assert result.exit_code == 0, result.stderr
+    assert len(json.loads(result.stdout)) == 3
+    assert result.stderr.splitlines() == [
+        "warning: 3 events share this event_uuid; showing them all, oldest first",
+        "warning: lint duplicate-uuid (error) at event_uuid: this event_uuid is here 3 times, "
+        'on 2 different events: "purchase" ×2, "signup" (×N: a double send); '
+        "expected one event_uuid per event",
+        'warning: the "purchase" event (1 and 2 of 3): lint plan (error): '
+        '"products" is a required property (plan: required)',
+        'warning: the "signup" event (3 of 3): lint plan (warning): unplanned event: '
+        'the plan has no "signup"; expected one of its names',
+    ]
+
+
 def test_plan_with_a_machine_view_is_ignored_with_a_warning(tmp_path: Path, cli: Any) -> None:
     plan = write(tmp_path, "plan.json", PLAN)
     result = cli("events", "-f", write(tmp_path, "e.json", events()), "--json", "--plan", plan)

@@ -73,8 +73,30 @@ def test_allocate_narrows_the_widest_flexible_column_first() -> None:
     assert allocate([10, 5, 50], columns, 100, 2) == [10, 5, 50]
     assert allocate([10, 5, 50], columns, 40, 2) == [10, 5, 21]
     assert allocate([10, 30, 30], columns, 40, 2) == [10, 13, 13]
-    # Below every minimum: minimums, and the grid crops the line.
-    assert allocate([10, 30, 30], columns, 10, 2) == [10, 3, 3]
+    # Below the minimums, the flexible columns give up more (widest first, to a
+    # character and the ellipsis) before the grid crops the line.
+    assert allocate([10, 30, 30], columns, 22, 2) == [10, 4, 4]
+    assert allocate([10, 30, 40], columns, 19, 2) == [10, 2, 3]
+    assert allocate([10, 30, 30], columns, 10, 2) == [10, 2, 2]
+
+
+def test_a_narrow_timeline_cuts_summaries_never_the_id() -> None:
+    # 50 columns hold every fixed column but not every minimum: the Id stays whole.
+    events = [
+        make_event(
+            timestamp=f"2026-11-20T10:0{n}:00Z",
+            event_uuid=f"aaaa000{n}-0000",
+            url="/p/" + "x" * 40,
+        )
+        for n in range(3)
+    ]
+    out = console(width=50)
+    render_timeline(out, events, title="t", tz=UTC)
+    body = [line for line in text_of(out).splitlines() if line.startswith("   10:0")]
+    assert len(body) == 3
+    for n, line in enumerate(body):
+        assert line.endswith(f"aaaa000{n}"), line
+        assert len(line) <= 50
 
 
 def test_grid_drops_optional_columns_before_starving_a_wanted_one() -> None:

@@ -28,6 +28,7 @@ from bsevents.api.replay import (
     complete,
     finish,
     read_bodies,
+    same_id,
 )
 from bsevents.errors import UsageProblem
 from tests.conftest import CUSTOMER
@@ -270,6 +271,12 @@ def test_flags_that_agree_are_fine_and_fill_in_what_a_body_lacks(
             MOBILE,
             ["--event-uuid", "34ABCD-efghijkj-1234kf-2"],
             '--event-uuid "34ABCD-efghijkj-1234kf-2" disagrees with the body\'s event_uuid '
+            '"34abcd-efghijkj-1234kf"',
+        ),
+        (
+            MOBILE,
+            ["--event-uuid", "34ABCD-efghijkj-1234kf"],
+            '--event-uuid "34ABCD-efghijkj-1234kf" disagrees with the body\'s event_uuid '
             '"34abcd-efghijkj-1234kf"',
         ),
         (
@@ -697,3 +704,18 @@ def test_a_reader_that_stops_early_stops_the_sending_and_is_told(
     assert done.stderr.rstrip().endswith("exit=1")  # not taken for success
     batches = [r for r in server.requests if r.path == BULK]
     assert len(batches) < 3  # it stopped: the third batch never went out
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "same"),
+    [
+        ("34abcd-efghijkj-1234kf", "34abcd-efghijkj-1234kf", True),
+        ("34ABCD-efghijkj-1234kf", "34abcd-efghijkj-1234kf", False),
+        ("3766F118-D4CD-11EB-A278-0242AC110006", "3766f118-d4cd-11eb-a278-0242ac110006", True),
+        ("3766f118-d4cd-11eb-a278-0242ac110006", "3766f118-d4cd-11eb-a278-0242ac110007", False),
+    ],
+)
+def test_ids_differing_in_case_are_one_event_only_when_both_are_uuids(
+    first: str, second: str, same: bool
+) -> None:
+    assert same_id(first, second) is same

@@ -30,6 +30,7 @@ from bsevents.errors import UsageProblem
 
 # The identities the Event API takes (the flags' three, and a device's id): one list,
 # the one reconcile reads captures by.
+from bsevents.model.customer import UUID_RE
 from bsevents.model.event_api import IDENTITY_KEYS
 
 MAX_FILE_BYTES = 64 * MAX_DATA_BYTES  # many bodies; each is still bounded on its own
@@ -276,9 +277,12 @@ def _usable(value: Any) -> bool:
 
 
 def same_id(first: str, second: str) -> bool:
-    """Whether two event_uuids name one event: equal, or equal ignoring case (Blueshift
-    may store a UUID in another case)."""
-    return first == second or first.lower() == second.lower()
+    """Whether two event_uuids name one event: equal, or two UUIDs equal ignoring case (a
+    UUID's hex digits mean the same in either case). An opaque id such as `Abc-1` is
+    compared as it is: nothing says a pipeline treats `abc-1` as the same event."""
+    if first == second:
+        return True
+    return bool(UUID_RE.match(first) and UUID_RE.match(second)) and first.lower() == second.lower()
 
 
 def _agrees(key: str, body_value: Any, flag_value: str) -> bool:

@@ -155,16 +155,32 @@ def _quote(value: str, limit: int = 60) -> str:
 def _duplicate_uuid(batch: Batch, only: Collection[int]) -> Iterator[tuple[int, str, str]]:
     # Compared as --show compares them: ignoring letter case, a number as its JSON text.
     # Every copy is named; sort_findings keeps the first copy's finding alone.
+    # Copies share a name too (model.ids.copy_key): events under one id with different
+    # names are different events given one id, not a double send, and the message says so.
     ids, counts = batch.ids, batch.id_counts
+    messages: dict[str, str] = {}
     for index in only:
         uuid = ids[index]
         if uuid and counts[uuid] > 1:
-            yield (
-                index,
-                "event_uuid",
-                f"this event_uuid is here {counts[uuid]} times (a double send); "
-                "expected each event once",
-            )
+            if uuid not in messages:
+                messages[uuid] = _shared_id_message(batch, uuid, counts[uuid])
+            yield index, "event_uuid", messages[uuid]
+
+
+def _shared_id_message(batch: Batch, uuid: str, count: int) -> str:
+    names: Counter[str] = Counter()
+    for index, other in enumerate(batch.ids):
+        if other == uuid:
+            name = batch.events[index].get("event")
+            names[name if isinstance(name, str) else repr(name)] += 1
+    if len(names) == 1:
+        return f"this event_uuid is here {count} times (a double send); expected each event once"
+    parts = [f"{_quote(name, 40)}{f' ×{n}' if n > 1 else ''}" for name, n in names.items()]
+    doubled = " (×N: a double send)" if any(n > 1 for n in names.values()) else ""
+    return (
+        f"this event_uuid is here {count} times, on {len(names)} different events: "
+        f"{', '.join(parts)}{doubled}; expected one event_uuid per event"
+    )
 
 
 def _near_duplicate(batch: Batch, only: Collection[int]) -> Iterator[tuple[int, str, str]]:

@@ -230,7 +230,7 @@ def _show_one(result: EventsResult, request: Request, on_terminal: bool) -> None
         write_chunks([pretty_json(value)])
     from bsevents.views.marks import findings_for, report
 
-    report(findings_for(result.events, request.plan, found))
+    report(findings_for(result.events, request.plan, found), result.events, found)
 
 
 def _refuse_ambiguous(events: list[Event], wanted: str, utc: bool) -> None:

@@ -25,6 +25,9 @@ from rich.style import Style
 Span = tuple[str, Style | None]
 ELLIPSIS = "…"
 _WORD_RE = re.compile(r"[^ ]* *")
+# The narrowest a flexible column gets on a screen too narrow for every minimum: a
+# character and the ellipsis.
+_FLOOR = 2
 
 
 @dataclass(frozen=True)
@@ -123,6 +126,16 @@ def allocate(
             high = middle - 1
     for i in flexible:
         widths[i] = max(columns[i].min_width, min(widths[i], low))
+    # When even the minimum widths overflow, the flexible columns give up more, widest
+    # first, so that the fixed ones (times, the Id --show takes) are never cut off at the
+    # screen's edge: a summary cut to "/p…" loses less than an id cut to "aaaa…".
+    over = sum(widths[i] for i in flexible) - room
+    while over > 0:
+        widest = max(flexible, key=lambda i: widths[i], default=None)
+        if widest is None or widths[widest] <= _FLOOR:
+            break
+        widths[widest] -= 1
+        over -= 1
     # Hand back what rounding left over, left to right, to columns that were narrowed.
     spare = room - used(low)
     for i in flexible:

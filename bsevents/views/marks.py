@@ -8,6 +8,7 @@ other events, so a 100,000-event response costs little more than its 200 rows.""
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -73,8 +74,37 @@ def _positions(events: Sequence[Event], shown: Sequence[Event]) -> set[int]:
     return {i for i, event in enumerate(events) if id(event) in wanted}
 
 
-def report(findings: Sequence[Finding]) -> None:
-    """The findings, one line each on stderr."""
+def report(findings: Sequence[Finding], events: Sequence[Event], shown: Sequence[Event]) -> None:
+    """The findings about the `shown` events of `events`, one line each on stderr. Of
+    several shown events (one event_uuid on each), a line that holds for each of them is
+    said once, and one that holds for some names the events it is about."""
+    from bsevents.model.ids import copy_key
+
+    order = sorted(_positions(events, shown)) if len(shown) > 1 else []
+    # A finding holds for every copy of its event (sort_findings keeps the first's alone).
+    copies: dict[object, list[int]] = {}
+    for index in order:
+        copies.setdefault(copy_key(events[index]), []).append(index)
+    about: dict[tuple[str, str, str, str], list[int]] = {}
     for f in findings:
-        where = f" at {f.path}" if f.path else ""
-        ui.warn(f"lint {f.rule} ({f.severity}){where}: {f.message}")
+        about.setdefault((f.rule, f.severity, f.path, f.message), []).append(f.index)
+    for (rule, severity, path, message), indices in about.items():
+        where = f" at {path}" if path else ""
+        line = f"lint {rule} ({severity}){where}: {message}"
+        covered = {i for index in indices for i in copies.get(copy_key(events[index]), [index])}
+        if not order or set(order) <= covered:
+            ui.warn(line)
+            continue
+        for index in indices:
+            group = copies.get(copy_key(events[index]), [index])
+            ui.warn(f"{_which(events, order, group)}: {line}")
+
+
+def _which(events: Sequence[Event], order: list[int], indices: list[int]) -> str:
+    """`the "signup" event (3 of 3)`: shown events, by position oldest first."""
+    from bsevents.model.sanitize import shorten
+
+    name = events[indices[0]].get("event")
+    label = json.dumps(shorten(name, 40), ensure_ascii=False) if isinstance(name, str) else "an"
+    places = " and ".join(str(order.index(i) + 1) for i in indices if i in order)
+    return f"the {label} event ({places} of {len(order)})"
