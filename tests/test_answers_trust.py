@@ -116,7 +116,7 @@ def test_a_near_miss_in_a_young_copy_suggests_with_its_age_and_the_command(
     assert done.returncode == 0
     assert len(standin.show_events_requests()) == 1
     assert done.stderr.splitlines()[-1] == (
-        "'pageLoad' is not in the copy fetched just now; did you mean 'pageload'?; no call "
+        "'pageLoad' is not in the copy fetched just now (did you mean 'pageload'?); no call "
         f"made. To ask Blueshift: bsevents events {CUSTOMER} -t pageLoad --refresh"
     )
 

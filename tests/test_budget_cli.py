@@ -201,6 +201,24 @@ def test_new_events_since_the_last_fetch(standin: StandIn, cli: Any) -> None:
     assert json.loads(everything.stdout) == [E1, E2, E3]
 
 
+def test_new_on_the_first_fetch_says_there_was_nothing_to_compare_with(
+    standin: StandIn, cli: Any
+) -> None:
+    standin.customers[CUSTOMER] = [E1, E2]
+    first = cli("events", CUSTOMER, "--new")
+    assert first.exit_code == 0, first.stderr
+    assert json.loads(first.stdout) == []
+    assert (
+        "--new: this is the first copy of this customer here, with no earlier one to compare "
+        "with, so no event counts as new; the next fetch marks what arrives"
+    ) in first.stderr.splitlines()
+    standin.customers[CUSTOMER] = [E1, E2, E3]
+    second = cli("events", CUSTOMER, "--refresh", "--new")
+    assert json.loads(second.stdout) == [E3]
+    assert "first copy" not in second.stderr
+    assert len(standin.show_events_requests()) == 2
+
+
 def test_quiet_silences_notes_but_not_refusals(standin: StandIn, cli: Any) -> None:
     standin.customers[CUSTOMER] = [E1]
     cli("events", CUSTOMER)

@@ -132,6 +132,20 @@ def test_send_ends_at_the_timeout_and_says_the_event_may_be_in(
     assert len(standin.event_requests()) == 1
 
 
+def test_send_cut_off_says_the_event_may_be_in_as_one_sentence(
+    standin: StandIn, cli: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("BLUESHIFT_EVENT_API_KEY", EVENT_KEY)
+    standin.reply(Reply(200, b"", drop=True))
+    result = cli("send", "signed_up", "--email", "maya@example.com")
+    assert_one_clear_error(result, 1)
+    uuid = json.loads(standin.event_requests()[0].body)["event_uuid"]
+    assert (
+        f"error: the connection to {standin.base_url[7:]} failed: Server disconnected without "
+        f"sending a response, and the event may have been accepted · event_uuid {uuid}\n"
+    ) in result.stderr
+
+
 @pytest.fixture
 def elsewhere() -> Iterator[StandIn]:
     other = StandIn().start()

@@ -94,6 +94,12 @@ def test_star_applies_to_every_event_and_plans_all_names(tmp_path: Path, cli: An
     assert found[0]["message"] == '"cookie" is a required property (plan: required)'
 
 
+def test_infer_of_one_event_says_so_in_the_singular(tmp_path: Path, cli: Any) -> None:
+    inferred = cli("lint", "-f", saved(tmp_path, purchases()[:1]), "--infer")
+    assert inferred.exit_code == 0, inferred.stderr
+    assert inferred.stderr == "a plan for 1 event name from 1 event\n"
+
+
 def test_infer_round_trip_finds_no_plan_errors(tmp_path: Path, cli: Any) -> None:
     events = saved(tmp_path, purchases())
     inferred = cli("lint", "-f", events, "--infer")

@@ -143,7 +143,7 @@ def test_a_young_copy_tells_the_command_that_asks_and_suggests_a_close_name(worl
     assert result.origin == "cache"
     assert len(server.requests) == 1
     assert result.told == (
-        "'pageLoad' is not in the copy fetched just now; did you mean 'pageload'?; no call "
+        "'pageLoad' is not in the copy fetched just now (did you mean 'pageload'?); no call "
         f"made. To ask Blueshift: bsevents events {CUSTOMER} -t pageLoad --refresh",
     )
 

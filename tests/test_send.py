@@ -158,7 +158,8 @@ def test_bad_data_exits_2(server: StandIn, tmp_path: Any) -> None:
     listing = tmp_path / "list.json"
     listing.write_text("[1, 2]")
     assert (
-        "is not a JSON object" in run("send", "x", "--cookie", "c", "--data", str(listing)).stderr
+        "is a JSON number, not an event object"
+        in run("send", "x", "--cookie", "c", "--data", str(listing)).stderr
     )
     missing = run("send", "x", "--cookie", "c", "--data", str(tmp_path / "none.json"))
     assert missing.returncode == 2

@@ -355,7 +355,10 @@ def test_a_bad_body_stops_everything_before_the_first_post_naming_its_line(
     ("text", "message"),
     [
         (f'[{json.dumps(IDENTIFY)}, {{"event": "view"}}]', "index 1: no customer given"),
-        (f"[{json.dumps(IDENTIFY)}, 3]", "index 1 is not a JSON object"),
+        (
+            f"[{json.dumps(IDENTIFY)}, 3]",
+            "index 1 (of 2) is a JSON number, not an event object; nothing was sent",
+        ),
         (f'{json.dumps(IDENTIFY)}\n{{"event": \n', "line 2 is not valid JSON"),
         (f"{json.dumps(IDENTIFY)}\n[1]\n", "line 2 is not a JSON object"),
         ("[]", "holds no event"),

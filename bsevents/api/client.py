@@ -434,8 +434,10 @@ def _host(base_url: str) -> str:
 
 
 def _reason(exc: Exception) -> str:
+    """The library's reason as part of a sentence: its first line, without the full stop
+    it may end with (`..., and the event may have been accepted` follows it)."""
     text = str(exc) or type(exc).__name__
-    return shorten(clean(text.splitlines()[0] if text else text), 120)
+    return shorten(clean(text.splitlines()[0].rstrip(". ") if text else text), 120)
 
 
 def error_for_response(status: int, body: bytes, headers: Any, target: str) -> BseventsError:

@@ -52,7 +52,8 @@ class Identity:
 def check_name(name: str, *, force: bool) -> str:
     """The event name, refused (exit 2) where `model.names` says integrations refuse it,
     unless `force`; a blank name or a control character is refused even then."""
-    from bsevents.model.names import SOURCE, and_list, judge
+    from bsevents.model.names import SOURCE, judge
+    from bsevents.model.words import and_list
 
     if not name.strip():
         raise UsageProblem("the event name is empty", "for example: bsevents send purchase …")

@@ -96,7 +96,7 @@ class Body:
 def read_bodies(raw: bytes, source: str) -> list[Read]:
     """The JSON objects of --data: one object, an array of them, or NDJSON (more than one
     non-blank line, the first an object on its own). UsageProblem names what is wrong."""
-    from bsevents.model.json_text import NumberOutOfRange, loads
+    from bsevents.model.json_text import NumberOutOfRange, json_type, loads
 
     if len(raw) > MAX_FILE_BYTES:
         raise UsageProblem(f"--data {source}: more than {MAX_FILE_BYTES:,} bytes")
@@ -111,7 +111,11 @@ def read_bodies(raw: bytes, source: str) -> list[Read]:
             raise UsageProblem(f"--data {source} is not valid JSON")
         for index, item in enumerate(items):
             if not isinstance(item, dict):
-                raise UsageProblem(f"--data {source} index {index} is not a JSON object")
+                raise UsageProblem(
+                    f"--data {source}: index {index} (of {len(items)}) is a JSON "
+                    f"{json_type(item)}, not an event object; nothing was sent",
+                    'each item is one event, for example {"event": "view", "email": "…"}',
+                )
         return _counted([Read(item, f"index {i}") for i, item in enumerate(items)], source)
     lines = [(n, text) for n, text in enumerate(raw.split(b"\n"), 1) if text.strip()]
     if len(lines) > 1 and _one_object(lines[0][1]):

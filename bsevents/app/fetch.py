@@ -202,6 +202,7 @@ def _from_store(
         stored.fetched_at,
         dashboard_url=_dashboard(ctx, stored.uuid),
         refreshable=refreshable,
+        compared=stored.previous_fetched_at is not None,
     )
 
 
@@ -275,6 +276,7 @@ def fetch_live(
         notes,
         stored.new_keys,
         dashboard_url=_dashboard(ctx, uuid),
+        compared=stored.previous_fetched_at is not None,
     )
 
 
@@ -376,7 +378,9 @@ def _retry_allowed(ctx: Context, ledger: Ledger, options: FetchOptions) -> bool:
         ctx.report.note(f"not retrying: the hourly cap is reached, the next call is free at {when}")
         return False
     if budget.remaining <= options.keep:
-        kept = "1 call" if options.keep == 1 else f"{options.keep} calls"
+        from bsevents.model.words import counted
+
+        kept = counted(options.keep, "call")
         ctx.report.note(f"not retrying: {kept} left this hour, kept for you")
         return False
     return True

@@ -231,7 +231,10 @@ def _report_match(ctx: Context, match: EmailMatch) -> None:
         return
     ctx.report.note(f"{match.email} is customer {match.uuid}{_person(match.user)}")
     if match.others:
-        ctx.report.note(f"{len(match.others)} other customer(s) match this email:")
+        from bsevents.model.words import counted
+
+        others = counted(len(match.others), "other customer")
+        ctx.report.note(f"{others} {'matches' if len(match.others) == 1 else 'match'} this email:")
         for other in match.others:
             ctx.report.note(f"  {other.get('uuid')}{_person(other)}")
 
@@ -282,7 +285,15 @@ def _shown(result: EventsResult, question: Question) -> EventsResult:
         return result
     from bsevents.model.events import event_key
 
-    return replace(result, events=[e for e in result.events if event_key(e) in result.new_keys])
+    notes = result.notes
+    if not result.compared:
+        notes = [
+            *notes,
+            "--new: this is the first copy of this customer here, with no earlier one to "
+            "compare with, so no event counts as new; the next fetch marks what arrives",
+        ]
+    new = [e for e in result.events if event_key(e) in result.new_keys]
+    return replace(result, events=new, notes=notes)
 
 
 # -- a stored copy that cannot answer the question ----------------------------------------
@@ -320,7 +331,7 @@ def _ask_again_on_miss(ctx: Context, uuid: str, ask: Ask, result: EventsResult) 
 def find_miss(result: EventsResult, question: Question) -> tuple[str, str] | None:
     """What the question finds missing in `result` (the events it would show: with --new,
     only the new ones) (`'signup_tests'`), with a hint for
-    when no call can be made (`; did you mean 'signup_test'?`); None when it finds
+    when no call can be made (` (did you mean 'signup_test'?)`); None when it finds
     something. A name the copy lacks is a miss even when it is close to one the copy has:
     it may be a new event, so only a live answer may suggest a typo."""
     from bsevents.query.filters import find_events, missing_types, select
@@ -345,7 +356,7 @@ def find_miss(result: EventsResult, question: Question) -> tuple[str, str] | Non
     if missing:
         names = " or ".join(repr(cell_text(name)) for name in missing)
         close = [c for found in missing.values() for c in found]
-        hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+        hint = f" (did you mean {' or '.join(repr(c) for c in close)}?)" if close else ""
         return names, hint
     if select(result.events, criteria).matching:
         return None

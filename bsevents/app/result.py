@@ -37,6 +37,9 @@ class EventsResult:
     # A stored copy that a live call could replace: its note says how many calls are left
     # once the answer is final (a refresh that failed may have spent one).
     refreshable: bool = False
+    # Whether there was an earlier copy to mark new events against: with none, no event
+    # is new, and --new says why it shows none.
+    compared: bool = True
 
 
 @dataclass(frozen=True)

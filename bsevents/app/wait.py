@@ -25,6 +25,7 @@ from bsevents.app.result import EventsResult, FetchOptions
 from bsevents.app.watch import KEEP
 from bsevents.errors import AnswerIsNo, NetworkError, RateLimited, RequestFailed, UsageProblem
 from bsevents.model.times import clock_and_wait, duration_text
+from bsevents.model.words import counted
 
 if TYPE_CHECKING:
     from bsevents.app.context import Context
@@ -105,7 +106,7 @@ def _nothing_to_wait_with(budget: Budget, spend_first: int = 0) -> RateLimited:
         )
     slot = budget.next_slot_at
     later = f"the next call frees at {clock_and_wait(slot, budget.now)}" if slot else "later"
-    left = _plural(budget.remaining, "call")
+    left = counted(budget.remaining, "call")
     if spend_first:
         return RateLimited(
             f"{left} left this hour: the first look at the customer's events takes one and "
@@ -155,7 +156,7 @@ def wait_for(ctx: Context, uuid: str, wait: Wait, options: FetchOptions) -> Even
         if result is not None and wait.found(result.events):
             if spent or clock.monotonic() - started >= 1:
                 ctx.report.note(
-                    f"found after {clock.monotonic() - started:.0f} s · {_plural(spent, 'call')}"
+                    f"found after {clock.monotonic() - started:.0f} s · {counted(spent, 'call')}"
                 )
             return result
         if index + 1 < len(plan.moments):
@@ -165,17 +166,17 @@ def wait_for(ctx: Context, uuid: str, wait: Wait, options: FetchOptions) -> Even
                 told = True
             else:
                 ctx.report.note(
-                    f"not there yet · {_plural(spent, 'call')} spent · next poll at "
+                    f"not there yet · {counted(spent, 'call')} spent · next poll at "
                     f"{_when(ctx, following)}"
                 )
     elapsed = clock.monotonic() - started
     if elapsed < wait.seconds - LAST_GAP:
         why = (
-            f"after {duration_text(round(elapsed))} · {_plural(spent, 'call')} spent, the "
+            f"after {duration_text(round(elapsed))} · {counted(spent, 'call')} spent, the "
             f"most a wait may spend of the {plan.left} left this hour"
         )
     else:
-        why = f"within {duration_text(wait.seconds)} · {_plural(spent, 'call')} spent"
+        why = f"within {duration_text(wait.seconds)} · {counted(spent, 'call')} spent"
     raise WaitExpired(f"no {wait.looked_for} for customer {uuid} {why}", why=why, last=last)
 
 
@@ -220,7 +221,7 @@ def _say_plan(ctx: Context, uuid: str, wait: Wait, plan: Plan, following: float)
     ctx.report.note(
         f"waiting up to {duration_text(wait.seconds)} for {_a(wait.looked_for)} for customer "
         f"{uuid} · at most "
-        f"{_plural(len(plan.moments), 'call')} of the {plan.left} left this hour · next poll "
+        f"{counted(len(plan.moments), 'call')} of the {plan.left} left this hour · next poll "
         f"at {_when(ctx, following)} · Ctrl-C to stop"
     )
 
@@ -245,7 +246,7 @@ def _poll(ctx: Context, uuid: str, options: FetchOptions) -> tuple[EventsResult 
     budget = current_budget(ctx)
     if budget.free_at is not None or budget.remaining <= KEEP:
         ctx.report.warn(
-            f"no poll now: {budget.remaining} call{'' if budget.remaining == 1 else 's'} left "
+            f"no poll now: {counted(budget.remaining, 'call')} left "
             "this hour, and the last is kept for you"
             if budget.free_at is None
             else f"no poll now: {_nothing_to_wait_with(budget).message}"
@@ -280,7 +281,3 @@ def _a(what: str) -> str:
     if what[:1].isdigit():  # `3 sent events`
         return what
     return f"an {what}" if what[:1] in ("a", "e", "i", "o", "u") else f"a {what}"
-
-
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}" if count == 1 else f"{count} {word}s"

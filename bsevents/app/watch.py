@@ -16,6 +16,7 @@ from bsevents.app.result import FetchOptions
 from bsevents.errors import RequestFailed, UsageProblem
 from bsevents.model.events import Event, event_key
 from bsevents.model.times import duration_text
+from bsevents.model.words import counted
 from bsevents.state.ledger.budget import WINDOW_SECONDS, Budget
 
 if TYPE_CHECKING:
@@ -24,10 +25,6 @@ if TYPE_CHECKING:
 MIN_DEFAULT_INTERVAL = 360.0  # 6 minutes
 KEEP = 1  # calls left for the user when a watch stops
 MAX_INTERVAL = 86400.0  # a watch that polls less than daily is not watching
-
-
-def _events(n: int) -> str:
-    return f"{n} event" if n == 1 else f"{n} events"
 
 
 @dataclass(frozen=True)
@@ -103,11 +100,19 @@ def watch(
     # Retries stop at the kept call: the watch never spends it, not even to retry a 503.
     baseline = fetch(ctx, uuid, FetchOptions(timeout=timeout, retries=retries, keep=KEEP))
     seen = {event_key(e) for e in baseline.events}
+    # Counted after the baseline, which may have spent a call of its own.
+    polls = max(current_budget(ctx).remaining - KEEP, 0)
     ctx.report.note(
-        f"watching {uuid} every {duration_text(chosen.interval)} · {chosen.polls} polls left "
-        f"this hour · {_events(len(baseline.events))} so far · Ctrl-C to stop"
+        f"watching {uuid} every {duration_text(chosen.interval)} · "
+        f"{counted(polls, 'poll')} left this hour · "
+        f"{counted(len(baseline.events), 'event')} so far · Ctrl-C to stop"
     )
     while True:
+        # Checked before the sleep too: the last poll's answer is not kept waiting an
+        # interval for a poll that cannot go out.
+        budget = current_budget(ctx)
+        if budget.remaining <= KEEP:
+            return f"stopped: {budget.remaining} call left this hour, kept for you"
         ctx.clock.sleep(chosen.interval)
         budget = current_budget(ctx)
         if budget.remaining <= KEEP:

@@ -13,6 +13,7 @@ import os
 import re
 
 from bsevents.model.files import read_file
+from bsevents.model.words import counted
 from bsevents.state.dirs import user_dir
 
 TYPE_CHECKING = False
@@ -208,7 +209,7 @@ def describe_customers(entries: object, now: float) -> list[Item]:
             notes.append(text if len(text) <= 60 else text[:59] + "…")
         count = entry.get("events")
         if isinstance(count, int) and not isinstance(count, bool) and count >= 0:
-            notes.append(f"{count} event" + ("" if count == 1 else "s"))
+            notes.append(counted(count, "event"))
         age = _age(entry.get("fetched_at"), now)
         if age:
             notes.append(age)

@@ -82,8 +82,3 @@ def judge(name: str) -> Verdict:
         spaced=_JS_SPACE_RE.search(name) is not None,
         control=UNSAFE_RE.search(name) is not None,
     )
-
-
-def and_list(items: list[str]) -> str:
-    """`a`, `a and b`, `a, b and c`."""
-    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"

@@ -23,7 +23,8 @@ from bsevents.model.event_time import TimeDoubt, parse_iso, read_time
 from bsevents.model.events import Event, custom_fields
 from bsevents.model.ids import copy_key, uuid_of
 from bsevents.model.json_text import MAX_DEPTH, TOO_DEEP, TYPE_NAMES, summarised_path
-from bsevents.model.names import SOURCE, and_list, judge
+from bsevents.model.names import SOURCE, judge
+from bsevents.model.words import and_list, counted
 
 Severity = Literal["error", "warning"]
 FUTURE_SLACK = 5 * 60  # seconds a clock may run ahead before an event counts as future
@@ -589,8 +590,5 @@ def count_line(findings: Sequence[Finding], events: int) -> str:
     """`2 errors, 1 warning in 35 events`."""
     errors = sum(1 for f in findings if f.severity == "error")
     warnings = len(findings) - errors
-
-    def plural(n: int, word: str) -> str:
-        return f"{n:,} {word}{'' if n == 1 else 's'}"
-
-    return f"{plural(errors, 'error')}, {plural(warnings, 'warning')} in {plural(events, 'event')}"
+    found = f"{counted(errors, 'error')}, {counted(warnings, 'warning')}"
+    return f"{found} in {counted(events, 'event')}"

@@ -159,7 +159,11 @@ def _write_inferred(events: list[Event]) -> None:
 
     inferred = infer_plan(events)
     write_chunks([escape_surrogates(pretty_json(inferred))])
-    ui.note(f"a plan for {len(inferred)} event names from {len(events)} events")
+    from bsevents.model.words import counted
+
+    ui.note(
+        f"a plan for {counted(len(inferred), 'event name')} from {counted(len(events), 'event')}"
+    )
 
 
 def _render(
