@@ -487,7 +487,8 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "duplicate-uuid",
         "error",
-        "the same event_uuid more than once: the event was sent twice, and counts twice",
+        "the same event_uuid more than once: the event was sent twice and counts twice, or "
+        "(under different names) different events were given one id",
         _duplicate_uuid,
     ),
     Rule(
