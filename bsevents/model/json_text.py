@@ -174,16 +174,18 @@ def _deeper_than_by_stack(value: Any, limit: int) -> bool:
 
 def summarised_path(value: Any) -> str | None:
     """The dotted path of the first value cut_deep summarised in `value`, or None."""
+    # Called for every event by lint: a path is only built for a value that needs one,
+    # not for each of the scalars that most keys hold.
     stack: list[tuple[Any, str]] = [(value, "")]
     while stack:
         item, path = stack.pop()
-        items = item.items() if isinstance(item, dict) else enumerate(item)
+        items = item.items() if type(item) is dict else enumerate(item)
         for key, child in items:
-            where = f"{path}.{key}" if path else str(key)
-            if isinstance(child, Summarised):
-                return where
-            if isinstance(child, (dict, list)):
-                stack.append((child, where))
+            kind = type(child)
+            if kind is Summarised:
+                return f"{path}.{key}" if path else str(key)
+            if kind is dict or kind is list:
+                stack.append((child, f"{path}.{key}" if path else str(key)))
     return None
 
 

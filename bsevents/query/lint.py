@@ -159,21 +159,22 @@ def _duplicate_uuid(batch: Batch, only: Collection[int]) -> Iterator[tuple[int, 
     # Copies share a name too (model.ids.copy_key): events under one id with different
     # names are different events given one id, not a double send, and the message says so.
     ids, counts = batch.ids, batch.id_counts
-    messages: dict[str, str] = {}
-    for index in only:
-        uuid = ids[index]
-        if uuid and counts[uuid] > 1:
-            if uuid not in messages:
-                messages[uuid] = _shared_id_message(batch, uuid, counts[uuid])
-            yield index, "event_uuid", messages[uuid]
-
-
-def _shared_id_message(batch: Batch, uuid: str, count: int) -> str:
-    names: Counter[str] = Counter()
-    for index, other in enumerate(batch.ids):
-        if other == uuid:
+    wanted = [i for i in only if ids[i] and counts[ids[i]] > 1]
+    if not wanted:
+        return
+    # The names under each shared id, in one pass over the response.
+    shared = {ids[i] for i in wanted}
+    names: dict[str, Counter[str]] = {uuid: Counter() for uuid in shared}
+    for index, uuid in enumerate(ids):
+        if uuid in shared:
             name = batch.events[index].get("event")
-            names[name if isinstance(name, str) else repr(name)] += 1
+            names[uuid][name if isinstance(name, str) else repr(name)] += 1
+    messages = {uuid: _shared_id_message(names[uuid], counts[uuid]) for uuid in shared}
+    for index in wanted:
+        yield index, "event_uuid", messages[ids[index]]
+
+
+def _shared_id_message(names: Counter[str], count: int) -> str:
     if len(names) == 1:
         return f"this event_uuid is here {count} times (a double send); expected each event once"
     parts = [f"{_quote(name, 40)}{f' ×{n}' if n > 1 else ''}" for name, n in names.items()]
