@@ -11,7 +11,13 @@ from bsevents.app.result import EventsResult
 from bsevents.errors import BadResponse, UsageProblem
 from bsevents.model.events import Event, check_events, ndjson_objects, sort_events
 from bsevents.model.files import read_file
-from bsevents.model.json_text import TOO_DEEP_TO_READ, encode_json, load_json, loads
+from bsevents.model.json_text import (
+    TOO_DEEP_TO_READ,
+    describe_json_error,
+    encode_json,
+    load_json,
+    loads,
+)
 
 
 def get_from_file(path: str, *, stdin: BinaryIO | None = None) -> EventsResult:
@@ -107,12 +113,7 @@ def parse_saved(body: str, name: str = "the file") -> tuple[list[Event], list[st
                 f"{name} nests arrays and objects too deeply to read (more than 1,000 levels)",
                 "no show_events response nests like this: is it the right file?",
             ) from None
-        where = (
-            f"{exc.msg} at line {exc.lineno} column {exc.colno}"
-            if isinstance(exc, json.JSONDecodeError)
-            else str(exc)
-        )
-        raise UsageProblem(f"{name} is not valid JSON ({where})", hint) from None
+        raise UsageProblem(f"{name} is not valid JSON ({describe_json_error(exc)})", hint) from None
     notes: list[str] = []
     if isinstance(data, dict):
         if isinstance(data.get("item"), list):

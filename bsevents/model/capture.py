@@ -18,7 +18,7 @@ from typing import Any
 from bsevents.errors import UsageProblem
 from bsevents.model.event_api import bulk_bodies, read_body
 from bsevents.model.events import ndjson_objects
-from bsevents.model.json_text import TOO_DEEP_TO_READ, json_type, load_json
+from bsevents.model.json_text import TOO_DEEP_TO_READ, describe_json_error, json_type, load_json
 from bsevents.model.sent import HINT, Capture, Via, body_time, sent_from_body
 
 
@@ -57,12 +57,7 @@ def _parse(data: bytes, name: str, hosts: frozenset[str]) -> Capture:
             raise UsageProblem(
                 f"{name} nests arrays and objects too deeply to read (about 1,000 levels)", HINT
             ) from None
-        where = (
-            f"{exc.msg} at line {exc.lineno} column {exc.colno}"
-            if isinstance(exc, json.JSONDecodeError)
-            else str(exc)
-        )
-        raise UsageProblem(f"{name} is not valid JSON ({where})", HINT) from None
+        raise UsageProblem(f"{name} is not valid JSON ({describe_json_error(exc)})", HINT) from None
     del text
     if isinstance(parsed, dict) and "log" in parsed:
         from bsevents.model.har import from_har

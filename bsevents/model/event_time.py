@@ -134,7 +134,9 @@ _EARLIEST = -62135596800 + 2 * 86400
 _LATEST = 253402300799 - 2 * 86400
 
 
-def _iso_seconds(value: Any) -> float | None:
+def iso_seconds(value: Any) -> float | None:
+    """An ISO 8601 text's epoch seconds; None for anything else, or a time past the
+    calendar's ends."""
     if not isinstance(value, str):
         return None
     parsed = parse_iso(value)
@@ -154,13 +156,13 @@ def in_calendar(seconds: float) -> bool:
 def event_time(event: _Event) -> float | None:
     """When the event happened, in epoch seconds: `timestamp`, else `timestamp_epoch`,
     else `_bsft_ts` (when Blueshift stored it). None when none of them is usable."""
-    seconds = _iso_seconds(event.get("timestamp"))
+    seconds = iso_seconds(event.get("timestamp"))
     if seconds is not None and _EARLIEST <= seconds <= _LATEST:
         return seconds
     seconds = _epoch_seconds(event.get("timestamp_epoch"))
     if seconds is not None and _EARLIEST <= seconds <= _LATEST:
         return seconds
-    seconds = _iso_seconds(event.get("_bsft_ts"))
+    seconds = iso_seconds(event.get("_bsft_ts"))
     if seconds is not None and _EARLIEST <= seconds <= _LATEST:
         return seconds
     return None
@@ -200,7 +202,7 @@ def read_time(event: _Event) -> tuple[float | None, TimeDoubt | None]:
     epoch_value = event.get("timestamp_epoch")
     epoch = None if epoch_value is None else _usable(_epoch_seconds(epoch_value))
     if stamp is not None:
-        seconds = _usable(_iso_seconds(stamp))
+        seconds = _usable(iso_seconds(stamp))
         if seconds is None:
             used = _fallback(event, epoch)
             at = epoch if used == "timestamp_epoch" else _bsft_seconds(event)
@@ -217,7 +219,7 @@ def read_time(event: _Event) -> tuple[float | None, TimeDoubt | None]:
 
 
 def _bsft_seconds(event: _Event) -> float | None:
-    return _usable(_iso_seconds(event.get("_bsft_ts")))
+    return _usable(iso_seconds(event.get("_bsft_ts")))
 
 
 def _fallback(event: _Event, epoch: float | None) -> str | None:

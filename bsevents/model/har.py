@@ -18,8 +18,9 @@ from urllib.parse import unquote, urlsplit
 
 from bsevents.errors import UsageProblem
 from bsevents.model.event_api import IDENTITY_KEYS, EventBody, bulk_bodies, identity_text, read_body
+from bsevents.model.event_time import iso_seconds
 from bsevents.model.json_text import loads
-from bsevents.model.sent import HINT, Capture, Sent, Via, iso_seconds, sent_from_body
+from bsevents.model.sent import HINT, Capture, Sent, Via, sent_from_body
 
 REGION_HOSTS = ("api.getblueshift.com", "api.eu.getblueshift.com")
 PIXEL_PATH = "/unity.gif"

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, NamedTuple
 
 from bsevents.model.event_api import EventBody
-from bsevents.model.event_time import parse_iso
+from bsevents.model.event_time import iso_seconds
 
 Via = Literal["pixel", "event-api", "bulk"]
 
@@ -77,15 +77,3 @@ def sent_from_body(
         text=False,
         order=order,
     )
-
-
-def iso_seconds(value: Any) -> float | None:
-    if not isinstance(value, str):
-        return None
-    parsed = parse_iso(value)
-    if parsed is None:
-        return None
-    try:
-        return parsed.timestamp()
-    except (OverflowError, ValueError):
-        return None
