@@ -278,13 +278,35 @@ class _Terminal(io.StringIO):
 def test_the_spinner_line_is_erased_before_a_note(monkeypatch: pytest.MonkeyPatch) -> None:
     from bsevents.views import ui
 
+    monkeypatch.delenv("NO_COLOR", raising=False)
     screen = _Terminal()
-    monkeypatch.setenv("NO_COLOR", "1")
     terminal = ui.Terminal(stream=screen)
     terminal.progress(200_000)
     terminal.note("Blueshift had a hiccup")
     terminal.progress(None)  # the answer is complete: nothing left to erase
-    assert screen.getvalue() == ("\r⠙ receiving 0.2 MB\x1b[K\r\x1b[KBlueshift had a hiccup\n")
+    assert screen.getvalue() == (
+        "\r⠙ receiving 0.2 MB\x1b[K\r\x1b[K\x1b[2mBlueshift had a hiccup\x1b[0m\n"
+    )
+
+
+@pytest.mark.parametrize("how", ["--color never", "NO_COLOR"])
+def test_with_colour_off_the_spinner_writes_no_escape_sequence(
+    monkeypatch: pytest.MonkeyPatch, how: str
+) -> None:
+    from bsevents.views import ui
+
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    if how == "NO_COLOR":
+        monkeypatch.setenv("NO_COLOR", "1")
+    screen = _Terminal()
+    terminal = ui.Terminal(stream=screen, color=False if how == "--color never" else None)
+    terminal.progress(200_000)
+    terminal.note("Blueshift had a hiccup")
+    # Spaces over the spinner's 18 cells, back to the start, then the note.
+    assert screen.getvalue() == (
+        "\r⠙ receiving 0.2 MB" + "\r" + " " * 18 + "\r" + "Blueshift had a hiccup\n"
+    )
+    assert "\x1b" not in screen.getvalue()
 
 
 def test_a_failed_miss_call_still_shows_the_copy(standin: StandIn) -> None:

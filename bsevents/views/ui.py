@@ -20,7 +20,7 @@ from typing import TextIO
 
 from bsevents.model.sanitize import clean
 
-_ERASE = "\r\x1b[K"
+_ERASE = "\x1b[K"  # erase to the end of the line
 _FRAMES = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
 
 
@@ -36,6 +36,7 @@ class Terminal:
     stream: TextIO | None = None  # None: whatever sys.stderr is when writing
     _last_frame: float = field(default=0.0, repr=False)
     _frame: int = field(default=0, repr=False)
+    _drawn: int = field(default=0, repr=False)  # cells of the spinner's line on screen
 
     @property
     def err(self) -> TextIO:
@@ -48,12 +49,22 @@ class Terminal:
     def is_tty(self) -> bool:
         return bool(getattr(self.err, "isatty", lambda: False)())
 
+    def _plain(self) -> bool:
+        """No escape sequence at all: --color never, NO_COLOR, or not a terminal."""
+        return self.color is False or (
+            self.color is None and (bool(os.environ.get("NO_COLOR")) or not self.is_tty())
+        )
+
     def _colour(self, code: str, text: str) -> str:
-        if self.color is False or (
-            self.color is None and (os.environ.get("NO_COLOR") or not self.is_tty())
-        ):
-            return text
-        return f"\x1b[{code}m{text}\x1b[0m"
+        return text if self._plain() else f"\x1b[{code}m{text}\x1b[0m"
+
+    def _redraw(self, line: str) -> str:
+        """`line` over the spinner's line, cleared to its end: by an escape sequence, or,
+        with colour off (--color never, NO_COLOR), by spaces over what was drawn."""
+        drawn, self._drawn = self._drawn, len(line)
+        if not self._plain():
+            return f"\r{line}{_ERASE}"
+        return f"\r{line.ljust(drawn)}" + ("" if line else "\r")
 
     def _write(self, line: str) -> None:
         self.erase_spinner()
@@ -62,7 +73,7 @@ class Terminal:
 
     def erase_spinner(self) -> None:
         if self.spinning:
-            self.err.write(_ERASE)
+            self.err.write(self._redraw(""))
             self.err.flush()
             self.spinning = False
 
@@ -107,7 +118,7 @@ class Terminal:
         self._last_frame = now
         self._frame = (self._frame + 1) % len(_FRAMES)
         size = f"{received / 1e6:.1f} MB" if received >= 1e5 else f"{received // 1000} kB"
-        self.err.write(f"\r{_FRAMES[self._frame]} receiving {size}\x1b[K")
+        self.err.write(self._redraw(f"{_FRAMES[self._frame]} receiving {size}"))
         self.err.flush()
         self.spinning = True
 
