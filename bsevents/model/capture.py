@@ -55,7 +55,7 @@ def _parse(data: bytes, name: str, hosts: frozenset[str]) -> Capture:
             return _from_bodies(lines, name, "event-api")
         if str(exc) == TOO_DEEP_TO_READ:
             raise UsageProblem(
-                f"{name} nests arrays and objects too deeply to read (about 1,000 levels)", HINT
+                f"{name} nests arrays and objects too deeply to read (more than 1,000 levels)", HINT
             ) from None
         raise UsageProblem(f"{name} is not valid JSON ({describe_json_error(exc)})", HINT) from None
     del text
