@@ -90,7 +90,7 @@ class Miss:
 
     what: str  # `'signup_test'`, `event '3766f1'`, `a new event`
     command: str  # `bsevents events UUID -t signup_test --refresh`
-    hint: str = ""  # e.g. `; did you mean 'signup_test'?`, said only when no call is made
+    hint: str = ""  # ` (did you mean 'signup_test'?)`, said only when no call is made
     stale: bool = False  # the copy was fetched before what is missing was sent
 
 
@@ -266,8 +266,10 @@ def fetch_live(
     stored = ctx.cache().store(answer, previous)
     notes = []
     if stored.previous_fetched_at is not None:
+        from bsevents.model.words import counted
+
         count = len(stored.new_keys)
-        many = {0: "no new events", 1: "1 new event"}.get(count, f"{count} new events")
+        many = counted(count, "new event") if count else "no new events"
         notes.append(f"{many} since the fetch {ago(fetched_at - stored.previous_fetched_at)}")
     return EventsResult(
         sort_events(fetched.events),

@@ -30,9 +30,6 @@ if TYPE_CHECKING:
     from bsevents.model.events import Event
     from bsevents.query.filters import Criteria
 
-# The variables that choose what a live run would call: checked with --demo and
-# --from-file too, as the flags are.
-
 
 @dataclass(frozen=True)
 class Source:

@@ -25,7 +25,7 @@ from bsevents.app.result import EventsResult, FetchOptions
 from bsevents.app.watch import KEEP
 from bsevents.errors import AnswerIsNo, NetworkError, RateLimited, RequestFailed, UsageProblem
 from bsevents.model.times import clock_and_wait, duration_text
-from bsevents.model.words import counted
+from bsevents.model.words import counted, with_article
 
 if TYPE_CHECKING:
     from bsevents.app.context import Context
@@ -74,10 +74,9 @@ def schedule(first: float, seconds: float, calls: int, *, answered_at_start: boo
 
 @dataclass(frozen=True)
 class Plan:
-    """What a wait will spend: its schedule and its allowance."""
+    """What a wait will spend: its schedule (one poll at each moment), of the calls left."""
 
     moments: list[float]
-    allowance: int
     left: int  # calls left when it started
 
 
@@ -94,7 +93,7 @@ def plan_wait(ctx: Context, wait: Wait, *, spend_first: int = 0) -> Plan:
         raise _nothing_to_wait_with(budget, spend_first)
     first = max(FIRST_POLL, _median_round_trip(ctx)) if wait.sent_at is not None else FIRST_POLL
     moments = schedule(first, wait.seconds, calls, answered_at_start=wait.sent_at is None)
-    return Plan(moments, calls, budget.remaining)
+    return Plan(moments, budget.remaining)
 
 
 def _nothing_to_wait_with(budget: Budget, spend_first: int = 0) -> RateLimited:
@@ -219,9 +218,9 @@ class WaitExpired(AnswerIsNo):
 
 def _say_plan(ctx: Context, uuid: str, wait: Wait, plan: Plan, following: float) -> None:
     ctx.report.note(
-        f"waiting up to {duration_text(wait.seconds)} for {_a(wait.looked_for)} for customer "
-        f"{uuid} · at most "
-        f"{counted(len(plan.moments), 'call')} of the {plan.left} left this hour · next poll "
+        f"waiting up to {duration_text(wait.seconds)} for {with_article(wait.looked_for)} "
+        f"for customer {uuid} · at most {counted(len(plan.moments), 'call')} of the "
+        f"{plan.left} left this hour · next poll "
         f"at {_when(ctx, following)} · Ctrl-C to stop"
     )
 
@@ -275,9 +274,3 @@ def _one_answer(ctx: Context, uuid: str, options: FetchOptions) -> tuple[EventsR
         ctx.report.warn(f"{error.message}; polling again")
         return None, 1
     return result, int(result.origin == "live")
-
-
-def _a(what: str) -> str:
-    if what[:1].isdigit():  # `3 sent events`
-        return what
-    return f"an {what}" if what[:1] in ("a", "e", "i", "o", "u") else f"a {what}"

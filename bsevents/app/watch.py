@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from bsevents.app.result import FetchOptions
@@ -25,12 +24,6 @@ if TYPE_CHECKING:
 MIN_DEFAULT_INTERVAL = 360.0  # 6 minutes
 KEEP = 1  # calls left for the user when a watch stops
 MAX_INTERVAL = 86400.0  # a watch that polls less than daily is not watching
-
-
-@dataclass(frozen=True)
-class WatchPlan:
-    interval: float
-    polls: int  # polls the budget allows this hour
 
 
 def parse_interval(text: str, limit: int) -> float | None:
@@ -64,13 +57,21 @@ def parse_interval(text: str, limit: int) -> float | None:
     return requested
 
 
-def plan(requested: float | None, budget: Budget) -> WatchPlan:
+def interval(requested: float | None, budget: Budget) -> float:
     """The polling interval for a budget: `requested` (checked by parse_interval), or by
     default the calls left, less the one kept, spread over the hour."""
+    if requested is not None:
+        return requested
     usable = max(budget.remaining - KEEP, 0)
-    if requested is None:
-        return WatchPlan(max(MIN_DEFAULT_INTERVAL, WINDOW_SECONDS / max(usable, 1)), usable)
-    return WatchPlan(requested, usable)
+    return max(MIN_DEFAULT_INTERVAL, WINDOW_SECONDS / max(usable, 1))
+
+
+def _kept(budget: Budget, doing: str) -> str | None:
+    """Why a watch does not poll (`stopped: 1 call left this hour, kept for you`), or None
+    while polls are left."""
+    if budget.remaining > KEEP:
+        return None
+    return f"{doing}: {counted(budget.remaining, 'call')} left this hour, kept for you"
 
 
 def watch(
@@ -94,29 +95,29 @@ def watch(
         from bsevents.state.ledger.budget import refusal
 
         raise refusal(budget)
-    chosen = plan(requested, budget)
-    if budget.remaining <= KEEP:
-        return f"not watching: {budget.remaining} call left this hour, kept for you"
+    every = interval(requested, budget)
+    why = _kept(budget, "not watching")
+    if why is not None:
+        return why
     # Retries stop at the kept call: the watch never spends it, not even to retry a 503.
     baseline = fetch(ctx, uuid, FetchOptions(timeout=timeout, retries=retries, keep=KEEP))
     seen = {event_key(e) for e in baseline.events}
     # Counted after the baseline, which may have spent a call of its own.
     polls = max(current_budget(ctx).remaining - KEEP, 0)
     ctx.report.note(
-        f"watching {uuid} every {duration_text(chosen.interval)} · "
+        f"watching {uuid} every {duration_text(every)} · "
         f"{counted(polls, 'poll')} left this hour · "
         f"{counted(len(baseline.events), 'event')} so far · Ctrl-C to stop"
     )
     while True:
         # Checked before the sleep too: the last poll's answer is not kept waiting an
-        # interval for a poll that cannot go out.
-        budget = current_budget(ctx)
-        if budget.remaining <= KEEP:
-            return f"stopped: {budget.remaining} call left this hour, kept for you"
-        ctx.clock.sleep(chosen.interval)
-        budget = current_budget(ctx)
-        if budget.remaining <= KEEP:
-            return f"stopped: {budget.remaining} call left this hour, kept for you"
+        # interval for a poll that cannot go out; and after it, for what others spent.
+        why = _kept(current_budget(ctx), "stopped")
+        if why is None:
+            ctx.clock.sleep(every)
+            why = _kept(current_budget(ctx), "stopped")
+        if why is not None:
+            return why
         try:
             result = fetch(
                 ctx, uuid, FetchOptions(timeout=timeout, refresh=True, retries=retries, keep=KEEP)
@@ -124,7 +125,7 @@ def watch(
         except RequestFailed as error:
             # A server or network hiccup costs one poll, not the watch (the call is in
             # the ledger all the same); a refused key or the cap do stop it.
-            ctx.report.warn(f"{error.message}; polling again in {duration_text(chosen.interval)}")
+            ctx.report.warn(f"{error.message}; polling again in {duration_text(every)}")
             continue
         fresh = [e for e in result.events if event_key(e) not in seen]
         seen.update(event_key(e) for e in fresh)
