@@ -40,6 +40,7 @@ from bsevents.views.choices import DEFAULT_SHOWN, ColorChoice, View
 
 if TYPE_CHECKING:
     from bsevents.app.context import Context
+    from bsevents.app.pipeline import Source
     from bsevents.app.result import Wait
     from bsevents.query.filters import Criteria
     from bsevents.query.plan import Plan
@@ -207,8 +208,10 @@ def events_command(
         others={"--offline": offline, "--force": force, "--new": new, "--show": show is not None},
     )
     criteria = make_criteria(types=types, since=since, until=until, grep=grep, utc=utc, where=where)
-    request = _request(chosen, criteria, fields, utc, show, show_all, limit, reverse, color)
-    request = _with(request, pager=pager, profile=profile, source_name=from_file, plan=plan)
+    request = _request(
+        chosen, criteria, fields, utc, show, show_all, limit, reverse, color,
+        pager=pager, profile=profile, source_name=from_file, plan=plan,
+    )  # fmt: skip
     waiting = _waiting(wait, criteria)  # checked before anything is spent
     ctx = asking.context(command, source, profile=profile, region=region, base_url=base_url)
     with ctx:
@@ -216,7 +219,7 @@ def events_command(
             _print_curl(ctx, source, timeout, typed=typed_on_command_line(command, "timeout"))
             if typed_on_command_line(command, "retries"):
                 _retries_note(retries)
-            _curl_notes(request, shown=_shown_options(command, fields, since, until, grep))
+            _curl_notes(request, shown=_shown_options(fields, since, until, grep))
             return
         if watch is not None:
             _watch(ctx, source, watch, request, timeout=timeout, retries=retries)
@@ -253,13 +256,12 @@ def _waiting(wait: str | None, criteria: Criteria) -> Wait | None:
     return Wait(parse_wait(wait), lambda event: matches(event, criteria), looked_for(criteria))
 
 
-def _print_curl(ctx: Context, source: object, timeout: float, *, typed: bool) -> None:
+def _print_curl(ctx: Context, source: Source, timeout: float, *, typed: bool) -> None:
     """The curl command; a --timeout typed on the command line becomes its --max-time."""
     import sys
 
-    from bsevents.app.pipeline import Source, check_like_a_live_run, curl_commands
+    from bsevents.app.pipeline import check_like_a_live_run, curl_commands
 
-    assert isinstance(source, Source)
     check_like_a_live_run(ctx, timeout)
     sys.stdout.write(curl_commands(ctx, source, timeout if typed else None) + "\n")
 
@@ -275,7 +277,6 @@ def _retries_note(retries: int) -> None:
 
 
 def _shown_options(
-    command: typer.Context,
     fields: str | None,
     since: str | None,
     until: str | None,
@@ -290,6 +291,8 @@ def _curl_notes(request: Request, *, shown: dict[str, str]) -> None:
     """--curl prints the request, which has no say over which events come back or how
     they look: say so for every option given, with the jq filter that does the same
     where there is one, else the bsevents command that shows a saved answer that way."""
+    from shlex import quote
+
     from bsevents.query import jq
     from bsevents.views import ui
 
@@ -314,10 +317,10 @@ def _curl_notes(request: Request, *, shown: dict[str, str]) -> None:
         return
     ui.note("curl fetches every event as Blueshift sends it; these options apply to the answer:")
     for given, expression in filters:
-        ui.note(f"  {given}:  | jq -c {shlex_quote(expression)}")
+        ui.note(f"  {given}:  | jq -c {quote(expression)}")
     if filters:
         together = jq.pipeline([expression for _, expression in filters])
-        ui.note(f"  as bsevents shows them:  | jq -c {shlex_quote(together)}")
+        ui.note(f"  as bsevents shows them:  | jq -c {quote(together)}")
     if looks:
         again = " ".join(looks)
         ui.note(
@@ -345,23 +348,16 @@ def _view_options(request: Request, shown: dict[str, str]) -> list[str]:
     return looks
 
 
-def shlex_quote(text: str) -> str:
-    import shlex
-
-    return shlex.quote(text)
-
-
 def _watch(
-    ctx: Context, source: object, interval: str, request: Request, *, timeout: float, retries: int
+    ctx: Context, source: Source, interval: str, request: Request, *, timeout: float, retries: int
 ) -> None:
-    from bsevents.app.pipeline import Source, customer_uuid
+    from bsevents.app.pipeline import customer_uuid
     from bsevents.app.result import FetchOptions
     from bsevents.app.watch import parse_interval, watch
     from bsevents.query.filters import matches
     from bsevents.views import ui
     from bsevents.views.watching import new_events_writer
 
-    assert isinstance(source, Source)
     seconds = parse_interval(interval, ctx.settings.hourly_cap)
     uuid = customer_uuid(ctx, source, FetchOptions(timeout=timeout, retries=retries))
     on_new = new_events_writer(request.view, request.color, utc=request.utc, clock=ctx.clock.now)
@@ -390,7 +386,13 @@ def _request(
     limit: int | None,
     reverse: bool,
     color: ColorChoice,
+    *,
+    pager: bool | None,
+    profile: str | None,
+    source_name: str | None,
+    plan: str | None,
 ) -> Request:
+    """What the view is asked to show; the plan is read and checked before any call."""
     from bsevents.model.fields import parse_fields
     from bsevents.views.events import Request
 
@@ -404,23 +406,6 @@ def _request(
         limit=limit,
         reverse=reverse,
         color=color,
-        pager=None,
-        source_name=None,
-    )
-
-
-def _with(
-    request: Request,
-    *,
-    pager: bool | None,
-    profile: str | None,
-    source_name: str | None,
-    plan: str | None,
-) -> Request:
-    from dataclasses import replace
-
-    return replace(
-        request,
         pager=pager,
         profile=profile,
         source_name=source_name,
