@@ -14,7 +14,7 @@ off: a `$ref` to a web address fails instead of sending a request.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from itertools import islice
 from typing import TYPE_CHECKING, Any
@@ -23,7 +23,7 @@ from bsevents.errors import UsageProblem
 from bsevents.model.events import Event
 from bsevents.model.files import read_file
 from bsevents.model.json_text import json_type, loads
-from bsevents.query.lint import Batch, Finding, finding
+from bsevents.query.lint import Batch, Finding, finding, lint, sort_findings
 
 if TYPE_CHECKING:
     from jsonschema_rs import Validator
@@ -147,11 +147,22 @@ def from_rust(text: str) -> str:
     return re.sub(_STAND_INS, lambda m: chr(ord(m.group()) - _OFFSET), text)
 
 
-def check_plan(plan: Plan, batch: Batch) -> list[Finding]:
+def findings(batch: Batch, plan: Plan | None, only: Collection[int] | None = None) -> list[Finding]:
+    """What `lint` and `--show` list: the built-in rules' findings and the plan's, sorted
+    (query.lint.sort_findings), about every event or the events `only` names."""
+    found = lint(batch, only)
+    if plan is not None:
+        found += check_plan(plan, batch, only)
+    return sort_findings(found)
+
+
+def check_plan(plan: Plan, batch: Batch, only: Collection[int] | None = None) -> list[Finding]:
     """Each schema violation as a `plan` error with the path of the failing value; an
-    event whose name the plan lacks (and no "*") as a `plan` warning."""
+    event whose name the plan lacks (and no "*") as a `plan` warning. About every event,
+    or only the events `only` names (the rows a view shows)."""
     out: list[Finding] = []
-    for index, event in enumerate(batch.events):
+    for index in range(len(batch.events)) if only is None else sorted(only):
+        event = batch.events[index]
         name = event.get("event")
         validator = plan.schemas.get(name) if isinstance(name, str) else None
         if validator is None and plan.every is None:

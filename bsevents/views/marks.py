@@ -19,7 +19,7 @@ from bsevents.views import ui
 if TYPE_CHECKING:
     from bsevents.model.events import Event
     from bsevents.model.ids import ShortIds
-    from bsevents.query.lint import Batch, Finding
+    from bsevents.query.lint import Finding
     from bsevents.query.plan import Plan
 
 
@@ -42,7 +42,9 @@ def marks_for(events: Sequence[Event], shown: Sequence[Event], plan: Plan | None
     wanted = _positions(events, shown)
     faulty = flagged(batch, wanted)
     if plan is not None:
-        faulty.update(f.index for f in _plan_findings(plan, batch) if f.index in wanted)
+        from bsevents.query.plan import check_plan
+
+        faulty.update(f.index for f in check_plan(plan, batch, wanted))
     marked = {id(events[i]) for i in faulty}
     return Marks((lambda event: id(event) in marked) if marked else None, ShortIds(batch.id_counts))
 
@@ -52,20 +54,10 @@ def findings_for(
 ) -> list[Finding]:
     """The findings, with messages, of the `shown` events (duplicates need all of the
     response to be read), sorted."""
-    from bsevents.query.lint import Batch, lint, sort_findings
+    from bsevents.query.lint import Batch
+    from bsevents.query.plan import findings
 
-    batch = Batch.of(events, time.time())
-    wanted = _positions(events, shown)
-    found = lint(batch, wanted)
-    if plan is not None:
-        found += [f for f in _plan_findings(plan, batch) if f.index in wanted]
-    return sort_findings(found)
-
-
-def _plan_findings(plan: Plan, batch: Batch) -> list[Finding]:
-    from bsevents.query.plan import check_plan
-
-    return check_plan(plan, batch)
+    return findings(Batch.of(events, time.time()), plan, _positions(events, shown))
 
 
 def _positions(events: Sequence[Event], shown: Sequence[Event]) -> set[int]:

@@ -131,15 +131,11 @@ def lint_command(
         return
     import time
 
-    from bsevents.query.lint import Batch, count_line, lint, sort_findings
+    from bsevents.query.lint import Batch, count_line
+    from bsevents.query.plan import findings as all_findings
 
     batch = Batch.of(events, time.time())
-    findings = lint(batch)
-    if loaded is not None:
-        from bsevents.query.plan import check_plan
-
-        findings += check_plan(loaded, batch)
-    findings = sort_findings(findings)
+    findings = all_findings(batch, loaded)
     from bsevents.views.events import view_title
 
     title = f"lint · {view_title(result, from_file)}"
