@@ -367,6 +367,7 @@ def test_the_footer_reads_as_words_and_the_legend_stands_alone(tmp_path: Path) -
 def test_top_level_help_never_cuts_a_summary() -> None:
     for columns in ("60", "80", "100"):
         done = run("--help", COLUMNS=columns)
+        assert done.returncode == 0, done.stderr
         commands = done.stdout.split("Commands:")[1].split("\n\n")[0]
         assert "..." not in commands
         assert "against built-in rules and a tracking plan." in " ".join(commands.split())

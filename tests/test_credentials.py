@@ -557,4 +557,9 @@ def test_keyring_own_config_file_comes_before_the_remembered_backend(
     config.parent.mkdir(parents=True)
     config.write_text(f"[backend]\ndefault-keyring={MEMORY}\n")
     result = cli("config", "set-key", "--stdin", input=KEY)
-    assert result.exit_code == 0, result.stderr
+    # The keyring's own file wins over the remembered LockedKeyring, which would refuse.
+    assert (result.exit_code, result.stderr) == (
+        0,
+        "stored the API key ••••ABCD for profile 'default' in the keyring, via memory keyring "
+        "MemoryKeyring\n",
+    )

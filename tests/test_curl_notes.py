@@ -98,11 +98,20 @@ def test_curl_alone_says_nothing_more(cli: Any) -> None:
     assert (done.exit_code, done.stderr) == (0, "")
 
 
-def test_a_value_cannot_end_the_filter_early(cli: Any) -> None:
+@needs_jq
+def test_a_value_cannot_end_the_filter_early(cli: Any, tmp_path: Path) -> None:
     hostile = "x'\"); halt_error(1) #"
     done = cli("events", CUSTOMER, "--curl", "--where", f"order_id={hostile}")
+    assert done.exit_code == 0, done.stderr
     expression = filters_from(done.stderr)[f"--where order_id={hostile}"]
     assert json.dumps(hostile) in expression  # a JSON string literal, whole
+    # And jq runs it as a filter that keeps exactly the event with that value.
+    saved = tmp_path / "answer.json"
+    saved.write_text(json.dumps([{"order_id": hostile, "n": 1}, {"order_id": "x", "n": 2}]))
+    by_jq = subprocess.run(
+        ["jq", "-c", expression, str(saved)], capture_output=True, text=True, check=True
+    ).stdout
+    assert json.loads(by_jq) == [{"order_id": hostile, "n": 1}]
 
 
 def run_script(*args: str) -> subprocess.CompletedProcess[str]:
@@ -141,8 +150,10 @@ def test_a_typed_timeout_is_the_commands_max_time(tmp_path: Path) -> None:
     assert done.stdout.startswith("curl -sS --fail-with-body --max-time 5 -u ")
     assert "  --plan PLAN.json: no jq filter draws that" in done.stderr
     sent = run_script("send", "login", "--cookie", "c", "--curl", "--timeout", "2.5")
+    assert sent.returncode == 0, sent.stderr
     assert sent.stdout.startswith("curl -sS --fail-with-body --max-time 2.5 -u ")
     untimed = run_script("events", CUSTOMER, "--curl")
+    assert untimed.returncode == 0, untimed.stderr
     assert "--max-time" not in untimed.stdout
 
 

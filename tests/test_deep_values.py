@@ -82,6 +82,7 @@ def test_a_value_of_exactly_max_depth_levels_is_shown_whole(standin: StandIn, cl
     body = response(MAX_DEPTH - 1, "mixed")  # with the event itself: 100 levels
     standin.customers[CUSTOMER] = body
     result = cli("events", CUSTOMER, "--json")
+    assert result.exit_code == 0, result.stderr
     assert json.loads(result.stdout)[1] == json.loads(body)[1]
     linted = cli("lint", CUSTOMER)
     assert linted.exit_code == 0

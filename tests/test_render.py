@@ -15,7 +15,6 @@ from bsevents.app.demo import get_demo
 from bsevents.errors import UsageProblem
 from bsevents.model.events import STANDARD_FIELDS
 from bsevents.model.fields import field_value, parse_fields, unknown_fields
-from bsevents.views.common import LEGEND_DOUBT
 from bsevents.views.csvout import csv_chunks, csv_columns
 from bsevents.views.detail import render_detail
 from bsevents.views.jsonout import json_chunks, ndjson_chunks
@@ -321,7 +320,11 @@ def test_timeline_lists_untimed_events_last_and_marks_new_ones() -> None:
     render_timeline(out, events, title="t", tz=UTC, highlight=lambda e: e["event"] == "b")
     text = text_of(out)
     assert "Without a usable time\n1 event, in the order received\n●" in text
-    assert text.splitlines()[-2:] == ["● new", LEGEND_DOUBT]
+    assert text.splitlines()[-2:] == [
+        "● new",
+        "? time in doubt: timestamp is not a time, or timestamp_epoch disagrees with it; "
+        "--show ID says which",
+    ]
 
 
 # machine formats ------------------------------------------------------------------------

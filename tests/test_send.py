@@ -292,6 +292,7 @@ def test_round_trip_by_uuid_exits_6_at_the_deadline_having_polled_twice(
     (body,) = sent(server)
     # One answer before the send, then polls at +10 s and at the deadline: no sooner.
     assert len(server.show_events_requests()) == 3
+    assert done.stdout == f"{body['event_uuid']}\n"  # the id of an event that was sent
     assert done.stderr.splitlines()[-1] == (
         f"no event {body['event_uuid']} for customer {CUSTOMER} within 20s · 2 calls spent"
     )

@@ -72,9 +72,21 @@ def _wait(seconds: float, *, sent: bool = False) -> Wait:
     )
 
 
-@pytest.mark.parametrize(("seconds", "calls"), [(20, 3), (60, 4), (900, 5)])
+@pytest.mark.parametrize(
+    ("seconds", "calls", "slept", "why"),
+    [
+        (20, 3, [10, 10], "within 20s · 3 calls spent"),
+        (60, 4, [10, 20, 30], "within 1m · 4 calls spent"),
+        (
+            900,
+            5,
+            [10, 20, 40, 80],
+            "after 2m30s · 5 calls spent, the most a wait may spend of the 10 left this hour",
+        ),
+    ],
+)
 def test_a_wait_that_finds_nothing_spends_what_the_plan_says(
-    standin: StandIn, seconds: float, calls: int
+    standin: StandIn, seconds: float, calls: int, slept: list[float], why: str
 ) -> None:
     standin.customers[CUSTOMER] = [OLD]
     clock = FakeClock()
@@ -82,10 +94,8 @@ def test_a_wait_that_finds_nothing_spends_what_the_plan_says(
     with pytest.raises(AnswerIsNo) as told:
         wait_for(context(recorder, clock=clock.clock()), CUSTOMER, _wait(seconds), FetchOptions())
     assert len(standin.show_events_requests()) == calls
-    assert told.value.message.endswith(f"{calls} calls spent") or f"{calls} calls spent," in (
-        told.value.message
-    )
-    assert sum(clock.slept) <= seconds
+    assert told.value.message == f"no purchase event for customer {CUSTOMER} {why}"
+    assert clock.slept == slept
 
 
 def test_a_long_wait_ends_when_its_allowance_is_spent_saying_so(standin: StandIn) -> None:
@@ -193,9 +203,11 @@ def test_wait_finds_an_event_that_arrives_while_it_waits(standin: StandIn) -> No
         f"waiting up to 1m for a purchase event with order_id=ORD-7 for customer {CUSTOMER} "
         "· at most 4 calls of the 10 left this hour · next poll at "
     )
-    assert re.fullmatch(r"not there yet · 2 calls spent · next poll at \S+, in (1\d|20)s", lines[1])
-    # 30 s after the start, plus the time the three answers took (twenty times as long)
-    assert re.fullmatch(r"found after 3\d s · 3 calls", lines[2]), lines
+    # The seconds depend on how fast this machine answers under libfaketime (twenty times
+    # as long): the schedule itself is checked exactly with a fake clock above.
+    assert re.fullmatch(r"not there yet · 2 calls spent · next poll at \S+, in \d+s", lines[1])
+    assert re.fullmatch(r"found after \d+ s · 3 calls", lines[2]), lines
+    assert int(lines[2].split()[2]) >= 30  # never before the poll at +30 s
 
 
 @needs_faketime
