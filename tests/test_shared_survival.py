@@ -273,3 +273,78 @@ def test_calls_made_on_a_clock_behind_go_back_on_the_stores_clock(
     assert (report["shared"], report["used"]) == (True, 2)
     assert calls_in_redis(redis) == 2
     assert used(member, "ana")["used"] == 2
+
+
+class _SecondReadFails:
+    """A real Redis client whose budget read fails (a timeout, an eviction race): the
+    reservation itself still goes to the real server and decides."""
+
+    def __init__(self, client: Any, fail: bool) -> None:
+        self.client, self.fail = client, fail
+
+    def eval(self, script: str, *args: Any) -> Any:
+        from bsevents.state.ledger.shared import _BUDGET
+
+        if script is _BUDGET and self.fail:
+            raise TimeoutError("the read after the reservation timed out")
+        return self.client.eval(script, *args)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.client, name)
+
+
+@pytest.mark.parametrize("second_read_fails", [False, True])
+def test_the_store_s_refusal_stands_whatever_the_read_after_it_does(
+    redis: RedisServer,
+    second_read_fails: bool,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import redis as redis_library
+
+    from bsevents.errors import RateLimited
+    from bsevents.state.ledger.budget import Planned
+    from bsevents.state.ledger.local import LocalLedger
+    from bsevents.state.ledger.shared import SharedLedger
+
+    warned: list[str] = []
+
+    def ledger() -> SharedLedger:
+        client = _SecondReadFails(redis_library.Redis.from_url(redis.url), second_read_fails)
+        return SharedLedger(
+            LocalLedger.open(warn=warned.append),
+            client,
+            redis.url,
+            local_account="us-local",
+            shared_account="us-team",
+            who="ana@laptop",
+            warn=warned.append,
+        )
+
+    planned = Planned("us-local", "default", "us", CUSTOMER, 2)
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "teammate"))  # another machine
+    for _ in range(2):  # the team's two calls of the hour, through a healthy store
+        healthy = SharedLedger(
+            LocalLedger.open(warn=warned.append),
+            redis_library.Redis.from_url(redis.url),
+            redis.url,
+            local_account="us-other",
+            shared_account="us-team",
+            who="ben@desk",
+            warn=warned.append,
+        )
+        healthy.reserve(Planned("us-other", "default", "us", CUSTOMER, 2))
+    # This member's machine has seen none of them; the store refuses the third.
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "member"))
+    with pytest.raises(RateLimited) as refused:
+        ledger().reserve(planned)
+    expected = (
+        # Unread, the window cannot say when a call frees: the store's word is quoted.
+        "the team's store refused the call: 2 show_events calls were made in the last "
+        "60 min, or calls are held after a 429"
+        if second_read_fails
+        else "hourly budget used: 2 of 2 show_events calls in the last 60 min; the next "
+        "call is free at "
+    )
+    assert refused.value.message.startswith(expected), refused.value.message
+    assert calls_in_redis(redis) == 2

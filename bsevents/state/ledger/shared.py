@@ -28,11 +28,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from bsevents.errors import RateLimited
 from bsevents.model.customer import UUID_RE
 from bsevents.state.ledger import seen
 from bsevents.state.ledger.budget import (
     CLOCK_SKEW_SECONDS,
     PENDING,
+    REFUSAL_HINT,
     SHOW_EVENTS,
     WINDOW_SECONDS,
     Budget,
@@ -319,11 +321,23 @@ class SharedLedger:
                 WINDOW_SECONDS,
                 KEEP_SECONDS,
             )
-            budget = self._shared_budget(limit, moment)
-        except Exception as error:  # count locally, as without a store
+        except Exception as error:  # the store never decided: count locally, as without one
             self._down(error)
             return self._reserve_locally(call, planned)
+        # The store decided, and its decision stands whatever happens next: a refusal is
+        # never turned into a local yes, nor a yes counted twice.
+        try:
+            budget: Budget = self._shared_budget(limit, moment)
+        except Exception as error:
+            self._down(error)
+            budget = self._local_budget(account, limit, moment)
         if int(taken) != 1:
+            if budget.free_at is None:  # the window moved between the two reads
+                raise RateLimited(
+                    f"the team's store refused the call: {limit} show_events calls were "
+                    "made in the last 60 min, or calls are held after a 429",
+                    REFUSAL_HINT,
+                )
             raise refusal(budget)
         return SharedReservation(-1, budget, call_id, self._mirror(call, planned))
 
