@@ -132,6 +132,21 @@ def test_a_named_pipe_as_the_index_is_passed_over(isolated: Path, standin: Stand
     assert json.loads(done.stdout) == [E1]
 
 
+def test_a_named_pipe_as_the_round_trip_record_is_passed_over(isolated: Path) -> None:
+    from bsevents.state.round_trips import median_round_trip, remember, round_trips_path
+
+    fifo(round_trips_path("us-0123456789ab"))
+    answers: list[float | None] = []
+    looking = threading.Thread(
+        target=lambda: answers.append(median_round_trip("us-0123456789ab")), daemon=True
+    )
+    looking.start()
+    looking.join(LIMIT)
+    assert answers == [None]  # no record, and no wait for a writer that never comes
+    remember("us-0123456789ab", 12.0)  # the pipe is replaced by a record
+    assert median_round_trip("us-0123456789ab") == 12.0
+
+
 def test_completion_passes_over_named_pipes(isolated: Path) -> None:
     fifo(isolated / ".config" / "bsevents" / "config.toml")
     fifo(isolated / ".cache" / "bsevents" / "index.json")

@@ -12,10 +12,12 @@ import math
 import statistics
 from pathlib import Path
 
+from bsevents.model.files import read_file
 from bsevents.state.paths import state_dir, write_private_atomic
 
 KEEP = 20  # the most recent round trips kept
 LONGEST = 3600.0  # a round trip longer than the hour is not a pacing hint
+FILE_BYTES = 64 * 1024  # twenty numbers need far less: more is not a record of ours
 
 
 def round_trips_path(account: str) -> Path:
@@ -25,7 +27,8 @@ def round_trips_path(account: str) -> Path:
 def recorded(account: str) -> list[float]:
     """The round trips recorded for the account, oldest first; [] when none are known."""
     try:
-        data = json.loads(round_trips_path(account).read_bytes())
+        # A FIFO or device planted there is refused (NotAFile), never waited on.
+        data = json.loads(read_file(round_trips_path(account), FILE_BYTES))
         values = data["seconds"] if data.get("version") == 1 else []
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return []
