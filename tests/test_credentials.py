@@ -13,7 +13,7 @@ import pytest
 
 from bsevents.errors import AuthProblem, KeyringUnavailable
 from bsevents.state import keys as credentials
-from bsevents.state.keys import ApiKey, resolve_api_key
+from bsevents.state.keys import ApiKey, resolve_key
 from bsevents.state.paths import config_dir
 from tests.conftest import API_KEY, CUSTOMER, make_event
 from tests.recorder import Recorder
@@ -39,7 +39,7 @@ def mode(path: Path) -> int:
 
 def test_environment_key_never_touches_the_keyring(keyring_backend: Any) -> None:
     ring = keyring_backend("HangingKeyring")  # would time out if it were asked
-    key = resolve_api_key("default", env={"BLUESHIFT_API_KEY": f"  {KEY}\n"})
+    key = resolve_key("default", env={"BLUESHIFT_API_KEY": f"  {KEY}\n"})
     assert (key.value, key.source) == (KEY, "env")
     assert ring.calls == []
 
@@ -48,9 +48,9 @@ def test_keyring_key_is_found_with_its_backend_name(keyring_backend: Any) -> Non
     ring = keyring_backend("MemoryKeyring")
     ring.entries[("bsevents", "default")] = KEY
     ring.entries[("bsevents", "staging")] = "staging-key-0123456789"
-    key = resolve_api_key("default", env={})
+    key = resolve_key("default", env={})
     assert (key.value, key.source, key.backend) == (KEY, "keyring", "memory keyring MemoryKeyring")
-    assert resolve_api_key("staging", env={}).value == "staging-key-0123456789"
+    assert resolve_key("staging", env={}).value == "staging-key-0123456789"
     assert key.origin() == "the keyring, via memory keyring MemoryKeyring"
     assert KEY not in repr(key)
     assert KEY not in str(key)
@@ -60,7 +60,7 @@ def test_keyring_key_is_found_with_its_backend_name(keyring_backend: Any) -> Non
 def test_no_key_anywhere_is_an_auth_problem(keyring_backend: Any) -> None:
     keyring_backend("MemoryKeyring")
     with pytest.raises(AuthProblem) as caught:
-        resolve_api_key("staging", env={})
+        resolve_key("staging", env={})
     assert type(caught.value) is AuthProblem
     assert caught.value.message == "no Blueshift API key for profile 'staging'"
     assert caught.value.hint == (
@@ -70,7 +70,7 @@ def test_no_key_anywhere_is_an_auth_problem(keyring_backend: Any) -> None:
 
 def test_unusable_keyring_without_a_file_says_so_and_names_the_ways_out() -> None:
     with pytest.raises(KeyringUnavailable) as caught:  # the isolated fixture's `fail` backend
-        resolve_api_key("default", env={})
+        resolve_key("default", env={})
     assert caught.value.message == (
         "no Blueshift API key for profile 'default': BLUESHIFT_API_KEY is not set and the "
         "system keyring cannot be used (no keyring backend is available on this system)"
@@ -84,12 +84,12 @@ def test_plain_text_file_is_the_last_resort_and_warns_each_use(keyring_backend: 
     recorder = Recorder()
     warnings = recorder.warnings
     for _ in range(2):
-        key = resolve_api_key("default", env={}, report=recorder)
+        key = resolve_key("default", env={}, report=recorder)
         assert (key.value, key.source, key.path) == (KEY, "file", key_file())
     warning = f"using the API key for profile 'default' kept in plain text in {key_file()}"
     assert warnings == [warning] * 2
     ring.entries[("bsevents", "default")] = "keyring-wins-0123456789"
-    assert resolve_api_key("default", env={}).source == "keyring"
+    assert resolve_key("default", env={}).source == "keyring"
 
 
 def test_a_key_file_others_can_read_gets_a_second_warning() -> None:
@@ -97,14 +97,14 @@ def test_a_key_file_others_can_read_gets_a_second_warning() -> None:
     key_file().chmod(0o644)
     recorder = Recorder()
     warnings = recorder.warnings
-    assert resolve_api_key("default", env={}, report=recorder).source == "file"
+    assert resolve_key("default", env={}, report=recorder).source == "file"
     assert warnings[1] == f"{key_file()} can be read by other users: run chmod 600 {key_file()}"
 
 
 def test_hanging_keyring_times_out_and_the_file_still_works(keyring_backend: Any) -> None:
     keyring_backend("HangingKeyring")
     with pytest.raises(KeyringUnavailable) as caught:
-        resolve_api_key("default", env={})
+        resolve_key("default", env={})
     assert "system keyring cannot be used (the keyring did not answer within 0.3 s)" in (
         caught.value.message
     )
@@ -113,11 +113,11 @@ def test_hanging_keyring_times_out_and_the_file_still_works(keyring_backend: Any
     )
     # While the first call is still stuck, later ones fail at once instead of waiting again.
     with pytest.raises(KeyringUnavailable, match="still not answering an earlier request"):
-        resolve_api_key("default", env={})
+        resolve_key("default", env={})
     credentials.file_set("default", KEY)
     recorder = Recorder()
     warnings = recorder.warnings
-    assert resolve_api_key("default", env={}, report=recorder).source == "file"
+    assert resolve_key("default", env={}, report=recorder).source == "file"
     assert "(the keyring cannot be used: the keyring is still not answering" in warnings[0]
 
 
@@ -275,7 +275,7 @@ def test_insecure_storage_writes_a_private_file_and_warns(
 def test_insecure_storage_works_with_no_keyring_at_all(cli: Any) -> None:
     result = cli("config", "set-key", "--stdin", "--insecure-storage", "--profile", "ci", input=KEY)
     assert result.exit_code == 0
-    assert resolve_api_key("ci", env={}).source == "file"
+    assert resolve_key("ci", env={}).source == "file"
     assert credentials.file_get("default") == (None, key_file())
 
 

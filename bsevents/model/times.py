@@ -9,6 +9,8 @@ from datetime import datetime, timezone
 # any number: past what datetime can hold, or NaN from a string "nan". Those show as
 # unknown rather than stop the command.
 _OUT_OF_RANGE = (OverflowError, ValueError, OSError)
+# 3000-01-01: a time that bsevents stored (or a store's clock) past it is damage, no time.
+LATEST_TIME = 32_503_680_000.0
 
 
 def clock(at: float) -> str:

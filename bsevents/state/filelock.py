@@ -23,6 +23,9 @@ from bsevents.errors import BseventsError
 # A holder keeps the lock only while it parses and writes a small file (milliseconds),
 # never while it waits for a person or the keyring: ten seconds means it is stuck.
 WAIT_SECONDS = 10.0
+# For the locks held only for a write of milliseconds (the ledger's, the cache index's),
+# taken after a paid call: five seconds means stuck, and the answer must not wait longer.
+SHORT_WAIT_SECONDS = 5.0
 _LONGEST_PAUSE = 0.05
 
 

@@ -114,10 +114,13 @@ def _with_keyring(work: Callable[[Any], T], *, secret: str | None = None) -> tup
 
     def run() -> None:
         try:
-            from bsevents.state.keyring_backend import chosen_backend
+            from bsevents.state.keyring_backend import NO_KEYRING, chosen_backend
 
             backend = chosen_backend()
             outcome["name"] = backend_name(backend)
+            # keyring's stand-ins for "no keyring": `fail` raises, `null` silently forgets.
+            if type(backend).__module__ in NO_KEYRING:
+                raise _NoBackend(backend)
             outcome["result"] = work(backend)
         except Exception as error:  # any failure inside a backend means: not usable now
             if isinstance(error, (_NoBackend, keyring_errors().NoKeyringError)):
@@ -143,18 +146,10 @@ def _with_keyring(work: Callable[[Any], T], *, secret: str | None = None) -> tup
     return outcome["result"], outcome["name"]
 
 
-def _unusable_backend(backend: Any) -> bool:
-    """keyring's stand-ins for "no keyring": `fail` raises, `null` silently forgets."""
-    module = type(backend).__module__
-    return module in ("keyring.backends.fail", "keyring.backends.null")
-
-
 def keyring_get(profile: str) -> tuple[str | None, str]:
     """(the stored key or None, backend name). Raises KeyringUnusable."""
 
     def work(backend: Any) -> str | None:
-        if _unusable_backend(backend):
-            raise _NoBackend(backend)
         value = backend.get_password(SERVICE, profile)
         return value if isinstance(value, str) else None
 
@@ -165,8 +160,6 @@ def keyring_set(profile: str, value: str) -> str:
     """Store the key and read it back; the backend name. Raises KeyringUnusable."""
 
     def work(backend: Any) -> None:
-        if _unusable_backend(backend):
-            raise _NoBackend(backend)
         backend.set_password(SERVICE, profile, value)
         # Some backends accept a key and keep nothing; only a read-back proves it is there.
         if backend.get_password(SERVICE, profile) != value:
@@ -182,8 +175,6 @@ def keyring_delete(profile: str) -> tuple[bool, str]:
     def work(backend: Any) -> bool:
         import keyring.errors
 
-        if _unusable_backend(backend):
-            raise _NoBackend(backend)
         if backend.get_password(SERVICE, profile) is None:
             return False
         try:

@@ -294,13 +294,6 @@ def resolve_key(
     raise missing_key_error(profile, kind)
 
 
-def resolve_api_key(
-    profile: str, env: Mapping[str, str] | None = None, *, report: Reporter = SILENT
-) -> ApiKey:
-    """The profile's User API key (see resolve_key)."""
-    return resolve_key(profile, USER, env, report=report)
-
-
 def _ways_out(kind: KeyKind) -> str:
     return (
         f"set {kind.env} in the environment instead, or keep the key in a plain-text file "
@@ -392,8 +385,7 @@ class Deleted:
 
 def delete_key(profile: str, kind: KeyKind = USER) -> Deleted:
     """Remove the profile's key of this kind from the keyring and the plain-text file."""
-    if kind is USER:
-        _remember(profile, kind, None)
+    _remember(profile, kind, None)
     from_file = file_delete(profile, kind.field)
     try:
         from_keyring, name = keyring_delete(kind.entry(profile))
@@ -442,13 +434,13 @@ def remembered_print(profile: str) -> str | None:
 
 def _remember(profile: str, kind: KeyKind, value: str | None) -> None:
     """Keep (or with None forget) the print of a profile's User key; best effort."""
+    if kind is not USER:
+        return
     import json
 
     from bsevents.state.ledger.budget import key_print
     from bsevents.state.paths import write_private_atomic
 
-    if kind is not USER:
-        return
     prints = _read_prints()
     wanted = key_print(value) if value is not None else None
     if prints.get(profile) == wanted:

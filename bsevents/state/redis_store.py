@@ -43,10 +43,6 @@ _clients: dict[str, redis.Redis] = {}
 _failed: set[str] = set()
 
 
-class StoreDown(Exception):
-    """The shared store cannot be used now (refused, timed out, auth failed, errors)."""
-
-
 def check_shared_url(text: str) -> str:
     """A `redis://`, `rediss://` or `unix://` URL, or "" (no shared store)."""
     url = text.strip()

@@ -22,7 +22,7 @@ from bsevents.model.files import read_file
 from bsevents.model.report import SILENT, Reporter
 from bsevents.model.times import iso_utc
 from bsevents.state.cache.stored import Answer
-from bsevents.state.filelock import locked
+from bsevents.state.filelock import SHORT_WAIT_SECONDS, locked
 from bsevents.state.paths import (
     cache_dir,
     describe_os_error,
@@ -31,8 +31,6 @@ from bsevents.state.paths import (
 )
 
 INDEX_LIMIT = 200  # customers remembered for completion
-# The ledger's own bound: a process holds the lock for milliseconds, so this means stuck.
-LOCK_WAIT_SECONDS = 5.0
 
 
 @contextlib.contextmanager
@@ -97,7 +95,7 @@ def _changing_index(root: Path | None) -> Iterator[_Index]:
     block ends without an error."""
     path = index_path(root)
     ensure_private_dir(path.parent)
-    with locked(path.with_name(path.name + ".lock"), path, wait=LOCK_WAIT_SECONDS):
+    with locked(path.with_name(path.name + ".lock"), path, wait=SHORT_WAIT_SECONDS):
         data = read_index(root)
         index = _Index(
             [c for c in data.get("customers", []) if isinstance(c, dict)],

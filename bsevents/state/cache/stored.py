@@ -18,9 +18,9 @@ from typing import Any, Protocol
 
 from bsevents.model.events import Event, check_events, event_key
 from bsevents.model.json_text import load_json
+from bsevents.model.times import LATEST_TIME
 
 FORMAT = 1
-LATEST_TIME = 32_503_680_000.0  # 3000-01-01: a stored time past this is damage
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import re
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -41,6 +42,17 @@ def account_id(region: str, key: str) -> str:
 def key_print(key: str) -> str:
     """The region-free part of an account id: a salted hash of the key, 12 hex digits."""
     return hashlib.sha256(f"bsevents-account:{key}".encode()).hexdigest()[:12]
+
+
+# What a call's id and outcome may look like when read back from a file or a store.
+CALL_ID_RE = re.compile(r"[0-9a-f]{32}")
+_OUTCOME_RE = re.compile(r"[A-Za-z0-9-]{1,32}")
+
+
+def outcome_of(value: object) -> str:
+    """A call's recorded outcome (`200`, `timeout`, `429`) as read back from a file or a
+    store that anyone with access could have written; PENDING for anything else."""
+    return value if isinstance(value, str) and _OUTCOME_RE.fullmatch(value) else PENDING
 
 
 def new_call_id() -> str:

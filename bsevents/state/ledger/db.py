@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from bsevents.errors import RequestFailed
+from bsevents.state.filelock import SHORT_WAIT_SECONDS
 from bsevents.state.paths import (
     FOLDERS_HINT,
     cannot_use,
@@ -30,7 +31,8 @@ from bsevents.state.paths import (
 )
 
 APPLICATION_ID = 0x62736576  # "bsev": marks the SQLite file as a bsevents ledger
-LOCK_WAIT_SECONDS = 5.0  # how long to wait for another process's transaction
+# How long to wait for another process's transaction.
+LOCK_WAIT_SECONDS = SHORT_WAIT_SECONDS
 NEW = "new"  # why counting started: a new ledger...
 AFTER_DAMAGE = "damaged ledger set aside"  # ...or one that replaced a damaged ledger
 

@@ -17,14 +17,14 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from bsevents.model.customer import UUID_RE
 from bsevents.model.files import read_file
-from bsevents.state.ledger.budget import PENDING, Call
+from bsevents.state.ledger.budget import CALL_ID_RE, Call, outcome_of
+from bsevents.state.ledger.db import number
 from bsevents.state.paths import state_dir, write_private_atomic
 from bsevents.state.redis_store import clean_who
 
@@ -32,8 +32,6 @@ LIMIT = 1000  # calls kept; forced calls can pass the cap
 FILE_BYTES = 1024 * 1024  # far more than LIMIT calls take
 MAX_OFFSET = 10 * 365 * 86400.0  # a clock further off than ten years is no clock
 VERSION = 2
-CALL_ID_RE = re.compile(r"[0-9a-f]{32}")
-_STATUS_RE = re.compile(r"[A-Za-z0-9-]{1,32}")
 
 
 @dataclass(frozen=True)
@@ -108,9 +106,8 @@ def forget(account: str, *, call_id: str | None = None, hold: bool = False) -> N
 
 
 def _time(value: Any) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        return None
-    return float(value)
+    found = number(value)
+    return found if found is not None and math.isfinite(found) else None
 
 
 def _call(item: Any) -> Call | None:
@@ -124,7 +121,7 @@ def _call(item: Any) -> Call | None:
     return Call(
         at,
         uuid if isinstance(uuid, str) and UUID_RE.fullmatch(uuid) else None,
-        status if isinstance(status, str) and _STATUS_RE.fullmatch(status) else PENDING,
+        outcome_of(status),
         item.get("forced") is True,
         call_id if isinstance(call_id, str) and CALL_ID_RE.fullmatch(call_id) else None,
         clean_who(item.get("by")),

@@ -30,8 +30,10 @@ from typing import Any, ClassVar
 
 from bsevents.errors import RateLimited
 from bsevents.model.customer import UUID_RE
+from bsevents.model.times import LATEST_TIME
 from bsevents.state.ledger import seen
 from bsevents.state.ledger.budget import (
+    CALL_ID_RE,
     CLOCK_SKEW_SECONDS,
     PENDING,
     REFUSAL_HINT,
@@ -43,6 +45,7 @@ from bsevents.state.ledger.budget import (
     Planned,
     Reservation,
     new_call_id,
+    outcome_of,
     plausible_time,
     refusal,
 )
@@ -53,7 +56,6 @@ from bsevents.state.redis_store import clean_who, failed, key_name
 CALLS_LIMIT = 1000  # calls read back from a window (forced calls can pass the cap)
 FIELDS = 6  # values read back per call: at, uuid, status, forced, by, id
 KEEP_SECONDS = WINDOW_SECONDS + CLOCK_SKEW_SECONDS
-_LATEST = 32_503_680_000.0  # 3000-01-01: a clock past it is no time
 
 # Scripts take the time from the server (TIME), so every machine counts one window; a
 # server before Redis 5 needs effects replication switched on to write after TIME.
@@ -438,7 +440,7 @@ def parse_budget(reply: Any, limit: int) -> SharedBudget:
     customers UUIDs, names and outcomes plain and short. Raises ValueError for a clock
     that is no time: the caller then counts locally."""
     now = _number(_text(reply[0]))
-    if now is None or not 0 < now < _LATEST:
+    if now is None or not 0 < now < LATEST_TIME:
         raise ValueError("the store's clock is not a plausible time")
     hold = _number(_text(reply[1]))  # a time ahead: not a stamp that plausible_time checks
     blocked = min(hold, now + WINDOW_SECONDS) if hold is not None and hold > now else None
@@ -451,10 +453,9 @@ def parse_budget(reply: Any, limit: int) -> SharedBudget:
         if when is None or when <= now - WINDOW_SECONDS:
             continue
         customer = uuid if UUID_RE.match(uuid) else None
-        outcome = status if status.replace("-", "").isalnum() else "?"
-        known_id = call_id if seen.CALL_ID_RE.fullmatch(call_id) else None
+        known_id = call_id if CALL_ID_RE.fullmatch(call_id) else None
         calls.append(
-            Call(when, customer, outcome or PENDING, forced == "1", known_id, clean_who(by))
+            Call(when, customer, outcome_of(status), forced == "1", known_id, clean_who(by))
         )
     calls.sort(key=lambda call: call.at)
     return SharedBudget(limit, tuple(calls), blocked, now, reason)
