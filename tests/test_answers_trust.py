@@ -121,6 +121,23 @@ def test_a_near_miss_in_a_young_copy_suggests_with_its_age_and_the_command(
     )
 
 
+def test_the_command_that_asks_again_keeps_every_filter_and_the_url_s_region(
+    standin: StandIn,
+) -> None:
+    _journey(standin)
+    url = f"https://app.eu.getblueshift.com/dashboard#/app/customer/{CUSTOMER}/show/overview"
+    assert run("events", url).returncode == 0
+    done = run("events", url, "--since", "2026-01-01", "--where", "order_id=1", "--utc")
+    assert done.returncode == 0
+    assert len(standin.show_events_requests()) == 1
+    # Run as told, it asks the same API, counts as the same account, and filters alike.
+    assert done.stderr.splitlines()[-1] == (
+        "an event matching the filters is not in the copy fetched just now; no call made. "
+        f"To ask Blueshift: bsevents events {CUSTOMER} --region eu --since 2026-01-01 "
+        "--where order_id=1 --utc --refresh"
+    )
+
+
 def test_refresh_on_miss_never_turns_it_off(standin: StandIn) -> None:
     _journey(standin)
     assert run("config", "set", "refresh-on-miss", "never").returncode == 0

@@ -306,9 +306,14 @@ def _ask_again_on_miss(ctx: Context, uuid: str, ask: Ask, result: EventsResult) 
         return result
     from bsevents.app.fetch import Miss, refresh_on_miss
 
+    # What chose the account and the API: the flags, and a dashboard URL's region (the
+    # command names the customer by UUID, so the region is said outright).
     chosen_by = ["--profile", ctx.choice.profile] if ctx.choice.profile is not None else []
-    if ctx.choice.region is not None:
-        chosen_by += ["--region", ctx.choice.region]
+    region = ctx.choice.region or ctx.choice.url_region
+    if region is not None:
+        chosen_by += ["--region", region]
+    if ctx.choice.base_url is not None:
+        chosen_by += ["--base-url", ctx.choice.base_url]
     question = ask.question
     again = ["bsevents", ask.command, *question.first, uuid, *chosen_by, *question.again]
     again.append("--refresh")

@@ -140,15 +140,21 @@ def question_args(
     since: str | None,
     until: str | None,
     grep: str | None,
-    show: str | None = None,
+    where: list[str] | None,
     *,
+    utc: bool = False,
+    show: str | None = None,
     new: bool = False,
 ) -> tuple[str, ...]:
-    """The options that ask the question again, as the user would type them."""
+    """The options that ask the question again, as the user typed them: every filter
+    (`--utc` too, which decides how a bare --since/--until date is read)."""
     args = [arg for name in types or [] for arg in ("-t", name)]
     for option, value in (("--since", since), ("--until", until), ("--grep", grep)):
         if value is not None:
             args += [option, value]
+    args += [arg for condition in where or [] for arg in ("--where", condition)]
+    if utc and (since is not None or until is not None):
+        args.append("--utc")
     if show is not None:
         args += ["--show", show]
     return (*args, "--new") if new else tuple(args)

@@ -230,7 +230,7 @@ def events_command(
         options = FetchOptions(
             timeout=timeout, refresh=refresh, offline=offline, force=force, retries=retries
         )
-        again = asking.question_args(types, since, until, grep, show, new=new)
+        again = asking.question_args(types, since, until, grep, where, utc=utc, show=show, new=new)
         question = Question(criteria, show, new, again)
         result = answer(ctx, Ask(source, options, question, waiting))
     asking.say_notes(result)

@@ -120,7 +120,8 @@ def lint_command(
     options = FetchOptions(
         timeout=timeout, refresh=refresh, offline=offline, force=force, retries=retries
     )
-    question = Question(criteria, again=asking.question_args(types, since, until, grep))
+    again = asking.question_args(types, since, until, grep, where, utc=utc)
+    question = Question(criteria, again=again)
     ctx = asking.context(command, source, profile=profile, region=region, base_url=base_url)
     with ctx:
         result = answer(ctx, Ask(source, options, question, command="lint"))
