@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import time
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -120,6 +121,16 @@ def test_the_cap_is_a_setting_and_counts_the_call(standin: StandIn, cli: Any) ->
     assert [c["status"] for c in quota(cli)["calls"]] == ["bad-response"]
     standin.customers[CUSTOMER] = standin.customers[CUSTOMER][:100]
     assert cli("events", CUSTOMER).exit_code == 0
+
+
+def test_a_saved_answer_is_bounded_by_the_chosen_profile_s_cap(cli: Any, tmp_path: Path) -> None:
+    assert cli("config", "set", "--profile", "small", "max-response-mb", "1").exit_code == 0
+    saved = tmp_path / "big.json"
+    saved.write_text(json.dumps([make_event(event_uuid=f"e-{i}") for i in range(6000)]))
+    assert saved.stat().st_size > MB
+    assert cli("events", "-f", str(saved), "--json").exit_code == 0  # default profile: 128 MB
+    line = one_error(cli("events", "-f", str(saved), "--json", "--profile", "small"), 2)
+    assert line == f"error: {saved} is larger than 1 MB; stopped reading it"
 
 
 def test_a_declared_length_past_the_cap_is_refused_unread(standin: StandIn, cli: Any) -> None:

@@ -185,10 +185,26 @@ def local_result(ctx: Context, source: Source, timeout: float) -> EventsResult:
         from bsevents.app.saved import get_from_file
 
         stdin = getattr(sys.stdin, "buffer", None)  # sys.stdin is None when fd 0 is closed
-        return get_from_file(source.from_file, stdin=stdin)
+        return get_from_file(source.from_file, limit=local_limit(ctx), stdin=stdin)
     from bsevents.app.demo import get_demo
 
     return get_demo()
+
+
+def local_limit(ctx: Context) -> int:
+    """Bytes a saved answer or a capture may have: the profile's max-response-mb, as for
+    a live answer (its default when the settings cannot be read: a local view needs
+    none)."""
+    from bsevents.app.fetch import max_response_bytes
+    from bsevents.errors import BseventsError
+
+    try:
+        return max_response_bytes(ctx.settings)
+    except (BseventsError, OSError):
+        from bsevents.api.bounded import MB
+        from bsevents.state.settings import DEFAULT_RESPONSE_MB
+
+        return DEFAULT_RESPONSE_MB * MB
 
 
 def customer_uuid(ctx: Context, source: Source, options: FetchOptions) -> str:

@@ -40,10 +40,11 @@ def read_capture(ctx: Context, path: str, stdin: BinaryIO | None) -> Capture:
     """The events the capture at `path` (`-`: stdin) sent to Blueshift, read within the
     max-response-mb limit. Raises UsageProblem (exit 2) for a capture that is too large,
     unreadable, malformed, or holds no request to Blueshift's event endpoints."""
+    from bsevents.app.pipeline import local_limit
     from bsevents.app.saved import read_bytes
 
     name = "stdin" if path == "-" else path
-    data = read_bytes(path, stdin, option="CAPTURE", what="a capture")
+    data = read_bytes(path, stdin, limit=local_limit(ctx), option="CAPTURE", what="a capture")
     capture = parse_capture(data, name, hosts(ctx))
     del data  # a HAR holds other sites' traffic and secrets: keep none of it
     if not capture.sent:

@@ -20,7 +20,7 @@ from bsevents.model.json_text import (
 )
 
 
-def get_from_file(path: str, *, stdin: BinaryIO | None = None) -> EventsResult:
+def get_from_file(path: str, *, limit: int, stdin: BinaryIO | None = None) -> EventsResult:
     """Events from a saved response (`-` reads `stdin`): no key, no call.
 
     Accepts what show_events returns (a JSON array of event objects, which is also what
@@ -29,15 +29,15 @@ def get_from_file(path: str, *, stdin: BinaryIO | None = None) -> EventsResult:
     UsageProblem (exit 2) when the file cannot be read or holds none of these.
     """
     name = "stdin" if path == "-" else path
-    events, notes = parse_saved(read_text(path, stdin), name)
+    events, notes = parse_saved(read_text(path, stdin, limit), name)
     return EventsResult(sort_events(events), _common_user(events), "file", notes)
 
 
-def read_text(path: str, stdin: BinaryIO | None) -> str:
+def read_text(path: str, stdin: BinaryIO | None, limit: int) -> str:
     """The text of a saved response at `path` (`-`: `stdin`). Decoding here, rather than
     handing bytes to json, lets the bytes go before parsing starts: 100 MB less at the
     peak for 100,000 events."""
-    body = read_bytes(path, stdin)
+    body = read_bytes(path, stdin, limit=limit)
     try:
         # The encodings json accepts (UTF-8, with or without a BOM as Windows tools
         # write, UTF-16, UTF-32), found the way json.loads finds them.
@@ -47,18 +47,23 @@ def read_text(path: str, stdin: BinaryIO | None) -> str:
         raise UsageProblem(f"{name} is not UTF-8 text", _SAVED_HINT) from None
 
 
+SIZE_HINT = "the limit is the max-response-mb setting (bsevents config set max-response-mb N)"
+
+
 def read_bytes(
     path: str,
     stdin: BinaryIO | None,
     *,
+    limit: int,
     option: str = "--from-file",
     what: str = "a saved response",
+    size_hint: str | None = SIZE_HINT,
 ) -> bytes:
-    """The bytes of the file at `path` (`-`: `stdin`; a pipe too), read up to the
-    max-response-mb setting, as a live answer is. `option` and `what` name it in
-    messages. Raises UsageProblem (exit 2)."""
+    """The bytes of the file at `path` (`-`: `stdin`; a pipe too), at most `limit` (for a
+    saved answer, the max-response-mb setting, as for a live one). `option` and `what`
+    name it in messages; `size_hint` says where the limit comes from. Raises
+    UsageProblem (exit 2)."""
     name = "stdin" if path == "-" else path
-    limit = _size_limit()
     try:
         if path == "-":
             if stdin is None:
@@ -72,23 +77,9 @@ def read_bytes(
     if len(body) > limit:
         # Read no further: /dev/zero or an endless pipe would take all the memory there is.
         raise UsageProblem(
-            f"{name} is larger than {limit // (1024 * 1024)} MB; stopped reading it",
-            "the limit is the max-response-mb setting (bsevents config set max-response-mb N)",
+            f"{name} is larger than {limit // (1024 * 1024)} MB; stopped reading it", size_hint
         )
     return body
-
-
-def _size_limit() -> int:
-    """Bytes a saved response may have: the max-response-mb setting, as for a live answer
-    (its default when the settings cannot be read: a saved file needs none)."""
-    from bsevents.api.bounded import MB
-    from bsevents.errors import BseventsError
-    from bsevents.state.settings import DEFAULT_RESPONSE_MB, resolve
-
-    try:
-        return int(resolve().values["max-response-mb"]) * MB
-    except (BseventsError, OSError, KeyError, TypeError, ValueError):
-        return DEFAULT_RESPONSE_MB * MB
 
 
 _SAVED_HINT = (

@@ -247,15 +247,17 @@ def _email(text: str | None) -> str | None:
 
 def _read_data(source: str) -> bytes:
     from bsevents.api.replay import MAX_FILE_BYTES
-    from bsevents.model.files import read_file
+    from bsevents.app.saved import read_bytes
 
-    try:
-        if source == "-":
-            stdin = getattr(sys.stdin, "buffer", None)
-            return stdin.read(MAX_FILE_BYTES + 1) if stdin is not None else b""
-        return read_file(source, MAX_FILE_BYTES + 1, pipes=True)
-    except OSError as error:
-        raise UsageProblem(f"--data {source}: {error.strerror or error}") from None
+    stdin = getattr(sys.stdin, "buffer", None)  # None when fd 0 is closed
+    return read_bytes(
+        source,
+        stdin,
+        limit=MAX_FILE_BYTES,
+        option="--data",
+        what="a JSON file of parameters or Event API bodies",
+        size_hint=None,
+    )
 
 
 def _check_wait(
