@@ -298,6 +298,20 @@ def test_round_trip_by_uuid_exits_6_at_the_deadline_having_polled_twice(
     )
 
 
+def test_a_dashboard_url_s_region_is_said_once_however_often_it_is_asked(
+    server: StandIn,
+) -> None:
+    server.customers[CUSTOMER] = []
+    url = f"https://app.eu.getblueshift.com/dashboard#/app/customer/{CUSTOMER}/show/overview"
+    done = faster("send", "purchase", "--cookie", "ck-1", "--uuid", url, "--wait", "20s")
+    assert done.returncode == 6
+    said = [line for line in done.stderr.splitlines() if "the URL is from the eu" in line]
+    assert said == [
+        "the URL is from the eu dashboard (app.eu.getblueshift.com): counting and storing as "
+        f"region eu, calling {server.base_url}, not region us of profile 'default'"
+    ]
+
+
 def test_wait_without_a_user_key_exits_3_before_sending(server: StandIn) -> None:
     env = {k: v for k, v in os.environ.items() if k != "BLUESHIFT_API_KEY"}
     done = subprocess.run(

@@ -68,6 +68,15 @@ class Context:
     _keys: dict[str, ApiKey | BseventsError] = field(default_factory=dict, repr=False)
     _ledger: Ledger | None = field(default=None, repr=False)
     _cache: Cache | None = field(default=None, repr=False)
+    _said: set[str] = field(default_factory=set, repr=False)
+
+    def first_time(self, what: str) -> bool:
+        """True the first time a run asks about `what`: for a note said once per run,
+        however many times the pipeline passes the place that says it."""
+        if what in self._said:
+            return False
+        self._said.add(what)
+        return True
 
     @cached_property
     def settings(self) -> Resolved:

@@ -224,7 +224,7 @@ def customer_uuid(ctx: Context, source: Source, options: FetchOptions) -> str:
 def _note_url_region(ctx: Context) -> None:
     """Say so when a dashboard URL's region replaced the one the profile would use."""
     settings = ctx.settings
-    if settings.sources.get("region") != "url":
+    if settings.sources.get("region") != "url" or not ctx.first_time("url region"):
         return
     from bsevents.model.regions import REGIONS
 
