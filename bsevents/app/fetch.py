@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
+from bsevents.app.budget import budget as current_budget
 from bsevents.app.result import RETRY_BASE, EventsResult, FetchOptions, check_timeout
 from bsevents.errors import (
     AuthProblem,
@@ -56,8 +57,8 @@ def fetch(ctx: Context, uuid: str, options: FetchOptions) -> EventsResult:
         if stored is None:
             raise _nothing_stored(uuid, settings)
         return _from_store(ctx, stored, now, "stored response")
-    live = options.refresh or options.force or settings.cache_ttl <= 0
-    if stored is not None and not live and _fresh(stored, now, settings.cache_ttl):
+    if not _needs_call(ctx, stored, options):
+        assert stored is not None
         return _from_store(ctx, stored, now, "from cache", refreshable=True)
     try:
         return fetch_live(ctx, uuid, options, stored)
@@ -75,13 +76,17 @@ def fetch(ctx: Context, uuid: str, options: FetchOptions) -> EventsResult:
 def would_call(ctx: Context, uuid: str, options: FetchOptions) -> bool:
     """Whether `fetch` would make a live call for these options now, rather than answer
     from a fresh stored copy: for a wait that must know what its first answer costs."""
-    settings = ctx.settings
     if options.offline:
         return False
-    if options.refresh or options.force or settings.cache_ttl <= 0:
+    return _needs_call(ctx, ctx.cache().load(uuid), options)
+
+
+def _needs_call(ctx: Context, stored: Stored | None, options: FetchOptions) -> bool:
+    """A live call, rather than the stored copy: asked for, or no fresh copy to answer."""
+    ttl = ctx.settings.cache_ttl
+    if options.refresh or options.force or ttl <= 0 or stored is None:
         return True
-    stored = ctx.cache().load(uuid)
-    return stored is None or not _fresh(stored, ctx.clock.now(), settings.cache_ttl)
+    return not _fresh(stored, ctx.clock.now(), ttl)
 
 
 @dataclass(frozen=True)
@@ -115,7 +120,7 @@ def refresh_on_miss(
     from bsevents.state.ledger.db import LedgerUnavailable
 
     try:
-        budget = ctx.ledger().budget(ctx.account, settings.hourly_cap, now)
+        budget = current_budget(ctx)
     except LedgerUnavailable as problem:
         return _told(copy, f"{lead}; no call made: {problem.message}. To ask: {miss.command}")
     if budget.free_at is not None:
@@ -169,7 +174,7 @@ def copy_note(ctx: Context, result: EventsResult) -> EventsResult:
         from bsevents.state.ledger.db import LedgerUnavailable
 
         try:
-            budget = ctx.ledger().budget(ctx.account, ctx.settings.hourly_cap, ctx.clock.now())
+            budget = current_budget(ctx)
             suffix = f" · --refresh for a live call ({budget.remaining} left this hour)"
         except LedgerUnavailable as problem:
             ctx.report.warn(problem.message)  # the copy is shown all the same
@@ -254,7 +259,7 @@ def fetch_live(
         except RequestFailed as error:
             if attempt >= options.retries or not _retryable(error):
                 raise
-            if not _retry_allowed(ctx, ledger, options):
+            if not _retry_allowed(ctx, options):
                 raise
             attempt += 1
             last_error = error
@@ -371,10 +376,10 @@ def _announce(ctx: Context, budget: Budget) -> None:
     ctx.report.note(line)
 
 
-def _retry_allowed(ctx: Context, ledger: Ledger, options: FetchOptions) -> bool:
+def _retry_allowed(ctx: Context, options: FetchOptions) -> bool:
     """A retry never crosses the cap, not even after --force, and never spends the calls
     kept for the user: else report the failure that needed it."""
-    budget = ledger.budget(ctx.account, ctx.settings.hourly_cap, ctx.clock.now())
+    budget = current_budget(ctx)
     if budget.free_at is not None:
         when = clock_and_wait(budget.free_at, budget.now)
         ctx.report.note(f"not retrying: the hourly cap is reached, the next call is free at {when}")
@@ -407,7 +412,7 @@ def _hold_after_429(ctx: Context, ledger: Ledger, error: RateLimited) -> RateLim
     """Hold back live calls until a slot frees (or Retry-After), and say so."""
     from bsevents.state.ledger.budget import REFUSAL_HINT
 
-    after = ledger.budget(ctx.account, ctx.settings.hourly_cap, ctx.clock.now())
+    after = current_budget(ctx)
     if error.retry_after == 0:
         # Retry-After: 0 (or a date past): Blueshift asks for no wait, so none is held.
         return RateLimited(

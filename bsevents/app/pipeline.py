@@ -22,7 +22,8 @@ from typing import TYPE_CHECKING
 
 from bsevents.app.result import EventsResult, FetchOptions, Wait
 from bsevents.errors import NotFound, RateLimited, RequestFailed, UsageProblem
-from bsevents.model.customer import Customer, looks_like_email, parse_customer
+from bsevents.model.customer import EXAMPLE_UUID, Customer, looks_like_email, parse_customer
+from bsevents.model.sanitize import echoed
 
 if TYPE_CHECKING:
     from bsevents.app.context import Context
@@ -105,7 +106,7 @@ def _customer(argument: str | None, option: str | None, example: str) -> Custome
     if text is None:
         raise UsageProblem(
             "no customer given: expected a customer UUID or a Blueshift dashboard URL",
-            f"for example: {example} 51aceb79-2cbc-4e2b-a132-b02de69bba15 ({example} --demo)",
+            f"for example: {example} {EXAMPLE_UUID} ({example} --demo)",
         )
     return parse_customer(text)
 
@@ -361,7 +362,7 @@ def find_miss(result: EventsResult, question: Question) -> tuple[str, str] | Non
         try:
             find_events(result.events, question.show)
         except NotFound:
-            return f"event {cell_text(question.show.strip())!r}", ""
+            return f"event {echoed(question.show.strip())!r}", ""
         except UsageProblem:
             return None
         return None
@@ -372,7 +373,7 @@ def find_miss(result: EventsResult, question: Question) -> tuple[str, str] | Non
         return None
     missing = missing_types(result.events, criteria.types)
     if missing:
-        names = " or ".join(repr(cell_text(name)) for name in missing)
+        names = " or ".join(repr(echoed(name)) for name in missing)
         close = [c for found in missing.values() for c in found]
         hint = f" (did you mean {' or '.join(repr(c) for c in close)}?)" if close else ""
         return names, hint
@@ -381,8 +382,3 @@ def find_miss(result: EventsResult, question: Question) -> tuple[str, str] | Non
     return "an event matching the filters", ""
 
 
-def cell_text(text: str) -> str:
-    """User input echoed in a message: safe and at most 60 characters."""
-    from bsevents.model.sanitize import clean, shorten
-
-    return shorten(clean(text), 60)

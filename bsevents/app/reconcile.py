@@ -88,11 +88,11 @@ def customer_in(capture: Capture, name: str) -> str:
 
 
 def _listed(key: str, values: list[str]) -> str:
-    from bsevents.app.pipeline import cell_text
+    from bsevents.model.sanitize import echoed
 
     if not values:
         return ""
-    shown = ", ".join(repr(cell_text(v)) for v in values[:3])
+    shown = ", ".join(repr(echoed(v)) for v in values[:3])
     more = f" and {len(values) - 3} more" if len(values) > 3 else ""
     return f"{key} {shown}{more}"
 

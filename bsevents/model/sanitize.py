@@ -59,6 +59,12 @@ def shorten(text: str, width: int) -> str:
     return text[: width - 1] + "…"
 
 
+def echoed(text: str, limit: int = 60) -> str:
+    """User input (or event text) quoted in a message: safe for a terminal and at most
+    `limit` characters."""
+    return shorten(clean(text), limit)
+
+
 def escape_json_text(json_text: str) -> str:
     """Escape unsafe characters inside JSON text as \\uXXXX.
 

@@ -190,11 +190,6 @@ def add_flags(
         row.insert(0, (FLAG, FLAG_STYLE) if flagged(event) else (" ", None))
 
 
-def count(n: int) -> str:
-    """10000 -> `10,000`."""
-    return f"{n:,}"
-
-
 def empty_view(console: Console, footer_text: str | None) -> None:
     """What the table and the timeline show when no event is left to show."""
     console.print(Text("no events to show", style="dim"))

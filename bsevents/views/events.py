@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from bsevents.app.result import EventsResult
 from bsevents.errors import NotFound, UsageProblem
+from bsevents.model.sanitize import echoed
 from bsevents.query.filters import Criteria, Selection, find_events, missing_types, select
 from bsevents.views import ui
 from bsevents.views.choices import DEFAULT_SHOWN, HUMAN_VIEWS, ColorChoice, View
@@ -196,11 +197,6 @@ def _note_missing_types(result: EventsResult, request: Request) -> None:
         ui.note(f"no {wanted!r} events (names are case-sensitive){hint}")
 
 
-def cell_text(text: str) -> str:
-    """User input echoed in a message: safe and at most 60 characters."""
-    from bsevents.model.sanitize import clean, shorten
-
-    return shorten(clean(text), 60)
 
 
 def _show_one(result: EventsResult, request: Request, on_terminal: bool) -> None:
@@ -265,9 +261,9 @@ def _refuse_ambiguous(events: list[Event], wanted: str, utc: bool) -> None:
     for first, name, copies in zip(firsts, names, candidates.values(), strict=True):
         times = f"  ×{len(copies)}" if len(copies) > 1 else ""
         pad = " " * (width - cell_len(name))
-        uuid = cell_text(shown_uuid(first))
+        uuid = echoed(shown_uuid(first))
         lines.append(f"{clock.full(clock.moment(first)):19}  {name}{pad}  {uuid}{times}")
     raise UsageProblem(
-        f"{len(candidates)} event_uuids start with {cell_text(key)!r}",
+        f"{len(candidates)} event_uuids start with {echoed(key)!r}",
         "give more of it; the candidates:\n" + "\n".join(lines),
     )

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from bsevents.errors import BseventsError, RequestFailed
+from bsevents.model.words import counted
 from bsevents.views import ui
 
 if TYPE_CHECKING:
@@ -26,7 +27,7 @@ def say_before(bodies: list[Body]) -> None:
         for key in body.overridden:
             counts[key] = counts.get(key, 0) + 1
     for key, bodies_with_it in counts.items():
-        where = f"the value of {count(bodies_with_it, 'body')}"
+        where = f"the value of {counted(bodies_with_it, 'body', 'bodies')}"
         if len(bodies) == 1:
             where = "the body's value"
         ui.note(f"-p {key} replaces {where}")
@@ -51,7 +52,7 @@ class Teller:
             ui.note(f"sending {_described(group[0])}")
             return
         self.batch, self.batch_text = batch, f"batch {batch} of {batches}"
-        ui.note(f"sending {self.batch_text}: {count(len(group), 'event')}")
+        ui.note(f"sending {self.batch_text}: {counted(len(group), 'event')}")
         for body in group:
             ui.note(f"  {_described(body)}")
 
@@ -145,8 +146,3 @@ def _write_lines(lines: list[str], *, stop_on_close: bool = False) -> None:
     write_chunks([line + "\n" for line in lines], closed_is_failure=stop_on_close)
 
 
-def count(number: int, word: str) -> str:
-    """`1 event`, `3 events`, `2 bodies`."""
-    if number == 1:
-        return f"{number} {word}"
-    return f"{number} {word[:-1]}ies" if word.endswith("y") else f"{number} {word}s"

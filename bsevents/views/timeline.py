@@ -19,6 +19,7 @@ from rich.style import Style
 from bsevents.model.event_time import event_time
 from bsevents.model.events import Event
 from bsevents.model.ids import ShortIds
+from bsevents.model.words import counted
 from bsevents.views.common import (
     DIM,
     KIND_STYLE_OBJECTS,
@@ -28,7 +29,6 @@ from bsevents.views.common import (
     HighlightFn,
     add_flags,
     cell,
-    count,
     doubt_cell,
     empty_view,
     event_name,
@@ -185,7 +185,7 @@ def render_timeline(
             items.append(Line([]))
             items.append(Line([("Without a usable time", DAY_STYLE)]))
             n = len(session.events)
-            header = [(f"{count(n)} event{'s' if n != 1 else ''}, in the order received", DIM)]
+            header = [(f"{counted(n, 'event')}, in the order received", DIM)]
         items.append(Line(header))
         pairs = list(zip(session.events, session.times, strict=True))
         if reverse:
@@ -252,7 +252,7 @@ def _session_header(session: Session, started: datetime) -> list[Span]:
     parts = [
         started.strftime("%H:%M:%S"),
         format_duration(session.duration),
-        f"{count(len(session.events))} event{'s' if len(session.events) != 1 else ''}",
+        counted(len(session.events), "event"),
     ]
     seen = session.browser()
     if seen:

@@ -28,10 +28,10 @@ def new_events_writer(
 
         ordered = sort_events(events)
         if as_timeline:
+            from bsevents.model.words import counted
             from bsevents.views.timeline import render_timeline
 
-            count = f"{len(ordered)} new event{'s' if len(ordered) != 1 else ''}"
-            title = f"{count} at {clock_text(clock())}"
+            title = f"{counted(len(ordered), 'new event')} at {clock_text(clock())}"
             tz = timezone.utc if utc else None
             show_human(
                 lambda console: render_timeline(console, ordered, title=title, tz=tz),

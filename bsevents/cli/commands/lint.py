@@ -130,12 +130,10 @@ def lint_command(
     if infer:
         _write_inferred(events)
         return
-    import time
-
     from bsevents.query.lint import Batch, count_line
     from bsevents.query.plan import findings as all_findings
 
-    batch = Batch.of(events, time.time())
+    batch = Batch.of(events, ctx.clock.now())
     findings = all_findings(batch, loaded)
     from bsevents.views.events import view_title
 

@@ -226,7 +226,9 @@ def _send_and_follow(
             teller.failed(error)
         raise
     if len(sent) > 1 and not bulk:
-        ui.note(f"sent {sending.count(len(sent), 'event')}, each accepted")
+        from bsevents.model.words import counted
+
+        ui.note(f"sent {counted(len(sent), 'event')}, each accepted")
     if watched is None or seconds is None:
         return
     try:
