@@ -68,7 +68,10 @@ def test_parse_wait() -> None:
 
 def _wait(seconds: float, *, sent: bool = False) -> Wait:
     return Wait(
-        seconds, lambda e: e.get("event") == "purchase", "purchase event", 0.0 if sent else None
+        seconds,
+        lambda events: any(e.get("event") == "purchase" for e in events),
+        "purchase event",
+        0.0 if sent else None,
     )
 
 

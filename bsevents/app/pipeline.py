@@ -380,5 +380,3 @@ def find_miss(result: EventsResult, question: Question) -> tuple[str, str] | Non
     if select(result.events, criteria).matching:
         return None
     return "an event matching the filters", ""
-
-

@@ -176,10 +176,5 @@ def ask(request: Request) -> Ask:
     question = Question(unanswered=lacking, since=max(times, default=None), first=(request.path,))
     waiting = None
     if request.wait is not None:
-        waiting = Wait(
-            request.wait,
-            lambda event: False,  # no single event settles it: `all_in` does
-            LOOKED_FOR,
-            all_in=lambda events: lacking(events) is None,
-        )
+        waiting = Wait(request.wait, lambda events: lacking(events) is None, LOOKED_FOR)
     return Ask(request.source, request.options, question, waiting, command="reconcile")

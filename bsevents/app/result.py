@@ -77,19 +77,12 @@ def check_timeout(seconds: float) -> float:
 
 @dataclass(frozen=True)
 class Wait:
-    """--wait: poll until an event `passes`, for at most `seconds`. `sent_at` (monotonic)
-    is when `send` sent the event waited for: the first poll comes later after a send."""
+    """--wait: poll until the answer's events are `found` (one that passes the filters;
+    with several events sent, every one of them), for at most `seconds`. `sent_at`
+    (monotonic) is when `send` sent what is waited for: the first poll comes later after
+    a send."""
 
     seconds: float
-    passes: Callable[[Event], bool]
+    found: Callable[[list[Event]], bool]
     looked_for: str  # `purchase event with order_id=1`, for the messages
     sent_at: float | None = None
-    # With several events sent (send --data, reconcile): whether an answer has every one
-    # of them. None: one event that passes is enough.
-    all_in: Callable[[list[Event]], bool] | None = None
-
-    def found(self, events: list[Event]) -> bool:
-        """Whether `events` end the wait."""
-        if self.all_in is not None:
-            return self.all_in(events)
-        return any(self.passes(event) for event in events)

@@ -99,10 +99,16 @@ def send_all(
 
 @dataclass(frozen=True)
 class Watched:
-    """Whose events a `send --wait` watches, settled before anything is sent."""
+    """Whose events a `send --wait` watches, and for how long: settled before anything
+    is sent."""
 
     source: Source  # the customer, by UUID (an email already looked up)
-    uuid: str
+    seconds: float
+
+    @property
+    def uuid(self) -> str:
+        assert self.source.customer is not None
+        return self.source.customer.uuid
 
 
 def settle_wait(ctx: Context, source: Source, seconds: float, timeout: float) -> Watched:
@@ -112,18 +118,17 @@ def settle_wait(ctx: Context, source: Source, seconds: float, timeout: float) ->
     key), and a call of the hour left to wait with (RateLimited, exit 5, otherwise)."""
     from bsevents.app.fetch import would_call
     from bsevents.app.pipeline import Ask, Source, answer, customer_uuid
-    from bsevents.app.result import FetchOptions, Wait
+    from bsevents.app.result import FetchOptions
     from bsevents.app.wait import plan_wait
     from bsevents.model.customer import Customer
 
     options = FetchOptions(timeout=timeout, retries=0)
     uuid = customer_uuid(ctx, source, options)
     by_uuid = Source(customer=Customer(uuid, source.url_region))
-    wait = Wait(seconds, lambda event: False, "", sent_at=ctx.clock.monotonic())
     # The budget first: a first answer that costs a call must leave one to wait with.
-    plan_wait(ctx, wait, spend_first=int(would_call(ctx, uuid, options)))
+    plan_wait(ctx, seconds, after_send=True, spend_first=int(would_call(ctx, uuid, options)))
     answer(ctx, Ask(by_uuid, options))  # NotFound (4) or KeyRejected (3) stop it here
-    return Watched(by_uuid, uuid)
+    return Watched(by_uuid, seconds)
 
 
 @dataclass(frozen=True)
@@ -145,9 +150,7 @@ class NotAllArrived(AnswerIsNo):
         self.arrivals = arrivals
 
 
-def follow(
-    ctx: Context, watched: Watched, sent: list[Sent], seconds: float, timeout: float
-) -> list[Arrival]:
+def follow(ctx: Context, watched: Watched, sent: list[Sent], timeout: float) -> list[Arrival]:
     """Wait once (budget-paced, on the pipeline) until every sent event shows; the
     arrival of each, in the order sent. Records the round trip for the next wait's
     pacing. AnswerIsNo (exit 6) at the deadline; with several events, NotAllArrived,
@@ -176,7 +179,7 @@ def follow(
     if len(wanted) == 1:
         looked_for = f"event {sent[0].body.event_uuid}"
     sent_at = max(item.at for item in sent)
-    wait = Wait(seconds, is_one, looked_for, sent_at=sent_at, all_in=all_in)
+    wait = Wait(watched.seconds, all_in, looked_for, sent_at=sent_at)
     try:
         answer(ctx, Ask(watched.source, FetchOptions(timeout=timeout), wait=wait))
     except WaitExpired as expired:

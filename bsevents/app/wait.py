@@ -80,10 +80,11 @@ class Plan:
     left: int  # calls left when it started
 
 
-def plan_wait(ctx: Context, wait: Wait, *, spend_first: int = 0) -> Plan:
-    """The plan for `wait` from the budget now, less `spend_first` calls that will be
-    spent before it (a live first answer). Raises RateLimited when no call could be spent
-    on it (the last one is kept): before a `send`, nothing is sent then."""
+def plan_wait(ctx: Context, seconds: float, *, after_send: bool, spend_first: int = 0) -> Plan:
+    """The plan for a wait of `seconds` (after a send: its first poll comes later) from
+    the budget now, less `spend_first` calls that will be spent before it (a live first
+    answer). Raises RateLimited when no call could be spent on it (the last one is kept):
+    before a `send`, nothing is sent then."""
     from bsevents.app.budget import budget as current_budget
 
     budget = current_budget(ctx)
@@ -91,8 +92,8 @@ def plan_wait(ctx: Context, wait: Wait, *, spend_first: int = 0) -> Plan:
     calls = allowance(left) if budget.free_at is None else 0
     if calls == 0:
         raise _nothing_to_wait_with(budget, spend_first)
-    first = max(FIRST_POLL, _median_round_trip(ctx)) if wait.sent_at is not None else FIRST_POLL
-    moments = schedule(first, wait.seconds, calls, answered_at_start=wait.sent_at is None)
+    first = max(FIRST_POLL, _median_round_trip(ctx)) if after_send else FIRST_POLL
+    moments = schedule(first, seconds, calls, answered_at_start=not after_send)
     return Plan(moments, budget.remaining)
 
 
@@ -183,7 +184,7 @@ def _plan_or_free_look(ctx: Context, uuid: str, wait: Wait, options: FetchOption
     """The wait's plan; None when no call may be spent but the first answer costs none (a
     fresh stored copy): the answer is then that copy, as without a budget to wait with."""
     try:
-        return plan_wait(ctx, wait)
+        return plan_wait(ctx, wait.seconds, after_send=wait.sent_at is not None)
     except RateLimited:
         from bsevents.app.fetch import would_call
 

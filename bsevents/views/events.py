@@ -197,8 +197,6 @@ def _note_missing_types(result: EventsResult, request: Request) -> None:
         ui.note(f"no {wanted!r} events (names are case-sensitive){hint}")
 
 
-
-
 def _show_one(result: EventsResult, request: Request, on_terminal: bool) -> None:
     assert request.show is not None
     selection = select(result.events, request.criteria, limit=request.limit)

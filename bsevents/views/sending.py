@@ -144,5 +144,3 @@ def _write_lines(lines: list[str], *, stop_on_close: bool = False) -> None:
     from bsevents.views.output import write_chunks
 
     write_chunks([line + "\n" for line in lines], closed_is_failure=stop_on_close)
-
-

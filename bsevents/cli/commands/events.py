@@ -253,7 +253,11 @@ def _waiting(wait: str | None, criteria: Criteria) -> Wait | None:
     from bsevents.cli.asking import looked_for
     from bsevents.query.filters import matches
 
-    return Wait(parse_wait(wait), lambda event: matches(event, criteria), looked_for(criteria))
+    return Wait(
+        parse_wait(wait),
+        lambda events: any(matches(event, criteria) for event in events),
+        looked_for(criteria),
+    )
 
 
 def _print_curl(ctx: Context, source: Source, timeout: float, *, typed: bool) -> None:

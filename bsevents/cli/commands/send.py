@@ -136,15 +136,21 @@ def send_command(
     seconds, watch_email = _check_wait(wait, uuid, email, bodies)
     watching = None
     if seconds is not None:
-        watching = asking.source(uuid, None, watch_email, command="send")
+        watching = (asking.source(uuid, None, watch_email, command="send"), seconds)
     sending.say_before(bodies)
-    ctx = asking.context(command, watching, profile=profile, region=region, base_url=base_url)
+    ctx = asking.context(
+        command,
+        watching[0] if watching is not None else None,
+        profile=profile,
+        region=region,
+        base_url=base_url,
+    )
     with ctx:
         if curl:
             deadline = timeout if typed_on_command_line(command, "timeout") else None
             _print_curl(ctx, bodies, bulk=bulk, max_time=deadline)
             return
-        _send_and_follow(ctx, bodies, watching, seconds, timeout, as_json=as_json, bulk=bulk)
+        _send_and_follow(ctx, bodies, watching, timeout, as_json=as_json, bulk=bulk)
 
 
 def _bodies(
@@ -196,8 +202,7 @@ def _print_curl(ctx: Context, bodies: list[Body], *, bulk: bool, max_time: float
 def _send_and_follow(
     ctx: Context,
     bodies: list[Body],
-    watching: Source | None,
-    seconds: float | None,
+    watching: tuple[Source, float] | None,
     timeout: float,
     *,
     as_json: bool,
@@ -206,10 +211,10 @@ def _send_and_follow(
     from bsevents.app import send
 
     watched = None
-    if watching is not None and seconds is not None:
+    if watching is not None:
         # Whose events to watch is settled before anything is sent: an unknown customer,
         # a rejected key or a spent budget must not leave events sent and not followed.
-        watched = send.settle_wait(ctx, watching, seconds, timeout)
+        watched = send.settle_wait(ctx, *watching, timeout)
     teller = sending.Teller(as_json, len(bodies))
     try:
         sent = send.send_all(ctx, bodies, timeout, teller, bulk=bulk)
@@ -229,10 +234,10 @@ def _send_and_follow(
         from bsevents.model.words import counted
 
         ui.note(f"sent {counted(len(sent), 'event')}, each accepted")
-    if watched is None or seconds is None:
+    if watched is None:
         return
     try:
-        arrivals = send.follow(ctx, watched, sent, seconds, timeout)
+        arrivals = send.follow(ctx, watched, sent, timeout)
     except send.NotAllArrived as partial:
         sending.show_arrivals(partial.arrivals, as_json=as_json, many=True)
         raise
