@@ -34,6 +34,22 @@ def test_near_duplicate_needs_the_same_parameters_within_two_seconds() -> None:
     ]
 
 
+def test_near_duplicates_compare_ids_as_show_does_and_never_name_a_missing_one() -> None:
+    def messages(*events: dict[str, Any]) -> list[str]:
+        found = sort_findings(lint(Batch.of(sort_events(events), NOW)))
+        return [f"{f.rule}: {f.message}" for f in found]
+
+    # ABC and abc are one id: a double send, not a double-fired tag as well.
+    assert messages(at("10:00:00", "ABC", sku="1"), at("10:00:01", "abc", sku="1")) == [
+        "duplicate-uuid: this event_uuid is here 2 times (a double send); expected each event once"
+    ]
+    # Two events without an id are two events; the message says there was none.
+    assert messages(at("10:00:00", None, sku="1"), at("10:00:01", None, sku="1")) == [
+        'near-duplicate: same "pageload" with the same parameters 1.0 s after an event with '
+        "no event_uuid (a double-fired tag?); expected one event"
+    ]
+
+
 def test_one_id_on_different_events_is_not_called_a_double_send() -> None:
     def messages(*events: dict[str, Any]) -> list[str]:
         found = sort_findings(lint(Batch.of(sort_events(events), NOW)))

@@ -73,6 +73,17 @@ def test_a_pixel_is_read_without_its_site_key_or_cache_buster() -> None:
     assert capture.kind == "HAR"
 
 
+@pytest.mark.parametrize(
+    ("status", "read"),
+    [("204", 204), (" 200 ", 200), ("²", 0), ("9" * 5000, 0), ("٢٠٠", 0), (-5, 0), (10**6, 0)],
+)
+def test_a_status_that_is_no_http_status_is_read_as_no_answer(status: Any, read: int) -> None:
+    entry = chrome_pixel(T, "view")
+    entry["response"] = {**entry["response"], "status": status}
+    (one,) = parse(har(entry), "p.har", HOSTS).sent
+    assert one.http_status == read
+
+
 def test_only_blueshift_event_requests_are_read() -> None:
     entries = [
         other_site(T),
@@ -385,6 +396,24 @@ def test_the_senders_event_uuid_decides() -> None:
     (outcome,) = reconcile([with_uuid], events)
     assert (outcome.status, outcome.duplicates, outcome.arrived) == ("changed", 2, events[0])
     assert statuses([with_uuid], events[2:]) == ["missing"]
+
+
+def test_an_id_on_an_event_of_another_name_is_not_the_sent_event() -> None:
+    with_uuid = Sent("purchase", "event-api", T, T, 200, "", {"n": 1}, {}, "u1", False, 0)
+    # The same id on a page_view (any case), and on the purchase itself, sent twice.
+    other = arrived(T, "page_view", "U1", n=1)
+    (outcome,) = reconcile([with_uuid], [other])
+    assert (outcome.status, outcome.arrived, outcome.duplicates) == ("changed", other, 1)
+    assert [d.as_json() for d in outcome.differences] == [
+        {"key": "event", "sent": "purchase", "arrived": "page_view", "why": "value",
+         "arrived_key": "event"},
+    ]  # fmt: skip
+    copies = [other, arrived(T, "purchase", "u1", n=1), arrived(T + 0.5, "purchase", "u1", n=1)]
+    (outcome,) = reconcile([with_uuid], copies)
+    assert (outcome.status, outcome.arrived, outcome.duplicates) == ("arrived", copies[1], 2)
+    # A number sent as the id matches the number that arrived, as --show finds it.
+    numbered = Sent("p", "event-api", T, T, 200, "", {}, {}, "42", False, 0)
+    assert statuses([numbered], [arrived(T, "p", 42)]) == ["arrived"]
 
 
 def test_what_fails_never_takes_an_arrival() -> None:

@@ -234,9 +234,13 @@ def _answer(entry: dict[str, Any]) -> tuple[int, str]:
     response = response if isinstance(response, dict) else {}
     raw = response.get("status")
     status = raw if isinstance(raw, int) and not isinstance(raw, bool) else 0
-    if isinstance(raw, str) and raw.strip().isdigit():
-        status = int(raw)
-    status = max(status, 0)
+    if isinstance(raw, str):
+        text = raw.strip()
+        # ASCII digits only (`²` is a digit to isdigit, not to int), and an HTTP status's
+        # three at most: anything else is no status.
+        status = int(text) if text.isascii() and text.isdigit() and len(text) <= 3 else 0
+    if not 0 <= status <= 999:
+        status = 0
     if status == 0:
         error = entry.get("_error") or response.get("_error")
         return 0, _cut(error) if isinstance(error, str) and error.strip() else "no answer"

@@ -21,7 +21,7 @@ from typing import Any, Literal
 
 from bsevents.model.event_time import TimeDoubt, parse_iso, read_time
 from bsevents.model.events import Event, custom_fields
-from bsevents.model.ids import copy_key, uuid_of
+from bsevents.model.ids import copy_key, shown_uuid, uuid_of
 from bsevents.model.json_text import MAX_DEPTH, TOO_DEEP, TYPE_NAMES, summarised_path
 from bsevents.model.names import SOURCE, judge
 from bsevents.model.words import and_list, counted
@@ -199,7 +199,9 @@ def _near_duplicate(batch: Batch, only: Collection[int]) -> Iterator[tuple[int, 
         name, moment = event.get("event"), times[index]
         if not isinstance(name, str) or moment is None:
             continue
-        now = _Seen(index, moment, event.get("event_uuid"))
+        # Ids compared as --show compares them (ABC is abc); an event without one is an
+        # event of its own, never "the same id" as another without one.
+        now = _Seen(index, moment, batch.ids[index] or f"#{index}")
         window = recent.setdefault(name, deque())
         while window and moment - window[0].moment > NEAR_WINDOW:
             window.popleft()
@@ -212,12 +214,13 @@ def _near_duplicate(batch: Batch, only: Collection[int]) -> Iterator[tuple[int, 
             last, other = latest.get(key, (None, None))
             match = last if last is not None and last.uuid != now.uuid else other
             if match is not None and moment - match.moment <= NEAR_WINDOW and index in only:
+                earlier = shown_uuid(events[match.index])
+                what = f"event {_quote(earlier)}" if earlier else "an event with no event_uuid"
                 yield (
                     index,
                     "",
                     f"same {_quote(name)} with the same parameters "
-                    f"{moment - match.moment:.1f} s after event "
-                    f"{_quote(str(events[match.index].get('event_uuid')))} "
+                    f"{moment - match.moment:.1f} s after {what} "
                     "(a double-fired tag?); expected one event",
                 )
             _remember(latest, key, now)
@@ -228,7 +231,7 @@ def _near_duplicate(batch: Batch, only: Collection[int]) -> Iterator[tuple[int, 
 class _Seen:
     index: int
     moment: float
-    uuid: Any
+    uuid: str
     compared: bool = False
 
 

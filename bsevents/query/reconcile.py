@@ -24,6 +24,7 @@ from typing import Any, Literal
 
 from bsevents.model.event_time import event_time
 from bsevents.model.events import Event
+from bsevents.model.ids import uuid_of
 from bsevents.model.sent import Sent
 from bsevents.query.compare import (
     Difference,
@@ -131,9 +132,9 @@ class _Book:
             moment = event_time(event)
             self.times.append(moment)
             self.identities.append(identity_of(event))
-            uuid = event.get("event_uuid")
-            if isinstance(uuid, str) and uuid:
-                self.by_uuid.setdefault(uuid.strip().lower(), []).append(index)
+            uuid = uuid_of(event).strip()  # as --show and lint compare ids
+            if uuid:
+                self.by_uuid.setdefault(uuid, []).append(index)
             name = event.get("event")
             if isinstance(name, str) and moment is not None:
                 pool = self.by_name.setdefault(name, _Pool())
@@ -249,17 +250,24 @@ def _matched(book: _Book, sent: Sent, index: int, differences: list[Difference])
 
 
 def _by_uuid(book: _Book, sent: Sent) -> Outcome:
-    """The sender's own id decides; every copy with it counts (a double send)."""
+    """The sender's own id decides; every copy with it and its name counts (a double
+    send). Arrived under the id with another name only, it is `changed`, the name being
+    the difference: never `arrived` as what it is not (model.ids.copy_key)."""
     assert sent.event_uuid is not None
     found = book.by_uuid.get(sent.event_uuid, [])
     if not found:
         return Outcome("missing", sent.name, sent)
-    for index in found:
+    copies = [i for i in found if book.events[i].get("event") == sent.name]
+    first = (copies or found)[0]
+    for index in copies or [first]:
         if index not in book.taken:
             book.take(index)
-    first = found[0]
-    outcome = _matched(book, sent, first, compare(sent, book.events[first]))
-    outcome.duplicates = len(found)
+    differences = compare(sent, book.events[first])
+    if not copies:
+        renamed = book.events[first].get("event")
+        differences.insert(0, Difference("event", sent.name, renamed, "value", "event"))
+    outcome = _matched(book, sent, first, differences)
+    outcome.duplicates = max(len(copies), 1)
     return outcome
 
 
