@@ -84,6 +84,30 @@ def test_a_status_that_is_no_http_status_is_read_as_no_answer(status: Any, read:
     assert one.http_status == read
 
 
+def test_a_body_timestamp_that_is_no_time_is_said_never_silently_replaced() -> None:
+    broken = '{"event": "a", "cookie": "c", "timestamp": "2021-06-24T04:53:54Z\\","}'
+    good = '{"event": "b", "cookie": "c", "timestamp": "2026-11-20T10:00:00Z"}'
+    bodies = parse(f"{broken}\n{good}\n", "b", HOSTS)
+    assert [s.at for s in bodies.sent] == [None, 1_795_168_800.0]
+    assert bodies.notes == [
+        '1 sent event has a timestamp that is not a time (first: "2021-06-24T04:53:54Z\\",");'
+        " matched at any time of arrival instead"
+    ]
+    posted = parse(
+        har(
+            chrome_post(T, {"event": "a", "cookie": "c", "timestamp": "01/12/2026 09:00"}),
+            chrome_post(T, {"event": "b", "cookie": "c", "timestamp": 0}),
+        ),
+        "p.har",
+        HOSTS,
+    )
+    assert [s.at for s in posted.sent] == [T, T]  # the request's time, for both
+    assert posted.notes == [
+        '2 sent events have a timestamp that is not a time (first: "01/12/2026 09:00"); '
+        "matched by the time of the request instead"
+    ]
+
+
 def test_only_blueshift_event_requests_are_read() -> None:
     entries = [
         other_site(T),

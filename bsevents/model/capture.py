@@ -19,7 +19,7 @@ from bsevents.errors import UsageProblem
 from bsevents.model.event_api import bulk_bodies, read_body
 from bsevents.model.events import ndjson_objects
 from bsevents.model.json_text import TOO_DEEP_TO_READ, describe_json_error, json_type, load_json
-from bsevents.model.sent import HINT, Capture, Via, body_time, sent_from_body
+from bsevents.model.sent import HINT, Capture, Via, body_time, broken_times, sent_from_body
 
 
 def parse_capture(data: bytes, name: str, hosts: Iterable[str]) -> Capture:
@@ -86,12 +86,14 @@ def _text(data: bytes, name: str) -> str:
 
 def _from_bodies(items: list[Any], name: str, via: Via) -> Capture:
     sent = []
+    bodies = []
     for order, item in enumerate(items):
         body = read_body(item)
         if isinstance(body, str):
             raise UsageProblem(f"{name}: event {order + 1} {body}", HINT)
-        moment = body_time(body)
-        sent.append(sent_from_body(body, via, moment, None, "", order))
+        bodies.append(body)
+        sent.append(sent_from_body(body, via, body_time(body), None, "", order))
     times = [s.sent_at for s in sent if s.sent_at is not None]
     span = (min(times), max(times)) if times else None
-    return Capture(sent, "Event API bodies", span)
+    notes = broken_times(bodies, "at any time of arrival instead")
+    return Capture(sent, "Event API bodies", span, notes=notes)

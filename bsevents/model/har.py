@@ -20,7 +20,7 @@ from bsevents.errors import UsageProblem
 from bsevents.model.event_api import IDENTITY_KEYS, EventBody, bulk_bodies, identity_text, read_body
 from bsevents.model.event_time import iso_seconds
 from bsevents.model.json_text import loads
-from bsevents.model.sent import HINT, Capture, Sent, Via, sent_from_body
+from bsevents.model.sent import HINT, Capture, Sent, Via, broken_times, sent_from_body
 
 REGION_HOSTS = ("api.getblueshift.com", "api.eu.getblueshift.com")
 PIXEL_PATH = "/unity.gif"
@@ -84,6 +84,7 @@ def _from_entries(entries: list[Any], name: str, hosts: frozenset[str]) -> Captu
     """The events sent in a HAR's entries."""
     sent: list[Sent] = []
     read = unread = 0
+    posted: list[EventBody] = []  # the Event API bodies, for what their times say
     first: float | None = None
     last: float | None = None
     for index, entry in enumerate(entries):
@@ -112,7 +113,8 @@ def _from_entries(entries: list[Any], name: str, hosts: frozenset[str]) -> Captu
             continue
         for body in bodies:
             sent.append(sent_from_body(body, found, started, status, error, len(sent)))
-    notes = []
+        posted += bodies
+    notes = broken_times(posted, "by the time of the request instead")
     if unread:
         notes.append(
             f"{unread} request{'s' if unread > 1 else ''} to the Event API had no JSON body "

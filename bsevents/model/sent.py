@@ -5,11 +5,12 @@ sent, and the `Capture` that holds them. Shared by the readers of each kind of c
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any, Literal, NamedTuple
 
 from bsevents.model.event_api import EventBody
-from bsevents.model.event_time import iso_seconds
+from bsevents.model.event_time import in_calendar, iso_seconds
 
 Via = Literal["pixel", "event-api", "bulk"]
 
@@ -56,9 +57,31 @@ class Capture:
 
 
 def body_time(body: EventBody) -> float | None:
-    if isinstance(body.timestamp, str):
-        return iso_seconds(body.timestamp)
-    return None
+    """The body's own `timestamp` in epoch seconds; None when it has none, or one that is
+    not a time (see broken_times)."""
+    seconds = iso_seconds(body.timestamp)
+    return seconds if seconds is not None and in_calendar(seconds) else None
+
+
+def broken_times(bodies: list[EventBody], instead: str) -> list[str]:
+    """A note when bodies carry a `timestamp` that is not a time: they are placed by
+    something else (`instead`), and that is said, never done silently."""
+    broken = [b for b in bodies if b.timestamp is not None and body_time(b) is None]
+    if not broken:
+        return []
+    from bsevents.model.sanitize import echoed
+    from bsevents.model.words import counted
+
+    example = echoed(json.dumps(broken[0].timestamp, ensure_ascii=False), 40)
+    have = "has" if len(broken) == 1 else "have"
+    return [
+        f"{counted(len(broken), 'sent event')} {have} a timestamp that is not a time "
+        f"(first: {example}); matched {instead}"
+    ]
+
+
+def _either(first: float | None, second: float | None) -> float | None:
+    return first if first is not None else second
 
 
 def sent_from_body(
@@ -68,7 +91,7 @@ def sent_from_body(
         name=body.name,
         via=via,
         sent_at=sent_at,
-        at=body_time(body) or sent_at,
+        at=_either(body_time(body), sent_at),
         http_status=status,
         error=error,
         params=body.params,
