@@ -15,7 +15,6 @@ the clock and the transport; nothing here reads them from anywhere else.
 from __future__ import annotations
 
 import gc
-import shlex
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
@@ -339,12 +338,19 @@ def _ask_again_on_miss(ctx: Context, uuid: str, ask: Ask, result: EventsResult) 
     stale = question.since is not None and (result.fetched_at or 0.0) < question.since
     try:
         return refresh_on_miss(
-            ctx, uuid, ask.fetch, result, Miss(what, shlex.join(again), hint, stale=stale)
+            ctx, uuid, ask.fetch, result, Miss(what, _command(again), hint, stale=stale)
         )
     except (RequestFailed, RateLimited) as failed:
         # The stored copy is still an answer: show it, saying that it could not be checked.
         ctx.report.warn(f"{failed.message}; showing the stored copy, which may be stale")
         return result
+
+
+def _command(words: list[str]) -> str:
+    """A command to paste, read alike by bash, zsh, fish and dash."""
+    from bsevents.api.curl import quote
+
+    return " ".join(quote(word) for word in words)
 
 
 def find_miss(result: EventsResult, question: Question) -> tuple[str, str] | None:

@@ -98,11 +98,11 @@ def _listed(key: str, values: list[str]) -> str:
 
 
 def _quoted(path: str) -> str:
-    import shlex
-
+    """A path in a command to paste: read alike by bash, zsh, fish and dash."""
+    from bsevents.api.curl import quote
     from bsevents.model.sanitize import clean
 
-    return shlex.quote(clean(path))
+    return quote(clean(path))
 
 
 @dataclass(frozen=True)

@@ -295,8 +295,7 @@ def _curl_notes(request: Request, *, shown: dict[str, str]) -> None:
     """--curl prints the request, which has no say over which events come back or how
     they look: say so for every option given, with the jq filter that does the same
     where there is one, else the bsevents command that shows a saved answer that way."""
-    from shlex import quote
-
+    from bsevents.api.curl import quote  # one shell word for bash, zsh, fish and dash
     from bsevents.query import jq
     from bsevents.views import ui
 
