@@ -17,6 +17,7 @@ CUSTOMER = "51aceb79-2cbc-4e2b-a132-b02de69bba15"
 API_KEY = "test-key-0123456789abcdef"
 
 
+@pytest.hookimpl(optionalhook=True)  # xdist's hook: pytest -p no:xdist runs without it
 def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
     """Workers for `-n auto` (the default, see pyproject.toml): two for the suite, as CI
     has 2 cores and the tests mostly wait on sockets and processes; none when the command

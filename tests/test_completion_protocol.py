@@ -40,6 +40,7 @@ FORBIDDEN = (
     "tomli",
     "sqlite3",
     "bsevents.cli",
+    "typing",  # a few milliseconds of every TAB
 )
 
 
