@@ -331,6 +331,10 @@ def test_lint_reads_in_full_at_80_columns(tmp_path: Path) -> None:
     flowing = " ".join(line.strip() for line in lines)
     for message in messages:
         assert message in flowing
+    # The heading, wrapped at 80 columns (at spaces, and the long path folded), ends
+    # with the zone of the times below it.
+    heading = "".join(lines[: lines.index("")]).replace(" ", "")
+    assert heading.endswith(f"{path}·timesinUTC".replace(" ", "")), heading
     assert lines.count("error  duplicate-uuid  2026-01-11 10:10:00  purchase  d3 ×2") == 1
     assert sum(line.startswith("warning  placeholder-value") for line in lines) == 4
     assert lines[-1] == "1 error, 6 warnings in 5 events"

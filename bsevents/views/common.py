@@ -169,7 +169,11 @@ def once_each(events: Sequence[Event]) -> list[Event]:
 
 def id_text(ids: ShortIds, event: Event) -> str:
     """The Id cell: the event_uuid's unique prefix, and `×2` when it came twice."""
-    shown = shown_uuid(event)
+    return id_of(ids, shown_uuid(event))
+
+
+def id_of(ids: ShortIds, shown: str) -> str:
+    """An event_uuid (as shown_uuid gives it) as the Id column shows it: `3766f118 ×2`."""
     text = cell(ids.short(shown), ID_LIMIT)
     count = ids.count(shown)
     return f"{text} ×{count}" if count > 1 else text

@@ -6,14 +6,13 @@ Messages, paths and names quote event data: on a terminal every string goes thro
 
 from __future__ import annotations
 
-import re
-from collections import Counter
 from collections.abc import Iterator, Sequence
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
+from bsevents.model.events import Event
 from bsevents.query.lint import Finding
-from bsevents.views.jsonout import dump_event
+from bsevents.views.jsonout import json_chunks
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -21,22 +20,11 @@ if TYPE_CHECKING:
 
     from bsevents.model.ids import ShortIds
 
-# A lone surrogate (JSON's "\\ud800") cannot be encoded for a terminal or a pipe: it is
-# written as its escape, which in JSON means the same character.
-_SURROGATE_RE = re.compile("[\ud800-\udfff]")
-
-
-def escape_surrogates(text: str) -> str:
-    return _SURROGATE_RE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
-
 
 def findings_json(findings: Sequence[Finding]) -> Iterator[str]:
-    """A JSON array, one finding per line, with exactly the documented keys."""
-    if not findings:
-        yield "[]\n"
-        return
-    lines = (escape_surrogates(dump_event(f.as_json())) for f in findings)
-    yield "[\n" + ",\n".join(lines) + "\n]\n"
+    """A JSON array, one finding per line, with exactly the documented keys (a lone
+    surrogate written as its escape, as in events)."""
+    return json_chunks([f.as_json() for f in findings])
 
 
 def render_findings(
@@ -45,7 +33,8 @@ def render_findings(
     *,
     title: str,
     tz: timezone | None,
-    ids: ShortIds | None = None,
+    ids: ShortIds,
+    events: Sequence[Event] = (),
 ) -> None:
     """The findings as blocks, one per finding, readable in full at any width: a line
     with the severity, rule, time, event and Id (`×2` for a double send), then the path
@@ -54,18 +43,16 @@ def render_findings(
     from rich.style import Style
     from rich.text import Text
 
-    from bsevents.model.ids import ShortIds
-    from bsevents.views.common import BOLD, CELL_LIMIT, DIM, ID_LIMIT, cell
+    from bsevents.views.common import BOLD, CELL_LIMIT, DIM, cell, id_of, zone_label
 
     def text(value: str, limit: int | None = CELL_LIMIT) -> str:
-        return cell(escape_surrogates(value), limit)
+        return cell(value, limit)
 
-    _print_wrapped(console, Text(text(title), style="bold"), "")
+    heading = f"{title} · times in {zone_label(tz, events)}"
+    _print_wrapped(console, Text(text(heading), style="bold"), "")
     if not findings:
         console.print(Text("no findings", style="dim"))
         return
-    if ids is None:
-        ids = ShortIds(Counter(f.event_uuid.lower() for f in findings if f.event_uuid))
     severity_style = {"error": Style(color="red", bold=True), "warning": Style(color="yellow")}
     for f in findings:
         head = Text(overflow="fold")
@@ -75,9 +62,7 @@ def render_findings(
         head.append(f"  {_when(f.timestamp, tz)}  ", DIM)
         head.append(text(f.event) if f.event is not None else "(no name)")
         if f.event_uuid:
-            count = ids.count(f.event_uuid)
-            shown = text(ids.short(f.event_uuid), ID_LIMIT) + (f" ×{count}" if count > 1 else "")
-            head.append(f"  {shown}", DIM)
+            head.append(f"  {id_of(ids, f.event_uuid)}", DIM)
         body = Text(overflow="fold")
         if f.path:
             body.append(text(f.path), BOLD)

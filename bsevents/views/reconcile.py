@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from bsevents.model.times import iso_utc
 from bsevents.query.compare import Difference
 from bsevents.query.reconcile import Outcome
-from bsevents.views.jsonout import dump_event
+from bsevents.views.jsonout import json_chunks
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -62,15 +62,7 @@ def _iso(moment: float | None) -> str | None:
 
 def outcomes_json(outcomes: Sequence[Outcome]) -> Iterator[str]:
     """A JSON array, one outcome per line."""
-    from bsevents.views.lint import escape_surrogates
-
-    if not outcomes:
-        yield "[]\n"
-        return
-    lines = (dump_event(outcome_json(o)) for o in outcomes)
-    # Only non-ASCII text can hold a lone surrogate (dump_event escaped the rest).
-    safe = (line if line.isascii() else escape_surrogates(line) for line in lines)
-    yield "[\n" + ",\n".join(safe) + "\n]\n"
+    return json_chunks([outcome_json(o) for o in outcomes])
 
 
 def render_outcomes(

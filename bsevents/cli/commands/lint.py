@@ -149,11 +149,10 @@ def _write_inferred(events: list[Event]) -> None:
     from bsevents.query.plan import infer_plan
     from bsevents.views import ui
     from bsevents.views.jsonout import pretty_json
-    from bsevents.views.lint import escape_surrogates
     from bsevents.views.output import write_chunks
 
     inferred = infer_plan(events)
-    write_chunks([escape_surrogates(pretty_json(inferred))])
+    write_chunks([pretty_json(inferred)])
     from bsevents.model.words import counted
 
     ui.note(
@@ -188,4 +187,5 @@ def _render(
         title=title,
         tz=timezone.utc if utc else None,
         ids=ShortIds(batch.id_counts),
+        events=batch.events,
     )
