@@ -178,9 +178,11 @@ _OUTPUT_ERRNOS = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO)
 def _os_problem(error: OSError) -> BseventsError:
     """An operating-system error that escaped the command, as a one-line error: a file or
     folder bsevents cannot use, or output that cannot be written. A reader that stopped
-    early (`| head`) ends the run quietly instead, as in cli/output.py."""
+    early (`| head`) ends the run quietly instead, as in views/output.py."""
+    from bsevents.views.output import discard_stdout
+
     if error.errno == errno.EPIPE:
-        _discard_stdout()
+        discard_stdout()
         raise SystemExit(0)
     reason = error.strerror or str(error)
     if error.filename is not None:
@@ -188,7 +190,7 @@ def _os_problem(error: OSError) -> BseventsError:
 
         return BseventsError(cannot_use(error), FOLDERS_HINT)
     if error.errno in _OUTPUT_ERRNOS and _stdout_refuses():
-        _discard_stdout()
+        discard_stdout()
         return BseventsError(f"cannot write the output: {reason}")
     return BseventsError(f"cannot write: {reason}")
 
@@ -204,17 +206,6 @@ def _stdout_refuses() -> bool:
     except OSError:
         return True
     return False
-
-
-def _discard_stdout() -> None:
-    """Point stdout at /dev/null, so that Python's flush at exit has nothing to fail on."""
-    try:
-        descriptor = sys.stdout.fileno()
-    except (AttributeError, ValueError):  # not a real file: nothing is flushed at exit
-        return
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, descriptor)
-    os.close(devnull)
 
 
 def _report(error: BseventsError) -> int:

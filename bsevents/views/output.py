@@ -48,7 +48,7 @@ def write_chunks(
         sys.stdout.flush()
     except BrokenPipeError:
         if closed_is_failure:
-            _discard_stdout()
+            discard_stdout()
             raise
         _closed_pipe()
 
@@ -70,15 +70,20 @@ def _fit_stdout(for_people: bool) -> None:
 
 
 def _closed_pipe() -> None:
-    _discard_stdout()
+    discard_stdout()
     # The reader chose to stop (`| head`): that is not a failure of bsevents.
     raise SystemExit(0)
 
 
-def _discard_stdout() -> None:
-    # Python would complain again when flushing stdout at exit; point it at /dev/null.
+def discard_stdout() -> None:
+    """Point stdout at /dev/null, so that Python's flush at exit has nothing to fail on
+    (a closed pipe, a full disk)."""
+    try:
+        descriptor = sys.stdout.fileno()
+    except (AttributeError, ValueError):  # not a real file: nothing is flushed at exit
+        return
     devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, sys.stdout.fileno())
+    os.dup2(devnull, descriptor)
     os.close(devnull)
 
 
