@@ -720,6 +720,29 @@ def test_a_reader_that_stops_early_stops_the_sending_and_is_told(
     assert len(batches) < 3  # it stopped: the third batch never went out
 
 
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="no /dev/full here")
+def test_an_output_that_cannot_be_written_never_makes_an_accepted_event_look_failed(
+    server: StandIn,
+) -> None:
+    with open("/dev/full", "w") as full:
+        done = subprocess.run(
+            [str(SCRIPT), "send", "signed_up", "--email", "maya@example.com"],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**os.environ, "BLUESHIFT_EVENT_API_KEY": EVENT_KEY},
+            timeout=60,
+            check=False,
+        )
+    (body,) = received(server)
+    assert done.returncode == 1
+    assert done.stderr.splitlines()[-2:] == [
+        f"error: Blueshift accepted event_uuid {body['event_uuid']} (1 of 1 sent) but standard "
+        "output cannot be written (No space left on device)",
+        "  do not send it again: look for it with bsevents events",
+    ]
+
+
 @pytest.mark.parametrize(
     ("first", "second", "same"),
     [

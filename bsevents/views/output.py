@@ -51,6 +51,10 @@ def write_chunks(
             discard_stdout()
             raise
         _closed_pipe()
+    except OSError:
+        if closed_is_failure:  # a full disk, a terminal gone: the caller says what was done
+            discard_stdout()
+        raise
 
 
 def _fit_stdout(for_people: bool) -> None:

@@ -70,6 +70,15 @@ class Teller:
                 "sent; the rest were not sent",
                 "read every line of the output, or send without a pipe that stops early",
             ) from None
+        except OSError as error:
+            # A full disk or a terminal gone: what Blueshift accepted must not look failed.
+            ids = ", ".join(item.body.event_uuid for item in sent)
+            rest = "" if self.sent == self.total else "; the rest were not sent"
+            raise RequestFailed(
+                f"Blueshift accepted event_uuid {ids} ({self.sent} of {self.total} sent) but "
+                f"standard output cannot be written ({error.strerror or error}){rest}",
+                "do not send it again: look for it with bsevents events",
+            ) from None
         if self.batch_text:
             ui.note(f"{self.batch_text} accepted · {sent[0].status}")
         elif self.total == 1:
