@@ -101,6 +101,20 @@ def test_a_wait_that_finds_nothing_spends_what_the_plan_says(
     assert clock.slept == slept
 
 
+def test_a_first_look_in_a_stored_copy_says_so_and_how_old_it_is(standin: StandIn) -> None:
+    from bsevents.app.fetch import fetch
+
+    standin.customers[CUSTOMER] = [OLD]
+    clock = FakeClock()
+    fetch(context(clock=clock.clock()), CUSTOMER, FetchOptions())  # the copy, stored
+    clock.sleep(40)  # fresh for a minute (cache-ttl), but no longer "just now"
+    recorder = Recorder()
+    with pytest.raises(AnswerIsNo):
+        wait_for(context(recorder, clock=clock.clock()), CUSTOMER, _wait(20), FetchOptions())
+    assert recorder.notes[0] == "not in the stored copy fetched 40 s ago (no call spent on it)"
+    assert len(standin.show_events_requests()) == 3  # the copy's, then two polls
+
+
 def test_a_long_wait_ends_when_its_allowance_is_spent_saying_so(standin: StandIn) -> None:
     standin.customers[CUSTOMER] = [OLD]
     clock = FakeClock()
@@ -336,7 +350,7 @@ def test_with_no_call_to_wait_with_a_fresh_copy_is_still_looked_at(
     missing = cli("events", CUSTOMER, "--wait", "5m", "-t", "signup")
     assert missing.exit_code == 6, missing.stderr
     assert missing.stderr.splitlines()[-1] == (
-        f"no signup event for customer {CUSTOMER} from the stored copy · 0 calls spent, as "
-        "none is left to wait with this hour"
+        f"no signup event for customer {CUSTOMER} in the stored copy fetched just now · 0 "
+        "calls spent, as none is left to wait with this hour"
     )
     assert len(standin.show_events_requests()) == 1

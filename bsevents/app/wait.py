@@ -153,6 +153,8 @@ def wait_for(ctx: Context, uuid: str, wait: Wait, options: FetchOptions) -> Even
         spent += cost
         if result is not None:
             last = result
+            if result.origin == "cache" and not wait.found(result.events):
+                _say_copy(ctx, result)
         if result is not None and wait.found(result.events):
             if spent or clock.monotonic() - started >= 1:
                 ctx.report.note(
@@ -193,6 +195,14 @@ def _plan_or_free_look(ctx: Context, uuid: str, wait: Wait, options: FetchOption
         return None
 
 
+def _say_copy(ctx: Context, copy: EventsResult) -> None:
+    """The first look came from a stored copy: say so, and how old it is."""
+    from bsevents.model.times import ago
+
+    when = ago(ctx.clock.now() - copy.fetched_at) if copy.fetched_at is not None else "earlier"
+    ctx.report.note(f"not in the stored copy fetched {when} (no call spent on it)")
+
+
 def _free_look(ctx: Context, uuid: str, wait: Wait, options: FetchOptions) -> EventsResult:
     """The stored copy, when it has what is waited for; else the answer is no: there was
     no call to wait with, and the copy does not have it."""
@@ -201,7 +211,12 @@ def _free_look(ctx: Context, uuid: str, wait: Wait, options: FetchOptions) -> Ev
     result = fetch(ctx, uuid, options)
     if wait.found(result.events):
         return result
-    why = "from the stored copy · 0 calls spent, as none is left to wait with this hour"
+    from bsevents.model.times import ago
+
+    age = ago(ctx.clock.now() - result.fetched_at) if result.fetched_at is not None else ""
+    why = (
+        f"in the stored copy fetched {age} · 0 calls spent, as none is left to wait with this hour"
+    )
     raise WaitExpired(f"no {wait.looked_for} for customer {uuid} {why}", why=why, last=result)
 
 

@@ -36,11 +36,14 @@ def clock_and_wait(at: float, now: float) -> str:
 
 
 def ago(seconds: float) -> str:
-    """`just now`, `2 min ago`, `3 h ago`, `2 days ago`."""
+    """`just now`, `35 s ago`, `2 min ago`, `3 h ago`, `2 days ago`. Seconds are said
+    under a minute: a copy 35 s old is past the 30 s after which a miss is asked again."""
     if not math.isfinite(seconds):
         return "at an unknown time"
-    if seconds < 60:
+    if seconds < 10:
         return "just now"
+    if seconds < 60:
+        return f"{int(seconds)} s ago"
     minutes = int(seconds // 60)
     if minutes < 120:
         return f"{minutes} min ago"
