@@ -219,6 +219,18 @@ def test_new_on_the_first_fetch_says_there_was_nothing_to_compare_with(
     assert len(standin.show_events_requests()) == 2
 
 
+def test_a_copy_never_suggests_a_refresh_that_would_be_refused(standin: StandIn, cli: Any) -> None:
+    standin.customers[CUSTOMER] = [E1]
+    assert cli("config", "set", "hourly-cap", "1").exit_code == 0
+    assert cli("events", CUSTOMER).exit_code == 0  # the hour's one call
+    again = cli("events", CUSTOMER)
+    assert again.exit_code == 0
+    (note,) = [line for line in again.stderr.splitlines() if line.startswith("from cache")]
+    assert re.fullmatch(
+        r"from cache, fetched just now · no live call before \d\d:\d\d \(in 60 min\)", note
+    ), note
+
+
 def test_quiet_silences_notes_but_not_refusals(standin: StandIn, cli: Any) -> None:
     standin.customers[CUSTOMER] = [E1]
     cli("events", CUSTOMER)

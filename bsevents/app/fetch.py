@@ -176,6 +176,9 @@ def copy_note(ctx: Context, result: EventsResult) -> EventsResult:
         try:
             budget = current_budget(ctx)
             suffix = f" · --refresh for a live call ({budget.remaining} left this hour)"
+            if budget.free_at is not None:  # --refresh would be refused: say when it is not
+                when = clock_and_wait(budget.free_at, budget.now)
+                suffix = f" · no live call before {when}"
         except LedgerUnavailable as problem:
             ctx.report.warn(problem.message)  # the copy is shown all the same
     return replace(result, notes=[result.notes[0] + suffix, *result.notes[1:]])
