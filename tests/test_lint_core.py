@@ -76,6 +76,15 @@ def test_type_drift_ignores_null_and_mixes_of_integers_and_fractions() -> None:
     assert rules(at("10:00", "a", n="1"), at("11:00", "b", n=1, event="view")) == []
 
 
+def test_type_drift_counts_the_other_events_in_words() -> None:
+    found = sort_findings(
+        lint(Batch.of(sort_events([at("10:00", "a", n="1"), at("11:00", "b", n=2)]), NOW))
+    )
+    assert sorted(f.message for f in found if f.rule == "type-drift") == [
+        'n is a number here but a string in 1 other "pageload" event; expected one type',
+    ]  # on a tie, the later event is the one that drifted
+
+
 def test_placeholders_are_exact_and_found_at_depth() -> None:
     nested = {"a": [{"b": {"c": "NaN"}}], "d": "Nothing", "e": "undefined ", "f": "nan"}
     assert rules(at("10:00", "a", x=nested)) == [("placeholder-value", "x.a.0.b.c")]

@@ -238,8 +238,8 @@ def test_a_dashboard_url_with_control_characters_is_never_a_link() -> None:
 
 def test_table_with_no_events() -> None:
     out = console()
-    render_table(out, [], title="0 events", footer_text="0 matching of 35 events")
-    assert text_of(out) == "0 events\nno events to show\n0 matching of 35 events\n"
+    render_table(out, [], title="0 events", footer_text="0 of 35 events match")
+    assert text_of(out) == "0 events\nno events to show\n0 of 35 events match\n"
 
 
 # timeline -------------------------------------------------------------------------------

@@ -193,7 +193,7 @@ def test_filters_compose_before_the_view(cli: Any) -> None:
 
 def test_filtered_table_footer_counts_matches(cli: Any) -> None:
     result = cli("events", "--demo", "--view", "table", "--type", "view")
-    assert result.stdout.splitlines()[-1] == "6 matching of 35 events"
+    assert result.stdout.splitlines()[-1] == "6 of 35 events match"
     nothing = cli("events", "--demo", "--view", "table", "--type", "Purchase")
     assert "no events to show" in nothing.stdout
     assert "no 'Purchase' events (names are case-sensitive); did you mean 'purchase'?" in (

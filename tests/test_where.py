@@ -114,7 +114,7 @@ def test_where_applies_to_every_view(saved: Path) -> None:
     assert csv.stdout.splitlines() == ["order_id", "ORD-1", "ORD-2"]
     table = run("events", "-f", str(saved), "--view", "table", "--where", "order_id=ORD-2")
     assert table.returncode == 0
-    assert "1 matching of 3 events" in table.stdout
+    assert "1 of 3 events matches" in table.stdout
     ndjson = run("events", "-f", str(saved), "--view", "ndjson", "--where", "revenue>12.4")
     assert [json.loads(line)["event_uuid"] for line in ndjson.stdout.splitlines()] == [
         uid(1),

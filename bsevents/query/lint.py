@@ -306,8 +306,8 @@ def _type_drift(batch: Batch, only: Collection[int]) -> Iterator[tuple[int, str,
                     yield (
                         index,
                         key,
-                        f"{key} is a {label} here but a {meant_label} in {count} other "
-                        f"{_quote(name)} events; expected one type",
+                        f"{key} is a {label} here but a {meant_label} in "
+                        f"{counted(count, f'other {_quote(name)} event')}; expected one type",
                     )
 
 

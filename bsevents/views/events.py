@@ -181,7 +181,7 @@ def footer_text(selection: Selection, default_cap: bool) -> str | None:
         )
         return f"{text} · --all or --limit N" if default_cap else text
     if matching < total:
-        return f"{matching:,} matching of {total:,} events"
+        return f"{matching:,} of {total:,} events {'matches' if matching == 1 else 'match'}"
     return None
 
 
