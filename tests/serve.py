@@ -2,8 +2,8 @@
 
 It serves the bundled demo customer (and an email that finds it) on 127.0.0.1 with
 Blueshift's hourly limit, so a contributor can try live calls, the budget, the cache and
-`--email` without a Blueshift account. It prints the two variables that point bsevents at
-it, then serves until Ctrl-C.
+`--email` without a Blueshift account, and `send` (it takes events with its Event API
+key). It prints the variables that point bsevents at it, then serves until Ctrl-C.
 """
 
 from __future__ import annotations
@@ -44,6 +44,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     print(f"export BSEVENTS_BASE_URL={server.base_url}", flush=True)
     print(f"export BLUESHIFT_API_KEY={args.key}", flush=True)
+    print(f"export BLUESHIFT_EVENT_API_KEY={server.event_api_key}", flush=True)
     print(
         f"# then: bsevents events {DEMO_UUID}   or   bsevents events --email {DEMO_EMAIL}",
         file=sys.stderr,

@@ -79,7 +79,9 @@ def test_bad_customer_exits_2_and_sends_nothing(standin: StandIn, cli: Any, cust
     result = cli("events", customer)
     assert result.exit_code == 2
     assert result.stdout == ""
-    assert "expected a customer UUID or a Blueshift dashboard URL" in result.stderr
+    assert "expected a customer UUID, a Blueshift dashboard URL or an email address" in (
+        result.stderr
+    )
     assert CUSTOMER in result.stderr  # the example
     assert standin.requests == []
 

@@ -356,7 +356,8 @@ def test_wait_with_the_budget_spent_refuses_before_sending(server: StandIn, cli:
     done = run("send", "signed_up", "--cookie", "c", "--uuid", CUSTOMER, "--wait", "20s")
     assert (done.returncode, done.stdout) == (5, "")
     assert done.stderr.startswith(
-        "error: 1 call left this hour, kept for you, so there is nothing to wait with"
+        "error: 1 call left this hour, kept for you, so there is nothing to wait with; "
+        "nothing was sent\n"
     )
     assert server.event_requests() == []
 
@@ -467,8 +468,8 @@ def test_wait_that_would_spend_the_last_calls_on_looking_refuses_before_any_call
     assert (done.returncode, done.stdout) == (5, "")
     assert done.stderr.startswith(
         "error: 2 calls left this hour: the first look at the customer's events takes one "
-        "and the last is kept for you, so there is nothing to wait with\n  the next call "
-        "frees at "
+        "and the last is kept for you, so there is nothing to wait with; nothing was sent\n"
+        "  the next call frees at "
     )
     assert len(server.show_events_requests()) == 1  # only the refresh before
     assert server.event_requests() == []

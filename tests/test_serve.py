@@ -26,8 +26,13 @@ def test_the_hand_run_standin_serves_the_demo_customer(isolated: Path) -> None:
     try:
         assert server.stdout is not None
         exports = dict(
-            server.stdout.readline().strip().removeprefix("export ").split("=", 1) for _ in range(2)
+            server.stdout.readline().strip().removeprefix("export ").split("=", 1) for _ in range(3)
         )
+        assert sorted(exports) == [
+            "BLUESHIFT_API_KEY",
+            "BLUESHIFT_EVENT_API_KEY",
+            "BSEVENTS_BASE_URL",
+        ]
         assert exports["BSEVENTS_BASE_URL"].startswith("http://127.0.0.1:")
         env = {**os.environ, **exports}
         by_uuid = subprocess.run(
@@ -43,6 +48,14 @@ def test_the_hand_run_standin_serves_the_demo_customer(isolated: Path) -> None:
         )
         assert by_email.returncode == 0, by_email.stderr
         assert json.loads(by_email.stdout) == json.loads(by_uuid.stdout)
+        # And `send` with the printed Event API key is accepted.
+        sent = subprocess.run(
+            [str(SCRIPT), "send", "signed_up", "--email", DEMO_EMAIL],
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+        assert sent.returncode == 0, sent.stderr
     finally:
         server.send_signal(signal.SIGINT)
         assert server.wait(10) == 0

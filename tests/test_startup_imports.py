@@ -135,6 +135,13 @@ def test_quota_names_a_stored_keys_account_without_opening_the_keyring(
         "stored-key-0123456789ABCD"
     )
     assert sorted(m for m in modules if m.startswith(("keyring", "secretstorage"))) == []
+    human, _ = run_and_list_imports(["quota"], env, tmp_path / "modules")
+    printed = key_print("stored-key-0123456789ABCD")
+    # Not looked up now: the line says whose key it is, so a changed key is not missed.
+    assert human.stdout.splitlines()[0] == (
+        f"account: profile default · region us · key {printed} (as last used by bsevents "
+        "with this profile)"
+    )
     deleted = cli("config", "delete-key")
     assert deleted.exit_code == 0, deleted.stderr
     done, _ = run_and_list_imports(["quota", "--json"], env, tmp_path / "modules")

@@ -161,6 +161,10 @@ def test_exit_status_both_ways(standin: StandIn) -> None:
     assert (quiet.returncode, quiet.stderr) == (6, "")
     # The two after the first came from the store: one call in all.
     assert len(standin.show_events_requests()) == 1
+    # No filter given: the answer is "no events", not a filter that was never given.
+    standin.customers["00000000-0000-4000-8000-0000000000aa"] = []
+    nothing = run("events", "00000000-0000-4000-8000-0000000000aa", "-e")
+    assert (nothing.returncode, nothing.stderr.splitlines()[-1]) == (6, "no events")
 
 
 def test_exit_status_without_filters_is_about_any_event(saved: Path, tmp_path: Path) -> None:

@@ -25,6 +25,10 @@ class Quota:
     profile: str
     region: str
     account: str | None  # region-fingerprint; None when the profile has no record
+    # How the key was known: "" looked up now; "remembered" its print from the last run
+    # that used it (no keyring asked); "last used" the account the profile called with
+    # last, no key being at hand now.
+    guessed: str = ""
 
     @property
     def shared(self) -> bool:
@@ -40,23 +44,24 @@ class Quota:
 def quota(ctx: Context) -> Quota:
     """The hourly budget of the profile's account now."""
     settings = ctx.settings
-    account = _account(ctx)
+    account, guessed = _account(ctx)
     ledger = ctx.ledger()
     if account is None:
         account = ledger.latest_account(settings.profile, settings.region)
+        guessed = "last used" if account is not None else ""
     found = ledger.budget(account or "", settings.hourly_cap, ctx.clock.now())
-    return Quota(found, settings.profile, settings.region, account)
+    return Quota(found, settings.profile, settings.region, account, guessed)
 
 
-def _account(ctx: Context) -> str | None:
+def _account(ctx: Context) -> tuple[str | None, str]:
     from bsevents.state.keys import KEY_ENV, remembered_print
 
     if ctx.env.get(KEY_ENV, "").strip():
-        return ctx.account
+        return ctx.account, ""
     printed = remembered_print(ctx.settings.profile)
     if printed is not None:
-        return f"{ctx.settings.region}-{printed}"
-    return ctx.account if ctx.user_key_if_any() is not None else None
+        return f"{ctx.settings.region}-{printed}", "remembered"
+    return (ctx.account, "") if ctx.user_key_if_any() is not None else (None, "")
 
 
 def budget(ctx: Context) -> Budget:

@@ -104,7 +104,8 @@ def _customer(argument: str | None, option: str | None, example: str) -> Custome
     text = argument if argument is not None else option
     if text is None:
         raise UsageProblem(
-            "no customer given: expected a customer UUID or a Blueshift dashboard URL",
+            "no customer given: expected a customer UUID, a Blueshift dashboard URL or an email "
+            "address",
             f"for example: {example} {EXAMPLE_UUID} ({example} --demo)",
         )
     return parse_customer(text)

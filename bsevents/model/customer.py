@@ -33,8 +33,8 @@ class Customer:
 
 def _usage(problem: str) -> UsageProblem:
     return UsageProblem(
-        f"{problem}: expected a customer UUID or a Blueshift dashboard URL",
-        f"for example {EXAMPLE_UUID} or '{EXAMPLE_URL}'",
+        f"{problem}: expected a customer UUID, a Blueshift dashboard URL or an email address",
+        f"for example {EXAMPLE_UUID}, '{EXAMPLE_URL}' or maya@example.com",
     )
 
 

@@ -47,6 +47,12 @@ def budget_lines(report: Quota) -> list[str]:
     filled = min(BAR_WIDTH, round(BAR_WIDTH * budget.used / budget.limit))
     bar = "█" * filled + "░" * (BAR_WIDTH - filled)
     key = f"key {report.fingerprint}" if report.fingerprint else "no key at hand, no calls recorded"
+    if report.fingerprint and report.guessed:
+        # Not looked up now: say whose count this is, so a changed key is not missed.
+        key += {
+            "remembered": " (as last used by bsevents with this profile)",
+            "last used": " (the last one this profile called with; no key at hand now)",
+        }[report.guessed]
     lines = [
         f"account: profile {report.profile} · region {report.region} · {key}",
         f"show_events calls this hour: {bar} {budget.used} of {budget.limit} used · "

@@ -241,7 +241,7 @@ def events_command(
         from bsevents.query.filters import select
 
         if select(result.events, criteria).matching == 0:
-            raise AnswerIsNo("no event passes the filters")
+            raise AnswerIsNo("no event passes the filters" if criteria.active else "no events")
 
 
 def _waiting(wait: str | None, criteria: Criteria) -> Wait | None:

@@ -214,7 +214,11 @@ def _send_and_follow(
     if watching is not None:
         # Whose events to watch is settled before anything is sent: an unknown customer,
         # a rejected key or a spent budget must not leave events sent and not followed.
-        watched = send.settle_wait(ctx, *watching, timeout)
+        try:
+            watched = send.settle_wait(ctx, *watching, timeout)
+        except BseventsError as error:
+            error.message = f"{error.message}; nothing was sent"
+            raise
     teller = sending.Teller(as_json, len(bodies))
     try:
         sent = send.send_all(ctx, bodies, timeout, teller, bulk=bulk)
