@@ -248,3 +248,16 @@ def test_parse_number_is_strict() -> None:
     for text in ("", "1,5", "0x10", "1_000", "inf", "NaN", "+1", "1.", ".5", "1e999"):
         assert parse_number(text) is None, text
     assert parse_number(" -1.5e2 ") == -150.0
+
+
+def test_a_where_on_a_field_no_event_has_is_warned_about(saved: Path) -> None:
+    done = run("events", "-f", str(saved), "--where", "ordr_id=ORD-2", "--where", "ordr_id!=x")
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == []
+    assert done.stderr.splitlines() == [
+        "warning: no event has a field 'ordr_id': no event passes it",
+        "warning: no event has a field 'ordr_id': every event passes it",
+    ]
+    # A field that some event has: no warning, whatever it finds.
+    fine = run("events", "-f", str(saved), "--where", "order_id=ORD-404")
+    assert (fine.returncode, fine.stderr) == (0, "")

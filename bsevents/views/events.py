@@ -23,10 +23,13 @@ from bsevents.views.output import (
 )
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from rich.console import Console
 
     from bsevents.model.events import Event
     from bsevents.query.plan import Plan
+    from bsevents.query.where import Condition
 
 
 @dataclass(frozen=True)
@@ -64,6 +67,8 @@ def render(result: EventsResult, request: Request) -> None:
 
         for name in unknown_fields(result.events, request.fields):
             ui.warn(f"no event has a field {name!r}; its column stays empty")
+    if request.criteria.where and result.events:
+        _warn_unknown_where(result.events, request.criteria.where)
     limit = request.limit
     if limit is None and view in HUMAN_VIEWS and not request.show_all:
         limit = DEFAULT_SHOWN
@@ -183,6 +188,18 @@ def footer_text(selection: Selection, default_cap: bool) -> str | None:
     if matching < total:
         return f"{matching:,} of {total:,} events {'matches' if matching == 1 else 'match'}"
     return None
+
+
+def _warn_unknown_where(events: list[Event], conditions: Sequence[Condition]) -> None:
+    """A --where on a field no event has is most likely a typo: say what it did."""
+    from bsevents.model.fields import unknown_fields
+
+    unknown = set(unknown_fields(events, [c.path for c in conditions]))
+    for condition in conditions:
+        if condition.path in unknown:
+            # != holds where the field is absent: every event passes it; the rest, none.
+            what = "every event passes it" if condition.op == "!=" else "no event passes it"
+            ui.warn(f"no event has a field {echoed(condition.path)!r}: {what}")
 
 
 def _note_missing_types(result: EventsResult, request: Request) -> None:
