@@ -1,5 +1,6 @@
-"""Bounds on what a server can make us hold: the body's size, compressed and inflated,
-and the nesting depth of its JSON. No HTTP here: `client.py` feeds the bytes in."""
+"""Bounds on what a server can make us hold: the body's size, compressed and inflated
+(the nesting depth of its JSON is checked by model.json_text.too_deep). No HTTP here:
+`client.py` feeds the bytes in."""
 
 from __future__ import annotations
 
@@ -7,8 +8,8 @@ import io
 import zlib
 
 MB = 1024 * 1024
-# Deeper than any real event; far below the depth at which json.loads, json.dumps or any
-# recursive walk over the parsed data raises RecursionError (about 1,000).
+# For the small JSON answers read whole (Search customer, error bodies): deeper than any
+# real one, and far below where a recursive walk over them would raise RecursionError.
 MAX_JSON_DEPTH = 64
 INFLATE_STEP = 1024 * 1024
 _GZIP_WBITS = 16 + zlib.MAX_WBITS

@@ -193,9 +193,9 @@ def _get(
     api_key: str,
     url: str,
     timeout: float,
-    max_bytes: int = DEFAULT_MAX_BYTES,
-    report: Reporter = SILENT,
-    transport: httpx.BaseTransport | None = None,
+    max_bytes: int,
+    report: Reporter,
+    transport: httpx.BaseTransport | None,
     *,
     progress: bool = False,
 ) -> Answer:

@@ -8,10 +8,7 @@ run, and says it through that. The CLI's Reporter is the run's `Terminal`; tests
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Protocol
-
-Notify = Callable[[str], None]
 
 
 class Reporter(Protocol):
@@ -54,7 +51,3 @@ class Silent:
 
 
 SILENT: Reporter = Silent()
-
-
-def ignore(_: str) -> None:
-    """Say nothing: the default for a function that takes a single callback."""

@@ -15,15 +15,15 @@ import math
 from collections import Counter, deque
 from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from functools import cached_property
 from typing import Any, Literal
 
-from bsevents.model.event_time import TimeDoubt, parse_iso, read_time
+from bsevents.model.event_time import TimeDoubt, iso_seconds, read_time
 from bsevents.model.events import Event, custom_fields
 from bsevents.model.ids import copy_key, shown_uuid, uuid_of
 from bsevents.model.json_text import MAX_DEPTH, TOO_DEEP, TYPE_NAMES, summarised_path
 from bsevents.model.names import SOURCE, judge
+from bsevents.model.times import iso_utc
 from bsevents.model.words import and_list, counted
 
 Severity = Literal["error", "warning"]
@@ -114,25 +114,19 @@ class Rule:
     check: Check
 
 
-def iso_utc(seconds: float | None) -> str | None:
-    if seconds is None:
-        return None
-    return datetime.fromtimestamp(seconds, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 def finding(
     rule: str, severity: Severity, batch: Batch, index: int, path: str, message: str
 ) -> Finding:
     """A Finding about the batch's event `index`, with the event's identity filled in."""
     event = batch.events[index]
-    uuid, name = event.get("event_uuid"), event.get("event")
+    name = event.get("event")
     if len(message) > MESSAGE_LIMIT:
         message = message[: MESSAGE_LIMIT - 1] + "…"
     return Finding(
         rule=rule,
         severity=severity,
         index=index,
-        event_uuid=uuid if isinstance(uuid, str) else (None if uuid is None else _id_text(uuid)),
+        event_uuid=shown_uuid(event) or None,  # a number as the JSON text the table shows
         event=name if isinstance(name, str) else None,
         timestamp=iso_utc(batch.times[index]),
         path=path,
@@ -421,16 +415,6 @@ def _future_time(batch: Batch, only: Collection[int]) -> Iterator[tuple[int, str
             )
 
 
-def _seconds_of(value: Any) -> float | None:
-    parsed = parse_iso(value) if isinstance(value, str) else None
-    if parsed is None:
-        return None
-    try:
-        return parsed.timestamp()
-    except (OverflowError, ValueError, OSError):
-        return None
-
-
 def _same_utc_hour(first: str, second: str) -> bool:
     """Both UTC (`Z`) times within the same clock hour: `2026-11-20T10`."""
     return first.endswith("Z") and second.endswith("Z") and first[:13] == second[:13]
@@ -443,10 +427,10 @@ def _late_arrival(batch: Batch, only: Collection[int]) -> Iterator[tuple[int, st
         stored, stamp = event.get("_bsft_ts"), event.get("timestamp")
         if type(stored) is str and type(stamp) is str and _same_utc_hour(stored, stamp):
             continue  # the usual case, told apart without parsing two dates
-        received = _seconds_of(stored)
+        received = iso_seconds(stored)
         if received is None:
             continue
-        happened = _seconds_of(stamp)
+        happened = iso_seconds(stamp)
         if happened is not None and received is not None and received - happened > LATE_AFTER:
             yield (
                 index,

@@ -131,7 +131,7 @@ def for_rust(value: Any) -> Any:
     """`value` with every lone surrogate in its keys and strings stood in for."""
     import re
 
-    from bsevents.model.json_text import loads, room_to_nest
+    from bsevents.model.json_text import room_to_nest
 
     with room_to_nest():
         text = json.dumps(value, ensure_ascii=False)

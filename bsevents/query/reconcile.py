@@ -415,13 +415,9 @@ def _unsent(book: _Book, span: tuple[float, float]) -> list[Outcome]:
 # -- what it comes to -----------------------------------------------------------------------
 
 
-def tally(outcomes: Sequence[Outcome]) -> Counter[str]:
-    return Counter(outcome.status for outcome in outcomes)
-
-
 def summary(outcomes: Sequence[Outcome]) -> str:
     """`9 sent · 6 arrived · 1 changed · 1 missing · 1 blocked`."""
-    counts = tally(outcomes)
+    counts = Counter(outcome.status for outcome in outcomes)
     sent = sum(counts[status] for status in STATUSES if status != "unsent")
     parts = [f"{sent} sent", f"{counts['arrived']} arrived"]
     parts += [f"{counts[s]} {s}" for s in STATUSES[1:] if counts[s]]
