@@ -348,7 +348,7 @@ def test_one_call_at_most_and_none_from_a_copy_fetched_after_the_last_send(
     again = run("reconcile", str(later), CUSTOMER)
     assert again.returncode == 6
     assert len(standin.show_events_requests()) == 2
-    assert "what was sent (1 of 1 events) is not in the copy fetched" in again.stderr
+    assert "what was sent (1 of 1 event) is not in the copy fetched" in again.stderr
     assert "asking Blueshift (call 2 of 10)" in again.stderr
 
 

@@ -21,6 +21,7 @@ from bsevents.model.event_api import IDENTITY_KEYS, EventBody, bulk_bodies, iden
 from bsevents.model.event_time import iso_seconds
 from bsevents.model.json_text import loads
 from bsevents.model.sent import HINT, Capture, Sent, Via, broken_times, sent_from_body
+from bsevents.model.words import counted
 
 REGION_HOSTS = ("api.getblueshift.com", "api.eu.getblueshift.com")
 PIXEL_PATH = "/unity.gif"
@@ -117,7 +118,7 @@ def _from_entries(entries: list[Any], name: str, hosts: frozenset[str]) -> Captu
     notes = broken_times(posted, "by the time of the request instead")
     if unread:
         notes.append(
-            f"{unread} request{'s' if unread > 1 else ''} to the Event API had no JSON body "
+            f"{counted(unread, 'request')} to the Event API had no JSON body "
             "in the capture; listed as (no event name)"
         )
     span = (first, last) if first is not None and last is not None else None

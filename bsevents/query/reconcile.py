@@ -26,6 +26,7 @@ from bsevents.model.event_time import event_time
 from bsevents.model.events import Event
 from bsevents.model.ids import uuid_of
 from bsevents.model.sent import Sent
+from bsevents.model.words import counted
 from bsevents.query.compare import (
     Difference,
     arrived_key,
@@ -438,4 +439,4 @@ def still_missing(sent: Sequence[Sent], arrived: Sequence[Event], window: float)
     missing = sum(1 for outcome in outcomes if outcome.status == "missing")
     if not missing:
         return None
-    return f"what was sent ({missing} of {len(outcomes)} events)"
+    return f"what was sent ({missing} of {counted(len(outcomes), 'event')})"

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from bsevents.app.result import EventsResult
 from bsevents.errors import NotFound, UsageProblem
 from bsevents.model.sanitize import echoed
+from bsevents.model.words import counted
 from bsevents.query.filters import Criteria, Selection, find_events, missing_types, select
 from bsevents.views import ui
 from bsevents.views.choices import DEFAULT_SHOWN, HUMAN_VIEWS, ColorChoice, View
@@ -164,7 +165,7 @@ def _pager_setting(profile: str | None) -> bool:
 
 def view_title(result: EventsResult, source_name: str | None) -> str:
     """`35 events · customer 51aceb79-… · demo data`."""
-    parts = [f"{len(result.events):,} event{'s' if len(result.events) != 1 else ''}"]
+    parts = [counted(len(result.events), "event")]
     if result.uuid:
         parts.append(f"customer {result.uuid}")
     if result.origin == "demo":
