@@ -152,7 +152,8 @@ def test_json_too_deep_to_read_is_a_clear_error(cli: Any, tmp_path: Path) -> Non
         assert result.stdout == ""
         assert result.stderr.splitlines() == [
             f"error: {path} nests arrays and objects too deeply to read (more than 1,000 levels)",
-            "  no show_events response nests like this: is it the right file?",
+            "  expected a saved show_events response: a JSON array of events (what --json "
+            "writes), NDJSON, or a Postman collection with a saved response",
         ]
 
 
@@ -241,7 +242,10 @@ def test_a_stored_response_too_deep_to_read_is_set_aside(standin: StandIn, cli: 
     result = cli("events", CUSTOMER, "--offline", "--json")
     assert result.exit_code == 1
     assert result.stdout == ""
-    assert "a stored response was unreadable (ValueError)" in result.stderr
+    assert (
+        "a stored response was unreadable (arrays and objects nested too deeply to read)"
+        in result.stderr
+    )
     assert f"error: nothing is stored for customer {CUSTOMER}" in result.stderr
 
 

@@ -11,13 +11,7 @@ from bsevents.app.result import EventsResult
 from bsevents.errors import BadResponse, UsageProblem
 from bsevents.model.events import Event, check_events, ndjson_objects, sort_events
 from bsevents.model.files import read_file
-from bsevents.model.json_text import (
-    TOO_DEEP_TO_READ,
-    describe_json_error,
-    encode_json,
-    load_json,
-    loads,
-)
+from bsevents.model.json_text import encode_json, load_json, loads, unreadable_json
 
 
 def get_from_file(path: str, *, limit: int, stdin: BinaryIO | None = None) -> EventsResult:
@@ -99,12 +93,7 @@ def parse_saved(body: str, name: str = "the file") -> tuple[list[Event], list[st
         lines = ndjson_objects(body)
         if lines is not None:
             return lines, []
-        if str(exc) == TOO_DEEP_TO_READ:
-            raise UsageProblem(
-                f"{name} nests arrays and objects too deeply to read (more than 1,000 levels)",
-                "no show_events response nests like this: is it the right file?",
-            ) from None
-        raise UsageProblem(f"{name} is not valid JSON ({describe_json_error(exc)})", hint) from None
+        raise UsageProblem(unreadable_json(name, exc), hint) from None
     notes: list[str] = []
     if isinstance(data, dict):
         if isinstance(data.get("item"), list):

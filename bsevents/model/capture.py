@@ -9,16 +9,14 @@ every other site's traffic; har.py reads only what reconciling needs of it.
 
 from __future__ import annotations
 
-import gc
 import json
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from typing import Any
 
 from bsevents.errors import UsageProblem
 from bsevents.model.event_api import bulk_bodies, read_body
 from bsevents.model.events import ndjson_objects
-from bsevents.model.json_text import TOO_DEEP_TO_READ, describe_json_error, json_type, load_json
+from bsevents.model.json_text import collector_paused, json_type, load_json, unreadable_json
 from bsevents.model.sent import HINT, Capture, Via, body_time, broken_times, sent_from_body
 
 
@@ -28,19 +26,8 @@ def parse_capture(data: bytes, name: str, hosts: Iterable[str]) -> Capture:
     file or Event API bodies."""
     # Nothing read here makes a cycle; the collector would only walk the parsed capture
     # again and again while thousands of events are made from it.
-    with _collector_paused():
+    with collector_paused():
         return _parse(data, name, frozenset(hosts))
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _parse(data: bytes, name: str, hosts: frozenset[str]) -> Capture:
@@ -53,11 +40,7 @@ def _parse(data: bytes, name: str, hosts: frozenset[str]) -> Capture:
         lines = ndjson_objects(text)
         if lines is not None:
             return _from_bodies(lines, name, "event-api")
-        if str(exc) == TOO_DEEP_TO_READ:
-            raise UsageProblem(
-                f"{name} nests arrays and objects too deeply to read (more than 1,000 levels)", HINT
-            ) from None
-        raise UsageProblem(f"{name} is not valid JSON ({describe_json_error(exc)})", HINT) from None
+        raise UsageProblem(unreadable_json(name, exc), HINT) from None
     del text
     if isinstance(parsed, dict) and "log" in parsed:
         from bsevents.model.har import from_har

@@ -15,15 +15,13 @@ from bsevents.errors import BadResponse
 from bsevents.model.event_time import event_time
 from bsevents.model.json_text import (
     MAX_DEPTH,
-    READ_DEPTH,
-    TOO_DEEP_TO_READ,
     cut_deep,
     deeper_than,
-    describe_json_error,
     encode_json,
     json_type,
     load_json,
     loads,
+    unreadable_json,
 )
 
 Event = dict[str, Any]
@@ -61,14 +59,8 @@ def parse_events_json(body: bytes | str) -> list[Event]:
     try:
         data = load_json(body)
     except (ValueError, UnicodeDecodeError) as exc:
-        if str(exc) == TOO_DEEP_TO_READ:
-            raise BadResponse(
-                "the response nests arrays and objects too deeply to read "
-                f"(more than {READ_DEPTH:,} levels); not read",
-                "the API or a proxy in front of it is misbehaving",
-            ) from None
         raise BadResponse(
-            f"the response is not valid JSON ({describe_json_error(exc)})",
+            unreadable_json("the response", exc),
             "run again with --debug to see the request; if it persists, the API "
             "or a proxy in front of it is misbehaving",
         ) from None

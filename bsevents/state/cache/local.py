@@ -14,6 +14,7 @@ from pathlib import Path
 
 from bsevents.model.customer import UUID_RE
 from bsevents.model.files import NotAFile, read_file
+from bsevents.model.json_text import describe_json_error
 from bsevents.model.report import SILENT, Reporter
 from bsevents.state.cache.index import update_index
 from bsevents.state.cache.stored import (
@@ -58,7 +59,8 @@ class LocalCache:
             self._report.warn(f"stored responses cannot be read ({describe_os_error(error)})")
             return None
         except (ValueError, KeyError, TypeError) as exc:
-            why = type(exc).__name__
+            # Not JSON, or JSON of another shape: the parser's reason, or the kind of fault.
+            why = describe_json_error(exc) if isinstance(exc, ValueError) else type(exc).__name__
         try:
             kept = f"is kept as {set_aside(path)}"
         except OSError as error:
