@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 
 from bsevents.app.result import EventsResult, FetchOptions
 from bsevents.app.watch import KEEP
-from bsevents.errors import AnswerIsNo, NetworkError, RateLimited, RequestFailed, UsageProblem
+from bsevents.errors import AnswerIsNo, NetworkError, RateLimited, RequestFailed
 from bsevents.model.times import clock_and_wait, duration_text
 from bsevents.model.words import counted, with_article
 
@@ -39,14 +39,9 @@ MAX_WAIT = 86400.0
 
 def parse_wait(text: str) -> float:
     """`--wait`'s value in seconds. Raises UsageProblem before anything is spent."""
-    from bsevents.model.times import parse_duration
+    from bsevents.model.times import duration_option
 
-    seconds = parse_duration(text)
-    if seconds is None or seconds <= 0:
-        raise UsageProblem(f"--wait {text!r} is not a duration", "for example --wait 15m")
-    if seconds > MAX_WAIT:
-        raise UsageProblem(f"--wait {text} is longer than a day", "for example --wait 2h")
-    return seconds
+    return duration_option("--wait", text, longest=(MAX_WAIT, "a day"), example="15m")
 
 
 def allowance(remaining: int) -> int:

@@ -30,19 +30,12 @@ def parse_interval(text: str, limit: int) -> float | None:
     """`--watch`'s value as seconds (None for `auto`). Raises UsageProblem for text that is
     not an interval, or an interval that would run into the cap `limit`: checked before
     anything is spent."""
-    from bsevents.model.times import parse_duration
+    from bsevents.model.times import duration_option
 
     if text == "auto":
         return None
-    requested = parse_duration(text)
-    if requested is None or requested <= 0:
-        raise UsageProblem(
-            f"--watch {text!r} is not an interval", "for example --watch 8m, or plain --watch"
-        )
-    if requested > MAX_INTERVAL:
-        raise UsageProblem(
-            f"--watch {text} is longer than a day", "for example --watch 30m, or plain --watch"
-        )
+    longest = (MAX_INTERVAL, "a day")
+    requested = duration_option("--watch", text, longest=longest, example="30m, or plain --watch")
     per_hour = math.ceil(WINDOW_SECONDS / requested)
     per_hour_allowed = limit - KEEP
     if per_hour > per_hour_allowed:

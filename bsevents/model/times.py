@@ -94,3 +94,18 @@ def duration_text(seconds: float) -> str:
     if minutes:
         return f"{minutes}m{secs:02d}s" if secs else f"{minutes}m"
     return f"{secs}s"
+
+
+def duration_option(option: str, text: str, *, longest: tuple[float, str], example: str) -> float:
+    """The seconds of a duration option (`--wait 15m`), checked before anything is spent:
+    UsageProblem for text that is no duration, none, or more than `longest` (its seconds
+    and its words: `(86400, "a day")`)."""
+    from bsevents.errors import UsageProblem
+
+    seconds = parse_duration(text)
+    hint = f"for example {option} {example}"
+    if seconds is None or seconds <= 0:
+        raise UsageProblem(f"{option} {text!r} is not a duration", hint)
+    if seconds > longest[0]:
+        raise UsageProblem(f"{option} {text} is longer than {longest[1]}", hint)
+    return seconds

@@ -160,14 +160,9 @@ def _from_capture(capture: Capture, path: str) -> Source:
 
 
 def _window(text: str) -> float:
-    from bsevents.model.times import parse_duration
+    from bsevents.model.times import duration_option
 
-    seconds = parse_duration(text)
-    if seconds is None or not 0 < seconds <= MAX_WINDOW:
-        raise UsageProblem(
-            f"--window {text!r} is not a duration up to a week", "for example --window 2h"
-        )
-    return seconds
+    return duration_option("--window", text, longest=(MAX_WINDOW, "a week"), example="2h")
 
 
 def _wait_seconds(text: str | None) -> float | None:
