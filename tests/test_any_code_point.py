@@ -179,6 +179,10 @@ def _run(*args: bytes) -> subprocess.CompletedProcess[bytes]:
         ([b"events", b"\xff" + CUSTOMER.encode()], "CUSTOMER"),
         ([b"events", CUSTOMER.encode(), b"--grep", b"caf\xe9"], "--grep"),
         ([b"events", CUSTOMER.encode(), b"-t", b"\xff"], "--type"),
+        ([b"events", CUSTOMER.encode(), b"-qt", b"\xff"], "--type"),  # grouped short flags
+        ([b"send", b"x", b"--customer-id", b"1", b"-qp", b"x=\xff"], "--param"),
+        ([b"send", b"x", b"--customer-id", b"1", b"-qpx=\xff"], "--param"),
+        ([b"events", b"-q", b"\xff" + CUSTOMER.encode()], "CUSTOMER"),
         ([b"lint", CUSTOMER.encode(), b"--plan", b"/tmp/\xff.json"], "--plan"),
         ([b"config", b"set", b"region", b"\xff"], "VALUE"),
         ([b"--debug", b"quota", b"--profile", b"\xff"], "--profile"),

@@ -130,20 +130,10 @@ def _owner(root: Any, ctx: Any, args: list[str], index: int) -> str:
             options_done, at = True, at + 1
             continue
         if not options_done and word.startswith("-") and len(word) > 1:
-            name, attached = word, False
-            if word.startswith("--") and "=" in word:
-                name, attached = word.split("=", 1)[0], True
-            elif not word.startswith("--"):
-                name, attached = word[:2], len(word) > 2
-            param = next(
-                (p for p in command.get_params(ctx) if framework.is_option(p) and name in p.opts),
-                None,
-            )
-            shown = max(param.opts, key=len) if param is not None else "an option"
-            takes_value = param is not None and not (param.is_flag or param.count)
-            if at == index or (takes_value and not attached and at + 1 == index):
-                return str(shown)
-            at += 2 if takes_value and not attached else 1
+            shown, value_next = _option_word(command, ctx, word)
+            if at == index or (value_next and at + 1 == index):
+                return shown
+            at += 2 if value_next else 1
             continue
         sub = command.get_command(ctx, word) if framework.is_group(command) else None
         if at == index:
@@ -158,6 +148,32 @@ def _owner(root: Any, ctx: Any, args: list[str], index: int) -> str:
             position += 1
         at += 1
     return "an argument"
+
+
+def _option_word(command: Any, ctx: Any, word: str) -> tuple[str, bool]:
+    """The option an option word gives a value to, as help names it (the last of a group
+    of short flags, `-qp` being `-q -p`), and whether its value is the next word."""
+
+    def found(name: str) -> Any:
+        options = (p for p in command.get_params(ctx) if framework.is_option(p))
+        return next((p for p in options if name in p.opts), None)
+
+    def takes_value(param: Any) -> bool:
+        return not (param.is_flag or param.count)
+
+    if word.startswith("--"):
+        name, attached = (word.split("=", 1)[0], True) if "=" in word else (word, False)
+        param = found(name)
+        if param is None:
+            return "an option", False
+        return str(max(param.opts, key=len)), takes_value(param) and not attached
+    for at, char in enumerate(word[1:], 1):  # -qpVALUE, -qp VALUE: flags, then one option
+        param = found(f"-{char}")
+        if param is None:
+            return "an option", False
+        if takes_value(param):
+            return str(max(param.opts, key=len)), at == len(word) - 1
+    return str(max(param.opts, key=len)), False
 
 
 def _argument(command: Any, ctx: Any, position: int) -> str:
