@@ -6,11 +6,10 @@ from __future__ import annotations
 from urllib.parse import quote
 
 from bsevents import __version__
+from bsevents.model.event_api import BULK_EVENTS_PATH, EVENT_PATH
 
 SHOW_EVENTS_PATH = "/api/v1/customer_search/show_events"
 SEARCH_PATH = "/api/v1/customers"
-EVENT_PATH = "/api/v1/event"
-BULK_EVENTS_PATH = "/api/v1/bulkevents"
 
 
 def show_events_url(base_url: str, uuid: str) -> str:

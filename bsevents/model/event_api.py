@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+EVENT_PATH = "/api/v1/event"  # one body
+BULK_EVENTS_PATH = "/api/v1/bulkevents"  # {"events": [body, ...]}
 IDENTITY_KEYS = ("customer_id", "email", "cookie", "device_id")
 # Keys that are not parameters: the name, who, and the sender's own id and time.
 OWN_KEYS = ("event", "event_uuid", "timestamp", *IDENTITY_KEYS)

@@ -17,16 +17,22 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from bsevents.errors import UsageProblem
-from bsevents.model.event_api import IDENTITY_KEYS, EventBody, bulk_bodies, identity_text, read_body
+from bsevents.model.event_api import (
+    BULK_EVENTS_PATH,
+    EVENT_PATH,
+    IDENTITY_KEYS,
+    EventBody,
+    bulk_bodies,
+    identity_text,
+    read_body,
+)
 from bsevents.model.event_time import iso_seconds
 from bsevents.model.json_text import loads
+from bsevents.model.regions import REGIONS
 from bsevents.model.sent import HINT, Capture, Sent, Via, broken_times, sent_from_body
 from bsevents.model.words import counted
 
-REGION_HOSTS = ("api.getblueshift.com", "api.eu.getblueshift.com")
 PIXEL_PATH = "/unity.gif"
-EVENT_PATH = "/api/v1/event"
-BULK_PATH = "/api/v1/bulkevents"
 # The pixel's query keys that are transport, not data: dropped on reading.
 PIXEL_TRANSPORT = frozenset({"x", "z"})
 # The pixel's own short keys that arrive under a long name.
@@ -71,6 +77,10 @@ def _host_of(url: str) -> str:
     if port is None or (parts.scheme, port) in (("https", 443), ("http", 80)):
         return host
     return f"{host}:{port}"
+
+
+# The API hosts of Blueshift's regions: what a capture is read for.
+REGION_HOSTS = tuple(host_of(region.api_base) for region in REGIONS.values())
 
 
 def from_har(data: dict[str, Any], name: str, hosts: frozenset[str]) -> Capture:
@@ -132,7 +142,7 @@ def _blueshift(request: dict[str, Any], url: str, hosts: frozenset[str]) -> Via 
         via: Via = "pixel"
     elif path.endswith(EVENT_PATH):
         via = "event-api"
-    elif path.endswith(BULK_PATH):
+    elif path.endswith(BULK_EVENTS_PATH):
         via = "bulk"
     else:
         return None
