@@ -193,9 +193,9 @@ def test_what_each_tool_records_of_the_answer() -> None:
     assert [(s.http_status, s.error, s.answered, s.accepted) for s in capture.sent] == [
         (0, "net::ERR_BLOCKED_BY_CLIENT", False, False),
         (0, "no answer", False, False),
-        (400, "event can't be blank; email is invalid", True, False),
+        (400, "event: can't be blank; email: is invalid", True, False),
         (401, "Not authorized", True, False),
-        (502, "<html><head><title>502 Bad Gateway</title>", True, False),
+        (502, "HTML page: 502 Bad Gateway", True, False),  # as a proxy's page is quoted
     ]
 
 

@@ -8,9 +8,6 @@ import io
 import zlib
 
 MB = 1024 * 1024
-# For the small JSON answers read whole (Search customer, error bodies): deeper than any
-# real one, and far below where a recursive walk over them would raise RecursionError.
-MAX_JSON_DEPTH = 64
 INFLATE_STEP = 1024 * 1024
 _GZIP_WBITS = 16 + zlib.MAX_WBITS
 

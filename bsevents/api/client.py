@@ -8,21 +8,18 @@ from __future__ import annotations
 
 import contextlib
 import json
-import re
 import socket
 import threading
 import time
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from html import unescape
 from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
 
 from bsevents.api.bounded import (
-    MAX_JSON_DEPTH,
     MB,
     BoundedBody,
     TooLarge,
@@ -45,6 +42,7 @@ from bsevents.errors import (
     RequestFailed,
     UsageProblem,
 )
+from bsevents.model.answers import MAX_JSON_DEPTH, describe_body
 from bsevents.model.events import Event, parse_events_json
 from bsevents.model.json_text import too_deep
 from bsevents.model.report import SILENT, Reporter
@@ -511,48 +509,6 @@ def retry_after(value: str, now: float | None = None) -> float | None:
     except (TypeError, ValueError, OverflowError, IndexError):
         return None
     return min(max(0.0, wait), HOUR)
-
-
-_TITLE_RE = re.compile(rb"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
-_TAG_RE = re.compile(r"<[^>]+>")
-
-
-def describe_body(body: bytes, content_type: str = "") -> str:
-    """A one-line summary of an error body: Blueshift's `message` or `errors`, the title of
-    an HTML page, or the start of the text. Empty when there is nothing to say."""
-    if not body.strip():
-        return ""
-    data = None
-    if not too_deep(body, MAX_JSON_DEPTH):  # a body nested 1,000 deep must not hide the status
-        with contextlib.suppress(ValueError, UnicodeDecodeError, RecursionError):
-            data = json.loads(body)
-    text = ""
-    if isinstance(data, dict):
-        text = _json_error_text(data)
-    elif b"<" in body[:512] and (b"html" in body[:2048].lower() or "html" in content_type):
-        match = _TITLE_RE.search(body)
-        raw = match.group(1) if match else body[:2048]
-        page = " ".join(_TAG_RE.sub(" ", unescape(raw.decode("utf-8", "replace"))).split())
-        text = f"HTML page: {page}" if page else "an HTML page"
-    if not text:
-        text = " ".join(body[:300].decode("utf-8", "replace").split())
-    return shorten(clean(text), 200)
-
-
-def _json_error_text(data: dict[str, Any]) -> str:
-    for key in ("message", "error", "errors"):
-        value = data.get(key)
-        if isinstance(value, str) and value:
-            return value
-        if isinstance(value, dict) and value:
-            parts = []
-            for field, problems in value.items():
-                detail = ", ".join(map(str, problems)) if isinstance(problems, list) else problems
-                parts.append(f"{field}: {detail}")
-            return "; ".join(parts)
-        if isinstance(value, list) and value:
-            return "; ".join(map(str, value))
-    return ""
 
 
 def post_event(

@@ -17,6 +17,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from bsevents.errors import UsageProblem
+from bsevents.model.answers import describe_body
 from bsevents.model.event_api import (
     BULK_EVENTS_PATH,
     EVENT_PATH,
@@ -29,6 +30,7 @@ from bsevents.model.event_api import (
 from bsevents.model.event_time import iso_seconds
 from bsevents.model.json_text import loads
 from bsevents.model.regions import REGIONS
+from bsevents.model.sanitize import clean, shorten
 from bsevents.model.sent import HINT, Capture, Sent, Via, broken_times, sent_from_body
 from bsevents.model.words import counted
 
@@ -256,7 +258,7 @@ def _answer(entry: dict[str, Any]) -> tuple[int, str]:
         status = 0
     if status == 0:
         error = entry.get("_error") or response.get("_error")
-        return 0, _cut(error) if isinstance(error, str) and error.strip() else "no answer"
+        return 0, _said(error) if isinstance(error, str) and error.strip() else "no answer"
     if status >= 400:
         return status, _message(response.get("content")) or str(response.get("statusText") or "")
     return status, ""
@@ -270,34 +272,18 @@ def _message(content: Any) -> str:
     text = content["text"][:ERROR_BODY_LIMIT]
     if content.get("encoding") == "base64":
         try:
-            text = base64.b64decode(text[: ERROR_BODY_LIMIT // 4 * 4]).decode("utf-8", "replace")
+            body = base64.b64decode(text[: ERROR_BODY_LIMIT // 4 * 4])
         except (binascii.Error, ValueError):
             return ""
-    try:
-        data = loads(text)
-    except ValueError:
-        data = None
-    if isinstance(data, dict):
-        for key in ("message", "error"):
-            if isinstance(data.get(key), str) and data[key].strip():
-                return _cut(data[key])
-        errors = data.get("errors")
-        if isinstance(errors, dict):
-            parts = [f"{k} {_words(v)}" for k, v in errors.items()]
-            return _cut("; ".join(parts))
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    return _cut(lines[0]) if lines else ""
+    else:
+        body = text.encode("utf-8", "surrogatepass")
+    mime = content.get("mimeType")
+    return describe_body(body, mime if isinstance(mime, str) else "")
 
 
-def _words(value: Any) -> str:
-    if isinstance(value, list):
-        return ", ".join(str(v) for v in value)
-    return str(value)
-
-
-def _cut(text: str) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= MESSAGE_LIMIT else text[: MESSAGE_LIMIT - 1] + "…"
+def _said(text: str) -> str:
+    """The browser's error, in a line: `net::ERR_BLOCKED_BY_CLIENT`."""
+    return shorten(clean(" ".join(text.split())), MESSAGE_LIMIT)
 
 
 def _epoch(text: str) -> float | None:
