@@ -20,19 +20,15 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
-import threading
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from runs import BSEVENTS, load_average
+from runs import measure as measured
 from synthetic import write_response
-
-BSEVENTS = shutil.which("bsevents", path=str(Path(sys.executable).parent)) or "bsevents"
-
 
 # For comparison: the same rows through rich's own Table, as the first table view drew
 # them. This is what the grid renderer replaced.
@@ -83,35 +79,11 @@ def commands(path: Path, size: int) -> list[tuple[str, list[str]]]:
     return found
 
 
-def load_average() -> str:
-    """The 1, 5 and 15-minute load averages: figures taken on a busy machine say so."""
-    try:
-        return " ".join(f"{value:.2f}" for value in os.getloadavg())
-    except OSError:
-        return "unknown"
-
-
 def measure(argv: list[str]) -> tuple[float, int]:
-    """Seconds and peak RSS in KiB for one run, its output read from a pipe."""
-    env = {**os.environ, "COLUMNS": "120"}
-    started = time.perf_counter()
-    process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
-    assert process.stdout is not None
-
-    def drain() -> None:
-        assert process.stdout is not None
-        while process.stdout.read(1 << 20):
-            pass
-
-    reader = threading.Thread(target=drain)
-    reader.start()
-    _, status, usage = os.wait4(process.pid, 0)
-    elapsed = time.perf_counter() - started
-    reader.join()
-    process.returncode = os.waitstatus_to_exitcode(status)
-    if process.returncode != 0:
-        raise SystemExit(f"{argv} failed with exit code {process.returncode}")
-    return elapsed, usage.ru_maxrss
+    """Seconds and peak RSS in KiB for one run, its output read from a pipe, the human
+    views as wide as a 120-column terminal."""
+    elapsed, _, peak = measured(argv, env={**os.environ, "COLUMNS": "120"})
+    return elapsed, peak
 
 
 def main() -> int:

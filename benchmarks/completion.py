@@ -25,6 +25,10 @@ import tempfile
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from runs import load_average
+
 UUID = "{:08x}-2cbc-4e2b-a132-b02de69bba15"
 
 
@@ -64,13 +68,6 @@ def make_home(root: Path) -> dict[str, str]:
     names = [f"event_{n}" for n in range(40)]
     index.write_text(json.dumps({"version": 1, "customers": customers, "event_names": names}))
     return env
-
-
-def load_average() -> str:
-    try:
-        return " ".join(f"{value:.2f}" for value in os.getloadavg())
-    except OSError:
-        return "unknown"
 
 
 def keyring_home(env: dict[str, str], script: str) -> dict[str, str]:

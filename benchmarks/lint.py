@@ -16,37 +16,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import shutil
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from runs import BSEVENTS, measure
 from synthetic import make_events
-
-BSEVENTS = shutil.which("bsevents", path=str(Path(sys.executable).parent)) or "bsevents"
-
-
-def measure(argv: list[str]) -> tuple[float, float, int]:
-    """Wall and CPU seconds and peak RSS in KiB for one run; lint's exit 6 (findings) is
-    no failure."""
-    started = time.perf_counter()
-    process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-    assert process.stdout is not None
-    while process.stdout.read(1 << 20):
-        pass
-    _, status, usage = os.wait4(process.pid, 0)
-    elapsed = time.perf_counter() - started
-    code = os.waitstatus_to_exitcode(status)
-    if code not in (0, 6):
-        raise SystemExit(f"{argv} failed with exit code {code}")
-    return elapsed, usage.ru_utime + usage.ru_stime, usage.ru_maxrss
-
 
 YEAR = 365 * 86400
 
@@ -98,7 +76,7 @@ def main() -> int:
             ]
             print(f"{size:,} events", file=sys.stderr)
             for label, argv in commands:
-                runs = [measure(argv) for _ in range(args.repeat)]
+                runs = [measure(argv, ok=(0, 6)) for _ in range(args.repeat)]  # 6: findings
                 best, cpu = min(r[0] for r in runs), min(r[1] for r in runs)
                 peak = max(r[2] for r in runs)
                 rows.append((label, size, best, cpu, peak))

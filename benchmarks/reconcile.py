@@ -19,9 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -32,9 +30,9 @@ from urllib.parse import quote, urlencode
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from runs import BSEVENTS, measure
 from synthetic import make_events
 
-BSEVENTS = shutil.which("bsevents", path=str(Path(sys.executable).parent)) or "bsevents"
 API = "https://api.getblueshift.com"
 _HEADERS = [
     {"name": "accept", "value": "image/avif,image/webp,image/apng,image/*,*/*;q=0.8"},
@@ -161,22 +159,6 @@ def write_har(path: Path, events: list[dict[str, Any]], megabytes: int) -> tuple
     return path, len(entries) - others
 
 
-def measure(argv: list[str]) -> tuple[float, float, int]:
-    """Wall and CPU seconds and peak RSS in KiB for one run; exit 6 (something did not
-    arrive, as the benchmark's HAR says) is no failure."""
-    started = time.perf_counter()
-    process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-    assert process.stdout is not None
-    while process.stdout.read(1 << 20):
-        pass
-    _, status, usage = os.wait4(process.pid, 0)
-    elapsed = time.perf_counter() - started
-    code = os.waitstatus_to_exitcode(status)
-    if code not in (0, 6):
-        raise SystemExit(f"{argv} failed with exit code {code}")
-    return elapsed, usage.ru_utime + usage.ru_stime, usage.ru_maxrss
-
-
 def write_files(folder: Path, requests: int, har_mb: int) -> None:
     """The events (newest first, as show_events sends them) and the HAR, in `folder`."""
     made = make_events(requests)
@@ -211,7 +193,7 @@ def main() -> int:
         ]
         rows = []
         for label, argv in commands:
-            runs = [measure(argv) for _ in range(args.repeat)]
+            runs = [measure(argv, ok=(0, 6)) for _ in range(args.repeat)]  # 6: not all arrived
             best, cpu = min(r[0] for r in runs), min(r[1] for r in runs)
             peak = max(r[2] for r in runs)
             rows.append((label, best, cpu, peak))

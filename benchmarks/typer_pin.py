@@ -16,13 +16,16 @@ from __future__ import annotations
 import argparse
 import os
 import resource
-import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from runs import BSEVENTS, load_average
 
 COMMANDS = (
     ("`bsevents --help`", ["--help"]),
@@ -58,13 +61,12 @@ def main() -> None:
     parser.add_argument("other", help="bsevents installed with the other typer")
     parser.add_argument("--runs", type=int, default=30)
     args = parser.parse_args()
-    pinned = shutil.which("bsevents", path=str(Path(sys.executable).parent)) or "bsevents"
-    scripts = [pinned, args.other]
+    scripts = [BSEVENTS, args.other]
     names = [version(s) for s in scripts]
     with tempfile.TemporaryDirectory() as home:
         env = dict(os.environ, HOME=home, XDG_CONFIG_HOME=f"{home}/.config")
         env.update(XDG_STATE_HOME=f"{home}/.state", XDG_CACHE_HOME=f"{home}/.cache")
-        load_before = os.getloadavg()
+        load_before = load_average()
         rows = []
         for label, command in COMMANDS:
             runs: list[list[tuple[float, float]]] = [[], []]
@@ -74,7 +76,7 @@ def main() -> None:
             walls = [statistics.median(w for w, _ in r) * 1000 for r in runs]
             cpus = [statistics.median(c for _, c in r) * 1000 for r in runs]
             rows.append((label, walls, cpus))
-        load_after = os.getloadavg()
+        load_after = load_average()
     first, second = names
     print(
         f"| command | typer {first} wall | {second} wall | {first} user+sys CPU "
@@ -85,10 +87,7 @@ def main() -> None:
         cells = " | ".join(f"{v:.0f} ms" for v in (*walls, *cpus))
         print(f"| {label} | {cells} |")
     print()
-    print(
-        f"load average before: {' '.join(f'{x:.2f}' for x in load_before)}; "
-        f"after: {' '.join(f'{x:.2f}' for x in load_after)}"
-    )
+    print(f"load average before: {load_before}; after: {load_after}")
 
 
 if __name__ == "__main__":
