@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import math
-from datetime import datetime, timezone
+import time
+from datetime import datetime
 
 # The times shown here come from our own clock and files, but a damaged file can hold
 # any number: past what datetime can hold, or NaN from a string "nan". Those show as
@@ -54,13 +55,20 @@ def ago(seconds: float) -> str:
 
 
 def iso_utc(at: float | None) -> str | None:
-    """`2026-11-28T14:32:05Z`, or None."""
+    """`2026-11-28T14:32:05Z`, or None. By time.gmtime, a third of datetime's time: it is
+    written for every row of thousands (reconcile, lint --json)."""
     if at is None:
         return None
     try:
-        return datetime.fromtimestamp(at, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        t = time.gmtime(at)
     except _OUT_OF_RANGE:
         return None
+    if not 1 <= t.tm_year <= 9999:  # what an ISO 8601 date (and datetime) can hold
+        return None
+    return (
+        f"{t.tm_year:04d}-{t.tm_mon:02d}-{t.tm_mday:02d}T{t.tm_hour:02d}:{t.tm_min:02d}:"
+        f"{t.tm_sec:02d}Z"
+    )
 
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}

@@ -7,7 +7,6 @@ markup); in JSON through the same escaping as `events --json`.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator, Sequence
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
@@ -40,24 +39,14 @@ def outcome_json(outcome: Outcome) -> dict[str, Any]:
         "status": outcome.status,
         "event": outcome.name,
         "via": sent.via if sent is not None else None,
-        "sent_at": _iso(sent.sent_at if sent is not None else None),
+        "sent_at": iso_utc(sent.sent_at if sent is not None else None),
         "http_status": (sent.http_status or 0) if sent is not None else 0,
         "event_uuid": uuid if isinstance(uuid, (str, int, float)) else None,
-        "arrived_at": _iso(outcome.arrived_at),
+        "arrived_at": iso_utc(outcome.arrived_at),
         "latency_s": outcome.latency,
         "differences": [difference.as_json() for difference in outcome.differences],
         "duplicates": outcome.duplicates,
     }
-
-
-def _iso(moment: float | None) -> str | None:
-    """iso_utc, by time.gmtime: a third of the time, for thousands of rows."""
-    if moment is None:
-        return None
-    try:
-        return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(moment))
-    except (OverflowError, OSError, ValueError):
-        return iso_utc(moment)
 
 
 def outcomes_json(outcomes: Sequence[Outcome]) -> Iterator[str]:
