@@ -194,6 +194,20 @@ def add_flags(
         row.insert(0, (FLAG, FLAG_STYLE) if flagged(event) else (" ", None))
 
 
+def add_doubts(
+    columns: list[Column], rows: Sequence[list[Span]], events: Sequence[Event], at: int
+) -> bool:
+    """Put a column at `at` (beside the time it casts doubt on) with a `?` for the events
+    whose time may be wrong, when any is; whether one was put."""
+    doubts = [doubt_cell(event) for event in events]
+    if not any(text != " " for text, _style in doubts):
+        return False
+    columns.insert(at, Column("", min_width=1, fixed=True))
+    for row, doubt in zip(rows, doubts, strict=True):
+        row.insert(at, doubt)
+    return True
+
+
 def empty_view(console: Console, footer_text: str | None) -> None:
     """What the table and the timeline show when no event is left to show."""
     console.print(Text("no events to show", style="dim"))

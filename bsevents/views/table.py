@@ -23,9 +23,9 @@ from bsevents.views.common import (
     MARK_STYLE,
     Clock,
     HighlightFn,
+    add_doubts,
     add_flags,
     cell,
-    doubt_cell,
     empty_view,
     event_name,
     footer,
@@ -91,10 +91,6 @@ def render_table(
         events = once_each(events)
     clock = Clock(tz)
     columns: list[Column] = []
-    marks: list[bool] = []
-    if highlight is not None:
-        marks = [bool(highlight(e)) for e in events]
-        columns.append(Column("", min_width=1, fixed=True))
     columns.append(
         Column(f"Time ({zone_label(tz, events)})", min_width=19, fixed=True, header_style=BOLD)
     )
@@ -132,14 +128,11 @@ def render_table(
                     (id_text(ids, event), DIM),
                 ]
             )
-    doubts = [doubt_cell(event) for event in events]
-    doubted = any(text != " " for text, _style in doubts)
-    if doubted:
-        # Beside the time it casts doubt on.
-        columns.insert(1 if highlight is None else 2, Column("", min_width=1, fixed=True))
-        for row, doubt in zip(rows, doubts, strict=True):
-            row.insert(1, doubt)
-    if marks:
+    doubted = add_doubts(columns, rows, events, 1)  # beside the time
+    marks: list[bool] = []
+    if highlight is not None:
+        marks = [bool(highlight(e)) for e in events]
+        columns.insert(0, Column("", min_width=1, fixed=True))
         for row, marked in zip(rows, marks, strict=True):
             row.insert(0, (MARK, MARK_STYLE) if marked else (" ", None))
     if flagged is not None:

@@ -27,9 +27,9 @@ from bsevents.views.common import (
     MARK_STYLE,
     Clock,
     HighlightFn,
+    add_doubts,
     add_flags,
     cell,
-    doubt_cell,
     empty_view,
     event_name,
     footer,
@@ -217,12 +217,7 @@ def render_timeline(
     # Rows are in session order, each session's events reversed with the sessions.
     shown = [e for s in sessions for e in (s.events[::-1] if reverse else s.events)]
     rows = [i for i in items if isinstance(i, list)]
-    doubts = [doubt_cell(event) for event in shown]
-    doubted = any(text != " " for text, _style in doubts)
-    if doubted:
-        columns.insert(2, Column("", min_width=1, fixed=True))  # beside the time
-        for row, doubt in zip(rows, doubts, strict=True):
-            row.insert(2, doubt)
+    doubted = add_doubts(columns, rows, shown, 2)  # beside the time
     if flagged is not None:
         add_flags(columns, rows, shown, flagged)
     console.print(Grid(columns, items, header=False), crop=False)
