@@ -133,6 +133,8 @@ def test_typed_params_and_data_from_stdin(server: StandIn) -> None:
         (["purchase", "--cookie", "c", "-p", "email=x@y.io"], "the parameters set 'email'"),
         (["purchase", "--cookie", "c", "--event-uuid", " "], "--event-uuid ' ' is empty"),
         (["purchase", "--cookie", "c", "--event-uuid", "a\tb"], "has a control or invisible"),
+        (["purchase", "--cookie", " "], "--cookie ' ' is empty"),
+        (["purchase", "--customer-id", "C-1\u202e"], "--customer-id 'C-1\\u202e' has a control"),
         (["--cookie", "c"], "no event name given"),
         (["purchase", "--cookie", "c", "--wait", "1m"], "--wait needs to know whose events"),
         (["purchase", "--cookie", "c", "--uuid", CUSTOMER], "--uuid only tells --wait"),

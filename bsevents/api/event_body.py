@@ -7,7 +7,6 @@ HTTPie-style (`key=text`, `key:=JSON`) or as a whole JSON object (`--data`).
 
 from __future__ import annotations
 
-import re
 import uuid as uuid_module
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -26,7 +25,6 @@ NUMBER_HINT = (
     "a number must lie within about ±1.8e308 and, unless 0, beyond ±5e-324; "
     "send it as text (key=1e400) if that is what you mean"
 )
-_UUID_RE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
 @dataclass(frozen=True)
@@ -37,11 +35,12 @@ class Identity:
 
     def __post_init__(self) -> None:
         for option, value in (("--customer-id", self.customer_id), ("--cookie", self.cookie)):
-            if value is not None and (not value.strip() or not value.isprintable()):
-                # Blueshift answers an empty identity with a 400 after the send; say it first.
+            # Blueshift answers an empty identity with a 400 after the send: say it first,
+            # by the rule every id is held to (a joiner is fine; a control character not).
+            problem = id_problem(value) if value is not None else None
+            if problem is not None:
                 raise UsageProblem(
-                    f"{option} needs a value of printable characters",
-                    "give the id the site uses for this visitor",
+                    f"{option} {value!r} {problem}", "give the id the site uses for this visitor"
                 )
 
     def fields(self) -> dict[str, str]:
@@ -115,8 +114,10 @@ def parse_data(raw: bytes, source: str) -> dict[str, Any]:
 def check_event_uuid(text: str) -> str:
     """--event-uuid: a UUID, lower-cased, or any other id as given (pipelines send ids
     such as `34abcd-efghijkj-1234kf`); never a blank one or a control character."""
+    from bsevents.model.customer import UUID_RE
+
     value = text.strip()
-    if _UUID_RE.fullmatch(value.lower()):
+    if UUID_RE.match(value):
         return value.lower()
     problem = id_problem(value)
     if problem is not None:
