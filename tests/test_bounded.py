@@ -11,7 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bsevents.api.bounded import MAX_JSON_DEPTH, BoundedBody, TooLarge, UnknownEncoding
+from bsevents.api.bounded import BoundedBody, TooLarge, UnknownEncoding
+from bsevents.model.answers import MAX_JSON_DEPTH
 from bsevents.model.json_text import MAX_DEPTH, deeper_than, too_deep
 
 # Strings full of what could fool a scan: brackets, quotes, backslashes and escapes.
